@@ -1,0 +1,1 @@
+"""Manim scenes of convanim (installed as ``convanim.scenes``)."""

@@ -1,0 +1,1 @@
+"""Embed templates of convanim (installed as ``convanim.templates``)."""

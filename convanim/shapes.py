@@ -67,9 +67,10 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
 
 
 def _ndim_error(name: str, ndim: int, value: object) -> ValueError:
-    what = "a single integer value" if ndim == 1 else f"a single integer value or a list of {ndim} values"
+    # torch's own wording (also for 1-D: "... or a list of 1 values ...").
     return ValueError(
-        f"expected {name} to be {what} to match the convolution dimensions, but got {name}={value!r}"
+        f"expected {name} to be a single integer value or a list of {ndim} values to match "
+        f"the convolution dimensions, but got {name}={value!r}"
     )
 
 
@@ -88,14 +89,22 @@ def per_dim(value: int | Sequence[int], ndim: int, name: str) -> tuple[int, ...]
     values = tuple(value)
     if len(values) == 1 and ndim > 1:
         values = values * ndim
-    if len(values) != ndim or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+    if len(values) != ndim or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in values
+    ):
         raise _ndim_error(name, ndim, list(values))
     return values
 
 
-def _check_positive(values: Sequence[int], what: str) -> None:
-    if any(v <= 0 for v in values):
-        raise ValueError(f"{what}")
+def _check_input_sizes(sizes: Sequence[int], what: str) -> None:
+    """torch rejects empty and negative spatial dimensions for every layer in this module."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
+        raise ValueError(f"input sizes must be integers, got {list(sizes)}")
+    if any(v <= 0 for v in sizes):
+        raise ValueError(
+            f"every spatial input size must be positive, got {list(sizes)} ({what} accepts "
+            "only an empty batch or channel dimension, never an empty spatial one)"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,8 +242,7 @@ def conv_geometry(
     k = per_dim(kernel_size, ndim, "kernel_size")
     s = per_dim(stride, ndim, "stride")
     d = per_dim(dilation, ndim, "dilation")
-    if any(v < 0 for v in sizes):
-        raise ValueError(f"input sizes must be non-negative, got {list(sizes)}")
+    _check_input_sizes(sizes, "a convolution")
     if any(v <= 0 for v in k):
         raise ValueError(f"kernel size should be greater than zero, but got kernel_size={list(k)}")
     if any(v <= 0 for v in s):
@@ -253,10 +261,6 @@ def conv_geometry(
     )
     if padding_mode != "zeros":
         for axis, g in enumerate(dims):
-            if padding_mode in ("reflect", "replicate") and g.size == 0:
-                raise ValueError(
-                    f"{padding_mode} padding needs non-empty spatial dimensions, but dimension {axis} is empty"
-                )
             if padding_mode == "reflect" and max(g.pad_before, g.pad_after) >= g.size:
                 raise ValueError(
                     "Padding size should be less than the corresponding input dimension, but got: "
@@ -443,12 +447,7 @@ def transposed_geometry(
         raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
     k, s, p, d = _transposed_params(ndim, kernel_size, stride, padding, dilation)
     op = per_dim(output_padding, ndim, "output_padding")
-    if any(v < 0 for v in sizes):
-        raise ValueError(f"input sizes must be non-negative, got {list(sizes)}")
-    if any(v == 0 for v in sizes):
-        raise ValueError(
-            f"Only zero batch or zero channel inputs are supported, but got input size {list(sizes)}"
-        )
+    _check_input_sizes(sizes, "a transposed convolution")
     if any(v < 0 for v in op):
         raise ValueError("negative output_padding is not supported")
     if any(o >= max(ss, dd) for o, ss, dd in zip(op, s, d, strict=True)):
@@ -456,9 +455,7 @@ def transposed_geometry(
             "output padding must be smaller than either stride or dilation, but got "
             f"output_padding={list(op)} stride={list(s)} dilation={list(d)}"
         )
-    dims = tuple(
-        TransposedDim(*args) for args in zip(sizes, k, s, p, d, op, strict=True)
-    )
+    dims = tuple(TransposedDim(*args) for args in zip(sizes, k, s, p, d, op, strict=True))
     if any(g.output < 1 for g in dims):
         raise ValueError(
             f"Given input size per channel: {_size_text(sizes)}. "
@@ -542,9 +539,7 @@ def output_padding_for_size(
     k, s, p, d = _transposed_params(ndim, kernel_size, stride, padding, dilation)
     wanted = tuple(output_size)
     if len(wanted) != ndim:
-        raise ValueError(
-            f"output_size must have {ndim} spatial elements (got {len(wanted)})"
-        )
+        raise ValueError(f"output_size must have {ndim} spatial elements (got {len(wanted)})")
     mins = [
         (L - 1) * ss - 2 * pp + effective_kernel(kk, dd)
         for L, kk, ss, pp, dd in zip(sizes, k, s, p, d, strict=True)
@@ -555,24 +550,39 @@ def output_padding_for_size(
             f"requested an output size of {list(wanted)}, but valid sizes range from "
             f"{mins} to {maxs} (for an input of {list(sizes)})"
         )
+    if any(w < 1 for w in wanted):
+        # torch's Python check passes these when min <= 0; its C++ kernel then refuses them.
+        raise ValueError(
+            f"Given input size per channel: {_size_text(sizes)}. Calculated output size per "
+            f"channel: {_size_text(wanted)}. Output size is too small"
+        )
     return tuple(w - m for w, m in zip(wanted, mins, strict=True))
 
 
 def preimage(
-    output: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+    output: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int = 1,
 ) -> range:
     """Every input length a convolution maps to ``output`` (the transposed-conv ambiguity).
 
-    Member ``L`` is recovered by a transposed convolution with ``output_padding = L − min``.
+    ``padding`` is symmetric (an int) or a ``(before, after)`` pair. Member ``L`` is recovered
+    by a transposed convolution with ``output_padding = L − min`` (``min = (O−1)s + K − 2p``);
+    the set is shorter than ``stride`` (or empty) when padding pushes ``min`` below 1.
 
     >>> list(preimage(3, 3, stride=2, padding=1))   # i = 5 and i = 6 both give 3
     [5, 6]
+    >>> list(preimage(4, 3, stride=3))
+    [12, 13, 14]
     >>> list(preimage(1, 1, padding=3))              # unreachable: the smallest output is 7
     []
     """
     if output < 1:
         return range(0)
-    lmin = (output - 1) * stride + effective_kernel(kernel, dilation) - 2 * padding
+    total = 2 * padding if isinstance(padding, int) else padding[0] + padding[1]
+    lmin = (output - 1) * stride + effective_kernel(kernel, dilation) - total
     return range(max(1, lmin), lmin + stride)
 
 
@@ -655,8 +665,11 @@ def pool_geometry(
     if any(v <= 0 for v in k):
         raise ValueError(f"kernel_size must be greater than zero, but got {list(k)}")
     if any(v <= 0 for v in s):
-        raise ValueError("stride should not be zero" if any(v == 0 for v in s) else
-                         f"stride must be greater than zero, but got {list(s)}")
+        raise ValueError(
+            "stride should not be zero"
+            if any(v == 0 for v in s)
+            else f"stride must be greater than zero, but got {list(s)}"
+        )
     if any(v < 0 for v in p):
         raise ValueError(f"pad must be non-negative, but got pad: {list(p)}")
     if any(v <= 0 for v in d):
@@ -667,13 +680,13 @@ def pool_geometry(
                 "pad should be at most half of effective kernel size, but got "
                 f"pad={pp}, kernel_size={kk} and dilation={dd}"
             )
-    if any(v < 0 for v in sizes):
-        raise ValueError(f"input sizes must be non-negative, got {list(sizes)}")
+    _check_input_sizes(sizes, "a pooling")
     dims = tuple(
         PoolDim(L, kk, ss, pp, dd, bool(ceil_mode))
         for L, kk, ss, pp, dd in zip(sizes, k, s, p, d, strict=True)
     )
-    if kind == "avg" and ndim == 3 and any(g.size < g.kernel for g in dims):
+    if kind in ("avg", "lp") and ndim == 3 and any(g.size < g.kernel for g in dims):
+        # pool3d_shape_check(check_input_size=True); lp_pool3d runs on avg_pool3d.
         raise ValueError(
             f"input image {_size_text(sizes)} smaller than kernel size {_size_text(k)} "
             "(avg_pool3d needs every unpadded dimension at least the kernel)"
@@ -759,9 +772,7 @@ def unpool_default_size(size: int, kernel: int, stride: int | None = None, paddi
     return (size - 1) * s + kernel - 2 * padding
 
 
-def unpool_size_range(
-    size: int, kernel: int, stride: int | None = None, padding: int = 0
-) -> range:
+def unpool_size_range(size: int, kernel: int, stride: int | None = None, padding: int = 0) -> range:
     """Output lengths max-unpool accepts: strictly between ``default − s`` and ``default + s``.
 
     >>> unpool_size_range(5, 3, 2, 1)

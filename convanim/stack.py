@@ -1,0 +1,622 @@
+"""Stacks of layers: sizes, receptive field, jump, start, parameters and multiply-adds.
+
+Standard library only. Sizes come from :mod:`convanim.shapes` (so a stack fails with the same
+torch message as the single layer would); this module adds what only a stack has:
+
+* the receptive field recurrence of Araujo, Norris & Sim (Distill 2019), per dimension, with
+  the *left* padding ``p_l`` and the effective kernel ``K_l = d_l(k_l − 1) + 1``::
+
+      j_l = j_{l−1}·s_l      r_l = r_{l−1} + (K_l − 1)·j_{l−1}
+      start_l = start_{l−1} + ((K_l − 1)/2 − p_l)·j_{l−1}     (r_0 = j_0 = 1, start_0 = 0)
+
+* parameter and multiply-add counts given channels (bias adds are not multiply-adds);
+* the comparison a lecture makes: a convolution's ``M × C_in × C_out`` weights against a fully
+  connected layer on the same signal, ``(L_in·C_in) × (L_out·C_out)``.
+
+>>> s = analyse_stack((224, 224), PRESETS["vgg16"].layers(), in_channels=3)
+>>> s.output, s.params
+((), 138357544)
+>>> analyse_stack((16000,), PRESETS["wavenet"].layers(blocks=3), 1).receptive_field
+(3070,)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from convanim.shapes import (
+    PaddingSpec,
+    _check_input_sizes,
+    check_groups,
+    conv_geometry,
+    per_dim,
+    pool_geometry,
+)
+
+__all__ = [
+    "Layer",
+    "LayerResult",
+    "StackResult",
+    "Preset",
+    "PRESETS",
+    "ParamComparison",
+    "analyse_stack",
+    "parse_layer",
+    "parse_layers",
+    "conv_params",
+    "conv_multiply_adds",
+    "conv_vs_dense",
+    "receptive_field",
+]
+
+LAYER_KINDS = ("conv", "maxpool", "avgpool", "fc")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a stack, in torch's terms.
+
+    ``padding`` takes everything :func:`convanim.shapes.resolve_conv_padding` takes plus
+    ``"causal"`` (left padding ``d(k−1)``, WaveNet). ``stride=None`` means 1 for a convolution and
+    the kernel for a pooling (torch's defaults). ``out_channels=None`` keeps the channel count.
+    A ``fc`` layer flattens its input (``C·∏spatial`` features) to ``out_channels``.
+    """
+
+    kind: str
+    kernel_size: int | tuple[int, ...] = 1
+    stride: int | tuple[int, ...] | None = None
+    padding: PaddingSpec = 0
+    dilation: int | tuple[int, ...] = 1
+    out_channels: int | None = None
+    groups: int = 1
+    bias: bool = True
+    ceil_mode: bool = False
+
+    def describe(self) -> str:
+        """A short label such as ``conv 3×3 s2 p1 →64``."""
+        if self.kind == "fc":
+            return f"fc →{self.out_channels}"
+
+        def txt(v: object) -> str:
+            if isinstance(v, tuple):
+                return "×".join(txt(x) for x in v) if v and not isinstance(v[0], tuple) else str(v)
+            return str(v)
+
+        parts = [self.kind, f"k{txt(self.kernel_size)}"]
+        if self.stride not in (None, 1):
+            parts.append(f"s{txt(self.stride)}")
+        if self.padding not in (0, "valid"):
+            parts.append(f"p{txt(self.padding)}")
+        if self.dilation != 1:
+            parts.append(f"d{txt(self.dilation)}")
+        if self.groups != 1:
+            parts.append(f"g{self.groups}")
+        if self.ceil_mode:
+            parts.append("ceil")
+        if self.out_channels is not None and self.kind == "conv":
+            parts.append(f"→{self.out_channels}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """What one layer does to the running shape and to the receptive field (per dimension).
+
+    ``receptive_field``, ``jump`` and ``start`` refer to *input* coordinates of the whole stack;
+    for a ``fc`` layer the receptive field is the whole input and jump/start are empty.
+    """
+
+    layer: Layer
+    input: tuple[int, ...]
+    output: tuple[int, ...]
+    in_channels: int
+    out_channels: int
+    receptive_field: tuple[int, ...]
+    jump: tuple[int, ...]
+    start: tuple[float, ...]
+    params: int
+    multiply_adds: int
+    dense_params: int | None = None  # weights of a fully connected layer doing the same map
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "layer": self.layer.describe(),
+            "kind": self.layer.kind,
+            "input": list(self.input),
+            "output": list(self.output),
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "receptive_field": list(self.receptive_field),
+            "jump": list(self.jump),
+            "start": list(self.start),
+            "params": self.params,
+            "multiply_adds": self.multiply_adds,
+            "dense_params": self.dense_params,
+        }
+
+
+@dataclass(frozen=True)
+class StackResult:
+    input: tuple[int, ...]
+    in_channels: int
+    layers: tuple[LayerResult, ...]
+
+    @property
+    def output(self) -> tuple[int, ...]:
+        return self.layers[-1].output if self.layers else self.input
+
+    @property
+    def out_channels(self) -> int:
+        return self.layers[-1].out_channels if self.layers else self.in_channels
+
+    @property
+    def _last_spatial(self) -> LayerResult | None:
+        spatial = [r for r in self.layers if r.layer.kind != "fc"]
+        return spatial[-1] if spatial else None
+
+    @property
+    def receptive_field(self) -> tuple[int, ...]:
+        """Receptive field of one output of the last convolution/pooling layer."""
+        last = self._last_spatial
+        return last.receptive_field if last else (1,) * len(self.input)
+
+    @property
+    def jump(self) -> tuple[int, ...]:
+        last = self._last_spatial
+        return last.jump if last else (1,) * len(self.input)
+
+    @property
+    def start(self) -> tuple[float, ...]:
+        last = self._last_spatial
+        return last.start if last else (0.0,) * len(self.input)
+
+    @property
+    def params(self) -> int:
+        return sum(r.params for r in self.layers)
+
+    @property
+    def multiply_adds(self) -> int:
+        return sum(r.multiply_adds for r in self.layers)
+
+
+def conv_params(
+    kernel_size: Sequence[int],
+    in_channels: int,
+    out_channels: int,
+    groups: int = 1,
+    bias: bool = True,
+) -> int:
+    """Learned numbers of a convolution: ``C_out·(C_in/g)·∏k`` weights plus ``C_out`` biases.
+
+    >>> conv_params((3, 3), 64, 128)
+    73856
+    """
+    return out_channels * (in_channels // groups) * math.prod(kernel_size) + (
+        out_channels if bias else 0
+    )
+
+
+def conv_multiply_adds(
+    output_size: Sequence[int],
+    kernel_size: Sequence[int],
+    in_channels: int,
+    out_channels: int,
+    groups: int = 1,
+) -> int:
+    """Multiply-adds of a convolution: each output value costs ``(C_in/g)·∏k`` of them.
+
+    >>> conv_multiply_adds((55, 55), (11, 11), 3, 64)   # AlexNet's first layer
+    70276800
+    """
+    return math.prod(output_size) * out_channels * (in_channels // groups) * math.prod(kernel_size)
+
+
+@dataclass(frozen=True)
+class ParamComparison:
+    """A convolution's weights against a fully connected layer computing a map of the same shape.
+
+    ``conv = M·(C_in/g)·C_out`` with ``M = ∏k`` (independent of the signal length);
+    ``dense = (L_in·C_in)·(L_out·C_out)`` with ``L = ∏spatial``. Biases excluded on both sides.
+    """
+
+    kernel_volume: int
+    input_length: int
+    output_length: int
+    in_channels: int
+    out_channels: int
+    conv: int
+    dense: int
+
+    @property
+    def ratio(self) -> float:
+        return self.dense / self.conv
+
+
+def conv_vs_dense(
+    input_size: Sequence[int],
+    output_size: Sequence[int],
+    kernel_size: Sequence[int],
+    in_channels: int = 1,
+    out_channels: int = 1,
+    groups: int = 1,
+) -> ParamComparison:
+    """Weights of a convolution versus a fully connected layer on the same signal.
+
+    >>> c = conv_vs_dense((100,), (98,), (3,))
+    >>> c.conv, c.dense        # M × C_in × C_out   vs   L_in × L_out
+    (3, 9800)
+    """
+    m = math.prod(kernel_size)
+    l_in, l_out = math.prod(input_size), math.prod(output_size)
+    return ParamComparison(
+        kernel_volume=m,
+        input_length=l_in,
+        output_length=l_out,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        conv=m * (in_channels // groups) * out_channels,
+        dense=l_in * in_channels * l_out * out_channels,
+    )
+
+
+def receptive_field(
+    layers: Sequence[tuple[int, int, int, int]],
+) -> tuple[int, int, float]:
+    """``(r, jump, start)`` of a 1-D stack of ``(k, s, left_padding, d)`` layers.
+
+    >>> receptive_field([(3, 1, 1, 1)] * 2)
+    (5, 1, 0.0)
+    >>> receptive_field([(7, 2, 3, 1), (3, 2, 1, 1)])       # ResNet stem
+    (11, 4, 0.0)
+    >>> receptive_field([(3, 2, 1, 1), (3, 2, 2, 2), (3, 1, 0, 1)])
+    (19, 4, 4.0)
+    """
+    r, j, start = 1, 1, 0.0
+    for k, s, p, d in layers:
+        K = d * (k - 1) + 1
+        start += ((K - 1) / 2 - p) * j
+        r += (K - 1) * j
+        j *= s
+    return r, j, start
+
+
+def _resolve_padding(layer: Layer, ndim: int) -> PaddingSpec:
+    if isinstance(layer.padding, str) and layer.padding.lower() == "causal":
+        k = per_dim(layer.kernel_size, ndim, "kernel_size")
+        d = per_dim(layer.dilation, ndim, "dilation")
+        return [(dd * (kk - 1), 0) for kk, dd in zip(k, d, strict=True)]
+    return layer.padding
+
+
+def analyse_stack(
+    input_size: Sequence[int], layers: Sequence[Layer], in_channels: int = 1
+) -> StackResult:
+    """Run a stack through the shape core, layer by layer (torch rules, torch messages).
+
+    >>> r = analyse_stack((32,), [Layer("conv", 3, padding=1), Layer("conv", 3, padding=1)])
+    >>> [x.output for x in r.layers], r.receptive_field
+    ([(32,), (32,)], (5,))
+    """
+    sizes = tuple(input_size)
+    ndim = len(sizes)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"stacks have 1, 2 or 3 spatial dimensions, got {ndim}")
+    _check_input_sizes(sizes, "a stack")
+    if in_channels <= 0:
+        raise ValueError(f"in_channels must be a positive integer, got {in_channels}")
+    r = [1] * ndim
+    j = [1] * ndim
+    start = [0.0] * ndim
+    shape, channels = sizes, in_channels
+    results: list[LayerResult] = []
+    for index, layer in enumerate(layers, 1):
+        where = f"layer {index} ({layer.describe()})"
+        if not shape and layer.kind != "fc":
+            raise ValueError(f"{where}: a {layer.kind} layer cannot follow a fully connected layer")
+        try:
+            result = _one_layer(layer, shape, channels, r, j, start)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        results.append(result)
+        shape, channels = result.output, result.out_channels
+    return StackResult(sizes, in_channels, tuple(results))
+
+
+def _one_layer(
+    layer: Layer,
+    shape: tuple[int, ...],
+    channels: int,
+    r: list[int],
+    j: list[int],
+    start: list[float],
+) -> LayerResult:
+    ndim = len(shape)
+    if layer.kind == "fc":
+        if layer.out_channels is None or layer.out_channels <= 0:
+            raise ValueError("a fully connected layer needs out features (c=N, N > 0)")
+        features = channels * math.prod(shape)
+        out = layer.out_channels
+        return LayerResult(
+            layer=layer,
+            input=shape,
+            output=(),
+            in_channels=features,
+            out_channels=out,
+            receptive_field=tuple(r) if not shape else tuple(_full_input(r, j, shape)),
+            jump=(),
+            start=(),
+            params=features * out + (out if layer.bias else 0),
+            multiply_adds=features * out,
+            dense_params=features * out,
+        )
+    if layer.kind == "conv":
+        stride = 1 if layer.stride is None else layer.stride
+        dims = conv_geometry(
+            shape, layer.kernel_size, stride, _resolve_padding(layer, ndim), layer.dilation
+        )
+        out_channels = channels if layer.out_channels is None else layer.out_channels
+        check_groups(channels, out_channels, layer.groups)
+        k = tuple(g.kernel for g in dims)
+        out = tuple(g.output for g in dims)
+        params = conv_params(k, channels, out_channels, layer.groups, layer.bias)
+        macs = conv_multiply_adds(out, k, channels, out_channels, layer.groups)
+        dense = conv_vs_dense(shape, out, k, channels, out_channels, layer.groups).dense
+        taps = [(g.effective_kernel, g.stride, g.pad_before) for g in dims]
+    elif layer.kind in ("maxpool", "avgpool"):
+        kind = "max" if layer.kind == "maxpool" else "avg"
+        if layer.out_channels not in (None, channels):
+            raise ValueError("a pooling layer keeps the number of channels")
+        padding = layer.padding
+        if padding == "valid":
+            padding = 0
+        if not isinstance(padding, int):
+            padding = list(padding) if not isinstance(padding, str) else [padding]
+            if not all(isinstance(v, int) for v in padding):
+                raise ValueError(
+                    "pooling takes symmetric integer padding (at most half the kernel), "
+                    f"got {layer.padding!r}"
+                )
+            padding = tuple(padding)
+        pdims = pool_geometry(
+            shape, layer.kernel_size, layer.stride, padding, layer.dilation, layer.ceil_mode, kind
+        )
+        out = tuple(g.output for g in pdims)
+        out_channels, params, macs, dense = channels, 0, 0, None
+        taps = [(g.effective_kernel, g.stride, g.padding) for g in pdims]
+    else:
+        raise ValueError(f"unknown layer kind {layer.kind!r} (one of {', '.join(LAYER_KINDS)})")
+    for axis, (K, s, p) in enumerate(taps):
+        start[axis] += ((K - 1) / 2 - p) * j[axis]
+        r[axis] += (K - 1) * j[axis]
+        j[axis] *= s
+    return LayerResult(
+        layer=layer,
+        input=shape,
+        output=out,
+        in_channels=channels,
+        out_channels=out_channels,
+        receptive_field=tuple(r),
+        jump=tuple(j),
+        start=tuple(start),
+        params=params,
+        multiply_adds=macs,
+        dense_params=dense,
+    )
+
+
+def _full_input(r: list[int], j: list[int], shape: tuple[int, ...]) -> list[int]:
+    # Every output of a fully connected layer sees every position of its input map, i.e. the
+    # last map's receptive field widened by (size − 1) jumps.
+    return [rr + (n - 1) * jj for rr, jj, n in zip(r, j, shape, strict=True)]
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing "conv:k=3,s=2,p=1,c=64" and presets
+# --------------------------------------------------------------------------------------------
+
+_KIND_ALIASES = {
+    "conv": "conv",
+    "maxpool": "maxpool",
+    "max": "maxpool",
+    "pool": "maxpool",
+    "avgpool": "avgpool",
+    "avg": "avgpool",
+    "fc": "fc",
+    "linear": "fc",
+    "dense": "fc",
+}
+_KEY_ALIASES = {
+    "k": "kernel_size",
+    "kernel": "kernel_size",
+    "kernel_size": "kernel_size",
+    "s": "stride",
+    "stride": "stride",
+    "p": "padding",
+    "pad": "padding",
+    "padding": "padding",
+    "d": "dilation",
+    "dilation": "dilation",
+    "c": "out_channels",
+    "out": "out_channels",
+    "channels": "out_channels",
+    "out_channels": "out_channels",
+    "g": "groups",
+    "groups": "groups",
+    "bias": "bias",
+    "ceil": "ceil_mode",
+    "ceil_mode": "ceil_mode",
+}
+
+LAYER_SYNTAX = (
+    "[N*]KIND[:key=value,...] with KIND conv|maxpool|avgpool|fc and keys k, s, p, d, c "
+    "(out channels/features), g, bias=0|1, ceil=0|1; per-dimension values joined by x "
+    "(k=3x5), asymmetric padding before:after (p=1:2), p=same|valid|full|causal; "
+    "e.g. 2*conv:k=3,p=1,c=64 maxpool:k=2"
+)
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} is not an integer") from None
+
+
+def _dims(text: str, what: str) -> int | tuple[int, ...]:
+    parts = text.lower().split("x")
+    values = tuple(_int(p, what) for p in parts)
+    return values[0] if len(values) == 1 else values
+
+
+def _padding(text: str) -> PaddingSpec:
+    low = text.lower()
+    if low in ("same", "valid", "full", "causal"):
+        return low
+    items: list[int | tuple[int, int]] = []
+    for part in low.split("x"):
+        if ":" in part:
+            before, _, after = part.partition(":")
+            items.append((_int(before, "padding"), _int(after, "padding")))
+        else:
+            items.append(_int(part, "padding"))
+    if len(items) == 1 and isinstance(items[0], int):
+        return items[0]
+    return items
+
+
+def parse_layer(text: str) -> list[Layer]:
+    """Parse one layer token (possibly ``N*`` repeated) into layers.
+
+    >>> parse_layer("2*conv:k=3,p=1,c=64")[1]
+    Layer(kind='conv', kernel_size=3, stride=None, padding=1, dilation=1, out_channels=64, groups=1, bias=True, ceil_mode=False)
+    >>> parse_layer("maxpool:k=3x2,s=2,ceil=1")[0].kernel_size
+    (3, 2)
+    """
+    spec = text.strip()
+    repeat = 1
+    if "*" in spec:
+        count, _, spec = spec.partition("*")
+        repeat = _int(count, f"repeat count in {text!r}")
+        if repeat < 1:
+            raise ValueError(f"repeat count in {text!r} must be at least 1")
+    kind_text, _, rest = spec.partition(":")
+    kind = _KIND_ALIASES.get(kind_text.strip().lower())
+    if kind is None:
+        raise ValueError(f"unknown layer {kind_text!r} in {text!r}; layers are {LAYER_SYNTAX}")
+    values: dict[str, object] = {}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = item.partition("=")
+        name = _KEY_ALIASES.get(key.strip().lower())
+        if not eq or name is None:
+            raise ValueError(f"cannot read {item!r} in layer {text!r}; layers are {LAYER_SYNTAX}")
+        value = value.strip()
+        if name == "padding":
+            values[name] = _padding(value)
+        elif name in ("kernel_size", "stride", "dilation"):
+            values[name] = _dims(value, name)
+        elif name in ("bias", "ceil_mode"):
+            if value.lower() not in ("0", "1", "true", "false", "yes", "no"):
+                raise ValueError(f"{key} takes 0 or 1, got {value!r}")
+            values[name] = value.lower() in ("1", "true", "yes")
+        else:
+            values[name] = _int(value, name)
+    if kind != "fc" and "kernel_size" not in values:
+        raise ValueError(f"layer {text!r} needs a kernel size (k=N)")
+    layer = Layer(kind, **values)  # type: ignore[arg-type]
+    return [layer] * repeat
+
+
+def parse_layers(tokens: Sequence[str]) -> list[Layer]:
+    """Parse a list of layer tokens (see :data:`LAYER_SYNTAX`)."""
+    layers: list[Layer] = []
+    for token in tokens:
+        layers.extend(parse_layer(token))
+    return layers
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named stack: ``prefix + block × blocks + suffix`` (only WaveNet repeats its block)."""
+
+    name: str
+    description: str
+    input_size: tuple[int, ...]
+    in_channels: int
+    prefix: tuple[Layer, ...] = ()
+    block: tuple[Layer, ...] = ()
+    suffix: tuple[Layer, ...] = ()
+    repeatable: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def layers(self, blocks: int = 1) -> list[Layer]:
+        if blocks < 1:
+            raise ValueError(f"--blocks must be at least 1, got {blocks}")
+        if blocks != 1 and not self.repeatable:
+            raise ValueError(f"preset {self.name} has no repeatable block (only wavenet has)")
+        return [*self.prefix, *(self.block * blocks), *self.suffix]
+
+
+def _conv(k: int, c: int, s: int = 1, p: int = 0) -> Layer:
+    return Layer("conv", k, s, p, out_channels=c)
+
+
+_VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+
+PRESETS: dict[str, Preset] = {
+    "alexnet": Preset(
+        "alexnet",
+        "AlexNet as in torchvision (single-GPU, 64/192/384/256/256 channels)",
+        (224, 224),
+        3,
+        prefix=(
+            _conv(11, 64, 4, 2),
+            Layer("maxpool", 3, 2),
+            _conv(5, 192, p=2),
+            Layer("maxpool", 3, 2),
+            _conv(3, 384, p=1),
+            _conv(3, 256, p=1),
+            _conv(3, 256, p=1),
+            Layer("maxpool", 3, 2),
+            Layer("fc", out_channels=4096),
+            Layer("fc", out_channels=4096),
+            Layer("fc", out_channels=1000),
+        ),
+        notes=(
+            "torchvision puts AdaptiveAvgPool2d((6, 6)) before the classifier; at 224×224 the "
+            "map is already 6×6, so it changes nothing and is left out",
+        ),
+    ),
+    "vgg16": Preset(
+        "vgg16",
+        "VGG-16 (configuration D): 13 convolutions 3×3 p1, 5 max-pools 2×2, 3 fully connected",
+        (224, 224),
+        3,
+        prefix=tuple(Layer("maxpool", 2, 2) if v == "M" else _conv(3, int(v), p=1) for v in _VGG16)
+        + (
+            Layer("fc", out_channels=4096),
+            Layer("fc", out_channels=4096),
+            Layer("fc", out_channels=1000),
+        ),
+    ),
+    "wavenet": Preset(
+        "wavenet",
+        "WaveNet's dilated causal stack: kernel 2, dilations 1, 2, 4, …, 512 per block",
+        (16000,),
+        1,
+        block=tuple(Layer("conv", 2, 1, "causal", 2**i, out_channels=32) for i in range(10)),
+        repeatable=True,
+        notes=(
+            "only the dilated causal convolutions (32 channels): the gates, 1×1 residual and "
+            "skip convolutions do not change sizes or the receptive field",
+            "an initial causal convolution with k = 2, which some implementations add, would "
+            "widen the receptive field by 1",
+        ),
+    ),
+}
+
+
+def preset_with_channels(preset: Preset, channels: int) -> Preset:
+    """The preset with a different number of input channels (sizes and RF unchanged)."""
+    return replace(preset, in_channels=channels)

@@ -1,0 +1,188 @@
+"""Low-level array kernels shared by the forward ops, the backward passes and the traces.
+
+Everything here works on batched channel-first arrays ``(N, C, *spatial)`` and takes the
+sizes it needs as arguments: the public functions ask the shape core for them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+# torch's padding_mode -> numpy.pad's mode
+NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The dtype a computation runs in: float32 stays float32, float64 stays float64.
+
+    Integers and booleans compute in float64; mixed float widths promote (NumPy's rule).
+    """
+    dtype = np.result_type(*arrays)
+    if dtype == np.float32 or dtype == np.float64:
+        return np.dtype(dtype)
+    if np.issubdtype(dtype, np.floating) and dtype.itemsize < 4:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def pad(
+    x: np.ndarray, pairs: Sequence[tuple[int, int]], mode: str = "zeros", value: float = 0.0
+) -> np.ndarray:
+    """Pad the spatial axes of ``x`` (N, C, *spatial) by ``(before, after)`` pairs."""
+    pairs = [tuple(p) for p in pairs]
+    if mode == "zeros":
+        if not any(a or b for a, b in pairs):
+            return x
+        shape = x.shape[:2] + tuple(n + a + b for n, (a, b) in zip(x.shape[2:], pairs, strict=True))
+        out = np.full(shape, value, dtype=x.dtype)
+        inner = (slice(None), slice(None)) + tuple(
+            slice(a, a + n) for n, (a, _) in zip(x.shape[2:], pairs, strict=True)
+        )
+        out[inner] = x
+        return out
+    return np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODE[mode])
+
+
+def pad_source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """For each padded position along one axis, the real index it copies (-1 for a zero)."""
+    if mode == "zeros":
+        idx = np.full(size + before + after, -1, dtype=np.intp)
+        idx[before : before + size] = np.arange(size)
+        return idx
+    return np.pad(np.arange(size), (before, after), mode=NUMPY_PAD_MODE[mode])
+
+
+def unpad(
+    g: np.ndarray, sizes: Sequence[int], pairs: Sequence[tuple[int, int]], mode: str
+) -> np.ndarray:
+    """Adjoint of :func:`pad`: fold a gradient on the padded grid back onto the real input."""
+    if mode == "zeros":
+        inner = (slice(None), slice(None)) + tuple(
+            slice(a, a + n) for n, (a, _) in zip(sizes, pairs, strict=True)
+        )
+        return np.ascontiguousarray(g[inner])
+    for axis, (n, (a, b)) in enumerate(zip(sizes, pairs, strict=True)):
+        idx = pad_source_index(n, a, b, mode)
+        onehot = np.zeros((idx.size, n), dtype=g.dtype)
+        onehot[np.arange(idx.size), idx] = 1
+        g = np.moveaxis(np.tensordot(g, onehot, axes=([axis + 2], [0])), -1, axis + 2)
+    return np.ascontiguousarray(g)
+
+
+def _tap_slices(
+    tap: Sequence[int], counts: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> tuple[slice, ...]:
+    return tuple(
+        slice(t * d, t * d + (n - 1) * s + 1, s)
+        for t, n, s, d in zip(tap, counts, stride, dilation, strict=True)
+    )
+
+
+def im2col(
+    xp: np.ndarray,
+    kernel: Sequence[int],
+    counts: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
+    """Gather every window of ``xp`` (N, C, *P): result ``(N, C, *kernel, *counts)``.
+
+    One strided slice copy per kernel tap: much faster than copying a 2·ndim strided view.
+    """
+    n, c = xp.shape[:2]
+    cols = np.empty((n, c, *kernel, *counts), dtype=xp.dtype)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        cols[(slice(None), slice(None), *tap)] = xp[
+            (slice(None), slice(None), *_tap_slices(tap, counts, stride, dilation))
+        ]
+    return cols
+
+
+def col2im(
+    cols: np.ndarray,
+    grid: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
+    """Adjoint of :func:`im2col`: add ``cols`` (N, C, *kernel, *counts) into a zero grid."""
+    ndim = len(grid)
+    n, c = cols.shape[:2]
+    kernel = cols.shape[2 : 2 + ndim]
+    counts = cols.shape[2 + ndim :]
+    out = np.zeros((n, c, *grid), dtype=cols.dtype)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        out[(slice(None), slice(None), *_tap_slices(tap, counts, stride, dilation))] += cols[
+            (slice(None), slice(None), *tap)
+        ]
+    return out
+
+
+def grouped_matmul_forward(
+    xp: np.ndarray,
+    w: np.ndarray,
+    counts: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
+    """Cross-correlation of the padded ``xp`` (N, C, *P) with ``w`` (Co, C/g, *k): (N, Co, *counts)."""
+    n, c = xp.shape[:2]
+    co = w.shape[0]
+    kernel = w.shape[2:]
+    cols = im2col(xp, kernel, counts, stride, dilation)
+    kk = int(np.prod(kernel, dtype=np.int64))
+    p = int(np.prod(counts, dtype=np.int64))
+    cols = cols.reshape(n, groups, (c // groups) * kk, p)
+    wm = w.reshape(groups, co // groups, (c // groups) * kk)
+    return np.matmul(wm, cols).reshape(n, co, *counts)
+
+
+def correlation_weight_grad(
+    xp: np.ndarray,
+    gy: np.ndarray,
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
+    """∂L/∂w of ``y = corr(xp, w)``: the correlation of ``gy`` (N, Co, *O) with ``xp``."""
+    n, c = xp.shape[:2]
+    co = gy.shape[1]
+    counts = gy.shape[2:]
+    kk = int(np.prod(kernel, dtype=np.int64))
+    p = int(np.prod(counts, dtype=np.int64))
+    cols = im2col(xp, kernel, counts, stride, dilation).reshape(n, groups, (c // groups) * kk, p)
+    gym = gy.reshape(n, groups, co // groups, p)
+    gw = np.matmul(gym, cols.swapaxes(-1, -2)).sum(axis=0)
+    return gw.reshape(co, c // groups, *kernel)
+
+
+def correlation_input_grad(
+    gy: np.ndarray,
+    w: np.ndarray,
+    grid: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
+    """∂L/∂xp of ``y = corr(xp, w)`` on the padded grid: scatter ``wᵀ·gy`` back through the windows."""
+    n, co = gy.shape[:2]
+    counts = gy.shape[2:]
+    ci_g = w.shape[1]
+    kernel = w.shape[2:]
+    kk = int(np.prod(kernel, dtype=np.int64))
+    p = int(np.prod(counts, dtype=np.int64))
+    wt = np.ascontiguousarray(w.reshape(groups, co // groups, ci_g * kk).swapaxes(1, 2))
+    gcols = np.matmul(wt, gy.reshape(n, groups, co // groups, p))
+    gcols = gcols.reshape(n, groups * ci_g, *kernel, *counts)
+    return col2im(gcols, grid, stride, dilation)
+
+
+def spatial_flip(w: np.ndarray) -> np.ndarray:
+    """The kernel rotated by 180° in every spatial axis (axes 2 and up)."""
+    return np.ascontiguousarray(
+        w[(slice(None), slice(None)) + (slice(None, None, -1),) * (w.ndim - 2)]
+    )

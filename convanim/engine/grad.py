@@ -1,0 +1,225 @@
+"""Backward passes: gradients of convolution, transposed convolution and pooling.
+
+Given the forward arguments and ``grad_output`` (∂L/∂y, the shape of the forward output),
+return ∂L/∂x, ∂L/∂w and ∂L/∂b exactly as ``torch.autograd`` would. The slide formulas
+(1-d, correlation, stride 1): ``∂L/∂b = Σ_n ∂L/∂y[n]``, ``∂L/∂w[k] = Σ_n ∂L/∂y[n]·x[n+k]`` (a
+correlation of the output gradient with the input) and ``∂L/∂x[m] = Σ_k ∂L/∂y[m−k]·w[k]``
+(a full convolution of the output gradient with the kernel, i.e. correlation with the flipped
+kernel).
+
+>>> import numpy as np
+>>> g = conv_backward(np.arange(4.0)[None, None], np.array([[[1.0, 2.0]]]), np.ones((1, 1, 3)))
+>>> g.grad_input, g.grad_weight, g.grad_bias
+(array([[[1., 3., 3., 2.]]]), array([[[3., 6.]]]), array([3.]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import shapes
+from . import _kernels as K
+from .ops import (
+    Mode,
+    _avg_divisor,
+    _max_pool_core,
+    _pool_input,
+    _unbatch,
+    batched,
+    check_weight,
+    effective_weight,
+)
+
+__all__ = [
+    "Grads",
+    "conv_backward",
+    "conv_transpose_backward",
+    "max_pool_backward",
+    "avg_pool_backward",
+]
+
+
+@dataclass(frozen=True)
+class Grads:
+    """Gradients of one operation; ``grad_bias`` is ``None`` when the op had no bias asked for."""
+
+    grad_input: np.ndarray
+    grad_weight: np.ndarray | None = None
+    grad_bias: np.ndarray | None = None
+
+
+def _check_grad_output(gy: np.ndarray, expected: tuple[int, ...]) -> None:
+    if gy.shape != expected:
+        raise ValueError(
+            f"grad_output must have the shape of the output {list(expected)}, got {list(gy.shape)}"
+        )
+
+
+def _grad_output(grad_output: np.ndarray, unbatched: bool, dtype: np.dtype) -> np.ndarray:
+    gy = np.asarray(grad_output)
+    if unbatched:
+        gy = gy[None]
+    return gy.astype(dtype, copy=False)
+
+
+def conv_backward(
+    input: np.ndarray,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: int | Sequence[int] = 1,
+    padding: shapes.PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    mode: Mode = "correlation",
+    bias: bool = True,
+) -> Grads:
+    """∂L/∂x, ∂L/∂w, ∂L/∂b of :func:`convanim.engine.conv` (same arguments, plus ``grad_output``)."""
+    w = np.asarray(weight)
+    ndim = w.ndim - 2
+    name = f"conv{ndim}d"
+    x, unbatched = batched(input, ndim, name)
+    check_weight(x, w, groups, ndim, False, name)
+    dtype = K.float_dtype(x, w)
+    geom = shapes.conv_geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    out = tuple(g.output for g in geom)
+    gy = _grad_output(grad_output, unbatched, dtype)
+    _check_grad_output(gy, (x.shape[0], w.shape[0], *out))
+    x = x.astype(dtype, copy=False)
+    w_eff = effective_weight(w.astype(dtype, copy=False), mode)
+    pairs = [(g.pad_before, g.pad_after) for g in geom]
+    st = [g.stride for g in geom]
+    dl = [g.dilation for g in geom]
+    xp = K.pad(x, pairs, padding_mode)
+    gw = K.correlation_weight_grad(xp, gy, w.shape[2:], st, dl, groups)
+    if mode == "convolution":
+        gw = K.spatial_flip(gw)
+    gxp = K.correlation_input_grad(gy, w_eff, xp.shape[2:], st, dl, groups)
+    gx = K.unpad(gxp, x.shape[2:], pairs, padding_mode)
+    gb = gy.sum(axis=(0, *range(2, gy.ndim))) if bias else None
+    return Grads(_unbatch(gx, unbatched), gw, gb)
+
+
+def conv_transpose_backward(
+    input: np.ndarray,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    dilation: int | Sequence[int] = 1,
+    mode: Mode = "correlation",
+    bias: bool = True,
+) -> Grads:
+    """Gradients of :func:`convanim.engine.conv_transpose` (torch argument order).
+
+    ∂L/∂x is the *direct* convolution of ∂L/∂y (the transposed conv's adjoint) and ∂L/∂w the
+    correlation of ∂L/∂y's windows with ``x``.
+    """
+    w = np.asarray(weight)
+    ndim = w.ndim - 2
+    name = f"conv_transpose{ndim}d"
+    x, unbatched = batched(input, ndim, name)
+    check_weight(x, w, groups, ndim, True, name)
+    dtype = K.float_dtype(x, w)
+    geom = shapes.transposed_geometry(
+        x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
+    )
+    n = x.shape[0]
+    gy = _grad_output(grad_output, unbatched, dtype)
+    _check_grad_output(gy, (n, w.shape[1] * groups, *(g.output for g in geom)))
+    x = x.astype(dtype, copy=False)
+    w_eff = effective_weight(w.astype(dtype, copy=False), mode)
+    st = [g.stride for g in geom]
+    dl = [g.dilation for g in geom]
+    # Put ∂L/∂y back on the uncropped canvas; the windows of input cell j start at j·s there.
+    gyp = K.pad(gy, [(g.padding, g.padding) for g in geom])
+    counts = list(x.shape[2:])
+    # The direct conv that is this op's adjoint maps C_out channels to C_in: its weight
+    # (out=C_in, in/groups=C_out/g, *k) is the transposed weight exactly as stored.
+    gx = K.grouped_matmul_forward(gyp, w_eff, counts, st, dl, groups)
+    # ∂L/∂w[ci, co, t] = Σ x[ci, j] · gyp[co, j·s + t·d]: the weight gradient of that direct conv.
+    gw = K.correlation_weight_grad(gyp, x, w.shape[2:], st, dl, groups)
+    if mode == "convolution":
+        gw = K.spatial_flip(gw)
+    gb = gy.sum(axis=(0, *range(2, gy.ndim))) if bias else None
+    return Grads(_unbatch(gx, unbatched), gw, gb)
+
+
+def max_pool_backward(
+    input: np.ndarray,
+    grad_output: np.ndarray,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+    *,
+    ndim: int | None = None,
+) -> Grads:
+    """∂L/∂x through max pooling: each output's gradient goes to its window's winner.
+
+    The winner is torch's: the first maximum in window scan order, so ties never split.
+
+    >>> max_pool_backward(np.array([[2.0, 2.0, 1.0, 0.0]]), np.array([[1.0, 1.0]]), 2, ndim=1).grad_input
+    array([[1., 0., 1., 0.]])
+    """
+    if ndim is None:
+        ndim = len(kernel_size) if isinstance(kernel_size, Sequence) else np.ndim(input) - 2
+    x, unbatched = _pool_input(input, ndim, f"max_pool{ndim}d")
+    geom = shapes.pool_geometry(
+        x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode, "max"
+    )
+    gy = _grad_output(grad_output, unbatched, x.dtype)
+    n, c = x.shape[:2]
+    _check_grad_output(gy, (n, c, *(g.output for g in geom)))
+    _, index = _max_pool_core(x, geom)
+    plane = int(np.prod(x.shape[2:]))
+    offsets = (np.arange(n * c, dtype=np.int64) * plane).reshape(n, c, *([1] * ndim))
+    flat = (index + offsets).ravel()
+    gx = np.bincount(flat, weights=gy.ravel().astype(np.float64), minlength=n * c * plane)
+    return Grads(_unbatch(gx.astype(x.dtype).reshape(x.shape), unbatched))
+
+
+def avg_pool_backward(
+    input: np.ndarray,
+    grad_output: np.ndarray,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    ndim: int | None = None,
+) -> Grads:
+    """∂L/∂x through average pooling: each output's gradient, divided by its divisor, is
+    shared by every real cell of its window.
+
+    >>> avg_pool_backward(np.zeros((1, 4)), np.array([[2.0, 4.0]]), 2, ndim=1).grad_input
+    array([[1., 1., 2., 2.]])
+    """
+    if ndim is None:
+        ndim = len(kernel_size) if isinstance(kernel_size, Sequence) else np.ndim(input) - 2
+    x, unbatched = _pool_input(input, ndim, f"avg_pool{ndim}d")
+    geom = shapes.pool_geometry(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode, "avg")
+    gy = _grad_output(grad_output, unbatched, x.dtype)
+    n, c = x.shape[:2]
+    out = tuple(g.output for g in geom)
+    _check_grad_output(gy, (n, c, *out))
+    divisor = _avg_divisor(geom, count_include_pad, divisor_override)
+    share = (gy / divisor).astype(x.dtype, copy=False)
+    kernel = [g.kernel for g in geom]
+    cols = np.broadcast_to(share.reshape(n, c, *([1] * ndim), *out), (n, c, *kernel, *out))
+    pairs = []
+    for g in geom:
+        stop = g.window(g.output - 1)[1]
+        pairs.append((g.padding, max(g.padding, stop - g.size)))
+    grid = [g.size + a + b for g, (a, b) in zip(geom, pairs, strict=True)]
+    gxp = K.col2im(cols, grid, [g.stride for g in geom], [1] * ndim)
+    gx = K.unpad(gxp, x.shape[2:], pairs, "zeros")
+    return Grads(_unbatch(gx, unbatched))

@@ -1,0 +1,845 @@
+"""Build a reveal.js Markdown deck: render what its ``{{CONVANIM:…}}`` placeholders name, embed it.
+
+A deck line such as::
+
+    {{CONVANIM:padding_strides_odd_transposed fragment_index=0 source="https://…"}}
+    {{CONVANIM:FIRConvolution1D width=70%}}
+    {{CONVANIM:2d_convolution stride=2 out=assets/images/extra/conv_s2.gif}}
+
+names a catalogue animation (``convanim list``), a Manim scene, or an existing file of the deck
+(``assets/images/01-history/alexnet.png``), followed by ``key=value`` words (quote values with
+spaces). Template options (:data:`OPTION_KEYS`) say how the asset sits on the slide; every other
+key is a render parameter handed to the renderer. Placeholders are expanded in the style of the
+deck's own ``{{TIMELINE:…}}`` lines; anything that is not convanim's passes through untouched.
+
+The build is incremental. Each asset's *key* hashes what it is made from (kind, name, parameters,
+video quality and the source code of the renderers); a manifest in ``OUT/.convanim-cache/``
+remembers the key and the size and modification time of every file it wrote, so a second build
+renders nothing. Renders run in parallel, each into a temporary file that replaces the target
+only when it is complete.
+
+>>> [(p.line, p.target, p.params, p.options) for p in parse_placeholders(
+...     "# t\\n{{TIMELINE:x}}\\n  {{CONVANIM:dilation fragment_index=2 stride=2}}\\n")]
+[(3, 'dilation', (('stride', 2),), (('fragment_index', '2'),))]
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import difflib
+import hashlib
+import html
+import json
+import os
+import re
+import shlex
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from convanim.embed import (
+    IMAGE_SUFFIXES,
+    VIDEO_MIME,
+    EmbedOptions,
+    Markup,
+    asset_kind,
+    load_template,
+)
+from convanim.embed import fill as fill_template
+from convanim.embed import snippet as make_snippet
+
+MARKER = "{{CONVANIM:"
+CACHE_DIR = ".convanim-cache"
+MANIFEST_VERSION = 1
+
+# Keys that shape the snippet or the file name; every other key is a render parameter.
+OPTION_KEYS = frozenset(
+    {
+        "template",
+        "caption",
+        "alt",
+        "source",
+        "source_text",
+        "fragment_index",
+        "width",
+        "out",
+        "poster",
+        "format",
+    }
+)
+
+# Manim's own folder names for its quality presets (``1080p60`` is what the lecture deck uses).
+QUALITY_DIRS = {"low": "480p15", "medium": "720p30", "high": "1080p60", "fourk": "2160p60"}
+QUALITY_ALIASES = {v: k for k, v in QUALITY_DIRS.items()} | {
+    "l": "low",
+    "m": "medium",
+    "h": "high",
+    "k": "fourk",
+    "production": "high",
+}
+
+# Still figures among the catalogue's names (everything else is an animated GIF by default).
+STILL_FIGURES = frozenset({"vision_kernels", "wavenet_before", "wavenet_after", "ambiguity"})
+
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+class DeckError(ValueError):
+    """A problem in the deck itself (malformed placeholder, unknown name, unsafe path)."""
+
+
+# --------------------------------------------------------------------------- placeholders
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """One ``{{CONVANIM:…}}`` occurrence: where it is and what it says."""
+
+    line: int  # 1-based line number in the deck
+    start: int  # character offsets of ``{{`` and just after ``}}`` within that line
+    end: int
+    target: str  # catalogue name, scene name or file path
+    params: tuple[tuple[str, object], ...]  # render parameters, sorted by key
+    options: tuple[tuple[str, str], ...]  # template options, sorted by key
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        return dict(self.options).get(key, default)
+
+
+def _value(text: str) -> object:
+    """Render-parameter values: ints, floats, booleans and comma lists become Python values.
+
+    >>> _value("3"), _value("0.5"), _value("true"), _value("1,2,4"), _value("max")
+    (3, 0.5, True, (1, 2, 4), 'max')
+    """
+    low = text.lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    if low == "none":
+        return None
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", text):
+        return float(text)
+    if "," in text:
+        return tuple(_value(part.strip()) for part in text.split(",") if part.strip())
+    return text
+
+
+def _scan(line: str, begin: int) -> int:
+    """Index just past the ``}}`` closing the placeholder that starts at ``begin``, or -1."""
+    quote = None
+    i = begin + len(MARKER)
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif line.startswith("}}", i):
+            return i + 2
+        i += 1
+    return -1
+
+
+def parse_placeholders(text: str, deck: str = "deck") -> list[Placeholder]:
+    """Every convanim placeholder in ``text``; a malformed one raises :class:`DeckError`.
+
+    Placeholders inside fenced code blocks are left alone (they are examples, not requests).
+    All problems are collected and reported together, each with its line number.
+    """
+    found: list[Placeholder] = []
+    errors: list[str] = []
+    fenced = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced or MARKER not in line:
+            continue
+        pos = 0
+        while (begin := line.find(MARKER, pos)) != -1:
+            end = _scan(line, begin)
+            if end == -1:
+                errors.append(f"{deck}:{number}: unterminated placeholder (no closing '}}}}')")
+                break
+            body = line[begin + len(MARKER) : end - 2]
+            try:
+                found.append(_parse_body(body, number, begin, end))
+            except DeckError as exc:
+                errors.append(f"{deck}:{number}: {exc}")
+            pos = end
+    if errors:
+        raise DeckError("; ".join(errors))
+    return found
+
+
+def _parse_body(body: str, line: int, start: int, end: int) -> Placeholder:
+    try:
+        words = shlex.split(body, posix=True)
+    except ValueError as exc:
+        raise DeckError(f"malformed placeholder {{{{CONVANIM:{body}}}}}: {exc}") from None
+    if not words:
+        raise DeckError("empty placeholder: write {{CONVANIM:name key=value …}}")
+    target, rest = words[0], words[1:]
+    if "=" in target:
+        raise DeckError(f"placeholder must start with a name or path, not {target!r}")
+    params: dict[str, object] = {}
+    options: dict[str, str] = {}
+    for word in rest:
+        key, eq, value = word.partition("=")
+        if not eq or not _KEY.match(key):
+            raise DeckError(f"expected key=value, got {word!r}")
+        key = key.replace("-", "_")
+        if key in params or key in options:
+            raise DeckError(f"{key!r} given twice")
+        if key in OPTION_KEYS:
+            options[key] = value
+        else:
+            params[key] = _value(value)
+    return Placeholder(
+        line, start, end, target, tuple(sorted(params.items())), tuple(sorted(options.items()))
+    )
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def _source_files(kind: str) -> list[Path]:
+    import importlib.util
+
+    package = Path(__file__).resolve().parent
+    skip = {"build.py", "embed.py", "__main__.py", "cli.py"}
+    files = [
+        p
+        for p in sorted(package.rglob("*.py"))
+        if p.name not in skip and not p.name.startswith("cli_")
+    ]
+    if kind == "scene":
+        spec = importlib.util.find_spec("convanim.scenes")
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            files += sorted(Path(location).rglob("*.py"))
+    return files
+
+
+def code_fingerprint(kind: str) -> str:
+    """A hash of the source code that renders assets of ``kind`` (``image`` or ``scene``).
+
+    Editing a renderer makes every asset it drew stale; editing the build or the templates
+    does not (snippets are cheap and always rewritten).
+    """
+    digest = hashlib.sha256()
+    for path in _source_files(kind):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _catalogue_names() -> list[str]:
+    try:
+        from convanim import catalogue
+    except ImportError:
+        return []
+    return list(catalogue.names())
+
+
+def _scene_names() -> list[str]:
+    try:
+        from convanim import video
+    except ImportError:
+        return []
+    return list(video.SCENE_NAMES)
+
+
+def _render_named(name: str, out: Path, **overrides: object) -> Path:
+    from convanim import catalogue
+
+    return catalogue.render_named(name, out, **overrides)
+
+
+def _render_scene(
+    scene: str, out: Path, quality: str = "low", fmt: str = "mp4", params: dict | None = None
+) -> Path:
+    from convanim import video
+
+    return video.render_scene(scene, out, quality=quality, fmt=fmt, params=params, force=True)
+
+
+@dataclass(frozen=True)
+class Renderers:
+    """What the build calls to list and draw assets; tests inject their own."""
+
+    image_names: Callable[[], Iterable[str]] = _catalogue_names
+    render_image: Callable[..., Path] = _render_named  # (name, out, **params) -> path
+    scene_names: Callable[[], Iterable[str]] = _scene_names
+    render_scene: Callable[..., Path] = _render_scene  # (scene, out, quality, fmt, params)
+    fingerprint: Callable[[str], str] = code_fingerprint
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file the built deck needs, and how to make it."""
+
+    kind: str  # "image" (catalogue), "scene" (Manim) or "file" (copied from the deck's folder)
+    name: str
+    params: tuple[tuple[str, object], ...]
+    rel: str  # path relative to the output folder (POSIX)
+    key: str  # hash of everything the file is made from
+    quality: str = ""
+    poster_rel: str | None = None
+    source: str | None = None  # absolute path of a "file" asset
+
+
+@dataclass
+class BuildResult:
+    """What a build did (or, with ``check``, would do)."""
+
+    deck: Path
+    out_dir: Path
+    deck_out: Path
+    html_out: Path | None
+    placeholders: int
+    assets: list[Asset]
+    stale: list[str] = field(default_factory=list)  # assets (and outputs) out of date
+    rendered: list[str] = field(default_factory=list)
+    deck_changed: bool = False
+
+
+def normalize_quality(quality: str) -> str:
+    """``low``/``medium``/``high``/``fourk`` from a preset name or Manim folder name.
+
+    >>> normalize_quality("1080p60"), normalize_quality("low")
+    ('high', 'low')
+    """
+    q = QUALITY_ALIASES.get(quality, quality)
+    if q not in QUALITY_DIRS:
+        raise ValueError(
+            f"unknown video quality {quality!r}: use one of "
+            f"{', '.join(QUALITY_DIRS)} (or {', '.join(QUALITY_DIRS.values())})"
+        )
+    return q
+
+
+def confined(rel: str, root: Path, what: str) -> Path:
+    """``root / rel`` if ``rel`` is a relative path that stays inside ``root``.
+
+    >>> confined("assets/a.gif", Path("/deck"), "out").as_posix()
+    '/deck/assets/a.gif'
+    >>> confined("../a.gif", Path("/deck"), "out")
+    Traceback (most recent call last):
+    ...
+    convanim.build.DeckError: out '../a.gif' leaves the deck's folder ('..' is not allowed)
+    """
+    if not rel or "\\" in rel or "\x00" in rel:
+        raise DeckError(f"{what} {rel!r} is not a usable relative path")
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", rel):
+        raise DeckError(f"{what} {rel!r} must be relative to the deck's folder")
+    if ".." in pure.parts:
+        raise DeckError(f"{what} {rel!r} leaves the deck's folder ('..' is not allowed)")
+    path = root / pure
+    real_root = root.resolve()
+    if not path.resolve().is_relative_to(real_root):  # a symlink pointing outside
+        raise DeckError(f"{what} {rel!r} resolves outside the deck's folder")
+    return path
+
+
+def _digest(*parts: object) -> str:
+    blob = json.dumps(parts, sort_keys=True, default=repr).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Planner:
+    def __init__(self, deck: Path, out_dir: Path, quality: str, renderers: Renderers):
+        self.deck = deck
+        self.deck_dir = deck.parent
+        self.out_dir = out_dir
+        self.stem = deck.stem
+        self.quality = quality
+        self.renderers = renderers
+        self._images: set[str] | None = None
+        self._scenes: set[str] | None = None
+        self._fingerprints: dict[str, str] = {}
+        self.assets: dict[str, Asset] = {}
+
+    @property
+    def images(self) -> set[str]:
+        if self._images is None:
+            self._images = set(self.renderers.image_names())
+        return self._images
+
+    @property
+    def scenes(self) -> set[str]:
+        if self._scenes is None:
+            self._scenes = set(self.renderers.scene_names())
+        return self._scenes
+
+    def fingerprint(self, kind: str) -> str:
+        if kind not in self._fingerprints:
+            self._fingerprints[kind] = self.renderers.fingerprint(kind)
+        return self._fingerprints[kind]
+
+    def plan(self, ph: Placeholder) -> tuple[Asset, str]:
+        """The asset a placeholder needs and the snippet that shows it."""
+        target = ph.target
+        suffix = PurePosixPath(target).suffix.lower()
+        looks_like_path = "/" in target or suffix in IMAGE_SUFFIXES or suffix in VIDEO_MIME
+        if target in self.images:
+            asset = self._image(ph)
+        elif target in self.scenes:
+            asset = self._scene(ph)
+        elif looks_like_path:
+            asset = self._file(ph)
+        else:
+            known = sorted(self.images | self.scenes)
+            close = difflib.get_close_matches(target, known, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            if not known:
+                hint = " (no renderer is installed: convanim.catalogue / convanim.video missing)"
+            raise DeckError(f"unknown asset {target!r}{hint} (`convanim list` shows the names)")
+        previous = self.assets.get(asset.rel)
+        if previous is not None and previous.key != asset.key:
+            raise DeckError(
+                f"two placeholders write {asset.rel} with different parameters; "
+                "give one of them its own out=…"
+            )
+        self.assets[asset.rel] = asset
+        options = EmbedOptions(
+            template=ph.option("template"),
+            caption=ph.option("caption"),
+            alt=ph.option("alt", None if ph.option("caption") else _humane(asset.name)),
+            source=ph.option("source"),
+            source_text=ph.option("source_text"),
+            fragment_index=_int_option(ph, "fragment_index"),
+            width=ph.option("width"),
+            poster=asset.poster_rel,
+        )
+        template = options.template
+        if template and template not in _TEMPLATE_NAMES:
+            path = confined(template, self.deck_dir, "template")
+            options = _replace(options, template=str(path))
+        return asset, make_snippet(asset.rel, options)
+
+    def _out(self, ph: Placeholder, default: str, allowed: set[str]) -> str:
+        rel = ph.option("out") or default
+        confined(rel, self.out_dir, "out")
+        if PurePosixPath(rel).suffix.lower() not in allowed:
+            raise DeckError(f"out={rel!r} must end in one of {', '.join(sorted(allowed))}")
+        return PurePosixPath(rel).as_posix()
+
+    def _image(self, ph: Placeholder) -> Asset:
+        fmt = (ph.option("format") or ("png" if ph.target in STILL_FIGURES else "gif")).lower()
+        if fmt not in ("gif", "png"):
+            raise DeckError(f"format={fmt!r}: a catalogue asset is a gif or a png")
+        tag = f"-{_digest(ph.params)[:8]}" if ph.params else ""
+        default = f"assets/images/{self.stem}/{ph.target}{tag}.{fmt}"
+        rel = self._out(ph, default, {".gif", ".png"})
+        key = _digest(
+            "image", ph.target, ph.params, PurePosixPath(rel).suffix, self.fingerprint("image")
+        )
+        return Asset("image", ph.target, ph.params, rel, key)
+
+    def _scene(self, ph: Placeholder) -> Asset:
+        fmt = (ph.option("format") or "mp4").lower()
+        if f".{fmt}" not in VIDEO_MIME:
+            raise DeckError(f"format={fmt!r}: a scene renders to mp4 or webm")
+        tag = f"-{_digest(ph.params)[:8]}" if ph.params else ""
+        qdir = QUALITY_DIRS[self.quality]
+        default = f"assets/videos/{self.stem}/{qdir}/{ph.target}{tag}.{fmt}"
+        rel = self._out(ph, default, {f".{fmt}"})
+        want_poster = _value(ph.option("poster", "yes")) is not False
+        poster = str(PurePosixPath(rel).with_suffix(".png")) if want_poster else None
+        key = _digest(
+            "scene",
+            ph.target,
+            ph.params,
+            fmt,
+            self.quality,
+            bool(poster),
+            self.fingerprint("scene"),
+        )
+        return Asset("scene", ph.target, ph.params, rel, key, self.quality, poster)
+
+    def _file(self, ph: Placeholder) -> Asset:
+        if ph.params:
+            raise DeckError(
+                f"{ph.target!r} is a file, so it takes no render parameters "
+                f"({', '.join(k for k, _ in ph.params)})"
+            )
+        source = confined(ph.target, self.deck_dir, "path")
+        if not source.is_file():
+            raise DeckError(
+                f"{ph.target!r} is neither a catalogue name, a scene nor a file "
+                "in the deck's folder"
+            )
+        asset_kind(ph.target)
+        rel = self._out(ph, PurePosixPath(ph.target).as_posix(), {source.suffix.lower()})
+        key = _digest("file", _file_digest(source))
+        return Asset("file", PurePosixPath(ph.target).stem, (), rel, key, source=str(source))
+
+
+_TEMPLATE_NAMES = frozenset({"overlay", "video", "figure", "markdown", "html"})
+
+
+def _replace(options: EmbedOptions, **changes: object) -> EmbedOptions:
+    from dataclasses import replace
+
+    return replace(options, **changes)
+
+
+def _humane(name: str) -> str:
+    return name.replace("_", " ").strip()
+
+
+def _int_option(ph: Placeholder, key: str) -> int | None:
+    value = ph.option(key)
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d+", value):
+        raise DeckError(f"{key}={value!r} must be a whole number >= 0")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- the manifest
+
+
+def _manifest_path(out_dir: Path) -> Path:
+    return out_dir / CACHE_DIR / "manifest.json"
+
+
+def load_manifest(out_dir: Path) -> dict:
+    """The record of what earlier builds wrote into ``out_dir`` (empty when there is none)."""
+    try:
+        data = json.loads(_manifest_path(out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"version": MANIFEST_VERSION, "assets": {}}
+    if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("assets"), dict):
+        return {"version": MANIFEST_VERSION, "assets": {}}
+    return data
+
+
+def _stamp(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _is_current(asset: Asset, out_dir: Path, manifest: dict) -> bool:
+    entry = manifest["assets"].get(asset.rel)
+    if not entry or entry.get("key") != asset.key:
+        return False
+    for rel, stamp in [(asset.rel, entry.get("stamp")), (asset.poster_rel, entry.get("poster"))]:
+        if rel is None:
+            continue
+        path = out_dir / rel
+        if not path.is_file() or stamp != _stamp(path):
+            return False  # deleted or changed by hand since it was written
+    return True
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _partial(path: Path) -> Path:
+    """A temporary sibling that keeps the suffix (renderers pick the format from it)."""
+    return path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
+
+
+def poster_frame(video: Path, out: Path) -> Path:
+    """Save the last frame of ``video`` as a PNG (shown while the video loads, and in print)."""
+    import av
+
+    last = None
+    with av.open(str(video)) as container:
+        for frame in container.decode(video=0):
+            last = frame
+    if last is None:
+        raise ValueError(f"{video} has no video frames")
+    tmp = _partial(out)
+    last.to_image().save(tmp, format="PNG")
+    os.replace(tmp, out)
+    return out
+
+
+def render_asset(asset: Asset, out_dir: Path, renderers: Renderers) -> Asset:
+    """Make one asset's file(s) in ``out_dir``; every file appears whole or not at all."""
+    target = out_dir / asset.rel
+    if asset.kind == "file" and target.resolve() == Path(asset.source).resolve():
+        return asset  # building into the deck's own folder: the file is already in place
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _partial(target)
+    try:
+        if asset.kind == "file":
+            shutil.copyfile(asset.source, tmp)
+            made = tmp
+        elif asset.kind == "image":
+            made = Path(renderers.render_image(asset.name, tmp, **dict(asset.params)))
+        else:
+            fmt = target.suffix.lstrip(".")
+            made = Path(
+                renderers.render_scene(
+                    asset.name,
+                    tmp,
+                    quality=asset.quality,
+                    fmt=fmt,
+                    params=dict(asset.params) or None,
+                )
+            )
+        if not made.is_file():
+            raise RuntimeError(f"renderer for {asset.name!r} did not write {made}")
+        os.replace(made, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if asset.poster_rel:
+        poster_frame(target, out_dir / asset.poster_rel)
+    return asset
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def default_out_dir(deck: Path) -> Path:
+    """Where ``convanim build DECK.md`` writes when no ``-o`` is given: ``build/`` beside it."""
+    return deck.parent / "build"
+
+
+def expand(text: str, snippets: dict[tuple[int, int], str]) -> str:
+    """``text`` with each placeholder (keyed by line and start column) replaced by its snippet.
+
+    A multi-line snippet takes the indentation of a placeholder that starts its line.
+    """
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines, start=1):
+        starts = sorted(s for (n, s) in snippets if n == number)
+        if not starts:
+            continue
+        new = line
+        for start in reversed(starts):
+            end, snip = snippets[(number, start)]
+            indent = line[:start] if not line[:start].strip() else ""
+            snip = snip.replace("\n", "\n" + indent) if indent else snip
+            new = new[:start] + snip + new[end:]
+        lines[number - 1] = new
+    return "".join(lines)
+
+
+def build(
+    deck: Path,
+    out_dir: Path | None = None,
+    *,
+    quality: str = "low",
+    check: bool = False,
+    html_page: bool = False,
+    theme: str = "white",
+    jobs: int | None = None,
+    renderers: Renderers | None = None,
+    executor: str = "auto",
+    progress: Callable[[int, int, str], None] | None = None,
+    force: bool = False,
+) -> BuildResult:
+    """Render every stale asset ``deck`` references and write the expanded deck to ``out_dir``.
+
+    With ``check`` nothing is rendered or written: the result lists what is stale. With
+    ``html_page`` a reveal.js page ``<deck>.html`` is written too, with reveal.js copied next to
+    it. ``executor`` is ``"process"``, ``"thread"`` or ``"auto"`` (processes for the built-in
+    renderers, threads for injected ones, which need not be picklable).
+    """
+    deck = Path(deck)
+    if not deck.is_file():
+        raise ValueError(f"no deck at {deck}")
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(deck)
+    quality = normalize_quality(quality)
+    default = renderers is None
+    renderers = renderers or Renderers()
+    text = deck.read_text(encoding="utf-8")
+    deck_out = out_dir / deck.name
+    if deck_out.resolve() == deck.resolve():
+        raise ValueError(f"the built deck would overwrite {deck}: choose another -o folder")
+
+    placeholders = parse_placeholders(text, deck.name)
+    planner = _Planner(deck, out_dir, quality, renderers)
+    snippets: dict[tuple[int, int], tuple[int, str]] = {}
+    errors = []
+    for ph in placeholders:
+        try:
+            asset, snip = planner.plan(ph)
+        except DeckError as exc:
+            errors.append(f"{deck.name}:{ph.line}: {exc}")
+            continue
+        snippets[(ph.line, ph.start)] = (ph.end, snip)
+    if errors:
+        raise DeckError("; ".join(errors))
+    assets = list(planner.assets.values())
+
+    manifest = load_manifest(out_dir)
+    stale = [a for a in assets if force or not _is_current(a, out_dir, manifest)]
+    expanded = expand(text, snippets)
+    deck_changed = not deck_out.is_file() or deck_out.read_text(encoding="utf-8") != expanded
+    html_out = out_dir / f"{deck.stem}.html" if html_page else None
+    page = _page(expanded, deck, theme) if html_page else None
+    page_changed = bool(
+        html_page and (not html_out.is_file() or html_out.read_text(encoding="utf-8") != page)
+    )
+
+    result = BuildResult(
+        deck,
+        out_dir,
+        deck_out,
+        html_out,
+        len(placeholders),
+        assets,
+        stale=[a.rel for a in stale],
+        deck_changed=deck_changed,
+    )
+    if check:
+        result.stale += [str(deck_out.relative_to(out_dir))] if deck_changed else []
+        if page_changed:
+            result.stale.append(html_out.name)
+        return result
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if stale:
+        _render_all(stale, out_dir, renderers, manifest, jobs, executor, default, progress, result)
+    if deck_changed:
+        write_atomic(deck_out, expanded.encode("utf-8"))
+    if html_page:
+        copy_revealjs(out_dir / "reveal.js", theme)
+        if page_changed:
+            write_atomic(html_out, page.encode("utf-8"))
+    return result
+
+
+def _render_all(stale, out_dir, renderers, manifest, jobs, executor, default, progress, result):
+    # Longest first: videos start while the GIFs fill the other workers.
+    order = {"scene": 0, "image": 1, "file": 2}
+    todo = sorted(stale, key=lambda a: (order[a.kind], a.rel))
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    kind = executor if executor != "auto" else ("process" if default else "thread")
+    if kind not in ("process", "thread"):
+        raise ValueError(f"executor must be process, thread or auto, not {executor!r}")
+    pool_cls = (
+        cf.ProcessPoolExecutor if kind == "process" and len(todo) > 1 else (cf.ThreadPoolExecutor)
+    )
+    failures = []
+    done = 0
+    if progress:
+        progress(0, len(todo), "")
+    with pool_cls(max_workers=min(jobs, len(todo))) as pool:
+        futures = {pool.submit(render_asset, a, out_dir, renderers): a for a in todo}
+        for future in cf.as_completed(futures):
+            asset = futures[future]
+            try:
+                future.result()
+            except Exception as exc:  # noqa: BLE001 - report every failed asset, keep the rest
+                failures.append(f"{asset.rel}: {type(exc).__name__}: {exc}")
+            else:
+                entry = {"key": asset.key, "stamp": _stamp(out_dir / asset.rel)}
+                if asset.poster_rel:
+                    entry["poster"] = _stamp(out_dir / asset.poster_rel)
+                manifest["assets"][asset.rel] = entry
+                result.rendered.append(asset.rel)
+            done += 1
+            if progress:
+                progress(done, len(todo), asset.rel)
+    # Record what did succeed, so the next build only retries the failures.
+    write_atomic(
+        _manifest_path(out_dir), json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+    )
+    if failures:
+        raise RuntimeError(f"{len(failures)} asset(s) failed: " + " | ".join(failures))
+
+
+# --------------------------------------------------------------------------- the HTML page
+
+REVEAL_FILES = ("reveal.js", "reveal.css", "reset.css", "plugin/markdown.js", "plugin/notes.js")
+
+
+def find_revealjs() -> Path:
+    """The ``dist`` folder of reveal.js installed from npm (``npm install`` in the checkout).
+
+    Looked for in ``$CONVANIM_REVEALJS``, then ``node_modules/reveal.js`` in the working folder
+    or any parent, then beside the convanim source tree.
+    """
+    candidates = []
+    if os.environ.get("CONVANIM_REVEALJS"):
+        candidates.append(Path(os.environ["CONVANIM_REVEALJS"]))
+    for base in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[1]]:
+        candidates.append(base / "node_modules" / "reveal.js")
+    for candidate in candidates:
+        dist = candidate / "dist" if (candidate / "dist").is_dir() else candidate
+        if (dist / "reveal.js").is_file():
+            return dist
+    raise ValueError(
+        "reveal.js not found: run `npm install` in the convanim checkout "
+        "(scripts/setup.sh does) or set CONVANIM_REVEALJS to node_modules/reveal.js"
+    )
+
+
+def copy_revealjs(dest: Path, theme: str) -> None:
+    """Copy the few reveal.js files the page loads into ``dest`` (skipped when up to date)."""
+    dist = find_revealjs()
+    names = [*REVEAL_FILES, f"theme/{theme}.css"]
+    if not (dist / f"theme/{theme}.css").is_file():
+        themes = sorted(p.stem for p in (dist / "theme").glob("*.css"))
+        raise ValueError(f"unknown reveal.js theme {theme!r}: use one of {', '.join(themes)}")
+    for name in names:
+        src, dst = dist / name, dest / name
+        if (
+            dst.is_file()
+            and dst.stat().st_size == src.stat().st_size
+            and (dst.stat().st_mtime_ns >= src.stat().st_mtime_ns)
+        ):
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _partial(dst)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+
+
+def _page(markdown: str, deck: Path, theme: str) -> str:
+    title = next(
+        (m.group(1).strip() for m in re.finditer(r"^#\s+(.+)$", markdown, re.M)), deck.stem
+    )
+    # The Markdown goes into a <textarea>, whose content the browser decodes as text: escaping
+    # it keeps a literal "</textarea>" in the deck from ending the element early.
+    return fill_template(
+        load_template("page.html"),
+        {
+            "title": title,
+            "theme": theme,
+            "reveal": "reveal.js",
+            "markdown": Markup(html.escape(markdown, quote=False)),
+        },
+    )

@@ -271,7 +271,9 @@ def _render_scene(
 ) -> Path:
     from convanim import video
 
-    return video.render_scene(scene, out, quality=quality, fmt=fmt, params=params, force=True)
+    # convanim.video keeps its own content-hash cache of renders: an identical video made for
+    # another deck (or an earlier build folder) is copied instead of rendered again.
+    return video.render_scene(scene, out, quality=quality, fmt=fmt, params=params)
 
 
 @dataclass(frozen=True)
@@ -323,7 +325,8 @@ def normalize_quality(quality: str) -> str:
     >>> normalize_quality("1080p60"), normalize_quality("low")
     ('high', 'low')
     """
-    q = QUALITY_ALIASES.get(quality, quality)
+    q = str(quality).strip().lower()
+    q = QUALITY_ALIASES.get(q, q)
     if q not in QUALITY_DIRS:
         raise ValueError(
             f"unknown video quality {quality!r}: use one of "

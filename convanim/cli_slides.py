@@ -1,0 +1,246 @@
+"""``convanim embed`` and ``convanim build``: assets onto slides."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from convanim import build as deckbuild
+from convanim import embed as snippets
+
+
+@click.command("embed")
+@click.argument("name_or_path")
+@click.option(
+    "--template",
+    "-t",
+    default=None,
+    metavar="NAME|FILE",
+    help="overlay (image in a reveal.js fragment), video, figure, markdown, html, "
+    "or the path of a template file.",
+)
+@click.option("--caption", default=None, help="Caption under the asset (also the alt text).")
+@click.option("--alt", default=None, help="Alternative text (default: the caption or the name).")
+@click.option("--source", default=None, metavar="URL", help='Adds "Source: <a href=URL>".')
+@click.option("--source-text", default=None, help="Link text, or a citation without --source.")
+@click.option(
+    "--fragment-index",
+    type=click.IntRange(min=0),
+    default=None,
+    help="reveal.js data-fragment-index.",
+)
+@click.option("--width", default=None, help="45%, 800px, … (default: the template's).")
+@click.option(
+    "--template-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of templates overriding the built-in ones of the same name.",
+)
+@click.option(
+    "--deck", default=None, help="Deck name for the asset folders (assets/images/<deck>/…)."
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder the slide lives in; asset paths are relative to it.",
+)
+@click.option(
+    "--quality",
+    default="low",
+    show_default=True,
+    help="Video quality: low, medium, high (1080p60) or fourk.",
+)
+def embed(
+    name_or_path: str,
+    template: str | None,
+    caption: str | None,
+    alt: str | None,
+    source: str | None,
+    source_text: str | None,
+    fragment_index: int | None,
+    width: str | None,
+    template_dir: Path | None,
+    deck: str | None,
+    root: Path,
+    quality: str,
+) -> None:
+    """Print the slide snippet for an asset: a file, a catalogue name or a scene.
+
+    A catalogue name or scene that has not been rendered yet is rendered first, into
+    ROOT/assets/images/<deck>/ or ROOT/assets/videos/<deck>/<quality>/.
+
+    \b
+    convanim embed dilation --fragment-index 1 --source https://github.com/vdumoulin/conv_arithmetic
+    convanim embed FIRConvolution1D --quality high
+    convanim embed assets/figure.png --template markdown --caption "A figure"
+    """
+    options = snippets.EmbedOptions(
+        template=template,
+        caption=caption,
+        alt=alt,
+        source=source,
+        source_text=source_text,
+        fragment_index=fragment_index,
+        width=width,
+        template_dir=template_dir,
+    )
+    src = _ensure_asset(name_or_path, root, deck, quality)
+    if isinstance(src, tuple):
+        src, poster = src
+        options = _with(options, poster=poster)
+    click.echo(snippets.snippet(src, options))
+
+
+def _with(options: snippets.EmbedOptions, **changes: object) -> snippets.EmbedOptions:
+    from dataclasses import replace
+
+    return replace(options, **changes)
+
+
+def _ensure_asset(target: str, root: Path, deck: str | None, quality: str) -> str | tuple:
+    """The slide-relative path of ``target``, rendering it first when it is missing."""
+    path = root / target
+    if path.is_file():
+        deckbuild.confined(target, root, "path")
+        return Path(target).as_posix()
+    renderers = deckbuild.Renderers()
+    planner = deckbuild._Planner(
+        Path(root) / f"{deck or 'slides'}.md", root, deckbuild.normalize_quality(quality), renderers
+    )
+    # Unknown names raise the build's helpful "unknown asset …, did you mean …" error.
+    asset, _ = planner.plan(deckbuild.Placeholder(0, 0, 0, target, (), ()))
+    if not deck:  # no deck: keep the folders flat (assets/images/x.gif)
+        asset = _flatten(asset, planner.stem)
+    if not (root / asset.rel).is_file() or (
+        asset.poster_rel and not (root / asset.poster_rel).is_file()
+    ):
+        click.echo(f"rendering {asset.rel} …", err=True)
+        deckbuild.render_asset(asset, root, renderers)
+    return (asset.rel, asset.poster_rel) if asset.poster_rel else asset.rel
+
+
+def _flatten(asset: deckbuild.Asset, stem: str) -> deckbuild.Asset:
+    from dataclasses import replace
+
+    def strip(rel: str | None) -> str | None:
+        return rel.replace(f"/{stem}/", "/", 1) if rel else rel
+
+    return replace(asset, rel=strip(asset.rel), poster_rel=strip(asset.poster_rel))
+
+
+@click.command("build")
+@click.argument("deck", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the built deck and its assets go (default: build/ beside the deck).",
+)
+@click.option(
+    "--quality",
+    default="low",
+    show_default=True,
+    help="Video quality: low (480p15, quick), medium, high (1080p60) or fourk.",
+)
+@click.option(
+    "--check", is_flag=True, help="List what is stale, write nothing; exit status 1 if anything is."
+)
+@click.option(
+    "--html",
+    "html_page",
+    is_flag=True,
+    help="Also write <deck>.html, a reveal.js page (reveal.js copied beside it).",
+)
+@click.option("--theme", default="white", show_default=True, help="reveal.js theme for --html.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel renders (default: one per CPU).",
+)
+@click.option("--force", is_flag=True, help="Render every asset again, even if up to date.")
+def build(
+    deck: Path,
+    out_dir: Path | None,
+    quality: str,
+    check: bool,
+    html_page: bool,
+    theme: str,
+    jobs: int | None,
+    force: bool,
+) -> int:
+    """Render and embed every asset a reveal.js Markdown deck references.
+
+    Lines such as {{CONVANIM:padding_strides_odd fragment_index=0}} name a catalogue animation,
+    a Manim scene or a file, with render parameters and template options as key=value words.
+    Missing or stale assets are rendered (in parallel) into OUT/assets/images/<deck>/ and
+    OUT/assets/videos/<deck>/<quality>/, and OUT/<deck>.md is written with each placeholder
+    replaced by its snippet. Other placeholders ({{TIMELINE:…}}) pass through untouched.
+    """
+    started = time.perf_counter()
+    bar = _ProgressBar()
+    try:
+        result = deckbuild.build(
+            deck,
+            out_dir,
+            quality=quality,
+            check=check,
+            html_page=html_page,
+            theme=theme,
+            jobs=jobs,
+            force=force,
+            progress=None if check else bar.update,
+        )
+    finally:
+        bar.close()
+    elapsed = time.perf_counter() - started
+    if check:
+        for rel in result.stale:
+            click.echo(f"stale: {rel}")
+        n = len(result.stale)
+        click.echo(
+            f"{n} stale of {len(result.assets)} assets"
+            if n
+            else f"up to date: {len(result.assets)} assets",
+            err=True,
+        )
+        return 1 if n else 0
+    written = [result.deck_out] + ([result.html_out] if result.html_out else [])
+    click.echo(
+        f"{len(result.rendered)} rendered, {len(result.assets) - len(result.rendered)} "
+        f"up to date, {result.placeholders} placeholders in {elapsed:.2f} s",
+        err=True,
+    )
+    for path in written:
+        click.echo(str(path))
+    return 0
+
+
+class _ProgressBar:
+    """A click progress bar, opened only when there is something to render."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._shown = 0
+
+    def update(self, done: int, total: int, label: str) -> None:
+        if self._bar is None:
+            if total == 0:
+                return
+            self._bar = click.progressbar(
+                length=total, label="rendering", file=sys.stderr, item_show_func=lambda item: item
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._shown, label or None)
+        self._shown = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)

@@ -1,0 +1,437 @@
+"""Deck builds: placeholders, paths, the cache, --check, the CLI's exit codes.
+
+The renderers are injected (small Pillow images and a tiny H.264 clip), so these tests exercise
+the build's own logic in well under a second each; tests/test_browser.py builds the demo deck
+with the real renderers.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from convanim import build as deckbuild
+from convanim.build import DeckError, Renderers, build, parse_placeholders
+
+IMAGES = ("dilation", "padding_strides_odd", "vision_kernels", "2d_convolution")
+SCENES = ("FIRConvolution1D",)
+
+
+class FakeRenderers:
+    """Records every render; draws a real (tiny) GIF/PNG or MP4 so the files can be opened."""
+
+    def __init__(self, fingerprint: str = "v1", delay: float = 0.0) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.lock = threading.Lock()
+        self.version = fingerprint
+        self.delay = delay
+
+    def renderers(self) -> Renderers:
+        return Renderers(
+            image_names=lambda: IMAGES,
+            render_image=self.render_image,
+            scene_names=lambda: SCENES,
+            render_scene=self.render_scene,
+            fingerprint=lambda kind: self.version,
+        )
+
+    def render_image(self, name: str, out: Path, **params: object) -> Path:
+        from PIL import Image
+
+        with self.lock:
+            self.calls.append((name, params))
+        time.sleep(self.delay)
+        frames = [Image.new("P", (24, 16), color=i) for i in range(3)]
+        if out.suffix == ".gif":
+            frames[0].save(out, save_all=True, append_images=frames[1:], loop=0, duration=100)
+        else:
+            frames[0].convert("RGB").save(out)
+        return out
+
+    def render_scene(
+        self,
+        scene: str,
+        out: Path,
+        quality: str = "low",
+        fmt: str = "mp4",
+        params: dict | None = None,
+    ) -> Path:
+        with self.lock:
+            self.calls.append((scene, {"quality": quality, **(params or {})}))
+        write_clip(out)
+        return out
+
+
+def write_clip(out: Path, frames: int = 8) -> None:
+    """A small H.264 MP4 (yuv420p, like Manim's) whose last frame is white."""
+    import av
+    import numpy as np
+
+    with av.open(str(out), "w", format="mp4") as container:
+        stream = container.add_stream("h264", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(frames):
+            level = 255 if i == frames - 1 else 30 * i
+            image = np.full((48, 64, 3), level, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+DECK = """\
+# Convolutions
+
+---
+
+## Timeline
+
+    {{TIMELINE:timeline_calculus_linear_algebra}}
+
+---
+
+## Strides
+
+{{CONVANIM:padding_strides_odd fragment_index=0 source="https://github.com/vdumoulin/conv_arithmetic"}}
+{{CONVANIM:dilation caption="Dilation d=2"}} and {{CONVANIM:dilation caption="again"}}
+
+---
+
+## FIR
+
+<div>
+    {{CONVANIM:FIRConvolution1D width=70%}}
+</div>
+
+```markdown
+{{CONVANIM:this_is_an_example_in_a_code_block}}
+```
+"""
+
+
+@pytest.fixture
+def deck(tmp_path: Path) -> Path:
+    path = tmp_path / "lecture" / "04-convolutional_layers.md"
+    path.parent.mkdir()
+    path.write_text(DECK, encoding="utf-8")
+    return path
+
+
+def run(deck: Path, fakes: FakeRenderers, **kwargs) -> deckbuild.BuildResult:
+    return build(deck, renderers=fakes.renderers(), **kwargs)
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def test_parse_placeholders_keeps_positions_params_and_options() -> None:
+    text = 'a {{CONVANIM:x k=3 dilation=1,2 caption="a b}} c" fragment-index=1}} z'
+    (ph,) = parse_placeholders(text)
+    assert (ph.line, ph.target) == (1, "x")
+    assert text[ph.start : ph.end].startswith("{{CONVANIM:") and text[ph.end :] == " z"
+    assert ph.params == (("dilation", (1, 2)), ("k", 3))
+    assert ph.option("caption") == "a b}} c" and ph.option("fragment_index") == "1"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{{CONVANIM:dilation caption="open}}', "unterminated"),
+        ("{{CONVANIM:dilation k3}}", "expected key=value"),
+        ("{{CONVANIM:}}", "empty placeholder"),
+        ("{{CONVANIM:dilation k=1 k=2}}", "given twice"),
+        ("{{CONVANIM:dilation caption='a\"}}", "unterminated"),
+    ],
+)
+def test_malformed_placeholder_reports_its_line(line: str, message: str) -> None:
+    with pytest.raises(DeckError, match=rf"deck.md:3: .*{message}"):
+        parse_placeholders(f"# t\n\n{line}\n", "deck.md")
+
+
+def test_placeholders_in_code_fences_are_left_alone() -> None:
+    assert parse_placeholders("```\n{{CONVANIM:\n```\n") == []
+
+
+# ------------------------------------------------------------------ building
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(text: str) -> list[tuple[str, dict]]:
+    parser = Tags()
+    parser.feed(text)
+    return parser.tags
+
+
+def test_build_replaces_placeholders_and_leaves_the_rest(deck: Path) -> None:
+    fakes = FakeRenderers()
+    result = run(deck, fakes)
+    out = deck.parent / "build"
+    text = (out / deck.name).read_text()
+    assert "{{CONVANIM:padding" not in text and "{{CONVANIM:FIR" not in text
+    assert "    {{TIMELINE:timeline_calculus_linear_algebra}}\n" in text  # untouched
+    assert "{{CONVANIM:this_is_an_example_in_a_code_block}}" in text
+    found = tags(text)
+    imgs = {a["src"]: a for t, a in found if t == "img"}
+    assert set(imgs) == {
+        "assets/images/04-convolutional_layers/padding_strides_odd.gif",
+        "assets/images/04-convolutional_layers/dilation.gif",
+    }
+    overlay = next(a for t, a in found if t == "div" and "image-overlay" in a.get("class", ""))
+    assert overlay["data-fragment-index"] == "0"
+    assert "fragment appear-vanish image-overlay" == overlay["class"]
+    links = [a["href"] for t, a in found if t == "a"]
+    assert links == ["https://github.com/vdumoulin/conv_arithmetic"]
+    video = next(a for t, a in found if t == "video")
+    assert {"data-autoplay", "loop", "muted", "playsinline"} <= set(video)
+    assert video["width"] == "70%"
+    assert video["poster"] == "assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.png"
+    source = next(a for t, a in found if t == "source")
+    assert source["src"].endswith("480p15/FIRConvolution1D.mp4") and source["type"] == "video/mp4"
+    # the multi-line snippet keeps the placeholder's indentation inside the <div>
+    assert '\n    <div style="text-align: center;">\n        <video' in text
+    # the same asset twice on one line is rendered once
+    assert sorted(name for name, _ in fakes.calls) == [
+        "FIRConvolution1D",
+        "dilation",
+        "padding_strides_odd",
+    ]
+    assert sorted(result.rendered) == sorted(a.rel for a in result.assets)
+    for asset in result.assets:
+        assert (out / asset.rel).stat().st_size > 0
+    # no partial files are left behind
+    assert not [p for p in out.rglob("*") if ".partial" in p.name or p.name.endswith(".tmp")]
+
+
+def test_poster_is_the_videos_last_frame(deck: Path) -> None:
+    from PIL import Image
+
+    run(deck, FakeRenderers())
+    poster = deck.parent / "build/assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.png"
+    with Image.open(poster) as im:
+        assert im.size == (64, 48)
+        assert im.convert("L").getextrema()[0] > 200  # the white last frame, not the dark first
+
+
+def test_second_build_is_a_noop(deck: Path) -> None:
+    fakes = FakeRenderers()
+    run(deck, fakes)
+    out = deck.parent / "build"
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    fakes.calls.clear()
+    started = time.perf_counter()
+    result = run(deck, fakes)
+    assert time.perf_counter() - started < 1.0
+    assert fakes.calls == [] and result.rendered == [] and not result.deck_changed
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_stale_assets_are_rendered_again(deck: Path) -> None:
+    fakes = FakeRenderers()
+    run(deck, fakes)
+    out = deck.parent / "build"
+    # a deleted asset, and a parameter change, re-render just those
+    (out / "assets/images/04-convolutional_layers/dilation.gif").unlink()
+    deck.write_text(
+        deck.read_text().replace(
+            "padding_strides_odd fragment_index=0", "padding_strides_odd stride=3 fragment_index=0"
+        )
+    )
+    fakes.calls.clear()
+    result = run(deck, fakes)
+    assert sorted(n for n, _ in fakes.calls) == ["dilation", "padding_strides_odd"]
+    assert ("padding_strides_odd", {"stride": 3}) in fakes.calls
+    changed = [r for r in result.rendered if "padding_strides_odd" in r]
+    assert changed and changed[0] != "assets/images/04-convolutional_layers/padding_strides_odd.gif"
+    # a renderer change (its source fingerprint) makes everything stale
+    fakes.calls.clear()
+    fakes.version = "v2"
+    assert len(run(deck, fakes).rendered) == 3
+
+
+def test_asset_edited_by_hand_is_stale(deck: Path) -> None:
+    fakes = FakeRenderers()
+    run(deck, fakes)
+    gif = deck.parent / "build/assets/images/04-convolutional_layers/dilation.gif"
+    gif.write_bytes(b"GIF89a not really")
+    result = run(deck, fakes, check=True)
+    assert result.stale == ["assets/images/04-convolutional_layers/dilation.gif"]
+
+
+def test_check_lists_stale_and_writes_nothing(deck: Path) -> None:
+    fakes = FakeRenderers()
+    result = run(deck, fakes, check=True)
+    assert fakes.calls == []
+    assert not (deck.parent / "build").exists()
+    assert len(result.stale) == 4 and "04-convolutional_layers.md" in result.stale
+    run(deck, fakes)
+    assert run(deck, fakes, check=True).stale == []
+
+
+def test_unknown_name_is_an_error_with_line_and_suggestion(deck: Path) -> None:
+    deck.write_text("# x\n\n{{CONVANIM:dilaton}}\n")
+    with pytest.raises(DeckError, match=r"04-convolutional_layers.md:3: .*did you mean dilation"):
+        run(deck, FakeRenderers())
+    assert not (deck.parent / "build").exists()
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "{{CONVANIM:../secret.png}}",
+        "{{CONVANIM:assets/../../secret.png}}",
+        "{{CONVANIM:/etc/passwd.png}}",
+        "{{CONVANIM:dilation out=../escape.gif}}",
+        "{{CONVANIM:dilation out=/tmp/escape.gif}}",
+        "{{CONVANIM:dilation template=../evil.html}}",
+    ],
+)
+def test_paths_are_confined_to_the_deck_folder(deck: Path, placeholder: str) -> None:
+    (deck.parent.parent / "secret.png").write_bytes(b"x")
+    deck.write_text(f"# x\n\n{placeholder}\n")
+    with pytest.raises(DeckError, match=r":3: .*(leaves the deck|must be relative)"):
+        run(deck, FakeRenderers())
+    assert not (deck.parent / "build").exists()
+
+
+def test_symlink_out_of_the_deck_is_refused(deck: Path) -> None:
+    (deck.parent.parent / "outside.png").write_bytes(b"x")
+    (deck.parent / "link.png").symlink_to(deck.parent.parent / "outside.png")
+    deck.write_text("{{CONVANIM:link.png}}\n")
+    with pytest.raises(DeckError, match="resolves outside"):
+        run(deck, FakeRenderers())
+
+
+def test_existing_files_and_out_paths(deck: Path) -> None:
+    figure = deck.parent / "assets/images/01-history/alexnet.png"
+    figure.parent.mkdir(parents=True)
+    figure.write_bytes(b"\x89PNG fake")
+    deck.write_text(
+        "{{CONVANIM:assets/images/01-history/alexnet.png template=figure caption=AlexNet}}\n"
+        "{{CONVANIM:vision_kernels out=assets/images/01-history/kernels.png}}\n"
+        "{{CONVANIM:2d_convolution template=markdown}}\n"
+    )
+    fakes = FakeRenderers()
+    run(deck, fakes)
+    out = deck.parent / "build"
+    assert (out / "assets/images/01-history/alexnet.png").read_bytes() == b"\x89PNG fake"
+    assert (out / "assets/images/01-history/kernels.png").is_file()
+    text = (out / deck.name).read_text()
+    assert '<img src="assets/images/01-history/alexnet.png"' in text
+    assert "<figcaption>AlexNet</figcaption>" in text
+    assert "![2d convolution](assets/images/04-convolutional_layers/2d_convolution.gif)" in text
+
+
+def test_conflicting_outputs_are_refused(deck: Path) -> None:
+    deck.write_text("{{CONVANIM:dilation out=a.gif}}\n{{CONVANIM:dilation stride=2 out=a.gif}}\n")
+    with pytest.raises(DeckError, match="different parameters"):
+        run(deck, FakeRenderers())
+
+
+def test_renders_run_in_parallel(deck: Path) -> None:
+    deck.write_text("".join(f"{{{{CONVANIM:{n}}}}}\n" for n in IMAGES))
+    fakes = FakeRenderers(delay=0.3)
+    seen = []
+    started = time.perf_counter()
+    build(
+        deck,
+        renderers=fakes.renderers(),
+        jobs=4,
+        progress=lambda done, total, label: seen.append((done, total)),
+    )
+    assert time.perf_counter() - started < 0.3 * len(IMAGES) * 0.75
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)
+
+
+def test_html_page_is_self_contained(deck: Path) -> None:
+    deck.write_text("# Title & <co>\n\n{{CONVANIM:dilation}}\n\n</textarea><script>x</script>\n")
+    result = run(deck, FakeRenderers(), html_page=True)
+    page = result.html_out.read_text()
+    assert "<title>Title &amp; &lt;co&gt;</title>" in page
+    assert "http" not in page.replace("http-equiv", "")  # no CDN, nothing remote
+    assert "&lt;/textarea&gt;&lt;script&gt;" in page and "<script>x</script>" not in page
+    found = tags(page)
+    local = [a.get("src") or a.get("href") for t, a in found if t in ("script", "link")]
+    local = [p for p in local if p]
+    assert local and all((deck.parent / "build" / p).is_file() for p in local)
+
+
+# ------------------------------------------------------------------ the CLI
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "convanim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_cli_malformed_placeholder_exits_2_and_writes_nothing(deck: Path) -> None:
+    deck.write_text('# t\n\nok\n{{CONVANIM:dilation caption="oops}}\n')
+    proc = cli("build", str(deck))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Error: ") and ":4: unterminated placeholder" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (deck.parent / "build").exists()
+
+
+def test_cli_check_exit_codes_with_only_files(deck: Path) -> None:
+    # A deck whose only asset is a file needs no renderer, so the real CLI can build it.
+    (deck.parent / "fig.png").write_bytes(b"\x89PNG")
+    deck.write_text('# t\n\n{{CONVANIM:fig.png caption="A <b>figure</b>"}}\n')
+    proc = cli("build", str(deck), "--check")
+    assert proc.returncode == 1 and "stale: fig.png" in proc.stdout
+    assert not (deck.parent / "build").exists()
+    assert cli("build", str(deck)).returncode == 0
+    proc = cli("build", str(deck), "--check")
+    assert proc.returncode == 0, proc.stderr
+    assert "A &lt;b&gt;figure&lt;/b&gt;" in (deck.parent / "build" / deck.name).read_text()
+
+
+def test_cli_refuses_to_overwrite_the_source_deck(deck: Path) -> None:
+    proc = cli("build", str(deck), "-o", str(deck.parent))
+    assert proc.returncode == 2 and "overwrite" in proc.stderr
+
+
+def test_cli_embed_a_file(tmp_path: Path) -> None:
+    (tmp_path / "a b.gif").write_bytes(b"GIF89a")
+    proc = cli("embed", "a b.gif", "--caption", '"<script>', "--fragment-index", "2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (img,) = [a for t, a in tags(proc.stdout) if t == "img"]
+    assert img == {"src": "a b.gif", "style": "width: 100%;", "alt": '"<script>'}
+    assert "<script>" not in proc.stdout
+    proc = cli("embed", "../x.gif", cwd=tmp_path)
+    assert proc.returncode == 2
+
+
+def test_manifest_is_json_with_keys(deck: Path) -> None:
+    run(deck, FakeRenderers())
+    manifest = json.loads((deck.parent / "build/.convanim-cache/manifest.json").read_text())
+    entry = manifest["assets"]["assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.mp4"]
+    assert set(entry) == {"key", "stamp", "poster"}
+
+
+def test_high_quality_goes_to_1080p60(deck: Path) -> None:
+    fakes = FakeRenderers()
+    result = run(deck, fakes, quality="1080p60")
+    assert "assets/videos/04-convolutional_layers/1080p60/FIRConvolution1D.mp4" in result.rendered
+    assert ("FIRConvolution1D", {"quality": "high"}) in fakes.calls
+    with pytest.raises(ValueError, match="unknown video quality"):
+        run(deck, fakes, quality="potato")

@@ -105,7 +105,8 @@ class LayerResult:
     """What one layer does to the running shape and to the receptive field (per dimension).
 
     ``receptive_field``, ``jump`` and ``start`` refer to *input* coordinates of the whole stack;
-    for a ``fc`` layer the receptive field is the whole input and jump/start are empty.
+    for a ``fc`` layer the receptive field is the whole input of the stack (every output sees
+    every position of the map it flattens) and jump/start are empty.
     """
 
     layer: Layer
@@ -316,7 +317,7 @@ def analyse_stack(
         if not shape and layer.kind != "fc":
             raise ValueError(f"{where}: a {layer.kind} layer cannot follow a fully connected layer")
         try:
-            result = _one_layer(layer, shape, channels, r, j, start)
+            result = _one_layer(layer, shape, channels, r, j, start, sizes)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
         results.append(result)
@@ -331,6 +332,7 @@ def _one_layer(
     r: list[int],
     j: list[int],
     start: list[float],
+    stack_input: tuple[int, ...],
 ) -> LayerResult:
     ndim = len(shape)
     if layer.kind == "fc":
@@ -344,7 +346,7 @@ def _one_layer(
             output=(),
             in_channels=features,
             out_channels=out,
-            receptive_field=tuple(r) if not shape else tuple(_full_input(r, j, shape)),
+            receptive_field=stack_input,
             jump=(),
             start=(),
             params=features * out + (out if layer.bias else 0),
@@ -404,12 +406,6 @@ def _one_layer(
         multiply_adds=macs,
         dense_params=dense,
     )
-
-
-def _full_input(r: list[int], j: list[int], shape: tuple[int, ...]) -> list[int]:
-    # Every output of a fully connected layer sees every position of its input map, i.e. the
-    # last map's receptive field widened by (size − 1) jumps.
-    return [rr + (n - 1) * jj for rr, jj, n in zip(r, j, shape, strict=True)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,1126 @@
+"""``convanim shape``: output sizes, the arithmetic behind them, and what a student should notice.
+
+Thin on purpose: every size, padding split and error comes from :mod:`convanim.shapes`
+(:mod:`convanim.frameworks` and :mod:`convanim.stack` for the TF/Keras/JAX conventions and for
+stacks); this module parses the arguments, substitutes the numbers into the formula and prints.
+It imports nothing heavier than click and json, so ``convanim shape`` starts in a few tens of
+milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from convanim import shapes
+
+AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+TORCH_NAMES = {1: "1d", 2: "2d", 3: "3d"}
+_SEP = re.compile(r"[x×X,]")
+
+
+# --------------------------------------------------------------------------------------------
+# Parameter parsing (click types, so bad values become one-line usage errors)
+# --------------------------------------------------------------------------------------------
+
+
+def _ints(text: str, what: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in _SEP.split(text.strip())]
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not {what} (examples: 6, 6x6, 6,6, 8x6x6)"
+            if what == "a size"
+            else f"{text!r} is not {what} (an integer such as 3, or one per dimension: 3,5)"
+        ) from None
+    return values
+
+
+class SizeType(click.ParamType):
+    """``6``, ``6x6``, ``6,6``, ``8x6x6`` → a tuple of ints (validated by the shape core)."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        return _ints(str(value), "a size")
+
+
+class DimsType(click.ParamType):
+    """``3`` → 3 (every dimension), ``3,5`` → (3, 5) (one per dimension)."""
+
+    name = "N[,N...]"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int | tuple[int, ...]:
+        if isinstance(value, int | tuple):
+            return value
+        values = _ints(str(value), "an integer or a list of integers")
+        return values[0] if len(values) == 1 else values
+
+
+class PaddingType(click.ParamType):
+    """``1``, ``1,2``, ``same|valid|full`` (``same_lower``, ``causal`` for other frameworks),
+    or asymmetric ``before:after`` per dimension: ``1:2,0:1``."""
+
+    name = "PADDING"
+    WORDS = ("same", "valid", "full", "same_lower", "causal")
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower()
+        if text in self.WORDS:
+            return text
+        items: list[int | tuple[int, int]] = []
+        try:
+            for part in _SEP.split(text):
+                if ":" in part:
+                    before, after = part.split(":")
+                    items.append((int(before), int(after)))
+                else:
+                    items.append(int(part))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a padding (an integer such as 1, one per dimension 1,2, "
+                "before:after pairs 1:2,0:1, or same|valid|full)",
+                param,
+                ctx,
+            )
+        if len(items) == 1 and isinstance(items[0], int):
+            return items[0]
+        return items
+
+
+SIZE, DIMS, PADDING = SizeType(), DimsType(), PaddingType()
+
+
+def _fmt_size(values: Sequence[int]) -> str:
+    return "×".join(str(v) for v in values)
+
+
+def _emit(report: dict[str, Any], lines: list[str], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        click.echo("\n".join(lines))
+
+
+def _per_axis(ndim: int, texts: Sequence[str], indent: str = "  ") -> list[str]:
+    """One line per distinct text, labelled with the axes it applies to (``H, W: …``)."""
+    order: list[str] = []
+    axes: dict[str, list[str]] = {}
+    for name, text in zip(AXES[ndim], texts, strict=True):
+        if text not in axes:
+            order.append(text)
+            axes[text] = []
+        axes[text].append(name)
+    return [f"{indent}{', '.join(axes[t])}: {t}" for t in order]
+
+
+def _notes(notes: Sequence[str]) -> list[str]:
+    if not notes:
+        return []
+    return ["", "Notes:"] + [f"  • {n}" for n in notes]
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every subcommand shares (input, kernel, stride, padding, dilation, json)."""
+    for decorator in reversed(
+        [
+            click.option(
+                "-i",
+                "--input",
+                "input_size",
+                type=SIZE,
+                required=True,
+                help="Input size: 6, 6x6, 6,6 or 8x6x6.",
+            ),
+            click.option(
+                "-k",
+                "--kernel-size",
+                type=DIMS,
+                required=True,
+                help="Kernel size, 3 or one per dimension (3,5).",
+            ),
+            click.option(
+                "-d",
+                "--dilation",
+                type=DIMS,
+                default=1,
+                show_default=True,
+                help="Dilation (spacing of the kernel taps).",
+            ),
+            click.option(
+                "--json",
+                "as_json",
+                is_flag=True,
+                help="Print one JSON object instead of the explanation.",
+            ),
+        ]
+    ):
+        func = decorator(func)
+    return func
+
+
+@click.group(
+    "shape",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+def shape() -> None:
+    """Output sizes, the formula with your numbers in it, and the notes a student needs.
+
+    \b
+    convanim shape conv       -i 6x6 -k 3 -s 2 -p 1
+    convanim shape transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1
+    convanim shape pool       -i 5 -k 2 --ceil-mode
+    convanim shape adaptive   -i 10 --output-size 3
+    convanim shape stack      --preset vgg16
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# conv
+# --------------------------------------------------------------------------------------------
+
+
+def _conv_formula(g: shapes.ConvDim) -> str:
+    if g.pad_before == g.pad_after:
+        pad = f" + 2·{g.pad_before}" if g.pad_before else ""
+    else:
+        pad = f" + {g.pad_before} + {g.pad_after}"
+    ker = f" − {g.kernel}" if g.dilation == 1 else f" − {g.dilation}·({g.kernel} − 1) − 1"
+    num = g.padded - g.effective_kernel
+    if g.stride == 1:
+        return f"{g.size}{pad}{ker} + 1 = {num} + 1 = {g.output}"
+    return f"⌊({g.size}{pad}{ker})/{g.stride}⌋ + 1 = ⌊{num}/{g.stride}⌋ + 1 = {g.output}"
+
+
+def _merge_notes(ndim: int, per_axis: Sequence[Sequence[str]]) -> list[str]:
+    """Notes computed per axis, each distinct text once, prefixed with the axes it holds for."""
+    order: list[str] = []
+    axes: dict[str, list[str]] = {}
+    for name, texts in zip(AXES[ndim], per_axis, strict=True):
+        for text in texts:
+            if text not in axes:
+                order.append(text)
+                axes[text] = []
+            axes[text].append(name)
+    if ndim == 1:
+        return order
+    return [t if len(axes[t]) == ndim else f"{', '.join(axes[t])}: {t}" for t in order]
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"
+
+
+def _and(values: Sequence[object]) -> str:
+    items = [str(v) for v in values]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _conv_notes(
+    dims: Sequence[shapes.ConvDim], padding: Any, symmetric: bool, ndim: int
+) -> list[str]:
+    edge = "bottom/right" if ndim > 1 else "end"
+    per_axis: list[list[str]] = []
+    for g in dims:
+        notes: list[str] = []
+        if g.dilation > 1:
+            notes.append(
+                f"dilation {g.dilation} spreads the {g.kernel} taps over "
+                f"K = {g.dilation}·({g.kernel} − 1) + 1 = {g.effective_kernel} cells"
+            )
+        if isinstance(padding, str) and padding == "same":
+            total = g.pad_before + g.pad_after
+            split = f"{g.pad_before} before and {g.pad_after} after" + (
+                f" (torch puts the odd element after: {edge})" if total % 2 else ""
+            )
+            notes.append(f"padding='same' needs d·(k − 1) = {total} in total: {split}")
+        if g.dropped:
+            real = max(0, g.dropped - g.pad_after)
+            what = (
+                f"{real} real input cell{' never reaches' if real == 1 else 's never reach'} the output"
+                if real
+                else "they are padding, so no input is lost"
+            )
+            notes.append(
+                f"the floor leaves the last {g.dropped} of the {g.padded} padded cells uncovered "
+                f"(windows reach {g.covered}, at the {edge}): {what}"
+            )
+        pre = list(
+            shapes.preimage(g.output, g.kernel, g.stride, (g.pad_before, g.pad_after), g.dilation)
+        )
+        if len(pre) > 1:
+            lmin = _lmin(g)
+            text = (
+                f"ambiguity: inputs {_and(pre)} {'both' if len(pre) == 2 else 'all'} give "
+                f"{g.output} (the floor hides up to {_cells(g.stride - 1)} at the end)"
+            )
+            if symmetric:
+                ops = _and([f"{L} with output_padding={L - lmin}" for L in pre])
+                text += (
+                    f"; ConvTranspose{TORCH_NAMES[ndim]} with the same k, s, p, d maps "
+                    f"{g.output} back to {ops} (or give output_size)"
+                )
+            notes.append(text)
+        per_axis.append(notes)
+    return _merge_notes(ndim, per_axis)
+
+
+@shape.command("conv")
+@_common
+@click.option("-s", "--stride", type=DIMS, default=1, show_default=True, help="Stride.")
+@click.option(
+    "-p",
+    "--padding",
+    type=PADDING,
+    default=0,
+    show_default=True,
+    help="1 | 1,2 | 1:2,0:1 (before:after) | same | valid | full (tf/jax: same, valid, same_lower; keras: causal).",
+)
+@click.option(
+    "--groups",
+    type=int,
+    default=None,
+    help="Groups (channels split into G independent convolutions).",
+)
+@click.option(
+    "--in-channels", type=int, default=None, help="Input channels (default: groups, or 1)."
+)
+@click.option(
+    "--out-channels", type=int, default=None, help="Output channels (default: groups, or 1)."
+)
+@click.option(
+    "--padding-mode",
+    type=click.Choice(shapes.PADDING_MODES),
+    default="zeros",
+    show_default=True,
+    help="How torch fills the padding (limits: reflect pad < L, circular pad ≤ L).",
+)
+@click.option(
+    "--framework",
+    type=click.Choice(("torch", "tf", "keras", "jax")),
+    default="torch",
+    show_default=True,
+    help="Whose padding/size convention to apply.",
+)
+def conv_cmd(
+    input_size: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int | None,
+    in_channels: int | None,
+    out_channels: int | None,
+    padding_mode: str,
+    framework: str,
+    as_json: bool,
+) -> None:
+    """Output size of a convolution, its preimage (the ambiguity) and its weights."""
+    if framework != "torch":
+        if padding_mode != "zeros" or groups is not None:
+            raise click.UsageError(
+                "--padding-mode and --groups describe torch modules; drop them with --framework "
+                f"{framework}"
+            )
+        _framework_conv(framework, input_size, kernel_size, stride, padding, dilation, as_json)
+        return
+    if padding in ("same_lower", "causal"):
+        raise ValueError(
+            f"torch has no padding={padding!r} (it is a {'JAX' if padding == 'same_lower' else 'Keras'}"
+            " convention): use --framework, or before:after pairs"
+        )
+    dims = shapes.conv_geometry(input_size, kernel_size, stride, padding, dilation, padding_mode)
+    ndim = len(dims)
+    g_count = 1 if groups is None else groups
+    c_in = in_channels if in_channels is not None else g_count
+    c_out = out_channels if out_channels is not None else g_count
+    shapes.check_groups(c_in, c_out, g_count)
+    out = [g.output for g in dims]
+    k = [g.kernel for g in dims]
+    symmetric = all(g.pad_before == g.pad_after for g in dims)
+    pre = [
+        list(shapes.preimage(g.output, g.kernel, g.stride, (g.pad_before, g.pad_after), g.dilation))
+        for g in dims
+    ]
+    weights = c_out * (c_in // g_count) * _prod(k)
+    dense = _prod(input_size) * c_in * _prod(out) * c_out
+    report = {
+        "operation": "conv",
+        "framework": "torch",
+        "input": list(input_size),
+        "output": out,
+        "kernel_size": k,
+        "stride": [g.stride for g in dims],
+        "dilation": [g.dilation for g in dims],
+        "padding": [[g.pad_before, g.pad_after] for g in dims],
+        "padding_mode": padding_mode,
+        "effective_kernel": [g.effective_kernel for g in dims],
+        "dropped": [g.dropped for g in dims],
+        "preimage": pre,
+        # output_padding that makes ConvTranspose (same k, s, p, d) return each member
+        "preimage_output_padding": [
+            [L - _lmin(g) for L in p] for g, p in zip(dims, pre, strict=True)
+        ],
+        "groups": g_count,
+        "in_channels": c_in,
+        "out_channels": c_out,
+        "weight_shape": [c_out, c_in // g_count, *k],
+        "params": {"weights": weights, "bias": c_out, "dense_weights": dense},
+        "formula": [_conv_formula(g) for g in dims],
+    }
+    lines = [
+        f"Conv{TORCH_NAMES[ndim]}: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
+        "  ⌊(L + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1   (Relationship 15)",
+        *_per_axis(ndim, [_conv_formula(g) for g in dims]),
+    ]
+    if any(g.pad_before or g.pad_after for g in dims):
+        pads = [
+            f"{g.pad_before} before, {g.pad_after} after"
+            if g.pad_before != g.pad_after
+            else f"{g.pad_before} each side"
+            for g in dims
+        ]
+        lines += ["Padding:", *_per_axis(ndim, pads)]
+    lines.append(
+        f"Weights: {c_out}·{c_in // g_count}·{'·'.join(map(str, k))} = {weights} (+{c_out} bias); "
+        f"a fully connected layer on the same signal needs "
+        f"{_prod(input_size) * c_in}·{_prod(out) * c_out} = {dense}"
+    )
+    notes = _conv_notes(dims, padding, symmetric, ndim)
+    if padding_mode in ("reflect", "circular"):
+        limit = "< L" if padding_mode == "reflect" else "≤ L"
+        notes.append(
+            f"padding_mode={padding_mode!r} mirrors/wraps real cells: each side's pad must be {limit}"
+        )
+    _emit(report, lines + _notes(notes), as_json)
+
+
+def _lmin(g: shapes.ConvDim) -> int:
+    """Smallest input the transposed convolution returns: ``(O−1)s + K − p_before − p_after``."""
+    return (g.output - 1) * g.stride + g.effective_kernel - g.pad_before - g.pad_after
+
+
+def _prod(values: Sequence[int]) -> int:
+    result = 1
+    for v in values:
+        result *= v
+    return result
+
+
+def _framework_conv(
+    framework: str,
+    input_size: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    as_json: bool,
+) -> None:
+    from convanim.frameworks import framework_conv_geometry
+
+    if padding == 0 and framework == "keras":
+        padding = "valid"
+    dims = framework_conv_geometry(framework, input_size, kernel_size, stride, padding, dilation)
+    ndim = len(dims)
+    out = [g.output for g in dims]
+    texts = []
+    notes = []
+    per_axis: list[list[str]] = []
+    for g in dims:
+        axis_notes: list[str] = []
+        per_axis.append(axis_notes)
+        if g.mode in ("same", "same_lower", "causal"):
+            texts.append(f"⌈{g.size}/{g.stride}⌉ = {g.output}")
+            total = g.pad_before + g.pad_after
+            if g.mode == "causal":
+                axis_notes.append(f"causal pads d·(k − 1) = {total} before and nothing after")
+            else:
+                where = "start" if g.mode == "same_lower" else "end: bottom/right"
+                odd = f" (the odd element goes at the {where})" if total % 2 else ""
+                axis_notes.append(
+                    f"{g.mode.upper()} pads max(({g.output} − 1)·{g.stride} + "
+                    f"{g.effective_kernel} − {g.size}, 0) = {total}: {g.pad_before} before, "
+                    f"{g.pad_after} after{odd}"
+                    + ("; it depends on the input size because stride > 1" if g.stride > 1 else "")
+                )
+        else:
+            pad = "" if not (g.pad_before or g.pad_after) else f" + {g.pad_before} + {g.pad_after}"
+            num = g.size + g.pad_before + g.pad_after - g.effective_kernel
+            if framework == "tf":
+                texts.append(
+                    f"trunc(({g.size}{pad} − {g.effective_kernel} + {g.stride})/{g.stride}) = {g.output}"
+                )
+                if 0 <= num + g.stride < g.stride:
+                    axis_notes.append(
+                        "TF truncates toward zero: a kernel longer than the input gives 0, not an error"
+                    )
+            elif framework == "jax":
+                texts.append(
+                    f"max(0, ⌊({g.size}{pad} − {g.effective_kernel})/{g.stride}⌋ + 1) = {g.output}"
+                )
+            else:
+                texts.append(
+                    f"⌊({g.size}{pad} − {g.effective_kernel})/{g.stride}⌋ + 1 = {g.output}"
+                )
+    notes += _merge_notes(ndim, per_axis)
+    report = {
+        "operation": "conv",
+        "framework": framework,
+        "input": list(input_size),
+        "output": out,
+        "kernel_size": [g.kernel for g in dims],
+        "stride": [g.stride for g in dims],
+        "dilation": [g.dilation for g in dims],
+        "padding": [[g.pad_before, g.pad_after] for g in dims],
+        "padding_names": [g.mode for g in dims],
+        "effective_kernel": [g.effective_kernel for g in dims],
+        "formula": texts,
+    }
+    if any(g.stride > 1 for g in dims) and any(g.mode == "same" for g in dims):
+        notes.append(
+            "torch's padding='same' refuses stride > 1; to copy this in torch, F.pad with these pads, then padding=0"
+        )
+    lines = [
+        f"{framework} conv: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
+        *_per_axis(ndim, texts),
+    ]
+    _emit(report, lines + _notes(notes), as_json)
+
+
+# --------------------------------------------------------------------------------------------
+# transposed
+# --------------------------------------------------------------------------------------------
+
+
+def _transposed_formula(g: shapes.TransposedDim) -> str:
+    pad = f" − 2·{g.padding}" if g.padding else ""
+    ker = f" + ({g.kernel} − 1)" if g.dilation == 1 else f" + {g.dilation}·({g.kernel} − 1)"
+    op = f" + {g.output_padding}" if g.output_padding else ""
+    return f"({g.size} − 1)·{g.stride}{pad}{ker}{op} + 1 = {g.output}"
+
+
+@shape.command("transposed")
+@_common
+@click.option(
+    "-s",
+    "--stride",
+    type=DIMS,
+    default=1,
+    show_default=True,
+    help="Stride (zeros inserted between inputs: s − 1).",
+)
+@click.option(
+    "-p",
+    "--padding",
+    type=PADDING,
+    default=0,
+    show_default=True,
+    help="Padding p (torch: integers; tf/keras/jax: same|valid).",
+)
+@click.option(
+    "--output-padding",
+    type=DIMS,
+    default=None,
+    help="Extra cells at the end (bottom/right); < max(stride, dilation).",
+)
+@click.option(
+    "--output-size",
+    type=SIZE,
+    default=None,
+    help="Wanted output size; torch derives output_padding from it.",
+)
+@click.option(
+    "--framework",
+    type=click.Choice(("torch", "tf", "keras", "jax")),
+    default="torch",
+    show_default=True,
+    help="Whose convention to apply.",
+)
+def transposed_cmd(
+    input_size: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    output_padding: Any,
+    output_size: tuple[int, ...] | None,
+    framework: str,
+    as_json: bool,
+) -> None:
+    """Output size of a transposed convolution, every reachable size, and its direct twin."""
+    if output_padding is not None and output_size is not None:
+        raise click.UsageError("give --output-padding or --output-size, not both")
+    if framework != "torch":
+        _framework_transposed(
+            framework,
+            input_size,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            output_padding,
+            output_size,
+            as_json,
+        )
+        return
+    if isinstance(padding, str):
+        raise ValueError(
+            f"ConvTranspose takes integer padding, not {padding!r} (torch: argument 'padding' must "
+            "be tuple of ints, but found element of type str)"
+        )
+    if isinstance(padding, list) and any(isinstance(p, tuple) for p in padding):
+        raise ValueError(
+            "ConvTranspose has no asymmetric padding: torch crops p from both sides "
+            "(output_padding adds cells at the end)"
+        )
+    ndim = len(input_size)
+    notes: list[str] = []
+    if output_size is not None:
+        op = shapes.output_padding_for_size(
+            input_size, output_size, kernel_size, stride, padding, dilation
+        )
+        notes.append(f"output_size={_fmt_size(output_size)} means output_padding={_fmt_size(op)}")
+    else:
+        op = 0 if output_padding is None else output_padding
+    dims = shapes.transposed_geometry(input_size, kernel_size, stride, padding, dilation, op)
+    out = [g.output for g in dims]
+    reach = [
+        shapes.transposed_output_range(g.size, g.kernel, g.stride, g.padding, g.dilation)
+        for g in dims
+    ]
+    per_axis: list[list[str]] = []
+    for g, r in zip(dims, reach, strict=True):
+        axis_notes: list[str] = []
+        pre = [size for size, o in r if o < g.stride]
+        if len(pre) > 1:
+            axis_notes.append(
+                f"Conv{TORCH_NAMES[ndim]} with the same k, s, p, d maps {_and(pre)} to {g.size}: "
+                "output_padding (or output_size) says which one you want back"
+            )
+        beyond = [size for size, o in r if o >= g.stride]
+        if beyond:
+            axis_notes.append(
+                f"dilation {g.dilation} > stride {g.stride} lets output_padding reach "
+                f"{_and(beyond)}, but forward(output_size=…) refuses "
+                f"{'it' if len(beyond) == 1 else 'them'} and the direct convolution does not map "
+                f"{'it' if len(beyond) == 1 else 'them'} back to {g.size}"
+            )
+        if g.pad_before < 0:
+            axis_notes.append(
+                f"padding {g.padding} > K − 1 = {g.effective_kernel - 1}: the equivalent direct "
+                f"convolution crops {-g.pad_before} from the stretched input instead of padding"
+            )
+        per_axis.append(axis_notes)
+    notes += _merge_notes(ndim, per_axis)
+    twin = [
+        f"{g.size} → {g.stretched} with {g.zeros_between} zero{'s' if g.zeros_between != 1 else ''} between inputs, "
+        f"pad {g.pad_before} before and {g.pad_after} after"
+        + (f" (output_padding {g.output_padding} at the end)" if g.output_padding else "")
+        + f": {g.grid} cells, flipped kernel {g.kernel}"
+        + (f" (dilation {g.dilation})" if g.dilation > 1 else "")
+        + f", stride 1 → {g.output}"
+        for g in dims
+    ]
+    report = {
+        "operation": "transposed",
+        "framework": "torch",
+        "input": list(input_size),
+        "output": out,
+        "kernel_size": [g.kernel for g in dims],
+        "stride": [g.stride for g in dims],
+        "padding": [g.padding for g in dims],
+        "dilation": [g.dilation for g in dims],
+        "output_padding": [g.output_padding for g in dims],
+        "reachable": [[{"size": s, "output_padding": o} for s, o in r] for r in reach],
+        "equivalent_conv": [
+            {
+                "zeros_between": g.zeros_between,
+                "stretched": g.stretched,
+                "pad_before": g.pad_before,
+                "pad_after": g.pad_after,
+                "grid": g.grid,
+                "kernel": g.kernel,
+                "dilation": g.dilation,
+                "stride": 1,
+            }
+            for g in dims
+        ],
+        "formula": [_transposed_formula(g) for g in dims],
+    }
+    reach_text = [", ".join(f"{s} (output_padding={o})" for s, o in r) for r in reach]
+    lines = [
+        f"ConvTranspose{TORCH_NAMES[ndim]}: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
+        "  (L − 1)·s − 2p + d·(k − 1) + output_padding + 1   (Relationship 14 with a = output_padding)",
+        *_per_axis(ndim, [_transposed_formula(g) for g in dims]),
+        "Reachable sizes:",
+        *_per_axis(ndim, reach_text),
+        "Equivalent direct convolution (what the animation draws):",
+        *_per_axis(ndim, twin),
+    ]
+    _emit(report, lines + _notes(notes), as_json)
+
+
+def _framework_transposed(
+    framework: str,
+    input_size: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    output_padding: Any,
+    output_size: tuple[int, ...] | None,
+    as_json: bool,
+) -> None:
+    from convanim.frameworks import framework_transposed_sizes
+
+    if padding == 0:
+        padding = "valid"
+    out, reach = framework_transposed_sizes(
+        framework, input_size, kernel_size, stride, padding, dilation, output_padding
+    )
+    ndim = len(input_size)
+    if output_size is not None:
+        if len(output_size) != ndim:
+            raise ValueError(f"--output-size needs {ndim} values, got {len(output_size)}")
+        for axis, (want, ok) in enumerate(zip(output_size, reach, strict=True)):
+            if want not in ok:
+                raise ValueError(
+                    f"output size {want} is not reachable in dimension {axis} with {framework} "
+                    f"(accepted: {', '.join(map(str, ok))})"
+                )
+        out = list(output_size)
+    notes = []
+    if framework == "tf":
+        notes.append(
+            "tf.nn.conv2d_transpose accepts an output_shape iff conv2d with the same stride/padding maps it back to the input"
+        )
+    if framework == "keras":
+        notes.append(
+            "Keras output_padding must be < strides (dilation does not widen it, unlike torch)"
+        )
+    report = {
+        "operation": "transposed",
+        "framework": framework,
+        "input": list(input_size),
+        "output": out,
+        "padding": padding,
+        "reachable": reach,
+    }
+    lines = [
+        f"{framework} transposed conv: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
+        "Reachable sizes:",
+        *_per_axis(ndim, [", ".join(map(str, r)) for r in reach]),
+    ]
+    _emit(report, lines + _notes(notes), as_json)
+
+
+# --------------------------------------------------------------------------------------------
+# pool
+# --------------------------------------------------------------------------------------------
+
+
+def _pool_formula(g: shapes.PoolDim) -> str:
+    pad = f" + 2·{g.padding}" if g.padding else ""
+    ker = f" − {g.kernel}" if g.dilation == 1 else f" − {g.dilation}·({g.kernel} − 1) − 1"
+    num = g.size + 2 * g.padding - g.effective_kernel
+    if not g.ceil_mode:
+        return f"⌊({g.size}{pad}{ker})/{g.stride}⌋ + 1 = ⌊{num}/{g.stride}⌋ + 1 = {g.output}"
+    raw = -(-num // g.stride) + 1
+    text = f"⌈({g.size}{pad}{ker})/{g.stride}⌉ + 1 = ⌈{num}/{g.stride}⌉ + 1 = {raw}"
+    if raw != g.output:
+        text += (
+            f", minus the last window (it would start at {(raw - 1) * g.stride - g.padding} ≥ "
+            f"L + p = {g.size + g.padding}, in the right padding) = {g.output}"
+        )
+    return text
+
+
+@shape.command("pool")
+@_common
+@click.option("--kind", type=click.Choice(("max", "avg", "lp")), default="max", show_default=True)
+@click.option("-s", "--stride", type=DIMS, default=None, help="Stride (default: the kernel size).")
+@click.option(
+    "-p",
+    "--padding",
+    type=PADDING,
+    default=0,
+    show_default=True,
+    help="Padding, at most kernel//2 (tf/keras/jax: same|valid).",
+)
+@click.option("--ceil-mode", is_flag=True, help="Keep a last partial window (torch's rule).")
+@click.option(
+    "--count-include-pad/--no-count-include-pad",
+    default=True,
+    show_default=True,
+    help="avg: divide by padded cells too.",
+)
+@click.option(
+    "--divisor-override", type=int, default=None, help="avg (2-D/3-D): divide every window by this."
+)
+@click.option(
+    "--framework",
+    type=click.Choice(("torch", "tf", "keras", "jax")),
+    default="torch",
+    show_default=True,
+    help="Whose convention to apply.",
+)
+def pool_cmd(
+    input_size: tuple[int, ...],
+    kernel_size: Any,
+    kind: str,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+    framework: str,
+    as_json: bool,
+) -> None:
+    """Output size of max/avg/lp pooling, with torch's real ceil_mode rule."""
+    if framework != "torch":
+        _framework_pool(framework, input_size, kernel_size, stride, padding, as_json)
+        return
+    if isinstance(padding, str) or (
+        isinstance(padding, list) and any(isinstance(p, tuple) for p in padding)
+    ):
+        raise ValueError(
+            f"torch pooling takes symmetric integer padding (at most kernel_size // 2), not {padding!r}"
+        )
+    if divisor_override is not None and (kind != "avg" or len(input_size) == 1):
+        raise ValueError(
+            "divisor_override exists only for avg_pool2d/avg_pool3d "
+            "(avg_pool1d() got an unexpected keyword argument 'divisor_override')"
+        )
+    dims = shapes.pool_geometry(input_size, kernel_size, stride, padding, dilation, ceil_mode, kind)
+    ndim = len(dims)
+    out = [g.output for g in dims]
+    windows = [[list(g.window(i)) for i in range(g.output)] for g in dims]
+    report: dict[str, Any] = {
+        "operation": "pool",
+        "kind": kind,
+        "framework": "torch",
+        "input": list(input_size),
+        "output": out,
+        "kernel_size": [g.kernel for g in dims],
+        "stride": [g.stride for g in dims],
+        "padding": [g.padding for g in dims],
+        "dilation": [g.dilation for g in dims],
+        "ceil_mode": ceil_mode,
+        "windows": windows,
+        "formula": [_pool_formula(g) for g in dims],
+    }
+    notes: list[str] = []
+    if stride is None:
+        notes.append("stride defaults to the kernel size for pooling")
+    per_axis: list[list[str]] = []
+    for g in dims:
+        axis_notes: list[str] = []
+        per_axis.append(axis_notes)
+        last_start, last_stop = g.window(g.output - 1)
+        if last_stop > g.size + g.padding:
+            axis_notes.append(
+                f"the last window [{last_start}, {last_stop}) hangs past the input"
+                f"{' and its padding' if g.padding else ''}; only its cells up to L + p count"
+            )
+        floor_out = (g.size + 2 * g.padding - g.effective_kernel) // g.stride + 1
+        if (
+            not g.ceil_mode
+            and (floor_out - 1) * g.stride + g.effective_kernel < g.size + 2 * g.padding
+        ):
+            dropped = g.size + 2 * g.padding - (floor_out - 1) * g.stride - g.effective_kernel
+            axis_notes.append(
+                f"the floor drops the last {dropped} padded cell{'s' if dropped != 1 else ''} (--ceil-mode keeps a partial window)"
+            )
+    notes += _merge_notes(ndim, per_axis)
+    if kind == "avg":
+        divisors = [
+            avg
+            for avg in (
+                shapes.avg_pool_divisors(g, count_include_pad, divisor_override) for g in dims
+            )
+        ]
+        report["divisors"] = divisors
+        report["count_include_pad"] = count_include_pad
+        notes.append(
+            "avg divisors per dimension (the N-d divisor is their product"
+            + (", or the override" if divisor_override is not None else "")
+            + "): "
+            + "; ".join(", ".join(map(str, d)) for d in divisors)
+        )
+    if kind == "max" and all(g.dilation == 1 for g in dims) and not ceil_mode:
+        default = [
+            shapes.unpool_default_size(g.output, g.kernel, g.stride, g.padding) for g in dims
+        ]
+        accepted = [shapes.unpool_size_range(g.output, g.kernel, g.stride, g.padding) for g in dims]
+        report["unpool"] = {
+            "default": default,
+            "accepted": [[r.start, r.stop - 1] for r in accepted],
+        }
+        if default != list(input_size):
+            notes.append(
+                f"MaxUnpool{TORCH_NAMES[ndim]} gives {_fmt_size(default)} by default, not "
+                f"{_fmt_size(input_size)}: pass output_size (accepted "
+                + ", ".join(f"{r.start}…{r.stop - 1}" for r in accepted)
+                + ")"
+            )
+    name = {"max": "MaxPool", "avg": "AvgPool", "lp": "LPPool"}[kind]
+    lines = [
+        f"{name}{TORCH_NAMES[ndim]}: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
+        *_per_axis(ndim, report["formula"]),
+        "Windows [start, stop) in input coordinates:",
+        *_per_axis(ndim, [" ".join(f"[{a},{b})" for a, b in w) for w in windows]),
+    ]
+    _emit(report, lines + _notes(notes), as_json)
+
+
+def _framework_pool(
+    framework: str,
+    input_size: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    as_json: bool,
+) -> None:
+    from convanim.frameworks import framework_pool_geometry
+
+    if padding == 0:
+        padding = "valid"
+    if not isinstance(padding, str):
+        raise ValueError(f"{framework} pooling takes padding same or valid, got {padding!r}")
+    dims = framework_pool_geometry(framework, input_size, kernel_size, stride, padding)
+    out = [g.output for g in dims]
+    report = {
+        "operation": "pool",
+        "framework": framework,
+        "input": list(input_size),
+        "output": out,
+        "padding": [[g.pad_before, g.pad_after] for g in dims],
+    }
+    notes = []
+    if padding == "same":
+        notes.append(
+            "SAME max-pool pads with −∞; SAME avg-pool leaves the padding out of the divisor"
+        )
+    lines = [
+        f"{framework} pool: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
+        *_per_axis(
+            len(dims),
+            [f"pads {g.pad_before} before, {g.pad_after} after → {g.output}" for g in dims],
+        ),
+    ]
+    _emit(report, lines + _notes(notes), as_json)
+
+
+# --------------------------------------------------------------------------------------------
+# adaptive
+# --------------------------------------------------------------------------------------------
+
+
+@shape.command("adaptive")
+@click.option(
+    "-i", "--input", "input_size", type=SIZE, required=True, help="Input size: 10, 10x10, …"
+)
+@click.option(
+    "--output-size",
+    type=SIZE,
+    required=True,
+    help="Wanted output size (one value, or one per dimension).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def adaptive_cmd(input_size: tuple[int, ...], output_size: tuple[int, ...], as_json: bool) -> None:
+    """Windows of adaptive pooling: [⌊i·L/O⌋, ⌈(i+1)·L/O⌉)."""
+    ndim = len(input_size)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"adaptive pooling has 1, 2 or 3 spatial dimensions, got {ndim}")
+    if len(output_size) == 1:
+        output_size = output_size * ndim
+    if len(output_size) != ndim:
+        raise ValueError(
+            f"output_size must have 1 or {ndim} elements for a {ndim}-d input, got {len(output_size)}"
+        )
+    windows = [
+        shapes.adaptive_windows(L, out) for L, out in zip(input_size, output_size, strict=True)
+    ]
+    notes = []
+    per_axis: list[list[str]] = []
+    for L, out, w in zip(input_size, output_size, windows, strict=True):
+        axis_notes: list[str] = []
+        per_axis.append(axis_notes)
+        if out and L % out == 0:
+            axis_notes.append(
+                f"{L} is a multiple of {out}: the same as pooling with kernel = stride = {L // out}"
+            )
+        elif out:
+            widths = sorted({b - a for a, b in w})
+            overlap = any(w[i + 1][0] < w[i][1] for i in range(len(w) - 1))
+            axis_notes.append(
+                f"window sizes {', '.join(map(str, widths))}"
+                + ("; neighbouring windows overlap" if overlap else "")
+                + ("; input cells repeat because out > L" if out > L else "")
+            )
+    notes += _merge_notes(ndim, per_axis)
+    report = {
+        "operation": "adaptive",
+        "input": list(input_size),
+        "output": list(output_size),
+        "windows": [[list(x) for x in w] for w in windows],
+    }
+    lines = [
+        f"AdaptivePool{TORCH_NAMES[ndim]}: input {_fmt_size(input_size)} → output {_fmt_size(output_size)}",
+        "  window i = [⌊i·L/O⌋, ⌈(i + 1)·L/O⌉)",
+        *_per_axis(ndim, [" ".join(f"[{a},{b})" for a, b in w) or "(empty)" for w in windows]),
+    ]
+    _emit(report, lines + _notes(notes), as_json)
+
+
+# --------------------------------------------------------------------------------------------
+# stack
+# --------------------------------------------------------------------------------------------
+
+
+def _num(n: int) -> str:
+    return f"{n:,}"
+
+
+@shape.command("stack")
+@click.option(
+    "-i",
+    "--input",
+    "input_size",
+    type=SIZE,
+    default=None,
+    help="Input size (default: the preset's).",
+)
+@click.argument("layers", nargs=-1)
+@click.option(
+    "--preset",
+    type=click.Choice(("alexnet", "vgg16", "wavenet")),
+    default=None,
+    help="A named stack.",
+)
+@click.option(
+    "--blocks",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Repeat the preset's block (wavenet) or the LAYER list.",
+)
+@click.option(
+    "--in-channels", type=int, default=None, help="Input channels (default: the preset's, or 1)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def stack_cmd(
+    input_size: tuple[int, ...] | None,
+    layers: tuple[str, ...],
+    preset: str | None,
+    blocks: int,
+    in_channels: int | None,
+    as_json: bool,
+) -> None:
+    """Sizes, receptive field, jump, parameters and multiply-adds of a stack of layers.
+
+    \b
+    LAYER: [N*]KIND[:key=value,...], KIND conv|maxpool|avgpool|fc, keys k s p d c g bias ceil,
+    per-dimension values 3x5, padding 1:2 | same | valid | full | causal. Example:
+      convanim shape stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10
+    """
+    from convanim.stack import PRESETS, analyse_stack, parse_layers
+
+    notes: list[str] = []
+    if preset is not None:
+        if layers:
+            raise click.UsageError("give LAYER arguments or --preset, not both")
+        chosen = PRESETS[preset]
+        stack_layers = chosen.layers(blocks)
+        size = input_size if input_size is not None else chosen.input_size
+        channels = in_channels if in_channels is not None else chosen.in_channels
+        notes.append(chosen.description)
+        notes.extend(chosen.notes)
+    else:
+        if not layers:
+            raise click.UsageError("give LAYER arguments (e.g. conv:k=3,p=1,c=16) or --preset")
+        if input_size is None:
+            raise click.UsageError("Missing option '-i' / '--input'")
+        if blocks < 1:
+            raise ValueError(f"--blocks must be at least 1, got {blocks}")
+        stack_layers = parse_layers(layers) * blocks
+        size = input_size
+        channels = 1 if in_channels is None else in_channels
+    result = analyse_stack(size, stack_layers, channels)
+    ndim = len(size)
+    rf = list(result.receptive_field)
+    report = {
+        "operation": "stack",
+        "preset": preset,
+        "input": list(size),
+        "in_channels": channels,
+        "output": list(result.output),
+        "out_channels": result.out_channels,
+        "receptive_field": rf,
+        "jump": list(result.jump),
+        "start": list(result.start),
+        "params": result.params,
+        "multiply_adds": result.multiply_adds,
+        "layers": [r.as_dict() for r in result.layers],
+    }
+    rows = [("#", "layer", "output", "rf", "jump", "start", "params", "mult-adds")]
+    for n, r in enumerate(result.layers, 1):
+        shape_text = (
+            (_fmt_size(r.output) + f"×{r.out_channels}") if r.output else str(r.out_channels)
+        )
+        rows.append(
+            (
+                str(n),
+                r.layer.describe(),
+                shape_text,
+                _fmt_size(r.receptive_field),
+                _fmt_size(r.jump) if r.jump else "",
+                "×".join(f"{s:g}" for s in r.start) if r.start else "",
+                _num(r.params),
+                _num(r.multiply_adds),
+            )
+        )
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    table = [
+        "  "
+        + "  ".join(
+            cell.rjust(w) if c in (0, 6, 7) else cell.ljust(w)
+            for c, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+    title = preset or "stack"
+    lines = [
+        f"{title}: input {_fmt_size(size)}×{channels} → output "
+        f"{_fmt_size(result.output) + '×' if result.output else ''}{result.out_channels}",
+        *table,
+        f"Receptive field {_fmt_size(rf)} (jump {_fmt_size(result.jump)}), "
+        f"{_num(result.params)} parameters, {_num(result.multiply_adds)} multiply-adds",
+        "  r_l = r_{l−1} + (K_l − 1)·j_{l−1},  j_l = j_{l−1}·s_l  (from the input: r = j = 1)",
+    ]
+    big = [axis for axis, (r, L) in enumerate(zip(rf, size, strict=True)) if r > L]
+    if big:
+        notes.append("the receptive field is wider than the input: the padding supplies the rest")
+    convs = [r for r in result.layers if r.layer.kind == "conv" and r.dense_params]
+    if convs:
+        dense = sum(r.dense_params or 0 for r in convs)
+        weights = sum(r.params - (r.out_channels if r.layer.bias else 0) for r in convs)
+        notes.append(
+            f"the convolutions hold {_num(weights)} weights; fully connected layers computing maps "
+            f"of the same shapes would need {_num(dense)}"
+        )
+    if ndim == 1 and preset == "wavenet":
+        notes.append(
+            f"receptive field 1 + {blocks}·1023 = {rf[0]} samples ({blocks} block{'s' if blocks > 1 else ''} of dilations 1…512)"
+        )
+    _emit(report, lines + _notes(notes), as_json)

@@ -1,0 +1,218 @@
+"""FIRConvolution1D: the deck's video, ``y[n] = Σ_{k=0}^{M−1} h[k] x[n−k]`` step by step.
+
+The signal ``x[n]`` is drawn as stems, the impulse response ``h[k]`` appears, is flipped
+(true convolution, the FIR filter) and slides along the signal; under the window the products
+``h[k]·x[n−k]`` appear, their sum lands in ``y[n]`` and the output grows stem by stem, while the
+formula shows the current ``n``. It ends on ``L_out = L_in − M + 1``.
+
+Every number comes from the engine's trace of a 1-D convolution (``mode="convolution"``); the
+output ``y[n]`` is drawn under the newest sample it uses, ``n = M−1 … L_in−1`` (with
+``--mode correlation`` the window starts at ``n``: ``y[n] = Σ h[k] x[n+k]``).
+
+    manim -ql scenes/fir.py FIRConvolution1D
+    CONVANIM_SCENE_PARAMS='{"signal": [1, 2, 3, 4], "kernel": [1, -1]}' manim -ql scenes/fir.py FIRConvolution1D
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from convanim.scenes._common import (
+    BLUE,
+    GOLD,
+    GREY,
+    LIGHT,
+    RED,
+    TEAL,
+    ConvanimScene,
+    axis,
+    colored_math,
+    fmt,
+    index_labels,
+    label,
+    stem_row,
+    tex,
+    tex_num,
+)
+from convanim.scenes._data import conv1d_trace
+from manim import (
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    ReplacementTransform,
+    RoundedRectangle,
+    TransformFromCopy,
+    VGroup,
+    Write,
+)
+
+
+class FIRConvolution1D(ConvanimScene):
+    """The FIR filter as a 1-D convolution, drawn from the engine's trace."""
+
+    def construct(self) -> None:
+        p = self.p
+        trace = conv1d_trace(p["signal"], p["kernel"], mode=p["mode"])
+        convolution = trace.mode == "convolution"
+        L_in = trace.input_shape[0]
+        M = trace.kernel_shape[0]
+        L_out = trace.output_shape[0]
+        x_vals = [trace.grid_values[(i,)] for i in range(L_in)]
+        h = {t.kernel[0]: t.weight for t in trace.steps[0].taps}
+        h_vals = [h[k] for k in range(M)]
+        steps = trace.steps[: self.step_count(len(trace.steps))]
+        # Output i is drawn under sample n: the newest sample it uses (convolution) or the first.
+        shift = M - 1 if convolution else 0
+
+        dx = min(1.4, 11.4 / max(L_in, 1))
+        x0 = -5.3 + dx / 2
+        xs = [x0 + i * dx for i in range(L_in)]
+        left, right = xs[0] - dx / 2, xs[-1] + dx / 2
+        base_x, base_h, base_y, prod_y = 1.0, -1.15, -3.2, -2.3
+
+        sign = "-" if convolution else "+"
+        title = colored_math(
+            ["y[", "n", "] = \\sum_{k=0}^{M-1} h[k]\\, x[", "n", f"{sign}k]"],
+            {1: RED, 3: RED},
+            size=38,
+        ).to_edge(np.array([0, 1, 0]), buff=0.15)
+        kind = label(
+            "convolution: h is flipped" if convolution else "cross-correlation: h is not flipped",
+            size=20,
+            color=GREY,
+        ).to_corner(np.array([1, 1, 0]), buff=0.35)
+
+        # -- the signal --------------------------------------------------------------------
+        x_scale = max(abs(v) for v in x_vals) or 1.0
+        x_stems = stem_row(self, x_vals, xs, base_x, 0.62, x_scale, BLUE, "x")
+        x_axis = axis(left, right, base_x)
+        names = VGroup(
+            tex("x[n]", size=34).move_to(np.array([-6.45, base_x + 0.3, 0])),
+            tex("h[n-k]" if convolution else "h[k-n]", size=30).move_to(
+                np.array([-6.4, base_h + 0.3, 0])
+            ),
+            tex(r"h\cdot x", size=30).move_to(np.array([-6.45, prod_y, 0])),
+            tex("y[n]", size=34).move_to(np.array([-6.45, base_y + 0.3, 0])),
+        )
+        n_axis = index_labels(xs, range(L_in), -0.22)
+        n_name = tex("n", size=26, color=GREY).move_to(np.array([-6.45, -0.22, 0]))
+        y_axis = axis(left, right, base_y)
+        self.play(
+            Write(title),
+            FadeIn(kind, x_axis, y_axis, names[0], names[3], n_axis, n_name),
+            LaggedStart(*(FadeIn(s, shift=np.array([0, 0.2, 0])) for s in x_stems), lag_ratio=0.1),
+            run_time=1.5,
+        )
+
+        # -- the impulse response, then flipped into place ---------------------------------
+        h_scale = max(abs(v) for v in h_vals) or 1.0
+        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.55, h_scale, TEAL, "h", size=20)
+        k_names = VGroup(
+            *(
+                tex(f"h[{k}]", size=24, color=GREY).move_to(
+                    np.array([xs[k], base_h + (-0.22 if h_vals[k] >= 0 else 0.22), 0])
+                )
+                for k in range(M)
+            )
+        )
+        k_axes = VGroup(*(axis(x - dx * 0.4, x + dx * 0.4, base_h, TEAL) for x in xs[:M]))
+        kernel = VGroup(*(VGroup(k_stems[k], k_names[k], k_axes[k]) for k in range(M)))
+        h_label = tex("h[k]", size=30).move_to(names[1])
+        self.play(FadeIn(kernel, h_label), run_time=1.0)
+
+        first = steps[0] if steps else trace.steps[0]
+        placed = {t.kernel[0]: xs[t.grid[0]] for t in first.taps}
+        self.play(
+            *(kernel[k].animate.shift(np.array([placed[k] - xs[k], 0, 0])) for k in range(M)),
+            ReplacementTransform(h_label, names[1]),
+            run_time=1.2,
+        )
+
+        # -- the steps ---------------------------------------------------------------------
+        y_scale = max(abs(trace.output_values[(i,)]) for i in range(L_out)) or 1.0
+        window = None
+        eq = None
+        for step in steps:
+            i = step.output[0]
+            n = i + shift
+            cols = [t.grid[0] for t in step.taps]
+            lo, hi = xs[min(cols)] - dx * 0.45, xs[max(cols)] + dx * 0.45
+            box = RoundedRectangle(
+                corner_radius=0.12,
+                width=hi - lo,
+                height=base_x + 0.95 - (prod_y - 0.17),
+                fill_color=LIGHT,
+                fill_opacity=0.55,
+                stroke_color=TEAL,
+                stroke_width=3,
+            ).move_to(np.array([(lo + hi) / 2, (base_x + 0.95 + prod_y - 0.17) / 2, 0]))
+            box.set_z_index(-1)
+            targets = {t.kernel[0]: xs[t.grid[0]] for t in step.taps}
+            moves = [
+                kernel[k].animate.shift(
+                    np.array([targets[k] - kernel[k][0][1].get_center()[0], 0, 0])
+                )
+                for k in range(M)
+            ]
+            new_eq = self._instance(step, n, convolution)
+            step_anims = [*moves]
+            step_anims.append(FadeIn(box) if window is None else ReplacementTransform(window, box))
+            step_anims.append(FadeIn(new_eq) if eq is None else ReplacementTransform(eq, new_eq))
+            self.play(*step_anims, run_time=0.6 * self.t)
+            window, eq = box, new_eq
+
+            products = VGroup(
+                *(
+                    self.number(t.product, "product", size=22, color=GOLD).move_to(
+                        np.array([xs[t.grid[0]], prod_y, 0])
+                    )
+                    for t in step.taps
+                )
+            )
+            sources = VGroup(*(x_stems[t.grid[0]][1] for t in step.taps))
+            self.play(TransformFromCopy(sources, products), run_time=0.7 * self.t)
+
+            y_stem = stem_row(self, [step.value], [xs[n]], base_y, 0.45, y_scale, RED, "y")[0]
+            self.play(ReplacementTransform(products, y_stem), run_time=0.7 * self.t)
+
+        # -- the output length -------------------------------------------------------------
+        final = tex(
+            r"L_{out} = L_{in} - M + 1",
+            f"= {L_in} - {M} + 1 = {L_out}",
+            size=40,
+        ).move_to(np.array([0, 2.3, 0]))
+        final[1].set_color(RED)
+        self.shown.extend([("L_in", L_in), ("M", M), ("L_out", L_out)])
+        fades = [FadeOut(m) for m in (window, eq) if m is not None]
+        self.play(*fades, Write(final), run_time=1.2)
+        self.wait(1.5)
+
+    def _instance(self, step, n: int, convolution: bool) -> VGroup:  # noqa: ANN001
+        """``y[n] = h[0]·x[n] + … = value`` with this step's numbers, ``n`` highlighted."""
+        sign = "-" if convolution else "+"
+        terms = " + ".join(
+            f"{_paren(t.weight)}\\cdot {_paren(t.value)}"
+            for t in sorted(step.taps, key=lambda t: t.kernel[0])
+        )
+        for t in step.taps:
+            self.shown.extend([("h", t.weight), ("x", t.value)])
+        self.shown.append(("y", step.value))
+        return colored_math(
+            [
+                "y[",
+                str(n),
+                "]",
+                f"= \\textstyle\\sum_k h[k]\\,x[{n}{sign}k] =",
+                terms,
+                "=",
+                tex_num(step.value),
+            ],
+            {1: RED, 6: RED},
+            size=34,
+        ).move_to(np.array([0, 2.3, 0]))
+
+
+def _paren(v: float) -> str:
+    return f"({tex_num(v)})" if v < 0 else tex_num(v)
+
+
+__all__ = ["FIRConvolution1D", "fmt"]

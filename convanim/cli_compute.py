@@ -1,0 +1,795 @@
+"""``convanim compute``: the numeric engine on the command line.
+
+Parses the arrays and parameters, applies the rank rule, calls one engine function, prints the
+matrices aligned (or ``--json``). NumPy is imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from convanim.cli_shape import DIMS, PADDING
+
+# op name -> (family, spatial rank)
+FAMILIES = (
+    "conv",
+    "conv_transpose",
+    "max_pool",
+    "avg_pool",
+    "lp_pool",
+    "adaptive_max_pool",
+    "adaptive_avg_pool",
+    "max_unpool",
+)
+OPS: dict[str, tuple[str, int]] = {
+    f"{family}{n}d": (family, n) for family in FAMILIES for n in (1, 2, 3)
+}
+
+CONVENTIONS = {
+    "correlation": (
+        "correlation: the kernel is applied as stored, what PyTorch and TensorFlow compute "
+        "(y[i] = Σ_k w[k]·x[i·s + k·d] + b)"
+    ),
+    "convolution": (
+        "convolution: the kernel is flipped, the textbook definition (y[n] = Σ_k w[k]·x[n − k] + b)"
+    ),
+}
+
+TRANSPOSED_CONVENTIONS = {
+    "correlation": (
+        "correlation: the kernel is applied as stored, what PyTorch and TensorFlow compute "
+        "(each input cell adds x[j]·w[k] into y[j·s + k·d − p], + b)"
+    ),
+    "convolution": (
+        "convolution: the kernel is flipped (each input cell adds x[j]·w[K−1−k] into "
+        "y[j·s + k·d − p], + b)"
+    ),
+}
+
+#: Arrays bigger than this are summarised in the human view (``--json`` prints everything).
+SHOW_LIMIT = 600
+
+
+@dataclass
+class Result:
+    """What one ``compute`` run produced, arrays already in the user's ranks."""
+
+    arrays: dict[str, Any]  # name -> numpy array (output, grad_input, …), in print order
+    header: list[str]
+    explain: list[str] | None = None
+    explain_json: dict[str, Any] | None = None
+    header_json: dict[str, Any] = field(default_factory=dict)  # mode, params (for --json)
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting
+# --------------------------------------------------------------------------------------------
+
+
+def _number_texts(values: Sequence[float]) -> list[str]:
+    """Shortest common fixed-point format (up to 4 decimals) that shows every value exactly."""
+    decimals = 4
+    for d in range(5):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            decimals = d
+            break
+    out = []
+    for v in values:
+        text = f"{v:.{decimals}f}"
+        if float(text) == 0:
+            text = text.lstrip("-")
+        out.append(text)
+    return out
+
+
+def format_array(array: Any, indent: str = "  ") -> list[str]:
+    """Aligned rows of a 0-d to N-d array; leading axes become ``[i, j]`` block headers."""
+    import numpy as np
+
+    a = np.asarray(array, dtype=np.float64)
+    if a.ndim == 0:
+        return [indent + _number_texts([float(a)])[0]]
+    texts = np.array(_number_texts(a.ravel().tolist()), dtype=object).reshape(a.shape)
+    width = max((len(t) for t in texts.ravel()), default=1)
+    if a.ndim == 1:
+        return [indent + " ".join(t.rjust(width) for t in texts)]
+    lines: list[str] = []
+    lead = a.shape[:-2]
+    for pos in np.ndindex(*lead) if lead else [()]:
+        if lead:
+            lines.append(f"{indent}[{', '.join(map(str, pos))}]")
+        block = texts[pos] if lead else texts
+        for row in block:
+            lines.append(indent + ("  " if lead else "") + " ".join(t.rjust(width) for t in row))
+    return lines
+
+
+def _shape_text(shape: Sequence[int]) -> str:
+    return "×".join(str(n) for n in shape) if shape else "scalar"
+
+
+# --------------------------------------------------------------------------------------------
+# Argument helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_coords(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in re.split(r"[,x×\s]+", text.strip()) if p)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an output coordinate (ROW,COL, e.g. 1,2)", param_hint="--explain"
+        ) from None
+
+
+def _parse_output_size(text: str, ndim: int) -> Any:
+    parts = [p.strip().lower() for p in re.split(r"[,x×]", text.strip())]
+    try:
+        values = [None if p in ("none", "-") else int(p) for p in parts]
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an output size (e.g. 3, 3,4 or 3,none)", param_hint="--output-size"
+        ) from None
+    if len(values) == 1 and ndim > 1:
+        values = values * ndim
+    return values
+
+
+def _weight_array(text: str, ndim: int) -> Any:
+    from convanim.engine import arrays, examples
+
+    stripped = text.strip()
+    if re.fullmatch(r"[A-Za-z][A-Za-z_ -]*", stripped):
+        kernel = examples.classic_kernel(stripped)
+        if ndim != 2:
+            raise ValueError(
+                f"the classic kernel {stripped!r} is 2-d; {ndim}-d operations need a {ndim}-d weight"
+            )
+        return kernel
+    return arrays.parse_array(text, "--weight")
+
+
+def _bias_array(text: str | None, channels: int) -> Any:
+    import numpy as np
+
+    from convanim.engine import arrays
+
+    if text is None:
+        return None
+    b = arrays.parse_array(text, "--bias")
+    if b.ndim == 0:
+        return np.full(channels, float(b))
+    if b.ndim != 1 or b.shape[0] != channels:
+        raise ValueError(
+            f"--bias must be one number or one per output channel ({channels}), got shape {list(b.shape)}"
+        )
+    return b
+
+
+def _display(full: Any, extra: int) -> Any:
+    """Undo the rank rule for an output computed as (N, C, …)."""
+    if extra == 2:
+        return full
+    if extra == 1:
+        return full[0]
+    return full[0, 0] if full.shape[1] == 1 else full[0]
+
+
+def _grad_output(text: str, full_shape: tuple[int, ...], shown_shape: tuple[int, ...]) -> Any:
+    from convanim.engine import arrays
+
+    gy = arrays.parse_array(text, "--grad-output")
+    if gy.shape == tuple(full_shape):
+        return gy
+    if gy.shape == tuple(shown_shape):
+        return gy.reshape(full_shape)
+    raise ValueError(
+        f"--grad-output must have the output's shape {list(shown_shape)}, got {list(gy.shape)}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Explanations
+# --------------------------------------------------------------------------------------------
+
+
+def _cell_label(tap: Any, multi: bool, name: str = "x") -> str:
+    if tap.role == "inserted":
+        return "0 (inserted)"
+    if tap.role == "padding" and tap.source is None:
+        return "0 (padding)" if tap.value == 0 else f"{tap.value:g} (padding)"
+    coords = ([tap.channel] if multi else []) + list(tap.source)
+    label = f"{name}[{', '.join(map(str, coords))}]"
+    return f"pad={label}" if tap.role == "padding" else label
+
+
+def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tuple[list[str], dict]:
+    step = next((s for s in trace.steps if s.output == coord), None)
+    if step is None:
+        raise ValueError(
+            f"--explain {list(coord)} is outside the output {list(trace.output_shape)}"
+        )
+    where = ", ".join(map(str, coord))
+    lines = [f"{what}[{where}]"]
+    data: dict[str, Any] = {"coordinate": list(coord), "terms": []}
+    if trace.op in ("conv", "transposed"):
+        rows = []
+        for tap in step.taps:
+            k = ", ".join(map(str, ([tap.channel] if multi else []) + list(tap.kernel)))
+            cell = _cell_label(tap, multi)
+            rows.append((f"{cell} · w[{k}]", f"{tap.value:g} · {tap.weight:g}", f"{tap.product:g}"))
+            data["terms"].append(
+                {
+                    "cell": cell,
+                    "value": tap.value,
+                    "kernel": list(tap.kernel),
+                    "weight": tap.weight,
+                    "product": tap.product,
+                }
+            )
+        w1 = max(len(r[0]) for r in rows)
+        w2 = max(len(r[1]) for r in rows)
+        lines.extend(f"  {a.ljust(w1)} = {b.rjust(w2)} = {c}" for a, b, c in rows)
+        bias = f" + bias {step.bias:g}" if step.bias else ""
+        lines.append(f"  sum = {step.total:g}{bias} → {step.value:g}")
+        data.update(sum=step.total, bias=step.bias, value=step.value)
+    else:
+        cells = []
+        for tap in step.taps:
+            cells.append(f"{_cell_label(tap, False)}={tap.value:g}")
+            data["terms"].append({"cell": _cell_label(tap, False), "value": tap.value})
+        lines.append("  window: " + ", ".join(cells))
+        if step.winner is not None:
+            lines.append(
+                f"  max = {step.value:g} (first maximum in scan order, at grid {list(step.winner)})"
+            )
+            data.update(value=step.value, winner=list(step.winner))
+        elif step.divisor is not None:
+            lines.append(f"  sum = {step.total:g}, ÷ {step.divisor:g} → {step.value:g}")
+            data.update(sum=step.total, divisor=step.divisor, value=step.value)
+        else:
+            lines.append(f"  Σ x^p = {step.total:g} → {step.value:g}")
+            data.update(sum=step.total, value=step.value)
+    return lines, data
+
+
+def _split_coord(coord: tuple[int, ...], ndim: int) -> tuple[int, int, tuple[int, ...]]:
+    if len(coord) == ndim:
+        return 0, 0, coord
+    if len(coord) == ndim + 1:
+        return 0, coord[0], coord[1:]
+    if len(coord) == ndim + 2:
+        return coord[0], coord[1], coord[2:]
+    raise click.BadParameter(
+        f"give {ndim} coordinates (or channel and batch first), got {len(coord)}",
+        param_hint="--explain",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------------
+
+
+def _reject(op: str, **given: Any) -> None:
+    for name, value in given.items():
+        if value not in (None, False):
+            raise click.UsageError(f"{op} does not take --{name.replace('_', '-')}")
+
+
+@click.command("compute", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("op", metavar="OP", type=click.Choice(list(OPS)))
+@click.option(
+    "-i",
+    "--input",
+    "input_",
+    required=True,
+    metavar="ARRAY",
+    help="Input: JSON literal or @file (.json/.npy/.csv). Rank = spatial rank: one "
+    "channel; +1: (C, …); +2: (N, C, …).",
+)
+@click.option(
+    "-w",
+    "--weight",
+    metavar="ARRAY|NAME",
+    help="Kernel (same rank rule), or a classic kernel name: identity, edge, sharpen, "
+    "box_blur, gaussian, sobel_x, sobel_y, laplacian.",
+)
+@click.option("--bias", metavar="ARRAY", help="One number, or one per output channel.")
+@click.option("-k", "--kernel-size", type=DIMS, help="Pooling window (pool and unpool ops).")
+@click.option("-s", "--stride", type=DIMS, help="Stride (default 1; pooling: the window).")
+@click.option(
+    "-p",
+    "--padding",
+    type=PADDING,
+    help="1, 1,2, before:after pairs 0:1,1:1, or same|valid|full (conv).",
+)
+@click.option("-d", "--dilation", type=DIMS, help="Dilation (conv, transposed conv, max pool).")
+@click.option("--groups", type=click.IntRange(min=1), help="Groups (conv, transposed conv).")
+@click.option(
+    "--padding-mode",
+    type=click.Choice(("zeros", "reflect", "replicate", "circular")),
+    help="Padding mode (conv only).",
+)
+@click.option("--output-padding", type=DIMS, help="Transposed conv: extra cells at the end.")
+@click.option(
+    "--output-size",
+    metavar="SIZE",
+    help="Adaptive pools and max_unpool (e.g. 3,3; none keeps a dim).",
+)
+@click.option("--indices", metavar="ARRAY", help="max_unpool: the argmax indices of the max pool.")
+@click.option("--ceil-mode", is_flag=True, default=None, help="Pooling: ceil instead of floor.")
+@click.option(
+    "--count-include-pad/--no-count-include-pad",
+    default=None,
+    help="avg pool: count padding cells in the divisor (default: yes).",
+)
+@click.option("--divisor-override", type=int, help="avg_pool2d/3d: divide by this instead.")
+@click.option("--norm-type", type=float, help="lp pool: the power p (default 2).")
+@click.option(
+    "--mode",
+    type=click.Choice(("correlation", "convolution")),
+    default=None,
+    help="Convention for conv ops: correlation (default, what frameworks compute) "
+    "or convolution (kernel flipped).",
+)
+@click.option(
+    "--grad-output", metavar="ARRAY", help="∂L/∂y (the output's shape): also print the gradients."
+)
+@click.option("--explain", metavar="ROW,COL", help="Print one output cell's products and sum.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def compute(
+    op: str,
+    input_: str,
+    weight: str | None,
+    bias: str | None,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int | None,
+    padding_mode: str | None,
+    output_padding: Any,
+    output_size: str | None,
+    indices: str | None,
+    ceil_mode: bool | None,
+    count_include_pad: bool | None,
+    divisor_override: int | None,
+    norm_type: float | None,
+    mode: str | None,
+    grad_output: str | None,
+    explain: str | None,
+    as_json: bool,
+) -> None:
+    """Compute an operation's actual values (and gradients), exactly as PyTorch does.
+
+    OP is a torch.nn.functional name: conv1d/2d/3d, conv_transpose1d/2d/3d, max_pool*, avg_pool*,
+    lp_pool*, adaptive_max_pool*, adaptive_avg_pool*, max_unpool*.
+
+    \b
+    Example (the conv_arithmetic paper's Figure 1.2):
+      convanim compute conv2d --input '[[3,3,2,1,0],[0,0,1,3,1],[3,1,2,2,3],[2,0,0,2,2],[2,0,0,0,1]]' \\
+        --weight '[[0,1,2],[2,2,0],[0,1,2]]' -s 2 -p 1
+    """
+    from convanim.engine import arrays
+
+    family, ndim = OPS[op]
+    x_raw = arrays.parse_array(input_, "--input")
+    x = arrays.as_batched(x_raw, ndim, "--input")
+    extra = x_raw.ndim - ndim
+    coord = _parse_coords(explain) if explain is not None else None
+    opts = dict(
+        weight=weight,
+        bias=bias,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+        output_padding=output_padding,
+        output_size=output_size,
+        indices=indices,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+        norm_type=norm_type,
+        mode=mode,
+    )
+    allowed = {
+        "conv": {
+            "weight",
+            "bias",
+            "stride",
+            "padding",
+            "dilation",
+            "groups",
+            "padding_mode",
+            "mode",
+        },
+        "conv_transpose": {
+            "weight",
+            "bias",
+            "stride",
+            "padding",
+            "dilation",
+            "groups",
+            "output_padding",
+            "mode",
+        },
+        "max_pool": {"kernel_size", "stride", "padding", "dilation", "ceil_mode"},
+        "avg_pool": {
+            "kernel_size",
+            "stride",
+            "padding",
+            "ceil_mode",
+            "count_include_pad",
+            "divisor_override",
+        },
+        "lp_pool": {"kernel_size", "stride", "ceil_mode", "norm_type"},
+        "adaptive_max_pool": {"output_size"},
+        "adaptive_avg_pool": {"output_size"},
+        "max_unpool": {"kernel_size", "stride", "padding", "output_size", "indices"},
+    }[family]
+    if op == "avg_pool1d":
+        allowed = allowed - {"divisor_override"}
+    _reject(op, **{k: v for k, v in opts.items() if k not in allowed})
+    if grad_output is not None and family not in ("conv", "conv_transpose", "max_pool", "avg_pool"):
+        raise click.UsageError(
+            f"--grad-output: gradients are computed for conv, conv_transpose, "
+            f"max_pool and avg_pool, not {op}"
+        )
+    if explain is not None and family == "max_unpool":
+        raise click.UsageError("--explain is not available for max_unpool")
+    if family in ("conv", "conv_transpose"):
+        if weight is None:
+            raise click.UsageError(f"{op} needs --weight")
+        result = _run_conv(
+            op,
+            family,
+            ndim,
+            x,
+            x_raw,
+            extra,
+            weight,
+            bias,
+            stride,
+            padding,
+            dilation,
+            groups or 1,
+            padding_mode or "zeros",
+            output_padding,
+            mode or "correlation",
+            grad_output,
+            coord,
+        )
+    elif family == "max_unpool":
+        result = _run_unpool(
+            op, ndim, x, x_raw, extra, kernel_size, stride, padding, output_size, indices
+        )
+    else:
+        result = _run_pool(
+            op,
+            family,
+            ndim,
+            x,
+            x_raw,
+            extra,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+            norm_type,
+            output_size,
+            grad_output,
+            coord,
+        )
+    if as_json:
+        report: dict[str, Any] = {"op": op}
+        report.update(result.header_json)
+        for name, array in result.arrays.items():
+            report[name] = array.tolist()
+        if result.explain_json is not None:
+            report["explain"] = result.explain_json
+        click.echo(json.dumps(report))
+        return
+    lines = list(result.header)
+    for name, array in result.arrays.items():
+        lines.append("")
+        lines.append(f"{name} ({_shape_text(array.shape)}):")
+        if array.size > SHOW_LIMIT:
+            lines.append(f"  … {array.size} values (use --json to print them all)")
+        else:
+            lines.extend(format_array(array))
+    if result.explain:
+        lines.append("")
+        lines.extend(result.explain)
+    click.echo("\n".join(lines))
+
+
+def _run_conv(
+    op: str,
+    family: str,
+    ndim: int,
+    x: Any,
+    x_raw: Any,
+    extra: int,
+    weight: str,
+    bias: str | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    padding_mode: str,
+    output_padding: Any,
+    mode: str,
+    grad_output: str | None,
+    coord: tuple[int, ...] | None,
+) -> Result:
+    from convanim import engine
+    from convanim.engine import arrays
+
+    w_raw = arrays.check_finite(_weight_array(weight, ndim), "--weight")
+    stride = 1 if stride is None else stride
+    dilation = 1 if dilation is None else dilation
+    padding = 0 if padding is None else padding
+    if family == "conv":
+        w = arrays.as_conv_weight(w_raw, ndim, x.shape[1], groups, "--weight")
+        b = _bias_array(bias, w.shape[0])
+        y = engine.conv(x, w, b, stride, padding, dilation, groups, padding_mode, mode)
+        params = dict(
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            padding_mode=padding_mode,
+        )
+    else:
+        if padding_mode not in (None, "zeros"):
+            raise ValueError("transposed convolutions support only padding_mode='zeros'")
+        w = arrays.as_transposed_weight(w_raw, ndim, x.shape[1], "--weight")
+        b = _bias_array(bias, w.shape[1] * groups)
+        op_pad = 0 if output_padding is None else output_padding
+        y = engine.conv_transpose(x, w, b, stride, padding, op_pad, groups, dilation, mode)
+        params = dict(
+            stride=stride, padding=padding, output_padding=op_pad, dilation=dilation, groups=groups
+        )
+    shown = _display(y, extra)
+    out: dict[str, Any] = {"output": shown}
+    if grad_output is not None:
+        gy = _grad_output(grad_output, y.shape, shown.shape)
+        if family == "conv":
+            g = engine.conv_backward(
+                x, w, gy, stride, padding, dilation, groups, padding_mode, mode
+            )
+        else:
+            g = engine.conv_transpose_backward(
+                x, w, gy, stride, padding, op_pad, groups, dilation, mode
+            )
+        out["grad_input"] = g.grad_input.reshape(x_raw.shape)
+        out["grad_weight"] = g.grad_weight.reshape(w_raw.shape)
+        out["grad_bias"] = g.grad_bias
+    header = [
+        f"{op} · {CONVENTIONS[mode] if family == 'conv' else TRANSPOSED_CONVENTIONS[mode]}",
+        "  " + " · ".join(f"{k.replace('_', ' ')} {_param_text(v)}" for k, v in params.items()),
+        f"  input {_shape_text(x_raw.shape)} → output {_shape_text(shown.shape)}",
+    ]
+    result = Result(out, header, header_json={"mode": mode, "params": _jsonable(params)})
+    if coord is not None:
+        n, c, spatial = _split_coord(coord, ndim)
+        if family == "conv":
+            trace = engine.trace_conv(
+                x,
+                w,
+                b,
+                stride,
+                padding,
+                dilation,
+                groups,
+                padding_mode,
+                mode,
+                batch=n,
+                out_channel=c,
+            )
+        else:
+            trace = engine.trace_conv_transpose(
+                x, w, b, stride, padding, op_pad, groups, dilation, mode, batch=n, out_channel=c
+            )
+        multi = len(trace.params["in_channels"]) > 1
+        lines, data = _explain(trace, tuple(spatial), "output", multi)
+        note = (
+            (
+                "(equivalent direct convolution: zeros inserted between input cells, the kernel "
+                "rotated 180°)"
+            )
+            if family == "conv_transpose"
+            else f"({mode})"
+        )
+        lines[0] = f"{lines[0]} {note}:"
+        result.explain, result.explain_json = lines, data
+    return result
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(f"{v[0]}:{v[1]}" if isinstance(v, tuple | list) else str(v) for v in value)
+    return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _run_pool(
+    op: str,
+    family: str,
+    ndim: int,
+    x: Any,
+    x_raw: Any,
+    extra: int,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool | None,
+    count_include_pad: bool | None,
+    divisor_override: int | None,
+    norm_type: float | None,
+    output_size: str | None,
+    grad_output: str | None,
+    coord: tuple[int, ...] | None,
+) -> Result:
+    from convanim import engine
+
+    if isinstance(padding, str) or (
+        isinstance(padding, list) and any(isinstance(p, tuple) for p in padding)
+    ):
+        raise ValueError("pooling takes integer padding (one per dimension), not strings or pairs")
+    out: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    ceil = bool(ceil_mode)
+    cip = True if count_include_pad is None else count_include_pad
+    p = 0 if padding is None else padding
+    d = 1 if dilation is None else dilation
+    trace = None
+    if family in ("adaptive_max_pool", "adaptive_avg_pool"):
+        if output_size is None:
+            raise click.UsageError(f"{op} needs --output-size")
+        size = _parse_output_size(output_size, ndim)
+        params["output_size"] = size
+        if family == "adaptive_max_pool":
+            y, idx = engine.adaptive_max_pool(x, size, True, ndim=ndim)
+            out["output"], out["indices"] = _display(y, extra), _display(idx, extra)
+        else:
+            y = engine.adaptive_avg_pool(x, size, ndim=ndim)
+            out["output"] = _display(y, extra)
+        if coord is not None:
+            n, c, spatial = _split_coord(coord, ndim)
+            trace = engine.trace_adaptive_pool(
+                x, family.split("_")[1], size, ndim=ndim, batch=n, channel=c
+            )
+    else:
+        if kernel_size is None:
+            raise click.UsageError(f"{op} needs --kernel-size (-k)")
+        params.update(
+            kernel_size=kernel_size, stride=stride if stride is not None else "kernel size"
+        )
+        if family == "max_pool":
+            params.update(padding=p, dilation=d, ceil_mode=ceil)
+            y, idx = engine.max_pool(x, kernel_size, stride, p, d, ceil, True, ndim=ndim)
+            out["output"], out["indices"] = _display(y, extra), _display(idx, extra)
+        elif family == "avg_pool":
+            params.update(padding=p, ceil_mode=ceil, count_include_pad=cip)
+            if divisor_override is not None:
+                params["divisor_override"] = divisor_override
+            y = engine.avg_pool(x, kernel_size, stride, p, ceil, cip, divisor_override, ndim=ndim)
+            out["output"] = _display(y, extra)
+        else:
+            norm = 2.0 if norm_type is None else norm_type
+            params.update(norm_type=norm, ceil_mode=ceil)
+            y = engine.lp_pool(x, norm, kernel_size, stride, ceil, ndim=ndim)
+            out["output"] = _display(y, extra)
+        if coord is not None:
+            n, c, spatial = _split_coord(coord, ndim)
+            kind = family.split("_")[0]
+            trace = engine.trace_pool(
+                x,
+                kind,
+                kernel_size,
+                stride,
+                p,
+                d,
+                ceil,
+                cip,
+                divisor_override,
+                2.0 if norm_type is None else norm_type,
+                ndim=ndim,
+                batch=n,
+                channel=c,
+            )
+        if grad_output is not None:
+            gy = _grad_output(grad_output, y.shape, out["output"].shape)
+            if family == "max_pool":
+                g = engine.max_pool_backward(x, gy, kernel_size, stride, p, d, ceil, ndim=ndim)
+            else:
+                g = engine.avg_pool_backward(
+                    x, gy, kernel_size, stride, p, ceil, cip, divisor_override, ndim=ndim
+                )
+            out["grad_input"] = g.grad_input.reshape(x_raw.shape)
+    shown = out["output"]
+    header = [
+        f"{op}",
+        "  " + " · ".join(f"{k.replace('_', ' ')} {_param_text(v)}" for k, v in params.items()),
+        f"  input {_shape_text(x_raw.shape)} → output {_shape_text(shown.shape)}",
+    ]
+    if "indices" in out:
+        header.append(
+            "  indices: flat position of each maximum in its input plane (first maximum wins ties)"
+        )
+    result = Result(out, header, header_json={"params": _jsonable(params)})
+    if trace is not None:
+        result.explain, result.explain_json = _explain(trace, tuple(spatial), "output", False)
+        result.explain[0] += ":"
+    return result
+
+
+def _run_unpool(
+    op: str,
+    ndim: int,
+    x: Any,
+    x_raw: Any,
+    extra: int,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    output_size: str | None,
+    indices: str | None,
+) -> Result:
+    from convanim import engine
+    from convanim.engine import arrays
+
+    if kernel_size is None:
+        raise click.UsageError(f"{op} needs --kernel-size (-k)")
+    if indices is None:
+        raise click.UsageError(f"{op} needs --indices (the argmax indices of the max pool)")
+    idx_raw = arrays.parse_array(indices, "--indices")
+    idx = arrays.as_batched(idx_raw, ndim, "--indices")
+    if idx.shape != x.shape:
+        raise ValueError(
+            f"--indices must have the input's shape {list(x_raw.shape)}, got {list(idx_raw.shape)}"
+        )
+    size = None
+    if output_size is not None:
+        size = _parse_output_size(output_size, ndim)
+        if any(v is None for v in size):
+            raise ValueError("max_unpool needs every dimension of --output-size")
+    p = 0 if padding is None else padding
+    y = engine.max_unpool(x, idx, kernel_size, stride, p, size, ndim=ndim)
+    shown = _display(y, extra)
+    params = {
+        "kernel_size": kernel_size,
+        "stride": stride if stride is not None else "kernel size",
+        "padding": p,
+    }
+    header = [
+        op,
+        "  " + " · ".join(f"{k.replace('_', ' ')} {_param_text(v)}" for k, v in params.items()),
+        f"  input {_shape_text(x_raw.shape)} → output {_shape_text(shown.shape)}",
+    ]
+    result = Result({"output": shown}, header, header_json={"params": _jsonable(params)})
+    return result

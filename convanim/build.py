@@ -80,8 +80,8 @@ QUALITY_ALIASES = {v: k for k, v in QUALITY_DIRS.items()} | {
     "production": "high",
 }
 
-# Still figures among the catalogue's names (everything else is an animated GIF by default).
-STILL_FIGURES = frozenset({"vision_kernels", "wavenet_before", "wavenet_after", "ambiguity"})
+# Still figures among the catalogue's names, when the catalogue itself cannot say.
+STILL_FIGURES = frozenset({"vision_kernels", "wavenet_before", "wavenet_after"})
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -112,8 +112,8 @@ class Placeholder:
 def _value(text: str) -> object:
     """Render-parameter values: ints, floats, booleans and comma lists become Python values.
 
-    >>> _value("3"), _value("0.5"), _value("true"), _value("1,2,4"), _value("max")
-    (3, 0.5, True, (1, 2, 4), 'max')
+    >>> _value("3"), _value("0.5"), _value("true"), _value("1,2,4"), _value("6x6"), _value("max")
+    (3, 0.5, True, (1, 2, 4), (6, 6), 'max')
     """
     low = text.lower()
     if low in ("true", "yes"):
@@ -126,6 +126,8 @@ def _value(text: str) -> object:
         return int(text)
     if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", text):
         return float(text)
+    if re.fullmatch(r"\d+(x\d+)+", text):
+        return tuple(int(part) for part in text.split("x"))
     if "," in text:
         return tuple(_value(part.strip()) for part in text.split(",") if part.strip())
     return text
@@ -260,6 +262,38 @@ def _scene_names() -> list[str]:
     return list(video.SCENE_NAMES)
 
 
+def _catalogue_ext(name: str) -> str:
+    """The catalogue's own file type for ``name`` (``.gif`` for animations, ``.png`` stills)."""
+    try:
+        from convanim import catalogue
+
+        return catalogue.get(name).ext
+    except (ImportError, AttributeError, ValueError):
+        return ".png" if name in STILL_FIGURES else ".gif"
+
+
+def _check_params(kind: str, name: str, params: dict) -> None:
+    """Refuse parameters the renderer would refuse, before anything renders (with a line)."""
+    if not params:
+        return
+    if kind == "image":
+        from convanim import catalogue
+
+        unknown = sorted(set(params) - set(catalogue.OVERRIDES))
+        if unknown:
+            raise DeckError(
+                f"unknown parameter(s) {', '.join(unknown)} for {name}; "
+                f"known: {', '.join(catalogue.OVERRIDES)}"
+            )
+    elif kind == "scene":
+        from convanim import video
+
+        try:
+            video.resolve_params(name, params)
+        except ValueError as exc:
+            raise DeckError(str(exc)) from None
+
+
 def _render_named(name: str, out: Path, **overrides: object) -> Path:
     from convanim import catalogue
 
@@ -285,6 +319,8 @@ class Renderers:
     scene_names: Callable[[], Iterable[str]] = _scene_names
     render_scene: Callable[..., Path] = _render_scene  # (scene, out, quality, fmt, params)
     fingerprint: Callable[[str], str] = code_fingerprint
+    image_ext: Callable[[str], str] = _catalogue_ext  # default file type of a catalogue name
+    check_params: Callable[[str, str, dict], None] = _check_params  # (kind, name, params)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -451,7 +487,9 @@ class _Planner:
         return PurePosixPath(rel).as_posix()
 
     def _image(self, ph: Placeholder) -> Asset:
-        fmt = (ph.option("format") or ("png" if ph.target in STILL_FIGURES else "gif")).lower()
+        self.renderers.check_params("image", ph.target, dict(ph.params))
+        default_fmt = self.renderers.image_ext(ph.target).lstrip(".")
+        fmt = (ph.option("format") or default_fmt).lower()
         if fmt not in ("gif", "png"):
             raise DeckError(f"format={fmt!r}: a catalogue asset is a gif or a png")
         tag = f"-{_digest(ph.params)[:8]}" if ph.params else ""
@@ -463,6 +501,7 @@ class _Planner:
         return Asset("image", ph.target, ph.params, rel, key)
 
     def _scene(self, ph: Placeholder) -> Asset:
+        self.renderers.check_params("scene", ph.target, dict(ph.params))
         fmt = (ph.option("format") or "mp4").lower()
         if f".{fmt}" not in VIDEO_MIME:
             raise DeckError(f"format={fmt!r}: a scene renders to mp4 or webm")
@@ -711,7 +750,8 @@ def build(
     expanded = expand(text, snippets)
     deck_changed = not deck_out.is_file() or deck_out.read_text(encoding="utf-8") != expanded
     html_out = out_dir / f"{deck.stem}.html" if html_page else None
-    page = _page(expanded, deck, theme) if html_page else None
+    math = html_page and find_katex(find_revealjs()) is not None
+    page = _page(expanded, deck, theme, math) if html_page else None
     page_changed = bool(
         html_page and (not html_out.is_file() or html_out.read_text(encoding="utf-8") != page)
     )
@@ -810,28 +850,45 @@ def find_revealjs() -> Path:
     )
 
 
-def copy_revealjs(dest: Path, theme: str) -> None:
-    """Copy the few reveal.js files the page loads into ``dest`` (skipped when up to date)."""
+def find_katex(reveal_dist: Path) -> Path | None:
+    """KaTeX's ``dist`` folder from npm, next to reveal.js (optional: formulas stay TeX)."""
+    candidate = reveal_dist.parent.parent / "katex" / "dist"
+    return candidate if (candidate / "katex.min.js").is_file() else None
+
+
+def _copy_if_changed(src: Path, dst: Path) -> None:
+    if dst.is_file():
+        s, d = src.stat(), dst.stat()
+        if d.st_size == s.st_size and d.st_mtime_ns >= s.st_mtime_ns:
+            return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _partial(dst)
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def copy_revealjs(dest: Path, theme: str) -> bool:
+    """Copy the few reveal.js (and KaTeX) files the page loads into ``dest``.
+
+    Files already there and up to date are skipped. Returns whether KaTeX is included.
+    """
     dist = find_revealjs()
-    names = [*REVEAL_FILES, f"theme/{theme}.css"]
     if not (dist / f"theme/{theme}.css").is_file():
         themes = sorted(p.stem for p in (dist / "theme").glob("*.css"))
         raise ValueError(f"unknown reveal.js theme {theme!r}: use one of {', '.join(themes)}")
+    for name in [*REVEAL_FILES, f"theme/{theme}.css", "plugin/math.js"]:
+        _copy_if_changed(dist / name, dest / name)
+    katex = find_katex(dist)
+    if katex is None:
+        return False
+    names = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
+    names += [f"fonts/{p.name}" for p in sorted((katex / "fonts").glob("*.woff2"))]
     for name in names:
-        src, dst = dist / name, dest / name
-        if (
-            dst.is_file()
-            and dst.stat().st_size == src.stat().st_size
-            and (dst.stat().st_mtime_ns >= src.stat().st_mtime_ns)
-        ):
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _partial(dst)
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+        _copy_if_changed(katex / name, dest / "katex" / "dist" / name)
+    return True
 
 
-def _page(markdown: str, deck: Path, theme: str) -> str:
+def _page(markdown: str, deck: Path, theme: str, math: bool) -> str:
     title = next(
         (m.group(1).strip() for m in re.finditer(r"^#\s+(.+)$", markdown, re.M)), deck.stem
     )
@@ -844,5 +901,9 @@ def _page(markdown: str, deck: Path, theme: str) -> str:
             "theme": theme,
             "reveal": "reveal.js",
             "markdown": Markup(html.escape(markdown, quote=False)),
+            "math_script": Markup(
+                '\n<script src="reveal.js/plugin/math.js"></script>' if math else ""
+            ),
+            "math_plugin": Markup(", RevealMath.KaTeX" if math else ""),
         },
     )

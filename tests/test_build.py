@@ -40,6 +40,8 @@ class FakeRenderers:
             scene_names=lambda: SCENES,
             render_scene=self.render_scene,
             fingerprint=lambda kind: self.version,
+            image_ext=lambda name: ".png" if name == "vision_kernels" else ".gif",
+            check_params=check_params,
         )
 
     def render_image(self, name: str, out: Path, **params: object) -> Path:
@@ -67,6 +69,11 @@ class FakeRenderers:
             self.calls.append((scene, {"quality": quality, **(params or {})}))
         write_clip(out)
         return out
+
+
+def check_params(kind: str, name: str, params: dict) -> None:
+    if "bogus" in params:
+        raise DeckError(f"unknown parameter(s) bogus for {name}")
 
 
 def write_clip(out: Path, frames: int = 8) -> None:
@@ -336,6 +343,12 @@ def test_existing_files_and_out_paths(deck: Path) -> None:
     assert "![2d convolution](assets/images/04-convolutional_layers/2d_convolution.gif)" in text
 
 
+def test_unknown_render_parameter_is_reported_with_its_line(deck: Path) -> None:
+    deck.write_text("# x\n{{CONVANIM:dilation stride=2}}\n{{CONVANIM:dilation bogus=1}}\n")
+    with pytest.raises(DeckError, match=r":3: unknown parameter\(s\) bogus for dilation"):
+        run(deck, FakeRenderers())
+
+
 def test_conflicting_outputs_are_refused(deck: Path) -> None:
     deck.write_text("{{CONVANIM:dilation out=a.gif}}\n{{CONVANIM:dilation stride=2 out=a.gif}}\n")
     with pytest.raises(DeckError, match="different parameters"):
@@ -366,7 +379,7 @@ def test_html_page_is_self_contained(deck: Path) -> None:
     assert "&lt;/textarea&gt;&lt;script&gt;" in page and "<script>x</script>" not in page
     found = tags(page)
     local = [a.get("src") or a.get("href") for t, a in found if t in ("script", "link")]
-    local = [p for p in local if p]
+    local = [p for p in local if p and not p.startswith("data:")]
     assert local and all((deck.parent / "build" / p).is_file() for p in local)
 
 

@@ -1,0 +1,127 @@
+// Visit every slide (and every fragment step) of a reveal.js page in headless Chromium and
+// report, as JSON on stdout, what each slide's images and videos did.
+//
+//   node tests/browser_check.mjs URL SCREENSHOT_DIR
+//
+// Drives Debian's /usr/bin/chromium (or $CHROMIUM) through playwright-core, which downloads no
+// browser of its own. Used by tests/test_browser.py; the assertions live there.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [url, shotDir] = process.argv.slice(2);
+if (!url || !shotDir) {
+  console.error("usage: node browser_check.mjs URL SCREENSHOT_DIR");
+  process.exit(2);
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), "convanim-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1280, height: 720 },
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+const report = { url, slides: [], pageErrors: [], consoleErrors: [], failedRequests: [] };
+try {
+  const page = context.pages()[0] || (await context.newPage());
+  page.on("pageerror", (err) => report.pageErrors.push(String(err)));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") report.consoleErrors.push(msg.text());
+  });
+  page.on("requestfailed", (req) =>
+    report.failedRequests.push(`${req.url()} ${req.failure()?.errorText}`),
+  );
+  page.on("response", (res) => {
+    if (res.status() >= 400) report.failedRequests.push(`${res.url()} HTTP ${res.status()}`);
+  });
+
+  await page.goto(url, { waitUntil: "load" });
+  await page.waitForFunction(() => window.Reveal && Reveal.isReady(), null, { timeout: 20000 });
+  report.reveal = await page.evaluate(() => ({
+    total: Reveal.getTotalSlides(),
+    markdownLeft: document.querySelectorAll("[data-markdown]:not([data-markdown-parsed])").length,
+  }));
+
+  const total = report.reveal.total;
+  for (let index = 0; index < total; index++) {
+    await page.evaluate((i) => {
+      const slide = Reveal.getSlides()[i];
+      const { h, v } = Reveal.getIndices(slide);
+      Reveal.slide(h, v, -1);
+    }, index);
+    const slide = { index, title: "", images: [], videos: [], shots: [] };
+    // Every fragment step, so overlays that appear and vanish are each on screen once.
+    let step = 0;
+    for (;;) {
+      await page.waitForTimeout(150);
+      const shot = join(shotDir, `slide-${String(index).padStart(2, "0")}-${step}.png`);
+      await page.screenshot({ path: shot });
+      slide.shots.push(shot);
+      const advanced = await page.evaluate(() => Reveal.nextFragment());
+      if (!advanced || step > 20) break;
+      step++;
+    }
+    const found = await page.evaluate(async (i) => {
+      const section = Reveal.getSlides()[i];
+      const heading = section.querySelector("h1, h2");
+      const images = await Promise.all(
+        [...section.querySelectorAll("img")].map(async (img) => {
+          try {
+            await img.decode();
+          } catch (e) {
+            /* a broken image: naturalWidth stays 0 */
+          }
+          return { src: img.getAttribute("src"), naturalWidth: img.naturalWidth };
+        }),
+      );
+      return { title: heading ? heading.textContent.trim() : "", images };
+    }, index);
+    slide.title = found.title;
+    slide.images = found.images;
+    // A video should be able to play: wait (bounded) for readyState >= 2 (HAVE_CURRENT_DATA).
+    const videoCount = await page.evaluate((i) => Reveal.getSlides()[i].querySelectorAll("video").length, index);
+    if (videoCount) {
+      await page
+        .waitForFunction(
+          (i) => [...Reveal.getSlides()[i].querySelectorAll("video")].every((v) => v.readyState >= 2),
+          index,
+          { timeout: 20000 },
+        )
+        .catch(() => {});
+      await page.waitForTimeout(500);
+      slide.videos = await page.evaluate(
+        (i) =>
+          [...Reveal.getSlides()[i].querySelectorAll("video")].map((v) => ({
+            src: v.currentSrc,
+            readyState: v.readyState,
+            paused: v.paused,
+            currentTime: v.currentTime,
+            videoWidth: v.videoWidth,
+            error: v.error ? v.error.code : null,
+            poster: v.getAttribute("poster"),
+          })),
+        index,
+      );
+      const shot = join(shotDir, `slide-${String(index).padStart(2, "0")}-video.png`);
+      await page.screenshot({ path: shot });
+      slide.shots.push(shot);
+    }
+    report.slides.push(slide);
+  }
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify(report, null, 1));

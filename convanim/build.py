@@ -598,6 +598,9 @@ def _is_current(asset: Asset, out_dir: Path, manifest: dict) -> bool:
     return True
 
 
+_FILE_MODE = 0o644
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -605,6 +608,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -661,6 +665,7 @@ def render_asset(asset: Asset, out_dir: Path, renderers: Renderers) -> Asset:
             )
         if not made.is_file():
             raise RuntimeError(f"renderer for {asset.name!r} did not write {made}")
+        os.chmod(made, _FILE_MODE)  # temp files are private (0600); a deck is for publishing
         os.replace(made, target)
     finally:
         tmp.unlink(missing_ok=True)

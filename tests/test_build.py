@@ -448,3 +448,30 @@ def test_high_quality_goes_to_1080p60(deck: Path) -> None:
     assert ("FIRConvolution1D", {"quality": "high"}) in fakes.calls
     with pytest.raises(ValueError, match="unknown video quality"):
         run(deck, fakes, quality="potato")
+
+
+def test_cli_embed_renders_a_catalogue_name_once(tmp_path: Path) -> None:
+    proc = cli(
+        "embed",
+        "dilation",
+        "--deck",
+        "lecture",
+        "--source",
+        "https://x.org/a?b=1&c=2",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    gif = tmp_path / "assets/images/lecture/dilation.gif"
+    (img,) = [a for t, a in tags(proc.stdout) if t == "img"]
+    assert img["src"] == "assets/images/lecture/dilation.gif" and gif.is_file()
+    assert "rendering" in proc.stderr and 'href="https://x.org/a?b=1&amp;c=2"' in proc.stdout
+    from PIL import Image
+
+    with Image.open(gif) as im:
+        assert im.n_frames > 1 and im.info.get("loop") == 0
+    stamp = gif.stat().st_mtime_ns
+    proc = cli("embed", "dilation", "--deck", "lecture", cwd=tmp_path)
+    assert proc.returncode == 0 and "rendering" not in proc.stderr
+    assert gif.stat().st_mtime_ns == stamp
+    proc = cli("embed", "dilaton", cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean dilation" in proc.stderr

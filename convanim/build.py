@@ -581,20 +581,34 @@ def load_manifest(out_dir: Path) -> dict:
 
 
 def _stamp(path: Path) -> dict:
+    """Size, modification time and content hash of a file the build wrote."""
     stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _file_digest(path)}
 
 
 def _is_current(asset: Asset, out_dir: Path, manifest: dict) -> bool:
+    """Whether ``asset``'s files are what its key says and untouched since they were written.
+
+    Size and modification time answer quickly; when only the time differs (a copy, a checkout)
+    the content hash decides, and the manifest's stamp is refreshed in place.
+    """
     entry = manifest["assets"].get(asset.rel)
     if not entry or entry.get("key") != asset.key:
         return False
-    for rel, stamp in [(asset.rel, entry.get("stamp")), (asset.poster_rel, entry.get("poster"))]:
+    for rel, field_ in [(asset.rel, "stamp"), (asset.poster_rel, "poster")]:
         if rel is None:
             continue
-        path = out_dir / rel
-        if not path.is_file() or stamp != _stamp(path):
-            return False  # deleted or changed by hand since it was written
+        path, stamp = out_dir / rel, entry.get(field_) or {}
+        if not path.is_file():
+            return False
+        stat = path.stat()
+        if stat.st_size != stamp.get("size"):
+            return False
+        if stat.st_mtime_ns != stamp.get("mtime_ns"):
+            if _file_digest(path) != stamp.get("sha256"):
+                return False  # changed by hand since it was written
+            entry[field_] = {**stamp, "mtime_ns": stat.st_mtime_ns}
+            manifest["dirty"] = True
     return True
 
 
@@ -778,6 +792,8 @@ def build(
         return result
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    if manifest.pop("dirty", False) and not stale:
+        _write_manifest(out_dir, manifest)
     if stale:
         _render_all(stale, out_dir, renderers, manifest, jobs, executor, default, progress, result)
     if deck_changed:
@@ -822,11 +838,16 @@ def _render_all(stale, out_dir, renderers, manifest, jobs, executor, default, pr
             if progress:
                 progress(done, len(todo), asset.rel)
     # Record what did succeed, so the next build only retries the failures.
+    _write_manifest(out_dir, manifest)
+    if failures:
+        raise RuntimeError(f"{len(failures)} asset(s) failed: " + " | ".join(failures))
+
+
+def _write_manifest(out_dir: Path, manifest: dict) -> None:
+    manifest.pop("dirty", None)
     write_atomic(
         _manifest_path(out_dir), json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
     )
-    if failures:
-        raise RuntimeError(f"{len(failures)} asset(s) failed: " + " | ".join(failures))
 
 
 # --------------------------------------------------------------------------- the HTML page

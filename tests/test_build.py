@@ -270,6 +270,20 @@ def test_stale_assets_are_rendered_again(deck: Path) -> None:
     assert len(run(deck, fakes).rendered) == 3
 
 
+def test_copied_build_folder_is_still_current(deck: Path) -> None:
+    import shutil
+
+    fakes = FakeRenderers()
+    run(deck, fakes)
+    moved = deck.parent / "moved"
+    time.sleep(0.01)
+    shutil.copytree(deck.parent / "build", moved, copy_function=shutil.copyfile)  # new mtimes
+    fakes.calls.clear()
+    assert build(deck, moved, renderers=fakes.renderers()).rendered == []
+    assert fakes.calls == []
+    assert build(deck, moved, renderers=fakes.renderers(), check=True).stale == []
+
+
 def test_asset_edited_by_hand_is_stale(deck: Path) -> None:
     fakes = FakeRenderers()
     run(deck, fakes)

@@ -409,7 +409,15 @@ def _file_digest(path: Path) -> str:
 
 
 class _Planner:
-    def __init__(self, deck: Path, out_dir: Path, quality: str, renderers: Renderers):
+    def __init__(
+        self,
+        deck: Path,
+        out_dir: Path,
+        quality: str,
+        renderers: Renderers,
+        template_dir: Path | None = None,
+    ):
+        self.template_dir = template_dir
         self.deck = deck
         self.deck_dir = deck.parent
         self.out_dir = out_dir
@@ -472,6 +480,7 @@ class _Planner:
             fragment_index=_int_option(ph, "fragment_index"),
             width=ph.option("width"),
             poster=asset.poster_rel,
+            template_dir=self.template_dir,
         )
         template = options.template
         if template and template not in _TEMPLATE_NAMES:
@@ -729,6 +738,7 @@ def build(
     executor: str = "auto",
     progress: Callable[[int, int, str], None] | None = None,
     force: bool = False,
+    template_dir: Path | None = None,
 ) -> BuildResult:
     """Render every stale asset ``deck`` references and write the expanded deck to ``out_dir``.
 
@@ -750,7 +760,9 @@ def build(
         raise ValueError(f"the built deck would overwrite {deck}: choose another -o folder")
 
     placeholders = parse_placeholders(text, deck.name)
-    planner = _Planner(deck, out_dir, quality, renderers)
+    if template_dir is not None and not Path(template_dir).is_dir():
+        raise ValueError(f"template folder {template_dir} does not exist")
+    planner = _Planner(deck, out_dir, quality, renderers, template_dir)
     snippets: dict[tuple[int, int], tuple[int, str]] = {}
     errors = []
     for ph in placeholders:
@@ -770,7 +782,7 @@ def build(
     deck_changed = not deck_out.is_file() or deck_out.read_text(encoding="utf-8") != expanded
     html_out = out_dir / f"{deck.stem}.html" if html_page else None
     math = html_page and find_katex(find_revealjs()) is not None
-    page = _page(expanded, deck, theme, math) if html_page else None
+    page = _page(expanded, deck, theme, math, template_dir) if html_page else None
     page_changed = bool(
         html_page and (not html_out.is_file() or html_out.read_text(encoding="utf-8") != page)
     )
@@ -914,14 +926,16 @@ def copy_revealjs(dest: Path, theme: str) -> bool:
     return True
 
 
-def _page(markdown: str, deck: Path, theme: str, math: bool) -> str:
+def _page(
+    markdown: str, deck: Path, theme: str, math: bool, template_dir: Path | None = None
+) -> str:
     title = next(
         (m.group(1).strip() for m in re.finditer(r"^#\s+(.+)$", markdown, re.M)), deck.stem
     )
     # The Markdown goes into a <textarea>, whose content the browser decodes as text: escaping
     # it keeps a literal "</textarea>" in the deck from ending the element early.
     return fill_template(
-        load_template("page.html"),
+        load_template("page.html", template_dir),
         {
             "title": title,
             "theme": theme,

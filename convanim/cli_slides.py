@@ -166,6 +166,12 @@ def _flatten(asset: deckbuild.Asset, stem: str) -> deckbuild.Asset:
     help="Parallel renders (default: one per CPU).",
 )
 @click.option("--force", is_flag=True, help="Render every asset again, even if up to date.")
+@click.option(
+    "--template-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of templates overriding the built-in ones (page.html too).",
+)
 def build(
     deck: Path,
     out_dir: Path | None,
@@ -175,6 +181,7 @@ def build(
     theme: str,
     jobs: int | None,
     force: bool,
+    template_dir: Path | None,
 ) -> int:
     """Render and embed every asset a reveal.js Markdown deck references.
 
@@ -197,6 +204,7 @@ def build(
             jobs=jobs,
             force=force,
             progress=None if check else bar.update,
+            template_dir=template_dir,
         )
     finally:
         bar.close()

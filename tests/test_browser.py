@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from convanim.build import Renderers, build
+from convanim.build import build
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "04-convolutional_layers.md"
@@ -95,7 +95,7 @@ def test_demo_deck_in_chromium(tmp_path: Path, served) -> None:
     deck = tmp_path / DEMO.name
     shutil.copyfile(DEMO, deck)
     out = tmp_path / "site"
-    result = build(deck, out, html_page=True, quality="low", renderers=Renderers())
+    result = build(deck, out, html_page=True, quality="low")  # the real renderers
     expected_images = sum(1 for a in result.assets if a.kind == "image")
     assert expected_images == 13 and [a.name for a in result.assets if a.kind == "scene"] == [
         "FIRConvolution1D"

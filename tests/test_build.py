@@ -363,6 +363,19 @@ def test_unknown_render_parameter_is_reported_with_its_line(deck: Path) -> None:
         run(deck, FakeRenderers())
 
 
+def test_template_folder_overrides_snippets_and_page(deck: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "reveal-overlay.html").write_text('<img class="mine" src="${src}" alt="${alt}">\n')
+    (mine / "page.html").write_text("<html><title>${title}</title>${markdown}</html>\n")
+    deck.write_text('# T\n\n{{CONVANIM:dilation alt="<d>"}}\n')
+    result = run(deck, FakeRenderers(), template_dir=mine, html_page=True)
+    text = result.deck_out.read_text()
+    assert '<img class="mine" src="assets/images/04-convolutional_layers/dilation.gif"' in text
+    assert 'alt="&lt;d&gt;"' in text
+    assert result.html_out.read_text().startswith("<html><title>T</title># T")
+
+
 def test_conflicting_outputs_are_refused(deck: Path) -> None:
     deck.write_text("{{CONVANIM:dilation out=a.gif}}\n{{CONVANIM:dilation stride=2 out=a.gif}}\n")
     with pytest.raises(DeckError, match="different parameters"):

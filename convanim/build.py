@@ -91,6 +91,10 @@ class DeckError(ValueError):
     """A problem in the deck itself (malformed placeholder, unknown name, unsafe path)."""
 
 
+class RenderFailed(RuntimeError):
+    """Some assets could not be rendered (the others were, and are recorded as done)."""
+
+
 # --------------------------------------------------------------------------- placeholders
 
 
@@ -852,7 +856,7 @@ def _render_all(stale, out_dir, renderers, manifest, jobs, executor, default, pr
     # Record what did succeed, so the next build only retries the failures.
     _write_manifest(out_dir, manifest)
     if failures:
-        raise RuntimeError(f"{len(failures)} asset(s) failed: " + " | ".join(failures))
+        raise RenderFailed(f"{len(failures)} asset(s) failed: " + " | ".join(failures))
 
 
 def _write_manifest(out_dir: Path, manifest: dict) -> None:

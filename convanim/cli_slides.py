@@ -206,6 +206,8 @@ def build(
             progress=None if check else bar.update,
             template_dir=template_dir,
         )
+    except deckbuild.RenderFailed as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         bar.close()
     elapsed = time.perf_counter() - started

@@ -7,6 +7,7 @@ with the real renderers.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -361,6 +362,24 @@ def test_unknown_render_parameter_is_reported_with_its_line(deck: Path) -> None:
     deck.write_text("# x\n{{CONVANIM:dilation stride=2}}\n{{CONVANIM:dilation bogus=1}}\n")
     with pytest.raises(DeckError, match=r":3: unknown parameter\(s\) bogus for dilation"):
         run(deck, FakeRenderers())
+
+
+def test_a_failed_render_keeps_the_others(deck: Path) -> None:
+    fakes = FakeRenderers()
+    good = fakes.render_image
+
+    def flaky(name: str, out: Path, **params: object) -> Path:
+        if name == "dilation":
+            raise RuntimeError("boom")
+        return good(name, out, **params)
+
+    renderers = dataclasses.replace(fakes.renderers(), render_image=flaky)
+    with pytest.raises(deckbuild.RenderFailed, match=r"dilation.gif: RuntimeError: boom"):
+        build(deck, renderers=renderers)
+    assert not (deck.parent / "build" / deck.name).exists()  # no deck with a missing asset
+    fakes.calls.clear()
+    result = run(deck, fakes)
+    assert result.rendered == ["assets/images/04-convolutional_layers/dilation.gif"]
 
 
 def test_template_folder_overrides_snippets_and_page(deck: Path, tmp_path: Path) -> None:

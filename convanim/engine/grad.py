@@ -177,11 +177,14 @@ def max_pool_backward(
     gy = _grad_output(grad_output, unbatched, x.dtype)
     n, c = x.shape[:2]
     _check_grad_output(gy, (n, c, *(g.output for g in geom)))
-    _, index = _max_pool_core(x, geom)
+    _, index, empty = _max_pool_core(x, geom)
     plane = int(np.prod(x.shape[2:]))
     offsets = (np.arange(n * c, dtype=np.int64) * plane).reshape(n, c, *([1] * ndim))
-    flat = (index + offsets).ravel()
-    gx = np.bincount(flat, weights=gy.ravel().astype(np.float64), minlength=n * c * plane)
+    # A window with no real cell (all padding) has nowhere to send its gradient.
+    keep = ~empty.ravel()
+    flat = (index + offsets).ravel()[keep]
+    weights = gy.ravel().astype(np.float64)[keep]
+    gx = np.bincount(flat, weights=weights, minlength=n * c * plane)
     return Grads(_unbatch(gx.astype(x.dtype).reshape(x.shape), unbatched))
 
 

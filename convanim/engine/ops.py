@@ -316,8 +316,16 @@ def pool_windows(
     return cols, pairs
 
 
-def _max_pool_core(x: np.ndarray, geom: Sequence[shapes.PoolDim]) -> tuple[np.ndarray, np.ndarray]:
-    """Max pooling values and torch's flat indices (first maximum in window scan order)."""
+def _max_pool_core(
+    x: np.ndarray, geom: Sequence[shapes.PoolDim]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Max pooling values, torch's flat indices, and which windows hold no real cell.
+
+    Ties go to the first maximum in window scan order (torch updates only on ``>``). A window
+    whose taps all fall in the padding (possible with dilation) gives ``-inf`` and, like
+    torch, the index of its first tap moved forward by whole dilations to a non-negative
+    position.
+    """
     ndim = len(geom)
     n, c = x.shape[:2]
     kernel = [g.kernel for g in geom]
@@ -329,12 +337,22 @@ def _max_pool_core(x: np.ndarray, geom: Sequence[shapes.PoolDim]) -> tuple[np.nd
     values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
     taps = np.unravel_index(arg, kernel)
     index = np.zeros(arg.shape, dtype=np.int64)
+    first = np.zeros(arg.shape, dtype=np.int64)
+    empty = np.zeros([1] * (ndim + 2), dtype=bool)
     for axis, g in enumerate(geom):
         shape = [1] * (ndim + 2)
         shape[axis + 2] = g.output
         starts = (np.arange(g.output) * g.stride - g.padding).reshape(shape)
         index = index * g.size + starts + taps[axis] * g.dilation
-    return values, index
+        advanced = np.where(
+            starts < 0, starts + (-starts + g.dilation - 1) // g.dilation * g.dilation, starts
+        )
+        first = first * g.size + advanced
+        last = starts + (g.kernel - 1) * g.dilation
+        empty = empty | (advanced > np.minimum(last, g.size - 1))
+    stuck = values == -np.inf
+    index = np.where(stuck, first, index)
+    return values, index, np.broadcast_to(empty, values.shape)
 
 
 def max_pool(
@@ -361,7 +379,7 @@ def max_pool(
     geom = shapes.pool_geometry(
         x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode, "max"
     )
-    values, index = _max_pool_core(x, geom)
+    values, index, _ = _max_pool_core(x, geom)
     if return_indices:
         return _unbatch(values, unbatched), _unbatch(index, unbatched)
     return _unbatch(values, unbatched)
@@ -716,6 +734,8 @@ def max_unpool(
     out_sizes = unpool_output_size(x.shape[2:], kernel_size, stride, padding, output_size)
     total = int(np.prod(out_sizes))
     n, c = x.shape[:2]
+    if total == 0:  # torch returns the empty output without looking at the indices
+        return _unbatch(np.zeros((n, c, *out_sizes), dtype=x.dtype), unbatched)
     flat_idx = idx.reshape(n, c, -1).astype(np.int64, copy=False)
     bad = (flat_idx < 0) | (flat_idx >= total)
     if bad.any():

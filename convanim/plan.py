@@ -54,6 +54,12 @@ __all__ = [
     "build_plan",
     "format_values",
     "ROLE_NAMES",
+    "StackFrame",
+    "StackPlan",
+    "build_stack_plan",
+    "caption_for",
+    "contrast",
+    "blend",
 ]
 
 Look = Literal["perspective", "flat"]
@@ -334,7 +340,9 @@ def _as2d(pos: Sequence[int]) -> tuple[int, int]:
 
 
 def _shape2d(shape: Sequence[int]) -> tuple[int, int]:
-    return _as2d(tuple(shape))
+    """A 1-D shape ``(n,)`` is drawn as one row: ``(1, n)``."""
+    shape = tuple(shape)
+    return (1, shape[0]) if len(shape) == 1 else _as2d(shape)
 
 
 def _affine(slanted: bool, rows: int, dx: float, dy_up: float, height: float) -> tuple:
@@ -481,7 +489,9 @@ def build_plan(
             label_list.append(Label(names["input"], (0.0, top_band - 0.2), ("left", "bottom"), 0.5))
             label_list.append(Label(names["output"], (ox, top_band - 0.2), ("left", "bottom"), 0.5))
             if show_kernel:
-                label_list.append(Label(names["kernel"], (kx, ky - 0.2), ("left", "bottom"), 0.5))
+                flipped = trace.mode == "convolution" or trace.op == "transposed"
+                ktext = names["kernel"] + (" (rotated)" if flipped else "")
+                label_list.append(Label(ktext, (kx, ky - 0.2), ("left", "bottom"), 0.5))
     legend_y = body + legend_size * 0.45
     if caption:
         cap_size = 0.42
@@ -610,10 +620,10 @@ def caption_for(trace: Trace, numbers: bool, has_weights: bool) -> str:
     if not (numbers and has_weights):
         return ""
     if trace.op == "transposed":
-        return "transposed conv as a direct conv: kernel rotated 180°, stride 1"
+        return "direct view: kernel rotated 180°, stride 1"
     if trace.mode == "convolution":
-        return "convolution: the kernel is flipped (rotated 180°)"
-    return "cross-correlation (no kernel flip), as deep-learning frameworks compute it"
+        return "convolution: kernel flipped (180°)"
+    return "cross-correlation (no flip)"
 
 
 def _key(shape: Sequence[int], r: int, c: int) -> tuple[int, ...]:
@@ -624,3 +634,145 @@ def _key(shape: Sequence[int], r: int, c: int) -> tuple[int, ...]:
 def _shift(transform: tuple, dx: float) -> tuple:
     ax, bx, tx, ay, by, ty = transform
     return (ax, bx, tx + dx, ay, by, ty)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stacks of 1-D convolutions drawn as graphs (WaveNet's figure)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackFrame:
+    """Which nodes and edges of a stack are highlighted (the receptive field so far)."""
+
+    nodes: frozenset[tuple[int, int]]
+    edges: frozenset[tuple[tuple[int, int], tuple[int, int]]]
+    duration_ms: int = 1000
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """A stack of 1-D convolutions as a graph: one row of nodes per layer (input at the bottom).
+
+    Nodes are keyed ``(layer, t)``; ``positions`` gives their centres in units (y down).
+    ``edges`` join ``(layer, s)`` to ``(layer + 1, t)`` for every real input cell under the
+    window of output ``t`` (padding cells of a causal convolution have no node).
+    """
+
+    name: str
+    width: float
+    height: float
+    radius: float
+    positions: dict[tuple[int, int], Point]
+    edges: tuple[tuple[tuple[int, int], tuple[int, int]], ...]
+    target: tuple[int, int]
+    labels: tuple[Label, ...]
+    frames: tuple[StackFrame, ...]
+
+    @property
+    def durations(self) -> list[int]:
+        return [f.duration_ms for f in self.frames]
+
+    def pixel_size(self, cell_px: float, margin_px: float) -> tuple[int, int]:
+        return (
+            int(round(self.width * cell_px + 2 * margin_px)),
+            int(round(self.height * cell_px + 2 * margin_px)),
+        )
+
+
+def build_stack_plan(
+    traces: Sequence[Trace],
+    *,
+    layer_names: Sequence[str] | None = None,
+    right_labels: Sequence[str] = (),
+    target: int | None = None,
+    spacing: float = 1.6,
+    row_gap: float = 2.2,
+    duration_ms: int = 1000,
+    hold_last_ms: int | None = None,
+    name: str = "stack",
+) -> StackPlan:
+    """Lay out ``traces`` (layer ``l`` → ``l + 1``, 1-D) as a graph and grow the receptive field
+    of output ``target`` (default: the last) one layer per frame, from the output down.
+
+    >>> from convanim.trace import Step, Tap, Trace
+    >>> def layer(n):   # a causal k=2 convolution: output t reads t-1 and t
+    ...     steps = tuple(Step((t,), tuple(Tap((t + a,), (t + a - 1,) if t + a else None,
+    ...                   "input" if t + a else "padding", 0.0) for a in (0, 1)), 0.0)
+    ...                   for t in range(n))
+    ...     return Trace("conv", "correlation", (n,), (n + 1,), (n,), (2,), steps)
+    >>> p = build_stack_plan([layer(4), layer(4)])
+    >>> sorted(t for (l, t) in p.frames[-1].nodes if l == 0)   # receptive field 3
+    [1, 2, 3]
+    >>> len(p.frames)
+    3
+    """
+    if not traces:
+        raise ValueError("a stack needs at least one layer")
+    sizes = [traces[0].input_shape[0]] + [t.output_shape[0] for t in traces]
+    depth = len(traces)
+    label_w = 4.2
+    right_w = 3.6  # the same size with or without labels, so before/after line up on a slide
+    widest = max(sizes)
+    width = label_w + (widest - 1) * spacing + 1.0 + right_w
+    height = depth * row_gap + 1.0
+    positions: dict[tuple[int, int], Point] = {}
+    for layer, n in enumerate(sizes):
+        y = height - 0.5 - layer * row_gap
+        x0 = label_w + 0.5 + (widest - n) * spacing  # right-align: time runs left to right
+        for t in range(n):
+            positions[layer, t] = (x0 + t * spacing, y)
+    edges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    parents: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for layer, trace in enumerate(traces):
+        for step in trace.steps:
+            out = (layer + 1, step.output[0])
+            for tap in step.taps:
+                if tap.source is not None:
+                    edge = ((layer, tap.source[0]), out)
+                    edges.append(edge)
+                    parents.setdefault(out, []).append(edge[0])
+    t_out = sizes[-1] - 1 if target is None else target
+    if not 0 <= t_out < sizes[-1]:
+        raise ValueError(f"target must be in 0 … {sizes[-1] - 1}, got {t_out}")
+    root = (depth, t_out)
+    frames = []
+    nodes = {root}
+    active: set = set()
+    frontier = {root}
+    frames.append((frozenset(nodes), frozenset(active)))
+    for _ in range(depth):
+        nxt = set()
+        for node in frontier:
+            for p in parents.get(node, []):
+                nxt.add(p)
+                active.add((p, node))
+        nodes |= nxt
+        frontier = nxt
+        frames.append((frozenset(nodes), frozenset(active)))
+    names_ = list(layer_names or [])
+    if not names_:
+        names_ = ["Input"] + ["Hidden Layer"] * (depth - 1) + ["Output"]
+    labels = [
+        Label(names_[layer], (0.0, positions[layer, 0][1]), ("left", "middle"), 0.5)
+        for layer in range(min(len(names_), depth + 1))
+    ]
+    for layer, text in enumerate(right_labels):
+        if layer + 1 <= depth and text:
+            y = (positions[layer, 0][1] + positions[layer + 1, 0][1]) / 2
+            labels.append(Label(text, (width, y), ("right", "middle"), 0.45, "caption"))
+    n = len(frames)
+    return StackPlan(
+        name=name,
+        width=width,
+        height=height,
+        radius=0.32,
+        positions=positions,
+        edges=tuple(edges),
+        target=root,
+        labels=tuple(labels),
+        frames=tuple(
+            StackFrame(nodes_, edges_, (hold_last_ms or duration_ms) if i == n - 1 else duration_ms)
+            for i, (nodes_, edges_) in enumerate(frames)
+        ),
+    )

@@ -1,0 +1,544 @@
+"""The catalogue: conv_arithmetic's animations (names verbatim) and the lecture deck's figures.
+
+Light on purpose: importing this module loads neither NumPy nor Pillow, so ``convanim list``
+and :func:`names` are instant. :func:`render_named` and :func:`render_custom` import the engine
+and the renderer when they run.
+
+The arithmetic entries carry the paper's parameters (``bin/generate_makefile`` of
+vdumoulin/conv_arithmetic). A transposed entry is described, as in the paper, by its **direct**
+convolution ``(i, k, s, p)``; the transposed convolution drawn is the one that maps the direct
+output back to ``i``, with ``output_padding = a`` found by the shape core.
+
+>>> len(ARITHMETIC), len(NUMERICAL)
+(15, 4)
+>>> names()[:3]
+['no_padding_no_strides', 'arbitrary_padding_no_strides', 'same_padding_no_strides']
+>>> ENTRIES["padding_strides_odd_transposed"].frames()
+36
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from convanim import shapes
+
+__all__ = [
+    "Entry",
+    "ENTRIES",
+    "ARITHMETIC",
+    "NUMERICAL",
+    "FIGURES",
+    "names",
+    "get",
+    "render_named",
+    "render_custom",
+    "OVERRIDES",
+]
+
+#: The deck's 2-D convolution figure: a binary image and an "X" kernel.
+BINARY_IMAGE = ((1, 1, 1, 0, 0), (0, 1, 1, 1, 0), (0, 0, 1, 1, 1), (0, 0, 1, 1, 0), (0, 1, 1, 0, 0))
+X_KERNEL = ((1, 0, 1), (0, 1, 0), (1, 0, 1))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalogue item: an operation with fixed parameters and how to draw it.
+
+    ``kind`` is ``conv``, ``transposed``, ``max_pool``, ``avg_pool`` or ``figure``. For
+    ``transposed``, ``size``/``kernel``/``stride``/``padding`` describe the direct convolution
+    (conv_arithmetic's convention); :meth:`operation` gives the transposed one.
+    """
+
+    name: str
+    kind: str
+    summary: str
+    size: tuple[int, ...] = ()
+    kernel: int = 3
+    stride: int = 1
+    padding: Any = 0
+    dilation: int = 1
+    output_padding: int | None = None  # transposed: None = the one that returns to ``size``
+    look: str = "perspective"
+    numbers: bool = False
+    fill: str | None = None
+    mode: str = "correlation"
+    values: tuple | None = None  # input values (None: the engine's seeded example)
+    weights: tuple | None = None  # kernel values (None: the engine's seeded example)
+    seed: int = 0
+    ext: str = ".gif"
+    source: str = "conv_arithmetic"
+    hold_last_ms: int | None = None
+    labels_text: tuple[tuple[str, str], ...] = ()
+    options: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+    size_is_direct: bool = True  # transposed: ``size`` is the direct conv's input (the paper's way)
+
+    def operation(self) -> dict[str, Any]:
+        """The operation actually drawn, as keyword arguments for the shape core.
+
+        >>> ENTRIES["padding_strides_odd_transposed"].operation()["output_padding"]
+        1
+        """
+        if self.kind == "transposed" and not self.size_is_direct:
+            return {
+                "input_size": self.size,
+                "kernel_size": self.kernel,
+                "stride": self.stride,
+                "padding": self.padding,
+                "dilation": self.dilation,
+                "output_padding": self.output_padding or 0,
+            }
+        if self.kind == "transposed":
+            direct = shapes.conv_output_shape(self.size, self.kernel, self.stride, self.padding)
+            op = self.output_padding
+            if op is None:
+                op = shapes.output_padding_for_size(
+                    direct, self.size, self.kernel, self.stride, self.padding
+                )[0]
+            return {
+                "input_size": direct,
+                "kernel_size": self.kernel,
+                "stride": self.stride,
+                "padding": self.padding,
+                "dilation": self.dilation,
+                "output_padding": op,
+            }
+        args = {
+            "input_size": self.size,
+            "kernel_size": self.kernel,
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+        }
+        return args
+
+    def output_shape(self) -> tuple[int, ...]:
+        """Output shape from the shape core (this is also what validates the parameters)."""
+        op = self.operation()
+        if self.kind == "transposed":
+            return shapes.transposed_output_shape(**op)
+        if self.kind in ("max_pool", "avg_pool"):
+            return shapes.pool_output_shape(
+                op["input_size"],
+                op["kernel_size"],
+                op["stride"],
+                op["padding"],
+                op["dilation"],
+                kind="max" if self.kind == "max_pool" else "avg",
+            )
+        return shapes.conv_output_shape(**op)
+
+    def frames(self) -> int:
+        """Frames of the animation: one per output cell (o² direct, o′² transposed)."""
+        if self.kind == "figure":
+            return 1
+        n = 1
+        for v in self.output_shape():
+            n *= v
+        return n
+
+    def describe(self) -> str:
+        """The one-line description ``convanim list`` prints."""
+        if self.kind == "figure":
+            return self.summary
+        dims = "x".join(str(v) for v in self.size)
+        bits = [f"i={dims}", f"k={self.kernel}", f"s={self.stride}", f"p={self.padding}"]
+        if self.dilation != 1:
+            bits.append(f"d={self.dilation}")
+        out = "x".join(str(v) for v in self.output_shape())
+        if self.kind == "transposed":
+            op = self.operation()
+            i2 = "x".join(str(v) for v in op["input_size"])
+            return (
+                f"{self.summary}: transpose of ({', '.join(bits)}): {i2} -> {out}, "
+                f"output_padding={op['output_padding']}, {self.frames()} frames"
+            )
+        return f"{self.summary}: {', '.join(bits)} -> {out}, {self.frames()} frames"
+
+
+def _arith(name: str, i: int, k: int, p: int, s: int, d: int = 1, summary: str = "") -> Entry:
+    transposed = name.endswith("_transposed")
+    return Entry(
+        name,
+        "transposed" if transposed else "conv",
+        summary,
+        size=(i, i),
+        kernel=k,
+        stride=s,
+        padding=p,
+        dilation=d,
+    )
+
+
+ARITHMETIC: tuple[Entry, ...] = (
+    _arith("no_padding_no_strides", 4, 3, 0, 1, summary="Fig 2.1, Relationship 1"),
+    _arith("arbitrary_padding_no_strides", 5, 4, 2, 1, summary="Fig 2.2, Relationship 2"),
+    _arith("same_padding_no_strides", 5, 3, 1, 1, summary="Fig 2.3, half padding, Rel. 3"),
+    _arith("full_padding_no_strides", 5, 3, 2, 1, summary="Fig 2.4, full padding, Rel. 4"),
+    _arith("no_padding_strides", 5, 3, 0, 2, summary="Fig 2.5, Relationship 5"),
+    _arith("padding_strides", 5, 3, 1, 2, summary="Fig 2.6, Relationship 6"),
+    _arith("padding_strides_odd", 6, 3, 1, 2, summary="Fig 2.7, last row/column never covered"),
+    _arith("no_padding_no_strides_transposed", 4, 3, 0, 1, summary="Fig 4.1, Rel. 8"),
+    _arith("arbitrary_padding_no_strides_transposed", 5, 4, 2, 1, summary="Fig 4.2, Rel. 9"),
+    _arith("same_padding_no_strides_transposed", 5, 3, 1, 1, summary="Fig 4.3, Rel. 10"),
+    _arith("full_padding_no_strides_transposed", 5, 3, 2, 1, summary="Fig 4.4, Rel. 11"),
+    _arith("no_padding_strides_transposed", 5, 3, 0, 2, summary="Fig 4.5, Rel. 12"),
+    _arith("padding_strides_transposed", 5, 3, 1, 2, summary="Fig 4.6, Rel. 13"),
+    _arith("padding_strides_odd_transposed", 6, 3, 1, 2, summary="Fig 4.7, Rel. 14, a=1"),
+    _arith("dilation", 7, 3, 0, 1, d=2, summary="Fig 5.1, Relationship 15"),
+)
+
+_NUM = {
+    "look": "flat",
+    "numbers": True,
+    "fill": "all",
+    "values": "paper",  # the engine's conv_arithmetic_values()
+    "weights": "paper",
+}
+NUMERICAL: tuple[Entry, ...] = (
+    Entry("numerical_no_padding_no_strides", "conv", "Fig 1.1", (5, 5), 3, 1, 0, **_NUM),
+    Entry("numerical_padding_strides", "conv", "Fig 1.2", (5, 5), 3, 2, 1, **_NUM),
+    Entry(
+        "numerical_average_pooling",
+        "avg_pool",
+        "Fig 1.5",
+        (5, 5),
+        3,
+        1,
+        0,
+        **{**_NUM, "weights": None},
+    ),
+    Entry(
+        "numerical_max_pooling", "max_pool", "Fig 1.6", (5, 5), 3, 1, 0, **{**_NUM, "weights": None}
+    ),
+)
+
+FIGURES: tuple[Entry, ...] = (
+    Entry(
+        "2d_convolution",
+        "conv",
+        "deck: 5x5 binary image, 3x3 kernel as subscripts, the feature map filling in",
+        (5, 5),
+        3,
+        look="flat",
+        numbers=True,
+        fill="progressive",
+        values=BINARY_IMAGE,
+        weights=X_KERNEL,
+        source="deck",
+        hold_last_ms=3000,
+        labels_text=(("input", "image"), ("output", "convolved feature")),
+        options=(("show_kernel", False),),
+    ),
+    Entry(
+        "2d_maxpool",
+        "max_pool",
+        "deck: 4x4 input, 2x2 max pool, stride 2, each maximum marked and copied out",
+        (4, 4),
+        2,
+        2,
+        look="flat",
+        numbers=True,
+        fill="progressive",
+        seed=4,
+        source="deck",
+        hold_last_ms=3000,
+    ),
+    Entry(
+        "ambiguity",
+        "figure",
+        "deck: 6x6 and 5x5 both give 3x3 (k3 s2 p1); output_padding=1 gets back 6x6 (PNG)",
+        ext=".png",
+        source="deck",
+    ),
+    Entry(
+        "vision_kernels",
+        "figure",
+        "deck: one image through identity, edge, sharpen, box blur, Gaussian, Sobel (PNG)",
+        ext=".png",
+        source="deck",
+    ),
+    Entry(
+        "wavenet_before",
+        "figure",
+        "deck: a stack of causal convolutions (k=2), one output's receptive field (PNG|GIF)",
+        ext=".png",
+        source="deck",
+    ),
+    Entry(
+        "wavenet_after",
+        "figure",
+        "deck: the same stack dilated 1, 2, 4, 8: receptive field 16 (PNG|GIF)",
+        ext=".png",
+        source="deck",
+    ),
+)
+
+ENTRIES: dict[str, Entry] = {e.name: e for e in (*ARITHMETIC, *NUMERICAL, *FIGURES)}
+
+
+def names() -> list[str]:
+    """Every catalogue name, in catalogue order (arithmetic, numerical, deck figures)."""
+    return list(ENTRIES)
+
+
+def get(name: str) -> Entry:
+    """The entry called ``name``; a ValueError lists the names when it is unknown."""
+    try:
+        return ENTRIES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown animation {name!r}; `convanim list` shows the catalogue"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+#: Overrides :func:`render_named` accepts, with what they change.
+OVERRIDES: dict[str, str] = {
+    "size": "input size (tuple), for a transposed entry the direct conv's input",
+    "kernel": "kernel size",
+    "stride": "stride",
+    "padding": "padding (int, 'same', 'valid', 'full' or ((before, after), …))",
+    "dilation": "dilation",
+    "output_padding": "transposed: output_padding",
+    "look": "perspective | flat",
+    "numbers": "write the engine's values in the cells",
+    "fill": "all | progressive | none: which output values show",
+    "mode": "correlation | convolution (kernel flipped)",
+    "values": "input values (nested sequence)",
+    "weights": "kernel values (nested sequence)",
+    "seed": "seed of the example values",
+    "cell_size": "pixels per cell (default 29.5, conv_arithmetic's size)",
+    "duration": "milliseconds per frame",
+    "hold_last_ms": "milliseconds the last frame stays",
+    "theme": "solarized | dark",
+    "transparent": "transparent background",
+    "labels": "label the input and output maps",
+    "legend": "legend of cell kinds (transposed, never-covered cells)",
+    "image": "vision_kernels: path of the picture to filter",
+}
+
+_ENTRY_FIELDS = {
+    "size",
+    "kernel",
+    "stride",
+    "padding",
+    "dilation",
+    "output_padding",
+    "look",
+    "numbers",
+    "fill",
+    "mode",
+    "values",
+    "weights",
+    "seed",
+    "hold_last_ms",
+}
+
+
+def render_named(name: str, out: Path, **overrides: Any) -> Path:
+    """Render catalogue item ``name`` to ``out`` (``.gif`` or ``.png``; a folder gets
+    ``<name><ext>``). Overrides are those of :data:`OVERRIDES`. Returns the written path.
+    """
+    entry = get(name)
+    unknown = set(overrides) - set(OVERRIDES)
+    if unknown:
+        raise ValueError(f"unknown override(s) {', '.join(sorted(unknown))} for {name}")
+    out = Path(out)
+    if out.suffix.lower() not in (".gif", ".png"):
+        out = out / f"{name}{entry.ext}"
+    entry_changes = {k: v for k, v in overrides.items() if k in _ENTRY_FIELDS and v is not None}
+    render = {k: v for k, v in overrides.items() if k not in _ENTRY_FIELDS and v is not None}
+    if entry.kind == "figure":
+        from convanim import figures
+
+        hold = entry_changes.pop("hold_last_ms", None)
+        if entry_changes:
+            raise ValueError(
+                f"{name} is a fixed figure: {', '.join(sorted(entry_changes))} cannot be changed"
+            )
+        return figures.render_figure(entry.name, out, hold_last_ms=hold, **render)
+    if "size" in entry_changes:
+        entry_changes["size"] = tuple(entry_changes["size"])
+    entry = replace(entry, **entry_changes)
+    if "image" in render:
+        raise ValueError("--image only applies to vision_kernels")
+    return _render_entry(entry, out, **render)
+
+
+def render_custom(
+    kind: str,
+    out: Path,
+    *,
+    size: tuple[int, ...],
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    output_padding: Any = 0,
+    look: str | None = None,
+    numbers: bool = False,
+    fill: str | None = None,
+    mode: str = "correlation",
+    values: Any = None,
+    weights: Any = None,
+    seed: int = 0,
+    hold_last_ms: int | None = None,
+    **render: Any,
+) -> Path:
+    """Render any operation: ``kind`` is ``conv``, ``transposed`` (``size`` is then the
+    transposed convolution's own input), ``max_pool`` or ``avg_pool``.
+    """
+    if kind not in ("conv", "transposed", "max_pool", "avg_pool"):
+        raise ValueError(f"unknown operation {kind!r}: use conv, transposed or pool")
+    if look is None:
+        look = "flat" if (numbers or len(size) == 1) else "perspective"
+    entry = Entry(
+        f"{kind}",
+        kind,
+        "custom",
+        size=tuple(size),
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        output_padding=output_padding,
+        look=look,
+        numbers=numbers,
+        fill=fill,
+        mode=mode,
+        values=values,
+        weights=weights,
+        seed=seed,
+        hold_last_ms=hold_last_ms,
+        source="custom",
+        size_is_direct=False,
+    )
+    return _render_entry(entry, Path(out), **render)
+
+
+def _render_entry(
+    entry: Entry,
+    out: Path,
+    *,
+    cell_size: float | None = None,
+    duration: int | None = None,
+    theme: str = "solarized",
+    transparent: bool = False,
+    labels: bool = True,
+    legend: bool = True,
+) -> Path:
+    """Validate (shape core), check the budget, trace (engine), plan, draw (Pillow)."""
+    from convanim import gif
+    from convanim.plan import build_plan
+
+    if out.suffix.lower() not in (".gif", ".png"):
+        raise ValueError(f"output must end in .gif or .png, got {out.name!r}")
+    opts = gif.RenderOptions(
+        cell_px=gif.DEFAULT_CELL_PX if cell_size is None else float(cell_size),
+        theme=theme,
+        transparent=transparent,
+    )
+    trace = _trace(entry, opts.cell_px)
+    if entry.look == "perspective" and entry.kind != "transposed" and len(trace.grid_shape) == 1:
+        entry = replace(entry, look="flat")
+    plan = build_plan(
+        trace,
+        look=entry.look,  # type: ignore[arg-type]
+        numbers=entry.numbers,
+        labels=labels,
+        legend=legend,
+        fill=entry.fill,  # type: ignore[arg-type]
+        duration_ms=duration or 1000,
+        hold_last_ms=entry.hold_last_ms,
+        name=entry.name,
+        label_texts=dict(entry.labels_text),
+        **dict(entry.options),
+    )
+    return gif.render_gif(plan, out, opts)
+
+
+def preflight(entry: Entry, cell_px: float) -> None:
+    """Refuse absurd requests from sizes alone, before any value is computed."""
+    from convanim import gif
+
+    frames = entry.frames()
+    op = entry.operation()
+
+    def biggest(value: Any, default: int) -> int:
+        if value is None:
+            return default
+        return value if isinstance(value, int) else max(value)
+
+    side = max(op["input_size"])
+    k = biggest(op["kernel_size"], 1)
+    d = biggest(op["dilation"], 1)
+    s = biggest(op["stride"], k)
+    # a generous bound on the drawn grid side: zero-inserted input plus both paddings
+    grid = side * s + 2 * d * k + 2
+    est = int((1.7 * grid + 4) * cell_px)
+    gif.check_budget(frames, est, est)
+
+
+def _trace(entry: Entry, cell_px: float) -> Any:
+    """Validate and size-check from the shape core, then ask the engine for the trace."""
+    import numpy as np
+
+    from convanim.engine import examples, tracing
+
+    entry.output_shape()  # validation, with the shape core's messages
+    preflight(entry, cell_px)
+    op = entry.operation()
+    shape = tuple(op["input_size"])
+    ndim = len(shape)
+    kshape = shapes.per_dim(op["kernel_size"], ndim, "kernel_size")
+
+    if isinstance(entry.values, str) and entry.values == "paper":
+        x, w_paper = examples.conv_arithmetic_values()
+    else:
+        w_paper = None
+        x = (
+            examples.example_values(shape, seed=entry.seed)
+            if entry.values is None
+            else np.asarray(entry.values, dtype=np.float64)
+        )
+    if x.shape != shape:
+        raise ValueError(f"--values has shape {list(x.shape)} but the input is {list(shape)}")
+    if entry.kind in ("max_pool", "avg_pool"):
+        kind = "max" if entry.kind == "max_pool" else "avg"
+        return tracing.trace_pool(
+            x, kind, op["kernel_size"], op["stride"], op["padding"], op["dilation"], ndim=ndim
+        )
+    if isinstance(entry.weights, str) and entry.weights == "paper":
+        w = w_paper if w_paper is not None else examples.conv_arithmetic_values()[1]
+    elif isinstance(entry.weights, str):
+        w = examples.classic_kernel(entry.weights)
+    elif entry.weights is None:
+        w = examples.example_values(kshape, low=0, high=3, seed=entry.seed + 1)
+    else:
+        w = np.asarray(entry.weights, dtype=np.float64)
+    if w.shape != kshape:
+        raise ValueError(f"--weights has shape {list(w.shape)} but the kernel is {list(kshape)}")
+    if entry.kind == "transposed":
+        return tracing.trace_conv_transpose(
+            x,
+            w,
+            stride=op["stride"],
+            padding=op["padding"],
+            output_padding=op["output_padding"],
+            dilation=op["dilation"],
+            mode=entry.mode,
+        )
+    return tracing.trace_conv(
+        x,
+        w,
+        stride=op["stride"],
+        padding=op["padding"],
+        dilation=op["dilation"],
+        mode=entry.mode,
+    )

@@ -1,0 +1,282 @@
+"""``convanim list`` and ``convanim render``: the catalogue and the Pillow renderer on the command line.
+
+``render`` takes a catalogue name (``convanim list``), an operation (``conv``, ``transposed``,
+``pool``) with its parameters, or ``--all``. A Manim scene name (``FIRConvolution1D`` …) is
+handed, with every argument, to the video command (:mod:`convanim.cli_video`).
+
+Light at import: click and the shape core's parameter types only; NumPy and Pillow load when
+something is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import click
+
+from convanim import catalogue
+from convanim.cli_shape import DIMS, PADDING, SIZE
+
+__all__ = ["list_cmd", "render", "RenderCommand", "scene_names"]
+
+OPERATIONS = ("conv", "transposed", "pool")
+
+
+def scene_names() -> tuple[str, ...]:
+    """Manim scene names the video helper registers (empty when that part is absent)."""
+    try:
+        from convanim import video
+    except Exception:  # noqa: BLE001 - an optional part: no scenes, no dispatch
+        return ()
+    return tuple(getattr(video, "SCENE_NAMES", ()))
+
+
+@click.command("list", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry, in a list.")
+def list_cmd(as_json: bool) -> None:
+    """The animation catalogue: conv_arithmetic's names verbatim, then the deck's figures."""
+    rows = []
+    for name in catalogue.names():
+        entry = catalogue.get(name)
+        rows.append(
+            {
+                "name": name,
+                "kind": entry.kind,
+                "source": entry.source,
+                "frames": entry.frames(),
+                "format": entry.ext.lstrip("."),
+                "description": entry.describe(),
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['name']:<{width}}  {r['description']}")
+    scenes = scene_names()
+    if scenes:
+        click.echo(f"\nvideos (Manim, `convanim render SCENE`): {', '.join(scenes)}")
+
+
+class RenderCommand(click.Command):
+    """``render`` that forwards ``render SCENE …`` to the video command untouched."""
+
+    def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201
+        if args and args[0] in scene_names():
+            from convanim.cli_video import render_video
+
+            return render_video.make_context(info_name, list(args), parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if ctx.command is not self:  # a scene: the video command's own context
+            return ctx.command.invoke(ctx)
+        return super().invoke(ctx)
+
+
+def _array(text: str | None, name: str) -> Any:
+    if text is None:
+        return None
+    from convanim.engine import examples
+    from convanim.engine.arrays import parse_array
+
+    key = text.strip().lower().replace("-", "_")
+    if name == "--weights" and not text.strip().startswith(("[", "@")) and key:
+        if key in examples.CLASSIC_KERNELS or key in ("edge_detection", "blur", "gaussian_blur"):
+            return text.strip()  # a classic kernel by name
+    return parse_array(text, name).tolist()
+
+
+def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
+    """Worker of ``--all`` (top level so a process pool can call it)."""
+    return str(catalogue.render_named(name, Path(folder), **overrides))
+
+
+@click.command(
+    "render",
+    cls=RenderCommand,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Videos: `convanim render SCENE …` renders a Manim scene (see `convanim list`).",
+)
+@click.argument("target", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output .gif or .png (a folder gets <name>.gif|png). With --all: the folder.",
+)
+@click.option("--all", "render_all", is_flag=True, help="Render the whole catalogue into -o DIR.")
+@click.option("-i", "--input", "input_size", type=SIZE, help="Input size: 6, 6x6, 5,7.")
+@click.option("-k", "--kernel-size", type=DIMS, help="Kernel (pool window) size: 3 or 3,5.")
+@click.option("-s", "--stride", type=DIMS, help="Stride (pool: defaults to the kernel).")
+@click.option(
+    "-p",
+    "--padding",
+    type=PADDING,
+    help="Padding: 1, 1,2, before:after pairs 0:1, same|valid|full.",
+)
+@click.option("-d", "--dilation", type=DIMS, help="Dilation.")
+@click.option("--output-padding", type=DIMS, help="Transposed: extra rows/columns bottom/right.")
+@click.option(
+    "--kind", type=click.Choice(["max", "avg"]), default="max", show_default=True, help="Pooling."
+)
+@click.option("--numbers/--no-numbers", default=None, help="Write the engine's values in cells.")
+@click.option("--style", type=click.Choice(["perspective", "flat"]), help="The look.")
+@click.option(
+    "--mode",
+    type=click.Choice(["correlation", "convolution"]),
+    default=None,
+    help="correlation (frameworks; default) or convolution (kernel flipped, shown flipped).",
+)
+@click.option(
+    "--fill",
+    type=click.Choice(["all", "progressive", "none"]),
+    help="Output values: all from the start, appearing as computed, or none.",
+)
+@click.option("--seed", type=int, help="Seed of the example values.")
+@click.option("--values", help="Input values: JSON literal or @file (.json/.npy/.csv).")
+@click.option("--weights", help="Kernel values: JSON, @file, or a kernel name (sobel_x, …).")
+@click.option("--cell-size", type=float, help="Pixels per cell (default 29.5, as conv_arithmetic).")
+@click.option("--duration", type=click.IntRange(10, 60_000), help="Milliseconds per frame.")
+@click.option("--hold", type=click.IntRange(10, 600_000), help="Milliseconds on the last frame.")
+@click.option("--theme", type=click.Choice(["solarized", "dark"]), default="solarized")
+@click.option("--transparent", is_flag=True, help="Transparent background.")
+@click.option("--labels/--no-labels", default=True, help="Label the input and output maps.")
+@click.option("--legend/--no-legend", default=True, help="Legend of padding/inserted zeros.")
+@click.option("--image", type=click.Path(path_type=Path), help="vision_kernels: the picture.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="--all: parallel processes.")
+def render(
+    target: str | None,
+    output: Path | None,
+    render_all: bool,
+    input_size: tuple[int, ...] | None,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    output_padding: Any,
+    kind: str,
+    numbers: bool | None,
+    style: str | None,
+    mode: str | None,
+    fill: str | None,
+    seed: int | None,
+    values: str | None,
+    weights: str | None,
+    cell_size: float | None,
+    duration: int | None,
+    hold: int | None,
+    theme: str,
+    transparent: bool,
+    labels: bool,
+    legend: bool,
+    image: Path | None,
+    jobs: int | None,
+) -> None:
+    """Render a catalogue animation, any conv/transposed/pool, or the whole catalogue.
+
+    \b
+    convanim render padding_strides_odd_transposed -o out.gif
+    convanim render conv -i 5x5 -k 3 -s 2 -p 1 --numbers -o conv.gif
+    convanim render transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1 --numbers -o t.gif
+    convanim render pool -i 4x4 -k 2 --kind max --numbers -o pool.gif
+    convanim render --all -o assets/
+    """
+    look = {"style": style}
+    common: dict[str, Any] = {
+        "cell_size": cell_size,
+        "duration": duration,
+        "theme": theme,
+        "transparent": transparent,
+        "labels": labels,
+        "legend": legend,
+    }
+    if render_all:
+        if target is not None:
+            raise click.UsageError("--all renders the whole catalogue: give no NAME")
+        if output is None:
+            raise click.UsageError("--all needs -o DIR")
+        _render_all(output, common, jobs)
+        return
+    if target is None:
+        raise click.UsageError(
+            "name an animation (`convanim list`), an operation (conv, transposed, pool), "
+            "or use --all"
+        )
+    params = {
+        "size": input_size,
+        "kernel": kernel_size,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "output_padding": output_padding,
+    }
+    content = {
+        "numbers": numbers,
+        "look": look["style"],
+        "fill": fill,
+        "mode": mode,
+        "seed": seed,
+        "values": _array(values, "--values"),
+        "weights": _array(weights, "--weights"),
+        "hold_last_ms": hold,
+    }
+    if target in OPERATIONS:
+        if input_size is None or kernel_size is None:
+            raise click.UsageError(f"`render {target}` needs -i/--input and -k/--kernel-size")
+        if image is not None:
+            raise click.UsageError("--image only applies to vision_kernels")
+        op_kind = target if target != "pool" else f"{kind}_pool"
+        if target != "transposed" and output_padding is not None:
+            raise click.UsageError("--output-padding only applies to transposed")
+        out = output or Path(f"{target}.gif")
+        if out.suffix.lower() not in (".gif", ".png"):
+            out = out / f"{target}.gif"
+        kwargs = {k: v for k, v in {**params, **content}.items() if v is not None}
+        kwargs.setdefault("stride", None if target == "pool" else 1)
+        kwargs.setdefault("padding", 0)
+        kwargs.setdefault("dilation", 1)
+        kwargs.setdefault("output_padding", 0)
+        path = catalogue.render_custom(op_kind, out, **kwargs, **_drop_none(common))
+        click.echo(str(path))
+        return
+    entry = catalogue.get(target)
+    out = output or Path(f"{target}{entry.ext}")
+    overrides = _drop_none({**params, **content, **common, "image": image})
+    click.echo(str(catalogue.render_named(target, out, **overrides)))
+
+
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _render_all(folder: Path, common: dict[str, Any], jobs: int | None) -> None:
+    """Every catalogue entry into ``folder``, in parallel, with a progress bar."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = catalogue.names()
+    # Biggest first, so the slowest animation does not start last.
+    names.sort(key=lambda n: -catalogue.get(n).frames())
+    overrides = _drop_none(common)
+    workers = jobs or min(len(names), os.cpu_count() or 1)
+    done: list[str] = []
+    with click.progressbar(
+        length=len(names), label="rendering", file=click.get_text_stream("stderr")
+    ) as bar:
+        if workers == 1:
+            for name in names:
+                done.append(_render_one(name, str(folder), overrides))
+                bar.update(1)
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(_render_one, n, str(folder), overrides) for n in names]
+                for fut in futures:
+                    done.append(fut.result())
+                    bar.update(1)
+    for path in sorted(done):
+        click.echo(path)

@@ -49,6 +49,7 @@ __all__ = [
     "adaptive_windows",
     "unpool_default_size",
     "unpool_size_range",
+    "unpool_output_size",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -780,4 +781,39 @@ def unpool_size_range(size: int, kernel: int, stride: int | None = None, padding
     """
     s = kernel if stride is None else stride
     default = unpool_default_size(size, kernel, s, padding)
+    # torch's Python check is strict on both sides; an empty output (0) passes it and torch
+    # returns an empty tensor.
     return range(max(default - s + 1, 0), default + s)
+
+
+def unpool_output_size(
+    size: int,
+    kernel: int,
+    stride: int | None = None,
+    padding: int = 0,
+    output_size: int | None = None,
+) -> int:
+    """Validate max-unpool's output length along one dimension (torch's rules and messages).
+
+    >>> unpool_output_size(5, 3, 2, 1), unpool_output_size(5, 3, 2, 1, output_size=10)
+    (9, 10)
+    >>> unpool_output_size(5, 3, 2, 1, output_size=11)
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid output_size "[11]" (dim 0 must be between 7 and 11)
+    """
+    s = kernel if stride is None else stride
+    default = unpool_default_size(size, kernel, s, padding)
+    if output_size is None:
+        return default
+    if output_size < 0:
+        raise ValueError(
+            "max_unpooling: output_size must contain non-negative spatial dimensions, "
+            f"but got output_size[0]={output_size}"
+        )
+    if output_size not in unpool_size_range(size, kernel, s, padding):
+        raise ValueError(
+            f'invalid output_size "[{output_size}]" (dim 0 must be between '
+            f"{default - s} and {default + s})"
+        )
+    return output_size

@@ -62,13 +62,15 @@ Coord = tuple[int, ...]
 def _conv_arrays(
     x: np.ndarray, weight: np.ndarray, bias: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Accept torch layouts, or a plain spatial array with a plain spatial kernel (one channel)."""
+    """Accept torch layouts, or a plain 1-d/2-d array with a plain kernel (one channel)."""
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(weight, dtype=np.float64)
-    if w.ndim == x.ndim and 1 <= w.ndim <= 3:
+    if w.ndim <= 2:  # a plain 1-d or 2-d array and kernel: one channel
+        if x.ndim != w.ndim:
+            raise ValueError(
+                f"a plain {w.ndim}-d kernel needs a plain {w.ndim}-d input, got shape {list(x.shape)}"
+            )
         x, w = x[None, None], w[None, None]
-    elif w.ndim < 3:
-        raise ValueError(f"weight must be (out, in/groups, *k), got shape {list(w.shape)}")
     else:
         x, _ = ops.batched(x, w.ndim - 2, "trace")
     b = None
@@ -195,7 +197,7 @@ def trace_conv(
 ) -> Trace:
     """Trace a convolution: one step per output position (raster order).
 
-    ``x``/``weight`` in torch layouts, or a plain spatial array and kernel (one channel).
+    ``x``/``weight`` in torch layouts, or a plain 1-d/2-d array and kernel (one channel).
     Padding cells of a non-zero ``padding_mode`` carry the value they copy and, as ``source``,
     the real cell it comes from.
     """
@@ -556,10 +558,10 @@ def _pool_input(x: np.ndarray, ndim: int | None, kernel_size: object) -> tuple[n
     if ndim is None:
         if isinstance(kernel_size, Sequence):
             ndim = len(kernel_size)
-        elif 1 <= x.ndim <= 3:
-            ndim = x.ndim  # a plain spatial array
+        elif x.ndim <= 2:
+            ndim = x.ndim  # a plain 1-d or 2-d array
         else:
-            ndim = x.ndim - 2
+            ndim = x.ndim - 2  # (N, C, *spatial); pass ndim for unbatched (C, *spatial)
     if x.ndim == ndim:
         x = x[None, None]
     x, _ = ops.batched(x, ndim, "pooling trace")

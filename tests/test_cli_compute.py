@@ -1,0 +1,319 @@
+"""``convanim compute``: the issue's examples, the rank rule, files, gradients, --explain, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from convanim import engine as E
+from convanim.cli import main
+
+X = "[[3,3,2,1,0],[0,0,1,3,1],[3,1,2,2,3],[2,0,0,2,2],[2,0,0,0,1]]"
+W = "[[0,1,2],[2,2,0],[0,1,2]]"
+
+
+def run(capsys, *args):
+    """Run the CLI in-process: (exit status, stdout, stderr)."""
+    try:
+        main(["compute", *args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *args):
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_issue_example(capsys):
+    data = run_json(capsys, "conv2d", "--input", X, "--weight", W, "-s", "2", "-p", "1")
+    assert data["output"] == [[6, 17, 3], [8, 17, 13], [6, 4, 4]]
+    assert data["mode"] == "correlation"
+    assert "grad_input" not in data
+
+
+def test_human_view_is_aligned_and_names_the_convention(capsys):
+    code, out, _ = run(capsys, "conv2d", "--input", X, "--weight", W, "-s", "2", "-p", "1")
+    assert code == 0
+    assert "correlation" in out.splitlines()[0]
+    assert "   6 17  3\n   8 17 13\n   6  4  4" in out
+    code, out, _ = run(capsys, "conv2d", "--input", X, "--weight", W, "--mode", "convolution")
+    assert "convolution" in out.splitlines()[0] and "flipped" in out.splitlines()[0]
+
+
+def test_modes_differ_by_the_flip(capsys):
+    corr = run_json(capsys, "conv2d", "--input", X, "--weight", W)["output"]
+    conv = run_json(capsys, "conv2d", "--input", X, "--weight", W, "--mode", "convolution")[
+        "output"
+    ]
+    assert corr == [[12, 12, 17], [10, 17, 19], [9, 6, 14]]  # conv_arithmetic Figure 1.1
+    flipped = json.dumps(np.array(json.loads(W))[::-1, ::-1].tolist())
+    assert conv == run_json(capsys, "conv2d", "--input", X, "--weight", flipped)["output"]
+
+
+def test_gradients(capsys):
+    gy = [[1, 0, -1], [2, 0, 0], [0, 1, 1]]
+    data = run_json(
+        capsys,
+        "conv2d",
+        "--input",
+        X,
+        "--weight",
+        W,
+        "-s",
+        "2",
+        "-p",
+        "1",
+        "--bias",
+        "0.5",
+        "--grad-output",
+        json.dumps(gy),
+    )
+    x, w = np.array(json.loads(X), float), np.array(json.loads(W), float)
+    g = E.conv_backward(x[None, None], w[None, None], np.array(gy, float)[None, None], 2, 1)
+    assert data["output"][0][0] == 6.5
+    assert_allclose(data["grad_input"], g.grad_input[0, 0])
+    assert_allclose(data["grad_weight"], g.grad_weight[0, 0])
+    assert data["grad_bias"] == [4.0]
+    assert np.array(data["grad_input"]).shape == (5, 5)  # in the user's ranks
+
+
+def test_explain(capsys):
+    code, out, _ = run(
+        capsys, "conv2d", "--input", X, "--weight", W, "-s", "2", "-p", "1", "--explain", "1,2"
+    )
+    assert code == 0
+    tail = out[out.index("output[1, 2]") :]
+    assert "x[1, 3] · w[0, 0]" in tail and "3 · 0 = 0" in tail
+    assert "0 (padding)" in tail
+    assert "sum = 13 → 13" in tail
+    data = run_json(capsys, "conv2d", "--input", X, "--weight", W, "--explain", "0,0")
+    assert data["explain"]["value"] == 12 and len(data["explain"]["terms"]) == 9
+    code, _, err = run(capsys, "conv2d", "--input", X, "--weight", W, "--explain", "5,5")
+    assert code == 2 and "outside the output" in err
+
+
+def test_rank_rule(capsys):
+    rgb = np.arange(3 * 4 * 4, dtype=float).reshape(3, 4, 4)
+    k = np.ones((3, 2, 2))
+    data = run_json(
+        capsys, "conv2d", "--input", json.dumps(rgb.tolist()), "--weight", json.dumps(k.tolist())
+    )
+    expected = E.conv2d(rgb[None], k[None])[0]
+    # one filter over three channels: one map, in the input's rank (C_out, H, W)
+    assert_allclose(data["output"], expected)
+    assert np.array(data["output"]).shape == (1, 3, 3)
+    # two filters on one channel: (C_out, H, W)
+    data = run_json(
+        capsys, "conv2d", "--input", X, "--weight", json.dumps([json.loads(W), json.loads(W)])
+    )
+    assert np.array(data["output"]).shape == (2, 3, 3)
+    # full (N, C, …) layouts pass through
+    data = run_json(
+        capsys, "conv1d", "--input", "[[[1,2,3,4]],[[4,3,2,1]]]", "--weight", "[[[1,-1]]]"
+    )
+    assert data["output"] == [[[-1, -1, -1]], [[1, 1, 1]]]
+
+
+def test_array_files(capsys, tmp_path):
+    x = np.array(json.loads(X), float)
+    np.save(tmp_path / "x.npy", x)
+    (tmp_path / "w.csv").write_text("0,1,2\n2,2,0\n0,1,2\n")
+    (tmp_path / "x.json").write_text(X)
+    for source in (f"@{tmp_path / 'x.npy'}", f"@{tmp_path / 'x.json'}"):
+        data = run_json(capsys, "conv2d", "--input", source, "--weight", f"@{tmp_path / 'w.csv'}")
+        assert data["output"][0] == [12, 12, 17]
+
+
+def test_classic_kernel_by_name(capsys):
+    data = run_json(capsys, "conv2d", "--input", X, "--weight", "identity", "-p", "same")
+    assert data["output"] == json.loads(X)
+
+
+def test_transposed(capsys):
+    data = run_json(
+        capsys,
+        "conv_transpose2d",
+        "--input",
+        "[[1,2,3],[4,5,6],[7,8,9]]",
+        "--weight",
+        W,
+        "-s",
+        "2",
+        "-p",
+        "1",
+        "--output-padding",
+        "1",
+    )
+    assert np.array(data["output"]).shape == (6, 6)  # the 5×5-or-6×6 slide, resolved
+    code, out, _ = run(
+        capsys,
+        "conv_transpose2d",
+        "--input",
+        "[[1,2],[3,4]]",
+        "--weight",
+        W,
+        "-s",
+        "2",
+        "--explain",
+        "0,1",
+    )
+    assert code == 0 and "0 (inserted)" in out and "rotated 180°" in out
+
+
+def test_pooling(capsys):
+    data = run_json(capsys, "max_pool2d", "--input", X, "-k", "3", "-s", "1")
+    assert data["output"] == [[3, 3, 3], [3, 3, 3], [3, 2, 3]]  # Figure 1.6
+    assert data["indices"][0] == [0, 1, 8]
+    data = run_json(capsys, "avg_pool2d", "--input", X, "-k", "3", "-s", "1")
+    assert_allclose(data["output"][1], [1, 11 / 9, 16 / 9])  # Figure 1.5
+    data = run_json(
+        capsys,
+        "avg_pool1d",
+        "--input",
+        "[1,1,1,1,1,1]",
+        "-k",
+        "3",
+        "-s",
+        "2",
+        "-p",
+        "1",
+        "--ceil-mode",
+    )
+    assert_allclose(data["output"], [2 / 3, 1, 1, 0.5])
+    data = run_json(
+        capsys,
+        "avg_pool1d",
+        "--input",
+        "[1,1,1,1,1,1]",
+        "-k",
+        "3",
+        "-s",
+        "2",
+        "-p",
+        "1",
+        "--ceil-mode",
+        "--no-count-include-pad",
+    )
+    assert_allclose(data["output"], [1, 1, 1, 1])
+    data = run_json(capsys, "lp_pool1d", "--input", "[3,4,6,8]", "-k", "2", "--norm-type", "2")
+    assert_allclose(data["output"], [5, 10])
+    data = run_json(
+        capsys, "adaptive_avg_pool1d", "--input", "[0,1,2,3,4,5,6,7,8,9]", "--output-size", "4"
+    )
+    assert_allclose(data["output"], [1, 3, 6, 8])
+    data = run_json(
+        capsys, "max_pool1d", "--input", "[1,5,2,2]", "-k", "2", "--grad-output", "[10,20]"
+    )
+    assert data["grad_input"] == [0, 10, 20, 0]
+    data = run_json(capsys, "max_unpool1d", "--input", "[5,2]", "--indices", "[1,2]", "-k", "2")
+    assert data["output"] == [0, 5, 2, 0]
+    code, out, _ = run(capsys, "max_pool2d", "--input", X, "-k", "3", "-s", "1", "--explain", "2,1")
+    assert "max = 2" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["conv2d", "--input", "[[1,2],[3]]", "--weight", "[[1]]"], "ragged"),
+        (["conv2d", "--input", '[[1,"a"]]', "--weight", "[[1]]"], "non-numeric"),
+        (["conv2d", "--input", "[[NaN, 1]]", "--weight", "[[1]]"], "non-finite"),
+        (["conv2d", "--input", "[[Infinity]]", "--weight", "[[1]]"], "non-finite"),
+        (["conv2d", "--input", "[[1,2]", "--weight", "[[1]]"], "not a JSON array"),
+        (["conv2d", "--input", "[1,2,3]", "--weight", "[[1]]"], "dimensions"),
+        (["conv2d", "--input", "[[[1,2]],[[3,4]]]", "--weight", "[[[[1]]]]"], "channels"),
+        (
+            [
+                "conv2d",
+                "--input",
+                "[[[1,2]],[[3,4]]]",
+                "--weight",
+                "[[[[1]]],[[[1]]],[[[1]]]]",
+                "--groups",
+                "2",
+            ],
+            "divisible",
+        ),
+        (["conv2d", "--input", "[[1,2]]", "--weight", "[[1,2,3]]"], "Kernel size"),
+        (["conv2d", "--input", X, "--weight", W, "-s", "2", "-p", "same"], "strided"),
+        (["conv2d", "--input", X, "--weight", "blurry"], "unknown kernel"),
+        (["conv2d", "--input", X], "needs --weight"),
+        (["conv2d", "--input", X, "--weight", W, "-k", "3"], "does not take --kernel-size"),
+        (["max_pool2d", "--input", X], "needs --kernel-size"),
+        (["max_pool2d", "--input", X, "-k", "3", "-p", "2"], "half"),
+        (["avg_pool1d", "--input", "[1,2]", "-k", "2", "--divisor-override", "2"], "does not take"),
+        (["conv2d", "--input", X, "--weight", W, "--grad-output", "[[1]]"], "grad-output"),
+        (["conv2d", "--input", "@/no/such.json", "--weight", W], "no such file"),
+        (
+            [
+                "conv_transpose1d",
+                "--input",
+                "[1,2]",
+                "--weight",
+                "[1,1]",
+                "-s",
+                "2",
+                "--output-padding",
+                "2",
+            ],
+            "output padding",
+        ),
+        (
+            ["max_unpool1d", "--input", "[5,2]", "--indices", "[1,9]", "-k", "2"],
+            "invalid max index",
+        ),
+        (["conv2d", "--input", "[" * 5000 + "]" * 5000, "--weight", W], "nested too deeply"),
+        (["conv2d", "--input", X, "--weight", W, "--explain", "a,b"], "--explain"),
+        (["lp_pool1d", "--input", "[1,2]", "-k", "2", "--grad-output", "[1]"], "grad-output"),
+    ],
+)
+def test_bad_input_is_one_error_line(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), err
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+def test_size_limit(capsys, monkeypatch):
+    from convanim.engine import arrays
+
+    monkeypatch.setattr(arrays, "MAX_ELEMENTS", 100)
+    code, _, err = run(capsys, "conv1d", "--input", json.dumps(list(range(101))), "--weight", "[1]")
+    assert code == 2 and "limit" in err
+
+
+def test_subprocess_exit_status_and_no_numpy_for_other_commands():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "convanim",
+            "compute",
+            "conv2d",
+            "--input",
+            "[[1, 2]]",
+            "--weight",
+            "[[1, 2, 3]]",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (
+        proc.returncode == 2 and proc.stderr.startswith("Error:") and "Traceback" not in proc.stderr
+    )
+    code = "import sys, convanim, convanim.cli, convanim.cli_compute; print('numpy' in sys.modules)"
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "False"  # numpy loads only when a computation runs

@@ -35,6 +35,8 @@ __all__ = [
     "get",
     "render_named",
     "render_custom",
+    "entry_plan",
+    "plan_named",
     "OVERRIDES",
 ]
 
@@ -350,8 +352,10 @@ def render_named(name: str, out: Path, **overrides: Any) -> Path:
     if unknown:
         raise ValueError(f"unknown override(s) {', '.join(sorted(unknown))} for {name}")
     out = Path(out)
-    if out.suffix.lower() not in (".gif", ".png"):
+    if not out.suffix:  # a folder
         out = out / f"{name}{entry.ext}"
+    if out.suffix.lower() not in (".gif", ".png"):
+        raise ValueError(f"output must end in .gif or .png (or be a folder), got {out.name!r}")
     entry_changes = {k: v for k, v in overrides.items() if k in _ENTRY_FIELDS and v is not None}
     render = {k: v for k, v in overrides.items() if k not in _ENTRY_FIELDS and v is not None}
     if entry.kind == "figure":
@@ -422,6 +426,49 @@ def render_custom(
     return _render_entry(entry, Path(out), **render)
 
 
+def entry_plan(
+    entry: Entry,
+    *,
+    duration: int | None = None,
+    labels: bool = True,
+    legend: bool = True,
+    cell_px: float = 29.5,
+) -> Any:
+    """Validate (shape core), check the budget, trace (engine) and plan one entry."""
+    from convanim.plan import build_plan
+
+    trace = _trace(entry, cell_px)
+    look = "flat" if len(trace.grid_shape) == 1 else entry.look
+    return build_plan(
+        trace,
+        look=look,  # type: ignore[arg-type]
+        numbers=entry.numbers,
+        labels=labels,
+        legend=legend,
+        fill=entry.fill,  # type: ignore[arg-type]
+        duration_ms=duration or 1000,
+        hold_last_ms=entry.hold_last_ms,
+        name=entry.name,
+        label_texts=dict(entry.labels_text),
+        **dict(entry.options),
+    )
+
+
+def plan_named(name: str, **overrides: Any) -> Any:
+    """The :class:`~convanim.plan.Plan` that :func:`render_named` would draw (for other
+    renderers, e.g. the Manim scenes). Pixel-only overrides (theme, cell size …) are ignored."""
+    entry = get(name)
+    if entry.kind == "figure":
+        raise ValueError(f"{name} is a figure, not a single-window animation")
+    changes = {k: v for k, v in overrides.items() if k in _ENTRY_FIELDS and v is not None}
+    if "size" in changes:
+        changes["size"] = tuple(changes["size"])
+    keep = {
+        k: overrides[k] for k in ("duration", "labels", "legend") if overrides.get(k) is not None
+    }
+    return entry_plan(replace(entry, **changes), **keep)
+
+
 def _render_entry(
     entry: Entry,
     out: Path,
@@ -433,9 +480,8 @@ def _render_entry(
     labels: bool = True,
     legend: bool = True,
 ) -> Path:
-    """Validate (shape core), check the budget, trace (engine), plan, draw (Pillow)."""
+    """Plan an entry and draw it with Pillow."""
     from convanim import gif
-    from convanim.plan import build_plan
 
     if out.suffix.lower() not in (".gif", ".png"):
         raise ValueError(f"output must end in .gif or .png, got {out.name!r}")
@@ -444,22 +490,7 @@ def _render_entry(
         theme=theme,
         transparent=transparent,
     )
-    trace = _trace(entry, opts.cell_px)
-    if entry.look == "perspective" and entry.kind != "transposed" and len(trace.grid_shape) == 1:
-        entry = replace(entry, look="flat")
-    plan = build_plan(
-        trace,
-        look=entry.look,  # type: ignore[arg-type]
-        numbers=entry.numbers,
-        labels=labels,
-        legend=legend,
-        fill=entry.fill,  # type: ignore[arg-type]
-        duration_ms=duration or 1000,
-        hold_last_ms=entry.hold_last_ms,
-        name=entry.name,
-        label_texts=dict(entry.labels_text),
-        **dict(entry.options),
-    )
+    plan = entry_plan(entry, duration=duration, labels=labels, legend=legend, cell_px=opts.cell_px)
     return gif.render_gif(plan, out, opts)
 
 

@@ -10,8 +10,10 @@ something is drawn.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ OPERATIONS = ("conv", "transposed", "pool")
 def scene_names() -> tuple[str, ...]:
     """Manim scene names the video helper registers (empty when that part is absent)."""
     try:
-        from convanim import video
+        video = importlib.import_module("convanim.video")
     except Exception:  # noqa: BLE001 - an optional part: no scenes, no dispatch
         return ()
     return tuple(getattr(video, "SCENE_NAMES", ()))
@@ -236,7 +238,7 @@ def render(
         if target != "transposed" and output_padding is not None:
             raise click.UsageError("--output-padding only applies to transposed")
         out = output or Path(f"{target}.gif")
-        if out.suffix.lower() not in (".gif", ".png"):
+        if not out.suffix:
             out = out / f"{target}.gif"
         kwargs = {k: v for k, v in {**params, **content}.items() if v is not None}
         kwargs.setdefault("stride", None if target == "pool" else 1)
@@ -265,9 +267,7 @@ def _render_all(folder: Path, common: dict[str, Any], jobs: int | None) -> None:
     overrides = _drop_none(common)
     workers = jobs or min(len(names), os.cpu_count() or 1)
     done: list[str] = []
-    with click.progressbar(
-        length=len(names), label="rendering", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=len(names), label="rendering", file=sys.stderr) as bar:
         if workers == 1:
             for name in names:
                 done.append(_render_one(name, str(folder), overrides))

@@ -475,12 +475,9 @@ def encode_gif(
             if bbox is None:  # identical: hold the previous frame longer
                 blocks[-1][3] += duration
                 continue
-            plain = img.crop(bbox)
-            masked = plain.copy()
-            masked.paste(UNCHANGED_INDEX, (0, 0), delta.crop(bbox).point([255] + [0] * 255, "1"))
-            # Both show the same picture; keep whichever compresses smaller.
-            data = min(_lzw(masked, bits), _lzw(plain, bits), key=len)
-            blocks.append([data, bbox[:2], plain.size, duration])
+            patch = img.crop(bbox)
+            patch.paste(UNCHANGED_INDEX, (0, 0), delta.crop(bbox).point([255] + [0] * 255, "1"))
+            blocks.append([_lzw(patch, bits), bbox[:2], patch.size, duration])
         previous = raw
     for i, (data, (x, y), (w, h), duration) in enumerate(blocks):
         if transparent:
@@ -517,11 +514,12 @@ def write_png(
     """Write a still; with ``transparent`` the background becomes fully transparent."""
     img = image
     if transparent:
-        bg = _rgb(THEMES[theme].background)
-        rgba = image.convert("RGBA")
-        data = [(*p[:3], 0) if p[:3] == bg else p for p in rgba.getdata()]
-        rgba.putdata(data)
-        img = rgba
+        rgb = image.convert("RGB")
+        diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, _rgb(THEMES[theme].background)))
+        r, g, b = diff.split()
+        alpha = ImageChops.lighter(ImageChops.lighter(r, g), b).point([0] + [255] * 255)
+        img = rgb.copy()
+        img.putalpha(alpha)
 
     def write(fh) -> None:
         img.save(fh, format="PNG", optimize=False)

@@ -1,0 +1,188 @@
+"""The catalogue: conv_arithmetic's names and parameters verbatim, the deck's figures, a light
+import, and golden hashes of every decoded frame.
+
+Regenerate the goldens (after a deliberate change of the look) with
+``CONVANIM_REGEN_GOLDEN=1 pytest tests/test_catalogue.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from convanim import catalogue, figures, shapes
+
+GOLDEN = Path(__file__).parent / "golden" / "catalogue.json"
+
+ARITHMETIC_NAMES = [
+    "no_padding_no_strides",
+    "arbitrary_padding_no_strides",
+    "same_padding_no_strides",
+    "full_padding_no_strides",
+    "no_padding_strides",
+    "padding_strides",
+    "padding_strides_odd",
+    "no_padding_no_strides_transposed",
+    "arbitrary_padding_no_strides_transposed",
+    "same_padding_no_strides_transposed",
+    "full_padding_no_strides_transposed",
+    "no_padding_strides_transposed",
+    "padding_strides_transposed",
+    "padding_strides_odd_transposed",
+    "dilation",
+]
+NUMERICAL_NAMES = [
+    "numerical_no_padding_no_strides",
+    "numerical_padding_strides",
+    "numerical_average_pooling",
+    "numerical_max_pooling",
+]
+DECK_NAMES = [
+    "2d_convolution",
+    "2d_maxpool",
+    "ambiguity",
+    "vision_kernels",
+    "wavenet_before",
+    "wavenet_after",
+]
+
+# conv_arithmetic's bin/generate_makefile (direct parameters) and the frame counts of its GIFs
+PAPER = {
+    "no_padding_no_strides": (4, 3, 0, 1, 1, 4),
+    "arbitrary_padding_no_strides": (5, 4, 2, 1, 1, 36),
+    "same_padding_no_strides": (5, 3, 1, 1, 1, 25),
+    "full_padding_no_strides": (5, 3, 2, 1, 1, 49),
+    "no_padding_strides": (5, 3, 0, 2, 1, 4),
+    "padding_strides": (5, 3, 1, 2, 1, 9),
+    "padding_strides_odd": (6, 3, 1, 2, 1, 9),
+    "dilation": (7, 3, 0, 1, 2, 9),
+    "no_padding_no_strides_transposed": (4, 3, 0, 1, 1, 16),
+    "arbitrary_padding_no_strides_transposed": (5, 4, 2, 1, 1, 25),
+    "same_padding_no_strides_transposed": (5, 3, 1, 1, 1, 25),
+    "full_padding_no_strides_transposed": (5, 3, 2, 1, 1, 25),
+    "no_padding_strides_transposed": (5, 3, 0, 2, 1, 25),
+    "padding_strides_transposed": (5, 3, 1, 2, 1, 25),
+    "padding_strides_odd_transposed": (6, 3, 1, 2, 1, 36),
+}
+
+
+def test_names_verbatim_and_in_order():
+    assert catalogue.names() == ARITHMETIC_NAMES + NUMERICAL_NAMES + DECK_NAMES
+    assert [e.name for e in catalogue.ARITHMETIC] == ARITHMETIC_NAMES
+    assert [e.name for e in catalogue.NUMERICAL] == NUMERICAL_NAMES
+
+
+@pytest.mark.parametrize("name", list(PAPER))
+def test_parameters_and_frames_are_the_papers(name):
+    i, k, p, s, d, frames = PAPER[name]
+    e = catalogue.get(name)
+    assert (e.size, e.kernel, e.padding, e.stride, e.dilation) == ((i, i), k, p, s, d)
+    assert e.frames() == frames
+    if name.endswith("_transposed"):
+        op = e.operation()
+        # the transposed conv maps the direct output back to i, with a = (i + 2p − k) mod s
+        assert op["output_padding"] == (i + 2 * p - k) % s
+        assert shapes.transposed_output_shape(**op) == (i, i)
+        assert frames == i * i
+
+
+def test_import_is_light():
+    code = (
+        "import sys, convanim.catalogue as c; c.names(); c.get('dilation').describe();"
+        "print(sorted(m for m in ('numpy', 'PIL') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_unknown_names_and_overrides():
+    with pytest.raises(ValueError, match="convanim list"):
+        catalogue.get("no_such_animation")
+    with pytest.raises(ValueError, match="unknown override"):
+        catalogue.render_named("dilation", Path("x.gif"), colour="red")
+    with pytest.raises(ValueError, match="fixed figure"):
+        catalogue.render_named("vision_kernels", Path("x.png"), kernel=5)
+    with pytest.raises(ValueError, match="image"):
+        catalogue.render_named("dilation", Path("x.gif"), image="a.png")
+
+
+def test_overrides_change_the_operation(tmp_path):
+    path = catalogue.render_named(
+        "padding_strides_odd_transposed", tmp_path / "n.gif", numbers=True, look="flat"
+    )
+    with Image.open(path) as im:
+        assert im.n_frames == 36
+    path = catalogue.render_named("padding_strides", tmp_path, stride=1)
+    assert path == tmp_path / "padding_strides.gif"
+    with Image.open(path) as im:
+        assert im.n_frames == 25
+
+
+def test_vision_kernels_use_the_engine_and_accept_an_image(tmp_path):
+    picture = figures.synthetic_image()
+    results = dict((n, y) for n, _, y in figures.vision_kernel_images(picture))
+    np.testing.assert_allclose(results["identity"], picture)
+    assert results["box_blur"].std() < picture.std()  # blurring smooths
+    src = tmp_path / "in.png"
+    Image.fromarray(np.tile(np.arange(0, 250, 5, dtype=np.uint8), (40, 1)), "L").save(src)
+    out = catalogue.render_named("vision_kernels", tmp_path / "v.png", image=str(src))
+    assert Image.open(out).size[0] > 3 * 40
+    with pytest.raises(ValueError, match="cannot read"):
+        catalogue.render_named("vision_kernels", tmp_path / "v.png", image=str(tmp_path / "no.png"))
+
+
+def test_wavenet_png_and_growing_gif(tmp_path):
+    png = catalogue.render_named("wavenet_after", tmp_path)
+    assert png.suffix == ".png"
+    path = catalogue.render_named("wavenet_after", tmp_path / "w.gif", hold_last_ms=4000)
+    with Image.open(path) as im:
+        assert im.n_frames == 5  # the output, then one more layer of the field per frame
+        im.seek(4)
+        assert im.info["duration"] == 4000
+    before = Image.open(catalogue.render_named("wavenet_before", tmp_path))
+    assert before.size == Image.open(png).size  # they swap on one slide
+
+
+def test_ambiguity_panels_come_from_the_shape_core():
+    titles = [t for t, _ in figures.ambiguity_panels()]
+    assert titles[:2] == ["conv: 5x5 -> 3x3", "conv: 6x6 -> 3x3"]
+    assert titles[3].endswith("6x6, output_padding=1")
+
+
+# --- golden decoded frames ------------------------------------------------------------------------
+
+
+def decoded_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with Image.open(path) as im:
+        h.update(f"{im.size} {getattr(im, 'n_frames', 1)}".encode())
+        for i in range(getattr(im, "n_frames", 1)):
+            im.seek(i)
+            h.update(str(im.info.get("duration")).encode())
+            h.update(im.convert("RGBA").tobytes())
+    return h.hexdigest()
+
+
+def test_golden_frames(tmp_path):
+    actual = {}
+    for name in catalogue.names():
+        path = catalogue.render_named(name, tmp_path)
+        actual[name] = decoded_hash(path)
+    actual["wavenet_after.gif"] = decoded_hash(
+        catalogue.render_named("wavenet_after", tmp_path / "wavenet_after.gif")
+    )
+    if os.environ.get("CONVANIM_REGEN_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(GOLDEN.read_text())
+    changed = sorted(n for n in expected if expected[n] != actual.get(n))
+    assert not changed, f"decoded frames changed: {changed} (CONVANIM_REGEN_GOLDEN=1 to accept)"
+    assert set(expected) == set(actual)

@@ -1,0 +1,172 @@
+"""`convanim list` and `convanim render`: the commands, their errors, --all, and the hand-off
+of Manim scene names to the video command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+from PIL import Image
+
+from convanim import catalogue, cli, cli_render
+
+
+def run(argv, capsys) -> tuple[int, str, str]:
+    try:
+        cli.main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_prints_one_line_per_entry(capsys):
+    code, out, _ = run(["list"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    for name in catalogue.names():
+        assert sum(line.startswith(name + " ") for line in lines) == 1
+    assert any("36 frames" in line for line in lines if line.startswith("padding_strides_odd_t"))
+    code, out, _ = run(["list", "--json"], capsys)
+    rows = json.loads(out)
+    assert [r["name"] for r in rows] == catalogue.names()
+    assert {r["frames"] for r in rows if r["name"] == "dilation"} == {9}
+
+
+def test_render_a_catalogue_name(tmp_path, capsys):
+    code, out, _ = run(["render", "padding_strides", "-o", str(tmp_path / "a.gif")], capsys)
+    assert code == 0 and out.strip() == str(tmp_path / "a.gif")
+    with Image.open(tmp_path / "a.gif") as im:
+        assert im.n_frames == 9 and im.info["loop"] == 0
+    code, out, _ = run(
+        ["render", "dilation", "-o", str(tmp_path), "--numbers", "--hold", "3000"], capsys
+    )
+    assert code == 0
+    with Image.open(tmp_path / "dilation.gif") as im:
+        im.seek(8)
+        assert im.info["duration"] == 3000
+
+
+@pytest.mark.parametrize(
+    "args, frames",
+    [
+        (["conv", "-i", "5x5", "-k", "3", "-s", "2", "-p", "1", "--numbers"], 9),
+        (["conv", "-i", "6x6", "-k", "3", "-p", "0:1", "--mode", "convolution", "--numbers"], 25),
+        (["conv", "-i", "9", "-k", "3", "-d", "2", "--numbers"], 5),
+        (["transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"], 36),
+        (["transposed", "-i", "2", "-k", "3", "-s", "2", "--numbers", "--style", "flat"], 5),
+        (["pool", "-i", "4x4", "-k", "2", "--numbers"], 4),
+        (["pool", "-i", "5x5", "-k", "3", "-s", "1", "--kind", "avg", "--fill", "all"], 9),
+    ],
+)
+def test_render_any_operation(tmp_path, capsys, args, frames):
+    out_path = tmp_path / "x.gif"
+    code, _, err = run(["render", *args, "-o", str(out_path)], capsys)
+    assert code == 0, err
+    with Image.open(out_path) as im:
+        assert im.n_frames == frames
+
+
+def test_values_and_weights_from_the_command_line(tmp_path, capsys):
+    values = tmp_path / "x.json"
+    values.write_text(json.dumps([[1, 2, 3], [4, 5, 6], [7, 8, 9]]))
+    code, _, err = run(
+        ["render", "conv", "-i", "3x3", "-k", "3", "-p", "1", "--values", f"@{values}",
+         "--weights", "sharpen", "--numbers", "-o", str(tmp_path / "v.png")],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    code, _, err = run(
+        ["render", "conv", "-i", "3x3", "-k", "2", "--values", "[[1,2],[3,4]]", "-o", str(tmp_path / "w.gif")],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and err.startswith("Error:") and "--values" in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["render", "no_such_thing", "-o", "x.gif"], "convanim list"),
+        (["render", "conv", "-i", "5", "-k", "7", "-o", "x.gif"], "Kernel size can't be greater"),
+        (["render", "conv", "-i", "300x300", "-k", "3", "-o", "x.gif"], "refusing"),
+        (
+            [
+                "render",
+                "transposed",
+                "-i",
+                "3",
+                "-k",
+                "3",
+                "-s",
+                "2",
+                "--output-padding",
+                "2",
+                "-o",
+                "x.gif",
+            ],
+            "output padding",
+        ),
+        (["render", "conv", "-k", "3", "-o", "x.gif"], "-i/--input"),
+        (["render", "conv", "-i", "abc", "-k", "3"], "not a size"),
+        (["render", "conv", "-i", "5", "-k", "3", "-o", "x.txt"], "x.txt"),
+        (["render"], "name an animation"),
+        (["render", "--all"], "-o DIR"),
+        (["render", "dilation", "--image", "a.png"], "vision_kernels"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(args, capsys)
+    assert code == 2
+    assert err.startswith("Error:") and err.count("\n") == 1 and message in err
+    assert "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_render_all_in_parallel(tmp_path, capsys):
+    code, out, err = run(
+        ["render", "--all", "-o", str(tmp_path), "-j", "2", "--cell-size", "12"], capsys
+    )
+    assert code == 0, err
+    written = sorted(p.name for p in tmp_path.iterdir())
+    expected = sorted(n + catalogue.get(n).ext for n in catalogue.names())
+    assert written == expected
+    assert len(out.splitlines()) == len(expected)
+
+
+def test_scene_names_go_to_the_video_command(monkeypatch, capsys):
+    seen = {}
+
+    @click.command("render", context_settings={"ignore_unknown_options": True})
+    @click.argument("scene")
+    @click.option("-q", "--quality")
+    @click.argument("rest", nargs=-1, type=click.UNPROCESSED)
+    def fake_render_video(scene, quality, rest):
+        seen.update(scene=scene, quality=quality, rest=rest)
+
+    import convanim.cli_video as cli_video
+
+    monkeypatch.setattr(cli_render, "scene_names", lambda: ("FakeScene",))
+    monkeypatch.setattr(cli_video, "render_video", fake_render_video)
+    code, _, err = run(["render", "FakeScene", "-q", "low", "--signal", "1,2"], capsys)
+    assert code == 0, err
+    assert seen == {"scene": "FakeScene", "quality": "low", "rest": ("--signal", "1,2")}
+
+
+def test_missing_video_part_means_no_dispatch(monkeypatch):
+    monkeypatch.setitem(sys.modules, "convanim.video", None)  # import fails
+    assert cli_render.scene_names() == ()
+
+
+def test_list_and_help_stay_light():
+    code = (
+        "import sys; from convanim.cli import main\n"
+        "try: main(['list'])\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('numpy', 'PIL', 'manim') if m in sys.modules), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,241 @@
+"""The Pillow renderer, tested by reopening what it wrote (Pillow's own GIF tests' way):
+frame counts, durations, loop, pixel size, palette, and decoded pixels in the cells the plan
+says are highlighted."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from convanim import catalogue, gif
+from convanim.catalogue import plan_named
+from convanim.engine import tracing
+from convanim.plan import THEMES, build_plan
+
+ANIMATED = [e.name for e in (*catalogue.ARITHMETIC, *catalogue.NUMERICAL)] + [
+    "2d_convolution",
+    "2d_maxpool",
+]
+OPTS = gif.RenderOptions()
+THEME = THEMES["solarized"]
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("gifs")
+    for name in ANIMATED:
+        catalogue.render_named(name, folder)
+    return folder
+
+
+def frames_of(path: Path) -> list[tuple[Image.Image, int]]:
+    out = []
+    with Image.open(path) as im:
+        assert im.info["loop"] == 0
+        for i in range(im.n_frames):
+            im.seek(i)
+            out.append((im.convert("RGB"), im.info["duration"]))
+    return out
+
+
+def inside(poly, p) -> bool:
+    """Point in convex polygon (the output plane hides input cells behind it)."""
+    sign = 0
+    for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1], strict=True):
+        cross = (x1 - x0) * (p[1] - y0) - (y1 - y0) * (p[0] - x0)
+        if cross:
+            if sign and (cross > 0) != (sign > 0):
+                return False
+            sign = cross
+    return True
+
+
+def colour_at(img: Image.Image, plan, key: str, r: int, c: int) -> tuple[int, int, int] | None:
+    """The dominant colour near the top-left quarter of a cell (clear of numbers and subscripts);
+    None when another plane covers that spot."""
+    g = plan.grid(key)
+    u = g.point(c + 0.22, r + 0.22)
+    if key == "input" and plan.look == "perspective":
+        o = plan.grid("output")
+        if inside(list(o.box_polygon(0, 0, o.rows, o.cols)), u):
+            return None
+    x = OPTS.margin_px + u[0] * OPTS.cell_px
+    y = OPTS.margin_px + u[1] * OPTS.cell_px
+    patch = [img.getpixel((int(x) + dx, int(y) + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    return Counter(patch).most_common(1)[0][0]
+
+
+@pytest.mark.parametrize("name", ANIMATED)
+def test_catalogue_gif_reopens_with_the_plans_frames(rendered, name):
+    plan = plan_named(name)
+    path = rendered / f"{name}.gif"
+    frames = frames_of(path)
+    entry = catalogue.get(name)
+    # one frame per output cell: o² direct, o′² transposed
+    assert len(frames) == entry.frames() == len(plan.frames)
+    assert [d for _, d in frames] == plan.durations
+    assert frames[0][0].size == plan.pixel_size(OPTS.cell_px, OPTS.margin_px)
+    g_in, g_out = plan.grid("input"), plan.grid("output")
+    checked = 0
+    for index in (0, -1):
+        img, frame = frames[index][0], plan.frames[index]
+        for r, c in frame.window:
+            seen = colour_at(img, plan, "input", r, c)
+            if seen is not None:
+                assert seen == rgb(THEME.shaded(g_in.role(r, c))), (name, index, r, c)
+                checked += 1
+        # a cell outside the window keeps its own colour
+        outside = [
+            (r, c)
+            for r in range(g_in.rows)
+            for c in range(g_in.cols)
+            if (r, c) not in frame.window
+            and not (frame.window_box[0] - 1 <= r <= frame.window_box[2])
+        ]
+        for r, c in outside[:3]:
+            seen = colour_at(img, plan, "input", r, c)
+            if seen is not None:
+                assert seen == rgb(THEME.fill(g_in.role(r, c))), (name, index, r, c)
+        r, c = frame.output_cell
+        assert colour_at(img, plan, "output", r, c) == rgb(THEME.shaded("output"))
+        other = (g_out.rows - 1, g_out.cols - 1) if index == 0 else (0, 0)
+        if other != frame.output_cell:
+            assert colour_at(img, plan, "output", *other) == rgb(THEME.output)
+    assert checked > 0
+
+
+def test_width_follows_conv_arithmetics_rule(rendered):
+    for entry in catalogue.ARITHMETIC:
+        plan = plan_named(entry.name)
+        side = plan.grid("input").cols
+        with Image.open(rendered / f"{entry.name}.gif") as im:
+            assert abs(im.size[0] - (43 + 50.2 * side)) <= 3, entry.name
+
+
+def test_fixed_small_palette_and_delta_frames(rendered):
+    path = rendered / "padding_strides_odd_transposed.gif"
+    palette = set(gif.palette("solarized"))
+    with Image.open(path) as im:
+        assert len(im.getpalette()) // 3 == gif.PALETTE_SIZE
+        for i in (0, 5, im.n_frames - 1):
+            im.seek(i)
+            colours = {c for _, c in im.convert("RGB").getcolors(1 << 16)}
+            assert colours <= palette
+        im.seek(1)
+        assert im.tile[0].extents != (0, 0, *im.size)  # only the changed rectangle is stored
+
+
+def test_rendering_is_deterministic(tmp_path):
+    a = catalogue.render_named("padding_strides", tmp_path / "a.gif")
+    b = catalogue.render_named("padding_strides", tmp_path / "b.gif")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_numbers_drawn_differ_when_the_engine_values_differ(tmp_path):
+    """The text pixels come from the plan's numbers (a weak but real end-to-end check)."""
+    a = catalogue.render_named("numerical_padding_strides", tmp_path / "a.png")
+    b = catalogue.render_named("numerical_padding_strides", tmp_path / "b.png", seed=5, values=None)
+    assert Image.open(a).tobytes() == Image.open(b).tobytes()  # seed is unused by paper values
+    c = catalogue.render_named(
+        "numerical_padding_strides", tmp_path / "c.png", values=[[1] * 5] * 5
+    )
+    assert Image.open(a).tobytes() != Image.open(c).tobytes()
+
+
+def test_hold_last_frame_lengthens_it_without_duplicating(tmp_path):
+    path = catalogue.render_named("no_padding_no_strides", tmp_path / "h.gif", hold_last_ms=2500)
+    frames = frames_of(path)
+    assert [d for _, d in frames] == [1000, 1000, 1000, 2500]
+
+
+def test_identical_consecutive_frames_merge_their_durations(tmp_path):
+    img = Image.new("RGB", (20, 10), rgb(THEME.background))
+    other = img.copy()
+    other.putpixel((3, 3), rgb(THEME.input))
+    path = gif.write_gif([img, img, other], [300, 400, 500], tmp_path / "m.gif")
+    frames = frames_of(path)
+    assert [d for _, d in frames] == [700, 500]
+    assert frames[1][0].getpixel((3, 3)) == rgb(THEME.input)
+
+
+def test_transparent_background(tmp_path):
+    path = catalogue.render_named("no_padding_strides", tmp_path / "t.gif", transparent=True)
+    with Image.open(path) as im:
+        for i in (0, im.n_frames - 1):
+            im.seek(i)
+            rgba = im.convert("RGBA")
+            assert rgba.getpixel((1, 1))[3] == 0
+            assert 255 in rgba.getchannel("A").getextrema()
+    png = catalogue.render_named("no_padding_strides", tmp_path / "t.png", transparent=True)
+    assert Image.open(png).getpixel((1, 1))[3] == 0
+
+
+def test_png_is_the_last_frame(tmp_path):
+    gif_path = catalogue.render_named("padding_strides", tmp_path / "p.gif")
+    png_path = catalogue.render_named("padding_strides", tmp_path / "p.png")
+    png = Image.open(png_path).convert("RGB")
+    assert png.tobytes() == gif.render_still(plan_named("padding_strides")).tobytes()
+    # the GIF's last frame is the same picture snapped to the palette (antialiased text aside)
+    last = frames_of(gif_path)[-1][0]
+    diff = np.asarray(png, dtype=int) - np.asarray(last, dtype=int)
+    assert np.mean(np.any(diff != 0, axis=2)) < 0.01
+
+
+def test_dark_theme_uses_its_own_palette(tmp_path):
+    path = catalogue.render_named("no_padding_no_strides", tmp_path / "d.gif", theme="dark")
+    with Image.open(path) as im:
+        assert im.convert("RGB").getpixel((1, 1)) == rgb(THEMES["dark"].background)
+
+
+def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
+    target = tmp_path / "keep.gif"
+    target.write_bytes(b"old")
+
+    def boom(fh):
+        fh.write(b"partial")
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        gif.atomic_write(target, boom, ".gif")
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["keep.gif"]
+
+
+def test_budget_is_checked_before_any_value_is_computed(monkeypatch, tmp_path):
+    def forbidden(*a, **k):
+        raise AssertionError("the engine ran before the size check")
+
+    monkeypatch.setattr(tracing, "trace_conv", forbidden)
+    with pytest.raises(ValueError, match="refusing"):
+        catalogue.render_custom("conv", tmp_path / "x.gif", size=(80, 80), kernel=3)
+    with pytest.raises(ValueError, match="refusing"):
+        catalogue.render_custom("conv", tmp_path / "x.gif", size=(9, 9), kernel=3, cell_size=390)
+    assert not list(tmp_path.iterdir())
+
+
+def test_budget_limits():
+    gif.check_budget(gif.MAX_FRAMES, 10, 10)
+    with pytest.raises(ValueError, match="frames"):
+        gif.check_budget(gif.MAX_FRAMES + 1, 10, 10)
+    with pytest.raises(ValueError, match="pixel"):
+        gif.check_budget(1, 5000, 5000)
+    with pytest.raises(ValueError, match="pixels in all"):
+        gif.check_budget(2000, 600, 600)
+    with pytest.raises(ValueError, match="cell size"):
+        gif.RenderOptions(cell_px=1000)
+
+
+def test_one_dimensional_and_pooling_render(tmp_path):
+    t = tracing.trace_pool(np.arange(6.0), "max", 2, ndim=1)
+    plan = build_plan(t, look="flat", numbers=True)
+    path = gif.render_gif(plan, tmp_path / "p.gif")
+    assert len(frames_of(path)) == 3

@@ -1,0 +1,262 @@
+"""The step plan: built from engine traces, it must carry the engine's numbers and the shape
+core's sizes unchanged, and its geometry must be the slant conv_arithmetic draws."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convanim import shapes, stack
+from convanim.catalogue import ENTRIES, _trace, plan_named
+from convanim.engine import examples, ops, tracing
+from convanim.plan import (
+    SLANT,
+    THEMES,
+    build_plan,
+    build_stack_plan,
+    contrast,
+    format_values,
+)
+
+
+def plan_of(name: str, **overrides):
+    return plan_named(name, **overrides)
+
+
+def texts(grid) -> list[list[str]]:
+    return [[grid.text(r, c) for c in range(grid.cols)] for r in range(grid.rows)]
+
+
+# --- numbers are the engine's ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "numerical_no_padding_no_strides",
+            [["12", "12", "17"], ["10", "17", "19"], ["9", "6", "14"]],
+        ),
+        ("numerical_padding_strides", [["6", "17", "3"], ["8", "17", "13"], ["6", "4", "4"]]),
+        (
+            "numerical_average_pooling",
+            [["1.7", "1.7", "1.7"], ["1.0", "1.2", "1.8"], ["1.1", "0.8", "1.3"]],
+        ),
+        ("numerical_max_pooling", [["3", "3", "3"], ["3", "3", "3"], ["3", "2", "3"]]),
+    ],
+)
+def test_numerical_figures_show_the_papers_numbers(name, expected):
+    plan = plan_of(name)
+    assert texts(plan.grid("output")) == expected
+    # the paper shows every output from the first frame
+    assert all(len(f.shown_outputs) == 9 for f in plan.frames)
+
+
+def test_output_texts_equal_the_engine_forward_op():
+    x = examples.example_values((6, 5), seed=3)
+    w = examples.example_values((3, 2), seed=4)
+    y = ops.conv2d(x[None, None], w[None, None], stride=(2, 1), padding=1)[0, 0]
+    plan = build_plan(tracing.trace_conv(x, w, stride=(2, 1), padding=1), numbers=True)
+    assert texts(plan.grid("output")) == [list(format_values(row)) for row in y]
+    assert texts(plan.grid("input"))[1][1:6] == list(format_values(x[0]))
+
+
+def test_subscripts_are_the_weights_applied_and_flip_in_convolution_mode():
+    x = examples.example_values((4, 4), seed=1)
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    corr = build_plan(tracing.trace_conv(x, w), look="flat", numbers=True)
+    conv = build_plan(tracing.trace_conv(x, w, mode="convolution"), look="flat", numbers=True)
+    assert [t for _, t in corr.frames[0].subscripts] == ["1", "2", "3", "4"]
+    assert [t for _, t in conv.frames[0].subscripts] == ["4", "3", "2", "1"]
+    captions = [lb.text for lb in conv.labels if lb.role == "caption"]
+    assert captions and "flipped" in captions[0]
+    assert any("rotated" in lb.text for lb in conv.labels)
+    assert any("cross-correlation" in lb.text for lb in corr.labels)
+
+
+def test_progressive_fill_reveals_one_output_per_frame():
+    plan = plan_of("2d_convolution")
+    assert [len(f.shown_outputs) for f in plan.frames] == list(range(1, 10))
+    assert texts(plan.grid("output")) == [["4", "3", "4"], ["2", "4", "3"], ["2", "3", "4"]]
+    assert plan.frames[-1].duration_ms == 3000 and plan.frames[0].duration_ms == 1000
+
+
+def test_max_pool_marks_the_winner():
+    plan = plan_of("2d_maxpool")
+    trace = _trace(ENTRIES["2d_maxpool"], 29.5)
+    for frame, step in zip(plan.frames, trace.steps, strict=True):
+        assert frame.winner == step.winner
+        r, c = frame.winner
+        assert plan.grid("input").text(r, c) == plan.grid("output").text(*frame.output_cell)
+
+
+# --- sizes and frames come from the shape core -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, frames, grid",
+    [
+        ("no_padding_no_strides", 4, 4),
+        ("arbitrary_padding_no_strides", 36, 9),
+        ("full_padding_no_strides", 49, 9),
+        ("padding_strides_odd", 9, 8),
+        ("dilation", 9, 7),
+        ("no_padding_no_strides_transposed", 16, 6),
+        ("arbitrary_padding_no_strides_transposed", 25, 8),
+        ("no_padding_strides_transposed", 25, 7),
+        ("padding_strides_odd_transposed", 36, 8),
+    ],
+)
+def test_frames_and_grid_side_match_conv_arithmetic(name, frames, grid):
+    plan = plan_of(name)
+    assert len(plan.frames) == frames == ENTRIES[name].frames()
+    g = plan.grid("input")
+    assert (g.rows, g.cols) == (grid, grid)
+    # raster order from the top-left: first window at the corner, last output bottom-right
+    assert plan.frames[0].window_box[:2] == (0, 0)
+    assert plan.frames[0].output_cell == (0, 0)
+    o = plan.grid("output")
+    assert plan.frames[-1].output_cell == (o.rows - 1, o.cols - 1)
+
+
+def test_padding_strides_odd_never_covers_the_last_row_and_column():
+    plan = plan_of("padding_strides_odd")
+    covered = {cell for f in plan.frames for cell in f.window}
+    g = plan.grid("input")
+    assert all((7, c) not in covered and (c, 7) not in covered for c in range(8))
+    assert plan.frames[-1].window_box == (4, 4, 7, 7)
+    assert g.role(7, 3) in ("padding", "dropped")
+
+
+def test_transposed_direct_view_roles_and_legend():
+    plan = plan_of("padding_strides_odd_transposed")
+    g = plan.grid("input")
+    (dim,) = shapes.transposed_geometry((3,), 3, 2, 1, 1, 1)
+    inputs = {(r, c) for r in range(g.rows) for c in range(g.cols) if g.role(r, c) == "input"}
+    pos = [dim.input_position(j) for j in range(3)]
+    assert inputs == {(r, c) for r in pos for c in pos}
+    assert g.role(2, 2) == "inserted" and g.role(0, 0) == "padding"
+    assert all(g.role(7, c) == "padding" for c in range(8))  # output_padding: bottom row
+    assert [role for role, _ in plan.legend] == ["input", "padding", "inserted"]
+    assert len(plan.frames[0].window) == 9  # stride 1, a 3x3 window
+
+
+def test_dilation_shades_taps_but_outlines_the_dilated_window():
+    plan = plan_of("dilation")
+    f = plan.frames[0]
+    assert f.window_box == (0, 0, 5, 5)
+    assert set(f.window) == {(r, c) for r in (0, 2, 4) for c in (0, 2, 4)}
+
+
+def test_one_dimensional_traces_draw_one_row():
+    t = tracing.trace_conv(np.arange(7.0), np.ones(3), dilation=2)
+    plan = build_plan(t, look="flat", numbers=True)
+    g = plan.grid("input")
+    assert (g.rows, g.cols) == (1, 7)
+    assert plan.frames[0].window == ((0, 0), (0, 2), (0, 4))
+    assert texts(plan.grid("output")) == [["6", "9", "12"]]
+
+
+# --- geometry ---------------------------------------------------------------------------------
+
+
+def test_perspective_edges_follow_the_tikz_slant():
+    plan = plan_of("padding_strides")
+    for key in ("input", "output"):
+        g = plan.grid(key)
+        (x0, y0), (x1, y1) = g.point(0, 0), g.point(1, 0)
+        # +1 column: x' += 1, y' += 0.5 (y up), i.e. −0.5 with y down
+        assert (x1 - x0, y1 - y0) == pytest.approx((1.0, -SLANT[1]))
+        (x2, y2) = g.point(0, 1)
+        # +1 row (down the map): y up decreases by 1, so x' += 0.7 and y (down) += 1
+        assert (x2 - x0, y2 - y0) == pytest.approx((-SLANT[0], 1.0))
+    # everything fits in the content box
+    for g in plan.grids:
+        for r, c in ((0, 0), (g.rows, 0), (0, g.cols), (g.rows, g.cols)):
+            x, y = g.point(c, r)
+            assert -1e-9 <= x <= plan.width + 1e-9 and -1e-9 <= y <= plan.height + 1e-9
+
+
+def test_connectors_join_window_corners_to_output_cell_corners():
+    plan = plan_of("no_padding_no_strides")
+    f = plan.frames[1]
+    wpoly = plan.grid("input").box_polygon(*f.window_box)
+    opoly = plan.grid("output").cell_polygon(*f.output_cell)
+    assert f.lines == tuple(zip(wpoly, opoly, strict=True))
+    assert (
+        build_plan(_trace(ENTRIES["no_padding_no_strides"], 29.5), look="flat").frames[1].lines
+        == ()
+    )
+
+
+def test_default_width_matches_conv_arithmetic():
+    for name, g in [
+        ("no_padding_no_strides", 4),
+        ("padding_strides", 7),
+        ("full_padding_no_strides", 9),
+    ]:
+        w, _ = plan_of(name).pixel_size(29.5, 21.5)
+        assert abs(w - (43 + 50.2 * g)) <= 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    i=st.integers(3, 8),
+    k=st.integers(1, 4),
+    s=st.integers(1, 3),
+    p=st.integers(0, 2),
+    d=st.integers(1, 2),
+)
+def test_any_conv_plan_has_one_frame_per_output_and_windows_inside(i, k, s, p, d):
+    try:
+        out = shapes.conv_output_shape((i, i), k, s, p, d)
+    except ValueError:
+        return
+    t = tracing.trace_conv(
+        examples.example_values((i, i)), np.ones((k, k)), stride=s, padding=p, dilation=d
+    )
+    plan = build_plan(t, numbers=True)
+    assert len(plan.frames) == math.prod(out)
+    g = plan.grid("input")
+    for f in plan.frames:
+        r0, c0, r1, c1 = f.window_box
+        assert 0 <= r0 < r1 <= g.rows and 0 <= c0 < c1 <= g.cols
+        assert len(f.window) == k * k
+
+
+def test_themes_keep_text_readable():
+    for theme in THEMES.values():
+        for role in ("input", "output", "padding", "inserted", "kernel"):
+            for fill in (theme.fill(role), theme.shaded(role)):
+                assert contrast(theme.ink_on(fill), fill) >= 3.0, (theme.name, role)
+
+
+def test_bad_requests():
+    t = tracing.trace_conv(np.ones((3, 3)), np.ones((2, 2)))
+    with pytest.raises(ValueError):
+        build_plan(t, duration_ms=0)
+    with pytest.raises(ValueError, match="3-D"):
+        build_plan(tracing.trace_conv(np.ones((1, 1, 3, 3, 3)), np.ones((1, 1, 2, 2, 2))))
+
+
+# --- stacks (WaveNet) -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dilated, rf", [(False, 5), (True, 16)])
+def test_wavenet_receptive_field_matches_the_shape_core(dilated, rf):
+    dilations = [2**i if dilated else 1 for i in range(4)]
+    traces = [
+        tracing.trace_conv(np.zeros(16), np.ones(2), padding=[(d, 0)], dilation=d)
+        for d in dilations
+    ]
+    plan = build_stack_plan(traces, hold_last_ms=2500)
+    assert stack.receptive_field([(2, 1, d, d) for d in dilations])[0] == rf
+    inputs = sorted(t for layer, t in plan.frames[-1].nodes if layer == 0)
+    assert inputs == list(range(16 - rf, 16))
+    assert len(plan.frames) == 5 and plan.durations[-1] == 2500
+    # the field grows one layer per frame, from the output down
+    assert [len({lay for lay, _ in f.nodes}) for f in plan.frames] == [1, 2, 3, 4, 5]

@@ -170,9 +170,11 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(
     "shape",
+    invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-def shape() -> None:
+@click.pass_context
+def shape(ctx: click.Context) -> None:
     """Output sizes, the formula with your numbers in it, and the notes a student needs.
 
     \b
@@ -182,6 +184,9 @@ def shape() -> None:
     convanim shape adaptive   -i 10 --output-size 3
     convanim shape stack      --preset vgg16
     """
+    # Bare `convanim shape` shows this help (exit 0) instead of click's usage error.
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,324 @@
+"""``convanim shape`` through the real console script: the contract, JSON, teaching text, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convanim.cli import cli
+
+CONVANIM = Path(sys.executable).with_name("convanim")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CONVANIM), "shape", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def run_json(*args: str) -> dict:
+    proc = run(*args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    return json.loads(proc.stdout)
+
+
+# --------------------------------------------------------------------------------------------
+# The contract
+# --------------------------------------------------------------------------------------------
+
+
+def test_conv_json() -> None:
+    data = run_json("conv", "-i", "6x6", "-k", "3", "-s", "2", "-p", "1")
+    assert data["output"] == [3, 3]
+    assert data["preimage"] == [[5, 6], [5, 6]]
+    assert data["preimage_output_padding"] == [[0, 1], [0, 1]]
+    assert data["padding"] == [[1, 1], [1, 1]]
+
+
+def test_conv_teaching_view() -> None:
+    proc = run("conv", "-i", "6x6", "-k", "3", "-s", "2", "-p", "1")
+    assert proc.returncode == 0 and proc.stderr == ""
+    out = proc.stdout
+    assert "output 3×3" in out
+    assert "⌊(6 + 2·1 − 3)/2⌋ + 1 = ⌊5/2⌋ + 1 = 3" in out
+    assert "5 and 6 both give 3" in out and "output_padding=1" in out
+    assert "uncovered" in out  # the floor drops a padded row
+
+
+def test_same_split_note() -> None:
+    proc = run("conv", "-i", "5", "-k", "4", "-p", "same")
+    assert "1 before and 2 after" in proc.stdout and "puts the odd element after" in proc.stdout
+    assert run_json("conv", "-i", "5", "-k", "4", "-p", "same")["padding"] == [[1, 2]]
+
+
+@pytest.mark.parametrize(
+    "size,expected",
+    [("6", [3]), ("6x6", [3, 3]), ("6,6", [3, 3]), ("8x6x6", [4, 3, 3]), ("7x8", [4, 4])],
+)
+def test_size_forms(size: str, expected: list[int]) -> None:
+    assert run_json("conv", "-i", size, "-k", "3", "-s", "2", "-p", "1")["output"] == expected
+
+
+def test_per_dimension_parameters_and_asymmetric_padding() -> None:
+    data = run_json("conv", "-i", "6x6", "-k", "3,5", "-s", "1,2", "-p", "1:2,0:1", "-d", "1,1")
+    assert data["kernel_size"] == [3, 5] and data["stride"] == [1, 2]
+    assert data["padding"] == [[1, 2], [0, 1]]
+    assert data["output"] == [(6 + 3 - 3) + 1, (6 + 1 - 5) // 2 + 1]
+    assert run_json("conv", "-i", "5", "-k", "3", "-p", "full")["output"] == [7]
+
+
+def test_conv_channels_and_params() -> None:
+    data = run_json(
+        "conv", "-i", "8x8", "-k", "3", "--groups", "2", "--in-channels", "4", "--out-channels", "6"
+    )
+    assert data["weight_shape"] == [6, 2, 3, 3]
+    assert data["params"] == {"weights": 108, "bias": 6, "dense_weights": 8 * 8 * 4 * 6 * 6 * 6}
+
+
+def test_transposed_json() -> None:
+    data = run_json("transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1")
+    assert data["output"] == [5, 5]
+    assert data["reachable"][0] == [
+        {"size": 5, "output_padding": 0},
+        {"size": 6, "output_padding": 1},
+    ]
+    data = run_json(
+        "transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"
+    )
+    assert data["output"] == [6, 6]
+    eq = data["equivalent_conv"][0]
+    assert (eq["stretched"], eq["pad_before"], eq["pad_after"], eq["grid"]) == (5, 1, 2, 8)
+    data = run_json(
+        "transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-size", "6x6"
+    )
+    assert data["output"] == [6, 6] and data["output_padding"] == [1, 1]
+
+
+def test_transposed_teaching_view() -> None:
+    out = run(
+        "transposed", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"
+    ).stdout
+    assert "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6" in out
+    assert "5 (output_padding=0), 6 (output_padding=1)" in out
+    assert "maps 5 and 6 to 3" in out
+
+
+def test_pool_json() -> None:
+    data = run_json("pool", "-i", "5", "-k", "2", "--ceil-mode", "--kind", "avg")
+    assert data["output"] == [3] and data["divisors"] == [[2, 2, 1]]
+    assert data["windows"] == [[[0, 2], [2, 4], [4, 6]]]
+    assert run_json("pool", "-i", "5", "-k", "1", "-s", "3", "--ceil-mode")["output"] == [2]
+    unpool = run_json("pool", "-i", "10", "-k", "3", "-s", "2", "-p", "1")["unpool"]
+    assert unpool == {"default": [9], "accepted": [[8, 10]]}
+
+
+def test_pool_teaching_view_shows_the_dropped_window() -> None:
+    out = run("pool", "-i", "5", "-k", "1", "-s", "3", "--ceil-mode").stdout
+    assert "⌈(5 − 1)/3⌉ + 1 = ⌈4/3⌉ + 1 = 3" in out and "= 2" in out and "right padding" in out
+
+
+def test_adaptive_json() -> None:
+    data = run_json("adaptive", "-i", "10", "--output-size", "3")
+    assert data["output"] == [3]
+    assert data["windows"] == [[[0, 4], [3, 7], [6, 10]]]
+    data = run_json("adaptive", "-i", "5x10", "--output-size", "3,4")
+    assert data["windows"][1] == [[0, 3], [2, 5], [5, 8], [7, 10]]
+
+
+def test_stack_json() -> None:
+    data = run_json("stack", "--preset", "alexnet")
+    assert data["input"] == [224, 224] and data["output"] == [] and data["out_channels"] == 1000
+    assert data["receptive_field"] == [195, 195] and data["params"] == 61_100_840
+    assert len(data["layers"]) == 11
+    assert data["layers"][0]["output"] == [55, 55]
+    data = run_json("stack", "--preset", "wavenet", "--blocks", "3")
+    assert data["receptive_field"] == [3070]
+    data = run_json("stack", "-i", "32x32", "2*conv:k=3,p=1,c=16", "maxpool:k=2", "fc:c=10")
+    assert [layer["output"] for layer in data["layers"]] == [[32, 32], [32, 32], [16, 16], []]
+    assert data["receptive_field"] == [6, 6]
+
+
+def test_stack_teaching_view() -> None:
+    out = run("stack", "--preset", "vgg16").stdout
+    assert "138,357,544 parameters" in out and "212×212" in out
+
+
+@pytest.mark.parametrize(
+    "args,output",
+    [
+        (["conv", "-i", "6x5", "-k", "3", "-s", "2", "-p", "same", "--framework", "tf"], [3, 3]),
+        (["conv", "-i", "3", "-k", "6", "-s", "2", "-p", "valid", "--framework", "tf"], [0]),
+        (["conv", "-i", "5", "-k", "6", "--framework", "jax"], [0]),
+        (["conv", "-i", "5", "-k", "3", "-d", "2", "-p", "causal", "--framework", "keras"], [5]),
+        (
+            ["transposed", "-i", "5", "-k", "4", "-s", "2", "-p", "same", "--framework", "keras"],
+            [10],
+        ),
+        (
+            ["transposed", "-i", "5", "-k", "3", "-s", "2", "-p", "valid", "--framework", "jax"],
+            [11],
+        ),
+        (["pool", "-i", "5", "-k", "6", "--framework", "keras"], [0]),
+    ],
+)
+def test_frameworks(args: list[str], output: list[int]) -> None:
+    assert run_json(*args)["output"] == output
+
+
+def test_tf_transposed_reachable() -> None:
+    data = run_json(
+        "transposed", "-i", "5", "-k", "3", "-s", "2", "-p", "same", "--framework", "tf"
+    )
+    assert data["reachable"] == [[9, 10]]
+
+
+def test_help_for_every_subcommand() -> None:
+    for name in ("conv", "transposed", "pool", "adaptive", "stack"):
+        proc = run(name, "--help")
+        assert proc.returncode == 0 and "Usage: convanim shape" in proc.stdout
+    proc = run()
+    assert proc.returncode == 0 and "transposed" in proc.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input: exit 2, one `Error:` line naming the rule, never a traceback
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args,rule",
+    [
+        (["conv", "-i", "6", "-k", "abc"], "is not an integer"),
+        (["conv", "-i", "0x-3", "-k", "3"], "must be positive"),
+        (
+            ["conv", "-i", "6", "-k", "3", "-p", "same", "-s", "2"],
+            "padding='same' is not supported for strided convolutions",
+        ),
+        (
+            ["transposed", "-i", "3", "-k", "3", "-s", "2", "--output-padding", "5"],
+            "output padding must be smaller than either stride or dilation",
+        ),
+        (["conv", "-i", "5", "-k", "7"], "Kernel size can't be greater than actual input size"),
+        (["conv", "-i", "6x6", "-k", "3,3,3"], "a list of 2 values"),
+        (["conv", "-i", "abc", "-k", "3"], "is not a size"),
+        (["conv", "-i", "5", "-k", "3", "-p", "bogus"], "is not a padding"),
+        (["conv", "-i", "5", "-k", "3", "-s", "0"], "non-positive stride"),
+        (["conv", "-i", "5", "-k", "3", "-d", "0"], "dilation should be greater than zero"),
+        (["conv", "-i", "5", "-k", "3", "-p", "-1"], "negative padding"),
+        (
+            ["conv", "-i", "5", "-k", "3", "--groups", "2", "--in-channels", "3"],
+            "in_channels must be divisible by groups",
+        ),
+        (
+            ["conv", "-i", "5", "-k", "3", "--padding-mode", "reflect", "-p", "5"],
+            "Padding size should be less than",
+        ),
+        (
+            ["conv", "-i", "5", "-k", "3", "--padding-mode", "circular", "-p", "6"],
+            "wrapping around more than once",
+        ),
+        (["conv", "-i", "2x3x4x5", "-k", "1"], "1, 2 or 3 spatial dimensions"),
+        (["conv", "-k", "3"], "Missing option"),
+        (["conv", "-i", "5", "-k", "3", "-p", "causal"], "torch has no padding='causal'"),
+        (
+            ["transposed", "-i", "5", "-k", "3", "-s", "2", "--output-size", "13"],
+            "valid sizes range from [11] to [12]",
+        ),
+        (["transposed", "-i", "3", "-k", "3", "-p", "same"], "integer padding"),
+        (["transposed", "-i", "1", "-k", "1", "-p", "1"], "Output size is too small"),
+        (
+            ["transposed", "-i", "3", "-k", "3", "--output-padding", "1", "--output-size", "5"],
+            "not both",
+        ),
+        (["pool", "-i", "5", "-k", "3", "-p", "2"], "at most half of effective kernel size"),
+        (["pool", "-i", "1", "-k", "3", "-p", "0"], "Output size is too small"),
+        (
+            ["pool", "-i", "5x5", "-k", "3", "--kind", "avg", "--divisor-override", "0"],
+            "divisor must be not zero",
+        ),
+        (["pool", "-i", "5", "-k", "3", "--kind", "lp", "-p", "1"], "lp pooling has no padding"),
+        (["pool", "-i", "5", "-k", "3", "--kind", "median"], "Invalid value for '--kind'"),
+        (["adaptive", "-i", "5", "--output-size", "-1"], "greater than or equal to 0"),
+        (["adaptive", "-i", "0", "--output-size", "2"], "non-zero size"),
+        (["stack", "-i", "8", "conv:k=9"], "layer 1 (conv k9)"),
+        (["stack", "-i", "8", "blah"], "unknown layer"),
+        (["stack", "--preset", "alexnet", "--blocks", "2"], "no repeatable block"),
+        (["stack", "conv:k=3"], "Missing option '-i'"),
+        (["conv", "-i", "6", "-k", "3", "--framework", "keras", "-p", "1"], "ZeroPadding1D"),
+        (
+            ["conv", "-i", "6", "-k", "3", "-s", "2", "-d", "2", "--framework", "keras"],
+            "strides > 1` not supported",
+        ),
+        (
+            [
+                "transposed",
+                "-i",
+                "5",
+                "-k",
+                "3",
+                "-s",
+                "2",
+                "--output-padding",
+                "2",
+                "--framework",
+                "keras",
+                "-p",
+                "valid",
+            ],
+            "strictly less than `strides`",
+        ),
+    ],
+)
+def test_bad_input_is_one_error_line(args: list[str], rule: str) -> None:
+    proc = run(*args)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+    assert rule in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# In-process: the JSON answer equals torch's (the CLI adds no arithmetic of its own)
+# --------------------------------------------------------------------------------------------
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    torch = None
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch for the live check")
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(1, 9), min_size=1, max_size=3),
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(1, 2),
+)
+def test_conv_json_matches_torch(sizes: list[int], k: int, s: int, p: int, d: int) -> None:
+    args = ["shape", "conv", "-i", "x".join(map(str, sizes)), "-k", str(k), "-s", str(s)]
+    args += ["-p", str(p), "-d", str(d), "--json"]
+    result = CliRunner().invoke(cli, args)
+    x = torch.zeros(1, 1, *sizes)
+    conv = getattr(F, f"conv{len(sizes)}d")
+    try:
+        expected = list(
+            conv(x, torch.zeros(1, 1, *[k] * len(sizes)), stride=s, padding=p, dilation=d).shape[2:]
+        )
+    except RuntimeError:
+        assert isinstance(result.exception, ValueError)
+        return
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["output"] == expected

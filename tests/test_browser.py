@@ -117,7 +117,9 @@ def test_demo_deck_in_chromium(tmp_path: Path, served) -> None:
     sections = deck.read_text().count("\n---\n") + 1
     assert report["reveal"] == {"total": sections, "markdownLeft": 0}
     assert len(report["slides"]) == sections
-    assert report["pageErrors"] == [] and report["failedRequests"] == []
+    # Chromium's media loader routinely aborts a video request to re-ask for byte ranges.
+    failed = [r for r in report["failedRequests"] if not re.search(r"\.mp4 net::ERR_ABORTED$", r)]
+    assert report["pageErrors"] == [] and failed == []
     images = [img for slide in report["slides"] for img in slide["images"]]
     srcs = {img["src"] for img in images}
     assert srcs == {a.rel for a in result.assets if a.kind == "image"}

@@ -1,0 +1,325 @@
+"""Draw a :class:`convanim.plan.Plan` with Manim: the same grids, roles, texts and frames the
+GIF renderer draws, placed by the plan's own geometry (one unit = one cell side).
+
+Nothing here decides what a frame shows; :class:`PlanView` maps plan units to scene
+coordinates (y flipped, scaled to fit a box) and turns each :class:`~convanim.plan.Frame`
+into one animation: the window and its outline, the current output cell, the kernel weights
+as subscripts, the max-pooling winner, and the output values that become visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from convanim.scenes._common import FONT, ConvanimScene
+from manim import (
+    Animation,
+    DashedVMobject,
+    FadeIn,
+    Line,
+    Polygon,
+    ReplacementTransform,
+    Text,
+    VGroup,
+    Write,
+)
+
+from convanim.plan import THEMES, Frame, GridView, Plan
+
+#: Text height per cell side, like the GIF renderer's ``num_size`` for the flat look.
+NUM_SIZE = 0.42
+SUB_SIZE = 0.28
+_DIGIT_HEIGHT_PER_FONT_SIZE = 0.0105  # Text("8").height / font_size, measured with DejaVu Sans
+
+
+def font_size_for(height: float) -> float:
+    """The ``font_size`` whose digits are ``height`` scene units tall."""
+    return height / _DIGIT_HEIGHT_PER_FONT_SIZE
+
+
+class PlanView:
+    """A plan placed in a box of the scene: ``centre`` and the largest size that fits."""
+
+    def __init__(
+        self,
+        scene: ConvanimScene,
+        plan: Plan,
+        centre: Sequence[float] = (0.0, -0.4),
+        max_width: float = 13.0,
+        max_height: float = 6.0,
+        max_unit: float = 0.8,
+        theme: str = "solarized",
+    ) -> None:
+        self.scene = scene
+        self.plan = plan
+        self.theme = THEMES[theme]
+        self.u = min(max_width / plan.width, max_height / plan.height, max_unit)
+        self.left = centre[0] - plan.width * self.u / 2
+        self.top = centre[1] + plan.height * self.u / 2
+        self.cells: dict[str, dict[tuple[int, int], VGroup]] = {}
+        self.overlay: VGroup | None = None
+        self.shown: set[tuple[int, int]] = set()
+        self._texts: dict[tuple[str, float, str], Text] = {}
+        self.hidden: dict[tuple[str, int, int], Text] = {}
+
+    # -- geometry -------------------------------------------------------------------------
+    def pt(self, p: Sequence[float]) -> np.ndarray:
+        return np.array([self.left + self.u * p[0], self.top - self.u * p[1], 0.0])
+
+    def poly(self, pts: Sequence[Sequence[float]], **style: Any) -> Polygon:
+        return Polygon(*(self.pt(p) for p in pts), **style)
+
+    def text(self, s: str, at: Sequence[float], size: float, color: str) -> Text:
+        return Text(s, font=FONT, font_size=font_size_for(size * self.u), color=color).move_to(
+            self.pt(at)
+        )
+
+    def cached_text(self, s: str, size: float, color: str) -> Text:
+        """A copy of a Text made once per (string, size, colour): Pango and SVG parsing are
+        the slow part of building a frame."""
+        key = (s, size, color)
+        if key not in self._texts:
+            self._texts[key] = Text(
+                s, font=FONT, font_size=font_size_for(size * self.u), color=color
+            )
+        return self._texts[key].copy()
+
+    # -- static parts ---------------------------------------------------------------------
+    def grid(self, key: str, texts: bool | None = None, values: Sequence[float] = ()) -> VGroup:
+        """Cells of grid ``key`` (fill by role, dashed padding, dotted inserted zeros), numbers.
+
+        Output grids start without numbers: frames reveal them. ``values`` (row-major) are the
+        numbers behind the texts, recorded as shown for the structural tests.
+        """
+        g: GridView = self.plan.grid(key)
+        t = self.theme
+        show = (key != "output") if texts is None else texts
+        group = VGroup()
+        self.cells[key] = {}
+        for r in range(g.rows):
+            for c in range(g.cols):
+                role = g.role(r, c)
+                box = self.poly(
+                    g.cell_polygon(r, c),
+                    fill_color=t.fill(role),
+                    fill_opacity=1.0,
+                    stroke_color=t.line,
+                    stroke_width=2,
+                )
+                if role in ("padding", "inserted"):
+                    outline = DashedVMobject(
+                        box.copy().set_fill(opacity=0),
+                        num_dashes=12 if role == "padding" else 20,
+                        dashed_ratio=0.6 if role == "padding" else 0.35,
+                    )
+                    box.set_stroke(width=0)
+                    cell = VGroup(box, outline)
+                else:
+                    cell = VGroup(box)
+                if g.texts and g.text(r, c):
+                    ink = t.muted if role in ("padding", "inserted") else t.ink_on(t.fill(role))
+                    num = self.text(g.text(r, c), g.centre(r, c), NUM_SIZE, ink)
+                    if show:
+                        cell.add(num)
+                    else:
+                        # Kept out of the grid's family: Manim redraws every mobject after
+                        # the first animated one on every frame, so a hidden number inside the
+                        # grid would make the whole grid "moving".
+                        self.hidden[(key, r, c)] = num
+                    if show and values:
+                        self.scene.shown.append((key, float(values[r * g.cols + c])))
+                self.cells[key][(r, c)] = cell
+                group.add(cell)
+        return group
+
+    def labels(self) -> VGroup:
+        group = VGroup()
+        t = self.theme
+        for lb in self.plan.labels:
+            ink = t.muted if lb.role == "caption" else t.text
+            m = Text(
+                lb.text, font=FONT, font_size=font_size_for(lb.size * self.u * 0.75), color=ink
+            )
+            h, v = lb.anchor
+            at = self.pt(lb.at)
+            dx = {"left": m.width / 2, "centre": 0.0, "right": -m.width / 2}[h]
+            dy = {"top": -m.height / 2, "middle": 0.0, "bottom": m.height / 2}[v]
+            group.add(m.move_to(at + np.array([dx, dy, 0])))
+        if self.plan.legend:
+            size = self.plan.legend_size
+            x, y = self.plan.legend_at
+            for role, text in self.plan.legend:
+                box = self.poly(
+                    [(x, y), (x + size, y), (x + size, y + size), (x, y + size)],
+                    fill_color=t.fill(role),
+                    fill_opacity=1,
+                    stroke_color=t.line,
+                    stroke_width=1.5,
+                )
+                m = Text(
+                    text, font=FONT, font_size=font_size_for(size * self.u * 0.7), color=t.muted
+                )
+                m.move_to(self.pt((x + size * 1.3, y + size / 2)) + np.array([m.width / 2, 0, 0]))
+                group.add(box, m)
+                x += size * 1.3 + len(text) * size * 0.58 + size * 0.9
+        return group
+
+    def static(self) -> VGroup:
+        """Every grid the plan has (input, output, kernel) and its labels and legend."""
+        parts = VGroup(self.grid("input"), self.grid("output"))
+        if self.plan.has_grid("kernel"):
+            parts.add(self.grid("kernel"))
+        parts.add(self.labels())
+        return parts
+
+    # -- frames ---------------------------------------------------------------------------
+    def frame_overlay(self, frame: Frame) -> tuple[VGroup, VGroup]:
+        """(moving, still): the outlines that glide from frame to frame (window box, output
+        cell, winner) and what is simply swapped in (shading, subscripts, connectors)."""
+        t = self.theme
+        g_in = self.plan.grid("input")
+        g_out = self.plan.grid("output")
+        moving, still = VGroup(), VGroup()
+        for r, c in frame.window:
+            still.add(
+                self.poly(
+                    g_in.cell_polygon(r, c),
+                    fill_color=t.shade,
+                    fill_opacity=t.shade_alpha,
+                    stroke_width=0,
+                )
+            )
+        for (r, c), s in frame.subscripts:
+            ink = t.ink_on(t.shaded(g_in.role(r, c)))
+            m = self.cached_text(s, SUB_SIZE, ink)
+            corner = self.pt(g_in.point(c + 0.95, r + 0.97))
+            still.add(m.move_to(corner + np.array([-m.width / 2, m.height / 2, 0])))
+        for a, b in frame.lines:
+            still.add(Line(self.pt(a), self.pt(b), color=t.connector, stroke_width=1.5))
+        if frame.window_box is not None:
+            moving.add(
+                self.poly(
+                    g_in.box_polygon(*frame.window_box), stroke_color=t.line, stroke_width=6
+                ).set_fill(opacity=0)
+            )
+        if frame.output_cell is not None:
+            r, c = frame.output_cell
+            moving.add(
+                self.poly(
+                    g_out.cell_polygon(r, c),
+                    fill_color=t.shade,
+                    fill_opacity=t.shade_alpha,
+                    stroke_color=t.winner if frame.winner is not None else t.line,
+                    stroke_width=6,
+                )
+            )
+        if frame.winner is not None:
+            moving.add(
+                self.poly(
+                    g_in.cell_polygon(*frame.winner), stroke_color=t.winner, stroke_width=7
+                ).set_fill(opacity=0)
+            )
+        return moving, still
+
+    def frame_animations(self, frame: Frame, output_values: dict[tuple[int, int], float]) -> list:
+        """The animations from the previous frame to ``frame``.
+
+        Outlines glide (cheap polygons); shading and subscripts are swapped at the start, since
+        morphing text costs more than drawing the whole frame; new output values fade in.
+        """
+        moving, still = self.frame_overlay(frame)
+        anims: list[Animation] = []
+        if self.overlay is None:
+            anims.append(FadeIn(moving))
+        elif len(self.overlay[0]) == len(moving):
+            anims.append(ReplacementTransform(self.overlay[0], moving))
+        else:
+            self.scene.remove(self.overlay[0])
+            anims.append(FadeIn(moving))
+        if self.overlay is not None:
+            self.scene.remove(self.overlay[1])
+        self.scene.add(still)
+        self.overlay = VGroup(moving, still)
+        for rc in sorted(frame.shown_outputs - self.shown):
+            num = self.hidden.get(("output", *rc))
+            if num is not None:
+                anims.append(FadeIn(num))
+                if rc in output_values:
+                    self.scene.shown.append(("output", float(output_values[rc])))
+        self.shown |= set(frame.shown_outputs)
+        return anims
+
+
+def write_all(*mobs: Any) -> list:
+    return [Write(m) for m in mobs]
+
+
+def top_formulas(*formulas: Any, width: float = 13.4) -> VGroup:
+    """Formulas side by side along the top edge, shrunk to fit ``width``."""
+    top = VGroup(*formulas).arrange(np.array([1, 0, 0]), buff=0.9)
+    if top.width > width:
+        top.scale_to_fit_width(width)
+    return top.to_edge(np.array([0, 1, 0]), buff=0.25)
+
+
+def play_plan(
+    scene: ConvanimScene,
+    view: PlanView,
+    steps: Sequence[Any],
+    output_values: dict[tuple[int, ...], float],
+    note_for: Any = None,
+    note_anchor: Any = None,
+) -> int:
+    """One ``play`` per plan frame (up to ``max_steps``), with an optional note per step.
+
+    ``note_for(step)`` returns the text under the grids (the sum of products, the maximum).
+    Returns the number of frames played.
+    """
+
+    outputs = {(0, k[0]) if len(k) == 1 else (k[0], k[1]): v for k, v in output_values.items()}
+    count = scene.step_count(len(view.plan.frames))
+    note = None
+    for frame, step in zip(view.plan.frames[:count], steps, strict=False):
+        anims = view.frame_animations(frame, outputs)
+        if note_for is not None:
+            new_note = Text(note_for(step), font=FONT, font_size=20, color=view.theme.muted)
+            if new_note.width > 13.2:
+                new_note.scale_to_fit_width(13.2)
+            if note_anchor is not None:
+                new_note.next_to(note_anchor, np.array([0, 1, 0]), buff=0.12)
+            else:
+                new_note.to_edge(np.array([0, -1, 0]), buff=0.2)
+            # Swapped, not morphed: transforming long texts costs more than the whole frame.
+            if note is not None:
+                scene.remove(note)
+            scene.add(new_note)
+            note = new_note
+        scene.play(*anims, run_time=frame.duration_ms / 1000)
+    if note is not None:
+        scene.remove(note)
+    return count
+
+
+def layout_plan(
+    name: str, grids: Sequence[tuple[str, int, int, Sequence[str], Sequence[str], float, float]]
+) -> Plan:
+    """A frameless plan of flat grids placed side by side (for views the plan module lacks).
+
+    Each grid is ``(key, rows, cols, roles, texts, x, y)`` with its top-left corner at units
+    ``(x, y)``; a one-unit band above each grid holds its label.
+    """
+    from convanim.plan import Label
+
+    views = []
+    labels = []
+    width = height = 0.0
+    for key, rows, cols, roles, texts, x, y in grids:
+        views.append(
+            GridView(key, rows, cols, tuple(roles), tuple(texts), (1.0, 0.0, x, 0.0, 1.0, y + 1.0))
+        )
+        labels.append(Label(key, (x, y + 0.8), ("left", "bottom"), 0.5))
+        width = max(width, x + cols)
+        height = max(height, y + 1.0 + rows)
+    return Plan(name, "flat", width, height, tuple(views), (), tuple(labels), numbers=True)

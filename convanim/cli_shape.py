@@ -3,13 +3,12 @@
 Thin on purpose: every size, padding split and error comes from :mod:`convanim.shapes`
 (:mod:`convanim.frameworks` and :mod:`convanim.stack` for the TF/Keras/JAX conventions and for
 stacks); this module parses the arguments, substitutes the numbers into the formula and prints.
-It imports nothing heavier than click and json, so ``convanim shape`` starts in a few tens of
-milliseconds.
+It imports nothing heavier than click (json only for ``--json``), so ``convanim shape`` starts
+in a few tens of milliseconds.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -106,6 +105,8 @@ def _fmt_size(values: Sequence[int]) -> str:
 
 def _emit(report: dict[str, Any], lines: list[str], as_json: bool) -> None:
     if as_json:
+        import json  # only --json pays for it
+
         click.echo(json.dumps(report))
     else:
         click.echo("\n".join(lines))

@@ -425,11 +425,7 @@ def build_plan(
 
     gr, gc = _shape2d(trace.grid_shape)
     orows, ocols = _shape2d(trace.output_shape)
-    roles = tuple(
-        trace.grid_roles.get(_key(trace.grid_shape, r, c), "input")
-        for r in range(gr)
-        for c in range(gc)
-    )
+    roles = _drawn_roles(trace, gr, gc)
     legend_entries = _legend_entries(roles, legend)
     legend_size = 0.42
 
@@ -613,6 +609,30 @@ def build_plan(
         numbers=numbers,
         params=dict(trace.params),
     )
+
+
+def _drawn_roles(trace: Trace, rows: int, cols: int) -> tuple[str, ...]:
+    """Roles as drawn: the engine marks every cell no window reaches ``dropped``; a dropped
+    cell outside the real input is still padding (conv_arithmetic draws it dashed), only
+    dropped *input* keeps the ``dropped`` look ("never covered": data the floor throws away)."""
+    raw = [
+        trace.grid_roles.get(_key(trace.grid_shape, r, c), "input")
+        for r in range(rows)
+        for c in range(cols)
+    ]
+    inputs = [(i // cols, i % cols) for i, role in enumerate(raw) if role == "input"]
+    if not inputs or "dropped" not in raw or trace.op in ("transposed", "scatter"):
+        return tuple(raw)
+    hr, hc = _shape2d(trace.input_shape)
+    r0 = min(r for r, _ in inputs)
+    c0 = min(c for _, c in inputs)
+    out = []
+    for i, role in enumerate(raw):
+        r, c = divmod(i, cols)
+        if role == "dropped" and not (r0 <= r < r0 + hr and c0 <= c < c0 + hc):
+            role = "padding"
+        out.append(role)
+    return tuple(out)
 
 
 def caption_for(trace: Trace, numbers: bool, has_weights: bool) -> str:

@@ -129,7 +129,14 @@ def test_padding_strides_odd_never_covers_the_last_row_and_column():
     g = plan.grid("input")
     assert all((7, c) not in covered and (c, 7) not in covered for c in range(8))
     assert plan.frames[-1].window_box == (4, 4, 7, 7)
-    assert g.role(7, 3) in ("padding", "dropped")
+    # the uncovered strip is padding here (drawn dashed, as conv_arithmetic does) ...
+    assert g.role(7, 3) == "padding" and g.role(3, 7) == "padding"
+    assert not plan.legend
+    # ... but real input that no window reaches is marked, with a legend
+    t = tracing.trace_conv(np.ones((6, 6)), np.ones((3, 3)), stride=2)
+    unreached = build_plan(t)
+    assert unreached.grid("input").role(5, 2) == "dropped"
+    assert ("dropped", "never covered") in unreached.legend
 
 
 def test_transposed_direct_view_roles_and_legend():

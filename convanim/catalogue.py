@@ -308,7 +308,7 @@ OVERRIDES: dict[str, str] = {
     "padding": "padding (int, 'same', 'valid', 'full' or ((before, after), …))",
     "dilation": "dilation",
     "output_padding": "transposed: output_padding",
-    "look": "perspective | flat",
+    "look": "perspective | flat (numbers=True switches to flat unless look is given)",
     "numbers": "write the engine's values in the cells",
     "fill": "all | progressive | none: which output values show",
     "mode": "correlation | convolution (kernel flipped)",
@@ -369,6 +369,8 @@ def render_named(name: str, out: Path, **overrides: Any) -> Path:
         return figures.render_figure(entry.name, out, hold_last_ms=hold, **render)
     if "size" in entry_changes:
         entry_changes["size"] = tuple(entry_changes["size"])
+    if entry_changes.get("numbers") and "look" not in entry_changes:
+        entry_changes["look"] = "flat"  # numbers read best side by side (--style overrides)
     entry = replace(entry, **entry_changes)
     if "image" in render:
         raise ValueError("--image only applies to vision_kernels")

@@ -367,11 +367,7 @@ def render_named(name: str, out: Path, **overrides: Any) -> Path:
                 f"{name} is a fixed figure: {', '.join(sorted(entry_changes))} cannot be changed"
             )
         return figures.render_figure(entry.name, out, hold_last_ms=hold, **render)
-    if "size" in entry_changes:
-        entry_changes["size"] = tuple(entry_changes["size"])
-    if entry_changes.get("numbers") and "look" not in entry_changes:
-        entry_changes["look"] = "flat"  # numbers read best side by side (--style overrides)
-    entry = replace(entry, **entry_changes)
+    entry = _with(entry, entry_changes)
     if "image" in render:
         raise ValueError("--image only applies to vision_kernels")
     return _render_entry(entry, out, **render)
@@ -463,12 +459,20 @@ def plan_named(name: str, **overrides: Any) -> Any:
     if entry.kind == "figure":
         raise ValueError(f"{name} is a figure, not a single-window animation")
     changes = {k: v for k, v in overrides.items() if k in _ENTRY_FIELDS and v is not None}
-    if "size" in changes:
-        changes["size"] = tuple(changes["size"])
     keep = {
         k: overrides[k] for k in ("duration", "labels", "legend") if overrides.get(k) is not None
     }
-    return entry_plan(replace(entry, **changes), **keep)
+    return entry_plan(_with(entry, changes), **keep)
+
+
+def _with(entry: Entry, changes: dict[str, Any]) -> Entry:
+    """An entry with overrides applied."""
+    changes = dict(changes)
+    if "size" in changes:
+        changes["size"] = tuple(changes["size"])
+    if changes.get("numbers") and "look" not in changes:
+        changes["look"] = "flat"  # numbers read best side by side (an explicit look wins)
+    return replace(entry, **changes)
 
 
 def _render_entry(

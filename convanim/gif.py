@@ -314,23 +314,12 @@ def _draw_static(cv: _Canvas, base: Image.Image) -> None:
     for label in plan.labels:
         ink = t.muted if label.role == "caption" else t.text
         cv.text(draw, label.text, cv.px(label.at), label.size, cv.colour(ink), label.anchor)
-    if plan.legend:
-        size = plan.legend_size
-        x, y = plan.legend_at
-        for role, text in plan.legend:
-            box = [(x, y), (x + size, y), (x + size, y + size), (x, y + size)]
-            pts = cv.poly(box)
-            draw.polygon(pts, fill=cv.colour(t.fill(role)))
-            cv.outline(draw, pts, cv.colour(t.line), _cell_style(role))
-            cv.text(
-                draw,
-                text,
-                cv.px((x + size * 1.3, y + size / 2)),
-                size,
-                cv.colour(t.muted),
-                ("left", "middle"),
-            )
-            x += size * 1.3 + len(text) * size * 0.58 + size * 0.9
+    size = plan.legend_size
+    for role, text, (x, y), at in plan.legend_items():
+        pts = cv.poly([(x, y), (x + size, y), (x + size, y + size), (x, y + size)])
+        draw.polygon(pts, fill=cv.colour(t.fill(role)))
+        cv.outline(draw, pts, cv.colour(t.line), _cell_style(role))
+        cv.text(draw, text, cv.px(at), size, cv.colour(t.muted), ("left", "middle"))
     if plan.has_grid("kernel"):
         _draw_grid(cv, draw, plan.grid("kernel"), set(), lambda r, c: True, 0.42)
 
@@ -515,7 +504,9 @@ def write_png(
     img = image
     if transparent:
         rgb = image.convert("RGB")
-        diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, _rgb(THEMES[theme].background)))
+        diff = ImageChops.difference(
+            rgb, Image.new("RGB", rgb.size, _rgb(THEMES[theme].background))
+        )
         r, g, b = diff.split()
         alpha = ImageChops.lighter(ImageChops.lighter(r, g), b).point([0] + [255] * 255)
         img = rgb.copy()

@@ -297,6 +297,17 @@ class Plan:
     def durations(self) -> list[int]:
         return [f.duration_ms for f in self.frames]
 
+    def legend_items(self) -> list[tuple[str, str, Point, Point]]:
+        """``(role, text, swatch top-left, text anchor (left, middle))`` of each legend entry,
+        in units; the swatch is a ``legend_size`` square (both renderers place them so)."""
+        size = self.legend_size
+        x, y = self.legend_at
+        items = []
+        for role, text in self.legend:
+            items.append((role, text, (x, y), (x + size * 1.3, y + size / 2)))
+            x += size * 1.3 + len(text) * size * _CHAR_WIDTH + size * 0.9
+        return items
+
     def pixel_size(self, cell_px: float, margin_px: float) -> tuple[int, int]:
         """Image size for a cell size and margin (both renderers use this rounding)."""
         return (

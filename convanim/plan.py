@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from convanim.trace import Trace
+from convanim.trace import Step, Trace
 
 __all__ = [
     "Look",
@@ -58,6 +58,7 @@ __all__ = [
     "StackPlan",
     "build_stack_plan",
     "caption_for",
+    "step_note",
     "contrast",
     "blend",
 ]
@@ -602,6 +603,7 @@ def build_plan(
                 winner=winner,
                 lines=lines,
                 duration_ms=(hold_last_ms or duration_ms) if last else duration_ms,
+                note=step_note(trace.op, step) if numbers else "",
             )
         )
     return Plan(
@@ -620,6 +622,30 @@ def build_plan(
         numbers=numbers,
         params=dict(trace.params),
     )
+
+
+def step_note(op: str, step: Step) -> str:
+    """The arithmetic of one step as text, with the engine's numbers.
+
+    >>> from convanim.trace import Step, Tap
+    >>> taps = (Tap((0,), (0,), "input", 3.0, (0,), 2.0, 6.0), Tap((1,), None, "padding", 0.0, (1,), 1.0, 0.0))
+    >>> step_note("conv", Step((0,), taps, 6.0, value=6.0))
+    '3·2 + 0·1 = 6'
+    >>> step_note("avg_pool", Step((0,), taps, 3.0, value=1.5, divisor=2.0))
+    '(3 + 0) / 2 = 1.5'
+    """
+    vals = format_values([t.value for t in step.taps])
+    if op == "max_pool":
+        return f"max({', '.join(vals)}) = {format_values([step.value])[0]}"
+    if op == "avg_pool":
+        div = format_values([step.divisor or len(step.taps)])[0]
+        return f"({' + '.join(vals)}) / {div} = {format_values([step.value])[0]}"
+    if op == "lp_pool" or any(t.weight is None for t in step.taps):
+        return f"{format_values([step.value])[0]}"
+    ws = format_values([t.weight for t in step.taps])
+    terms = " + ".join(f"{v}·{w}" for v, w in zip(vals, ws, strict=True))
+    bias = f" + {format_values([step.bias])[0]}" if step.bias else ""
+    return f"{terms}{bias} = {format_values([step.value])[0]}"
 
 
 def _drawn_roles(trace: Trace, rows: int, cols: int) -> tuple[str, ...]:

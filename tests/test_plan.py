@@ -78,6 +78,14 @@ def test_subscripts_are_the_weights_applied_and_flip_in_convolution_mode():
     assert any("cross-correlation" in lb.text for lb in corr.labels)
 
 
+def test_step_notes_spell_out_the_engines_sum():
+    plan = plan_of("numerical_no_padding_no_strides")
+    assert plan.frames[0].note == "3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12"
+    pooled = plan_of("numerical_max_pooling")
+    assert pooled.frames[-1].note.startswith("max(") and pooled.frames[-1].note.endswith("= 3")
+    assert all(f.note == "" for f in plan_of("dilation").frames)
+
+
 def test_progressive_fill_reveals_one_output_per_frame():
     plan = plan_of("2d_convolution")
     assert [len(f.shown_outputs) for f in plan.frames] == list(range(1, 10))

@@ -82,6 +82,20 @@ def fmt(value: float) -> str:
     return text.replace("-", "−")
 
 
+def products_text(taps: Iterable[Any]) -> str:
+    """``w·x + w·x + …`` of a step's taps, negative numbers in parentheses.
+
+    >>> from convanim.trace import Tap
+    >>> products_text([Tap((0,), (0,), "input", 2.0, (0,), -1.0, -2.0)])
+    '(−1)·2'
+    """
+
+    def par(v: float) -> str:
+        return f"({fmt(v)})" if round(v, 2) < 0 else fmt(v)
+
+    return " + ".join(f"{par(t.weight)}·{par(t.value)}" for t in taps if t.weight is not None)
+
+
 def tex_num(value: float) -> str:
     """A number for MathTex (``-0.5`` keeps LaTeX's minus)."""
     return fmt(value).replace("−", "-")
@@ -216,6 +230,7 @@ __all__ = [
     "label",
     "tex",
     "params_from_env",
+    "products_text",
     "stem_row",
     "tex_num",
 ]

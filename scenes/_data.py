@@ -105,3 +105,111 @@ def transposed_example(p: dict):  # noqa: ANN201 - (direct Trace, its Plan, scat
         name="TransposedConv2D",
     )
     return direct, plan, trace_scatter(x, w, **args)
+
+
+def ambiguity_plans(p: dict, step_ms: int):  # noqa: ANN201 - list of (size, Trace, Plan) x 2
+    """The TransposedAmbiguity scene: each input size's convolution, and each transposed
+    convolution back (one per ``output_padding``), as traces and plans without numbers."""
+    from convanim import shapes
+    from convanim.engine.tracing import trace_conv, trace_conv_transpose
+    from convanim.plan import build_plan
+
+    k, s, pad = p["kernel"], p["stride"], p["padding"]
+    w = example_grid((k, k), 1, 0, 3)
+    forward = []
+    for n in p["sizes"]:
+        t = trace_conv(example_grid((n, n), 0), w, stride=s, padding=pad)
+        forward.append((n, t, build_plan(t, look="flat", labels=True, duration_ms=step_ms)))
+    o = forward[0][1].output_shape[0]
+    backward = []
+    for size, op in shapes.transposed_output_range(o, k, s, pad):
+        if size not in p["sizes"]:
+            continue
+        t = trace_conv_transpose(
+            example_grid((o, o), 0), w, stride=s, padding=pad, output_padding=op
+        )
+        backward.append((size, op, t, build_plan(t, look="flat", labels=True, legend=False)))
+    return forward, backward
+
+
+def multichannel_example(p: dict):  # noqa: ANN201 - (x, w, b, [Trace per output channel])
+    """The MultiChannelConv scene: seeded values and one engine trace per output channel."""
+    from convanim.engine.tracing import trace_conv
+
+    cin, cout, g, m, n = p["in_channels"], p["out_channels"], p["groups"], p["kernel"], p["length"]
+    x = example_grid((cin, n), p["seed"], 0, 4)
+    w = example_grid((cout, cin // g, m), p["seed"] + 1, -1, 2)
+    b = example_grid((cout,), p["seed"] + 2, 0, 2)
+    traces = [trace_conv(x, w, b, groups=g, mode=p["mode"], out_channel=j) for j in range(cout)]
+    return x, w, b, traces
+
+
+class CausalStack:
+    """A causal 1-D stack, as the shape core sees it: who feeds whom, and the receptive field.
+
+    ``taps[l][t]``: positions in layer ``l`` (0 = input) that feed node ``t`` of layer ``l+1``
+    (the real, non-padding cells of its window). ``field[l]``: the nodes of layer ``l`` the
+    last output depends on. ``receptive_field``: from :func:`convanim.stack.analyse_stack`.
+    """
+
+    def __init__(self, length: int, kernel: int, dilations: Sequence[int]) -> None:
+        from convanim import shapes
+        from convanim.stack import Layer, analyse_stack
+
+        layers = [Layer("conv", kernel, 1, "causal", d) for d in dilations]
+        result = analyse_stack((length,), layers)
+        self.receptive_field: int = result.receptive_field[0]
+        self.taps: list[list[list[int]]] = []
+        for d in dilations:
+            g = shapes.conv_geometry((length,), kernel, 1, [(d * (kernel - 1), 0)], d)[0]
+            if g.output != length:  # causal padding keeps the length
+                raise AssertionError("a causal layer changed the length")
+            rows = []
+            for t in range(length):
+                start = g.window_start(t)
+                rows.append([start + i * d for i in range(kernel) if start + i * d >= 0])
+            self.taps.append(rows)
+        field = [set() for _ in range(len(dilations) + 1)]
+        field[-1] = {length - 1}
+        for layer in range(len(dilations), 0, -1):
+            for t in field[layer]:
+                field[layer - 1].update(self.taps[layer - 1][t])
+        self.field: list[list[int]] = [sorted(f) for f in field]
+
+
+def causal_stack(length: int, kernel: int, dilations: Sequence[int]) -> CausalStack:
+    """See :class:`CausalStack`."""
+    return CausalStack(length, kernel, dilations)
+
+
+def backward_example(p: dict):  # noqa: ANN201
+    """The ConvBackward scene: x, w, b, ∂L/∂y (seeded), the engine's gradients, and the traces
+    and plans of ∂L/∂w (correlation of ∂L/∂y with x) and ∂L/∂x (full convolution of ∂L/∂y
+    with the flipped kernel), for the deck's convolution ``y[n] = Σ w[k] x[n−k] + b``."""
+    from convanim import shapes
+    from convanim.engine import conv_backward
+    from convanim.engine.tracing import trace_grad_input, trace_grad_weight
+    from convanim.plan import build_plan
+
+    n, m, seed = p["length"], p["kernel"], p["seed"]
+    L_out = shapes.conv_output_size(n, m)
+    x = example_grid((n,), seed, 0, 4)
+    w = example_grid((m,), seed + 1, -1, 3)
+    gy = example_grid((L_out,), seed + 2, -2, 3)
+    grads = conv_backward(x[None, None], w[None, None], gy[None, None], mode="convolution")
+    ms = int(p["step_time"] * 1000)
+    tw = trace_grad_weight(x, w, gy, mode="convolution")
+    ti = trace_grad_input(x, w, gy, mode="convolution")
+    plans = [
+        build_plan(t, look="flat", numbers=True, labels=False, duration_ms=ms) for t in (tw, ti)
+    ]
+    return x, w, gy, grads, (tw, plans[0]), (ti, plans[1])
+
+
+def layout_plan_row(key: str, texts: Sequence[str]):  # noqa: ANN201 - a one-row Plan
+    """A single labelled row of cells (the bias part of ConvBackward)."""
+    from convanim.scenes._grid import layout_plan
+
+    return layout_plan(
+        key, [(key, 1, len(texts), ["output"] * len(texts), list(texts), 0.0, 0.0, "")]
+    )

@@ -168,9 +168,7 @@ class PlanView:
 
     def static(self) -> VGroup:
         """Every grid the plan has (input, output, kernel) and its labels and legend."""
-        parts = VGroup(self.grid("input"), self.grid("output"))
-        if self.plan.has_grid("kernel"):
-            parts.add(self.grid("kernel"))
+        parts = VGroup(*(self.grid(g.key) for g in self.plan.grids))
         parts.add(self.labels())
         return parts
 
@@ -302,24 +300,25 @@ def play_plan(
     return count
 
 
-def layout_plan(
-    name: str, grids: Sequence[tuple[str, int, int, Sequence[str], Sequence[str], float, float]]
-) -> Plan:
-    """A frameless plan of flat grids placed side by side (for views the plan module lacks).
+def layout_plan(name: str, grids: Sequence[tuple]) -> Plan:
+    """A frameless plan of flat grids placed side by side (for views the plan module lacks:
+    the scatter view, channels, stacks).
 
-    Each grid is ``(key, rows, cols, roles, texts, x, y)`` with its top-left corner at units
-    ``(x, y)``; a one-unit band above each grid holds its label.
+    Each grid is ``(key, rows, cols, roles, texts, x, y[, label])`` with its top-left corner at
+    units ``(x, y)``; a one-unit band above each grid holds its label (default: the key).
     """
     from convanim.plan import Label
 
     views = []
     labels = []
     width = height = 0.0
-    for key, rows, cols, roles, texts, x, y in grids:
+    for key, rows, cols, roles, texts, x, y, *rest in grids:
         views.append(
             GridView(key, rows, cols, tuple(roles), tuple(texts), (1.0, 0.0, x, 0.0, 1.0, y + 1.0))
         )
-        labels.append(Label(key, (x, y + 0.8), ("left", "bottom"), 0.5))
+        text = rest[0] if rest else key
+        if text:
+            labels.append(Label(text, (x, y + 0.8), ("left", "bottom"), 0.5))
         width = max(width, x + cols)
         height = max(height, y + 1.0 + rows)
     return Plan(name, "flat", width, height, tuple(views), (), tuple(labels), numbers=True)

@@ -11,7 +11,7 @@ step is written under the grids. The deck's formula and the output-size rule are
 from __future__ import annotations
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, tex, tex_num
+from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, products_text, tex, tex_num
 from convanim.scenes._data import conv2d_example
 from convanim.scenes._grid import PlanView, play_plan
 from manim import FadeIn, Text, VGroup, Write
@@ -59,9 +59,7 @@ class Conv2D(ConvanimScene):
             self.shown.append(("sum", step.value))
 
         def note(step) -> str:  # noqa: ANN001
-            terms = " + ".join(
-                f"{fmt(t.weight)}·{fmt(t.value)}" for t in step.taps if t.weight is not None
-            )
+            terms = products_text(step.taps)
             return f"{terms} = {fmt(step.value)}"
 
         play_plan(self, view, trace.steps, trace.output_values, note, info)

@@ -15,7 +15,7 @@ Both end in the same output, whose size is typeset: ``o = (i − 1)s − 2p + k 
 from __future__ import annotations
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, tex
+from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, products_text, tex
 from convanim.scenes._data import transposed_example
 from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, play_plan, top_formulas
 from manim import FadeIn, FadeOut, ReplacementTransform, Text, VGroup, Write
@@ -60,12 +60,7 @@ class TransposedConv2D(ConvanimScene):
                 view,
                 direct.steps,
                 direct.output_values,
-                lambda s: (
-                    " + ".join(
-                        f"{fmt(t.weight)}·{fmt(t.value)}" for t in s.taps if t.weight is not None
-                    )
-                    + f" = {fmt(s.value)}"
-                ),
+                lambda s: products_text(s.taps) + f" = {fmt(s.value)}",
                 info,
             )
             if p["view"] == "both":

@@ -166,7 +166,7 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
     markdown = flavour == "markdown"
 
     stem = PurePosixPath(src).stem
-    alt = options.alt if options.alt is not None else (options.caption or stem)
+    alt = options.alt if options.alt is not None else (options.caption or stem.replace("_", " "))
     caption = options.caption or ""
     width = _width(options.width, DEFAULT_WIDTH.get(flavour, "100%"))
     source_text = options.source_text or options.source or ""

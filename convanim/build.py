@@ -14,8 +14,8 @@ deck's own ``{{TIMELINE:…}}`` lines; anything that is not convanim's passes th
 
 The build is incremental. Each asset's *key* hashes what it is made from (kind, name, parameters,
 video quality and the source code of the renderers); a manifest in ``OUT/.convanim-cache/``
-remembers the key and the size and modification time of every file it wrote, so a second build
-renders nothing. Renders run in parallel, each into a temporary file that replaces the target
+remembers the key and the size, modification time and content hash of every file it wrote, so
+a second build renders nothing. Renders run in parallel, each into a temporary file that replaces the target
 only when it is complete.
 
 >>> [(p.line, p.target, p.params, p.options) for p in parse_placeholders(
@@ -71,13 +71,20 @@ OPTION_KEYS = frozenset(
 )
 
 # Manim's own folder names for its quality presets (``1080p60`` is what the lecture deck uses).
-QUALITY_DIRS = {"low": "480p15", "medium": "720p30", "high": "1080p60", "fourk": "2160p60"}
+QUALITY_DIRS = {
+    "low": "480p15",
+    "medium": "720p30",
+    "high": "1080p60",
+    "production": "1440p60",
+    "fourk": "2160p60",
+}
 QUALITY_ALIASES = {v: k for k, v in QUALITY_DIRS.items()} | {
     "l": "low",
     "m": "medium",
     "h": "high",
+    "p": "production",
     "k": "fourk",
-    "production": "high",
+    "4k": "fourk",
 }
 
 # Still figures among the catalogue's names, when the catalogue itself cannot say.

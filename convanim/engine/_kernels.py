@@ -120,6 +120,25 @@ def col2im(
     return out
 
 
+def im2col_channels_first(
+    xp: np.ndarray,
+    kernel: Sequence[int],
+    counts: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
+    """Like :func:`im2col`, laid out ``(C, *kernel, N, *counts)``: the batch joins the columns,
+    so a whole layer is one large matrix product instead of one per batch element."""
+    n, c = xp.shape[:2]
+    cols = np.empty((c, *kernel, n, *counts), dtype=xp.dtype)
+    xt = xp.swapaxes(0, 1)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        cols[(slice(None), *tap)] = xt[
+            (slice(None), slice(None), *_tap_slices(tap, counts, stride, dilation))
+        ]
+    return cols
+
+
 def grouped_matmul_forward(
     xp: np.ndarray,
     w: np.ndarray,
@@ -132,12 +151,15 @@ def grouped_matmul_forward(
     n, c = xp.shape[:2]
     co = w.shape[0]
     kernel = w.shape[2:]
-    cols = im2col(xp, kernel, counts, stride, dilation)
     kk = int(np.prod(kernel, dtype=np.int64))
     p = int(np.prod(counts, dtype=np.int64))
-    cols = cols.reshape(n, groups, (c // groups) * kk, p)
+    cols = im2col_channels_first(xp, kernel, counts, stride, dilation)
+    cols = cols.reshape(groups, (c // groups) * kk, n * p)
     wm = w.reshape(groups, co // groups, (c // groups) * kk)
-    return np.matmul(wm, cols).reshape(n, co, *counts)
+    y = np.empty((groups, co // groups, n * p), dtype=np.result_type(xp, w))
+    for g in range(groups):
+        np.matmul(wm[g], cols[g], out=y[g])
+    return np.ascontiguousarray(y.reshape(co, n, p).swapaxes(0, 1)).reshape(n, co, *counts)
 
 
 def correlation_weight_grad(
@@ -154,9 +176,13 @@ def correlation_weight_grad(
     counts = gy.shape[2:]
     kk = int(np.prod(kernel, dtype=np.int64))
     p = int(np.prod(counts, dtype=np.int64))
-    cols = im2col(xp, kernel, counts, stride, dilation).reshape(n, groups, (c // groups) * kk, p)
-    gym = gy.reshape(n, groups, co // groups, p)
-    gw = np.matmul(gym, cols.swapaxes(-1, -2)).sum(axis=0)
+    cols = im2col_channels_first(xp, kernel, counts, stride, dilation)
+    cols = cols.reshape(groups, (c // groups) * kk, n * p)
+    gyt = np.ascontiguousarray(gy.reshape(n, co, p).swapaxes(0, 1))
+    gyt = gyt.reshape(groups, co // groups, n * p)
+    gw = np.empty((groups, co // groups, (c // groups) * kk), dtype=np.result_type(xp, gy))
+    for g in range(groups):
+        np.matmul(gyt[g], cols[g].T, out=gw[g])
     return gw.reshape(co, c // groups, *kernel)
 
 
@@ -168,17 +194,29 @@ def correlation_input_grad(
     dilation: Sequence[int],
     groups: int,
 ) -> np.ndarray:
-    """∂L/∂xp of ``y = corr(xp, w)`` on the padded grid: scatter ``wᵀ·gy`` back through the windows."""
+    """∂L/∂xp of ``y = corr(xp, w)`` on the padded grid: scatter ``wᵀ·gy`` back through the windows.
+
+    One product per kernel tap, added straight into that tap's strided slice of the grid: no
+    ``(N, C·k, P)`` column buffer, so it stays in cache better than im2col's adjoint.
+    """
     n, co = gy.shape[:2]
     counts = gy.shape[2:]
     ci_g = w.shape[1]
+    co_g = co // groups
     kernel = w.shape[2:]
-    kk = int(np.prod(kernel, dtype=np.int64))
     p = int(np.prod(counts, dtype=np.int64))
-    wt = np.ascontiguousarray(w.reshape(groups, co // groups, ci_g * kk).swapaxes(1, 2))
-    gcols = np.matmul(wt, gy.reshape(n, groups, co // groups, p))
-    gcols = gcols.reshape(n, groups * ci_g, *kernel, *counts)
-    return col2im(gcols, grid, stride, dilation)
+    dtype = np.result_type(gy, w)
+    # Channels first, batch folded into the columns: one large BLAS call per tap and group
+    # (many small calls thrash multi-threaded BLAS on a busy machine).
+    out = np.zeros((groups * ci_g, n, *grid), dtype=dtype)
+    gyt = np.ascontiguousarray(gy.reshape(n, co, p).swapaxes(0, 1)).reshape(co, n * p)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        where = _tap_slices(tap, counts, stride, dilation)
+        for g in range(groups):
+            wt = np.ascontiguousarray(w[(slice(g * co_g, (g + 1) * co_g), slice(None), *tap)].T)
+            part = (wt @ gyt[g * co_g : (g + 1) * co_g]).reshape(ci_g, n, *counts)
+            out[(slice(g * ci_g, (g + 1) * ci_g), slice(None), *where)] += part
+    return np.ascontiguousarray(out.swapaxes(0, 1))
 
 
 def spatial_flip(w: np.ndarray) -> np.ndarray:

@@ -500,6 +500,9 @@ def build_plan(
                 flipped = trace.mode == "convolution" or trace.op == "transposed"
                 ktext = names["kernel"] + (" (rotated)" if flipped else "")
                 label_list.append(Label(ktext, (kx, ky - 0.2), ("left", "bottom"), 0.5))
+            # A label longer than its map ("convolved feature") widens the picture, never clips.
+            for lb in label_list:
+                width = max(width, lb.at[0] + len(lb.text) * lb.size * _CHAR_WIDTH)
     legend_y = body + legend_size * 0.45
     if caption:
         cap_size = 0.42

@@ -42,7 +42,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 # reveal.js (and playwright-core for the browser test) from the npm registry, no CDN.
-if command -v npm >/dev/null && [ -f package.json ] && [ ! -d node_modules/reveal.js ]; then
+# Also when package-lock.json changed since the last install (npm rewrites node_modules/.package-lock.json).
+if command -v npm >/dev/null && [ -f package.json ] && { [ ! -d node_modules/reveal.js ] ||
+     [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   echo "setup: npm install (reveal.js, playwright-core)"
   npm install --silent --no-audit --no-fund >/dev/null
 fi

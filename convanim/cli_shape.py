@@ -131,7 +131,7 @@ def _notes(notes: Sequence[str]) -> list[str]:
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every subcommand shares (input, kernel, stride, padding, dilation, json)."""
+    """Options shared by conv, transposed and pool (input, kernel, dilation, json)."""
     for decorator in reversed(
         [
             click.option(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from convanim.shapes import (
     PaddingSpec,
@@ -611,8 +611,3 @@ PRESETS: dict[str, Preset] = {
         ),
     ),
 }
-
-
-def preset_with_channels(preset: Preset, channels: int) -> Preset:
-    """The preset with a different number of input channels (sizes and RF unchanged)."""
-    return replace(preset, in_channels=channels)

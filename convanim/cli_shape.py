@@ -234,7 +234,7 @@ def _and(values: Sequence[object]) -> str:
 def _conv_notes(
     dims: Sequence[shapes.ConvDim], padding: Any, symmetric: bool, ndim: int
 ) -> list[str]:
-    edge = "bottom/right" if ndim > 1 else "end"
+    edge = {1: "end", 2: "bottom/right", 3: "back/bottom/right"}[ndim]
     per_axis: list[list[str]] = []
     for g in dims:
         notes: list[str] = []
@@ -459,7 +459,9 @@ def _framework_conv(
                     + ("; it depends on the input size because stride > 1" if g.stride > 1 else "")
                 )
         else:
-            pad = "" if not (g.pad_before or g.pad_after) else f" + {g.pad_before} + {g.pad_after}"
+            pad = "".join(
+                f" {'−' if v < 0 else '+'} {abs(v)}" for v in (g.pad_before, g.pad_after) if v
+            )
             num = g.size + g.pad_before + g.pad_after - g.effective_kernel
             if framework == "tf":
                 texts.append(
@@ -848,21 +850,22 @@ def pool_cmd(
                 f"the floor drops the last {dropped} padded cell{'s' if dropped != 1 else ''} (--ceil-mode keeps a partial window)"
             )
     notes += _merge_notes(ndim, per_axis)
+    divisor_lines: list[str] = []
     if kind == "avg":
-        divisors = [
-            avg
-            for avg in (
-                shapes.avg_pool_divisors(g, count_include_pad, divisor_override) for g in dims
-            )
-        ]
-        report["divisors"] = divisors
+        for g in dims:  # validates divisor_override (torch: "divisor must be not zero")
+            shapes.avg_pool_divisors(g, count_include_pad, divisor_override)
+        own = [shapes.avg_pool_divisors(g, count_include_pad) for g in dims]
+        report["divisors"] = own  # per dimension; a window's divisor is their product
         report["count_include_pad"] = count_include_pad
-        notes.append(
-            "avg divisors per dimension (the N-d divisor is their product"
-            + (", or the override" if divisor_override is not None else "")
-            + "): "
-            + "; ".join(", ".join(map(str, d)) for d in divisors)
-        )
+        report["divisor_override"] = divisor_override
+        which = "real cells only" if not count_include_pad else "padding counted, overhang not"
+        divisor_lines = [
+            f"Divisors per window ({which}"
+            + (", multiplied across dimensions" if ndim > 1 else "")
+            + (f"; divisor_override={divisor_override} replaces them" if divisor_override else "")
+            + "):",
+            *_per_axis(ndim, [", ".join(map(str, d)) for d in own]),
+        ]
     if kind == "max" and all(g.dilation == 1 for g in dims) and not ceil_mode:
         default = [
             shapes.unpool_default_size(g.output, g.kernel, g.stride, g.padding) for g in dims
@@ -885,6 +888,7 @@ def pool_cmd(
         *_per_axis(ndim, report["formula"]),
         "Windows [start, stop) in input coordinates:",
         *_per_axis(ndim, [" ".join(f"[{a},{b})" for a, b in w) for w in windows]),
+        *divisor_lines,
     ]
     _emit(report, lines + _notes(notes), as_json)
 

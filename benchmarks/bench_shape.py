@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,16 +30,22 @@ TORCH = (
 )
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
-    start = time.perf_counter()
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall-clock and CPU (user + system) seconds of one whole process, and its stdout."""
+    cpu, start = _child_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, proc.stdout
+    return time.perf_counter() - start, _child_cpu() - cpu, proc.stdout
 
 
-def measure(cmd: list[str], runs: int) -> tuple[list[float], str]:
+def measure(cmd: list[str], runs: int) -> tuple[list[float], list[float], str]:
     timed(cmd)  # warm the page cache; not counted
     results = [timed(cmd) for _ in range(runs)]
-    return [t for t, _ in results], results[-1][1]
+    return [w for w, _, _ in results], [c for _, c, _ in results], results[-1][2]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,37 +58,44 @@ def main(argv: list[str] | None = None) -> int:
         print("convanim is not installed in this environment", file=sys.stderr)
         return 1
 
-    bare, _ = measure([sys.executable, "-c", "pass"], args.runs)
-    ours, out = measure([exe, *ARGS], args.runs)
+    bare, bare_cpu, _ = measure([sys.executable, "-c", "pass"], args.runs)
+    ours, ours_cpu, out = measure([exe, *ARGS], args.runs)
     answer = json.loads(out)["output"]
     try:
-        theirs, torch_out = measure([sys.executable, "-c", TORCH], args.torch_runs)
+        theirs, theirs_cpu, torch_out = measure([sys.executable, "-c", TORCH], args.torch_runs)
     except subprocess.CalledProcessError:
-        theirs, torch_out = [], "null"
-    ms = lambda values: statistics.median(values) * 1000  # noqa: E731
+        theirs, theirs_cpu, torch_out = [], [], "null"
 
-    print(
-        f"convanim {' '.join(ARGS)}   (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
-    )
+    def ms(values: list[float]) -> float:
+        return statistics.median(values) * 1000
+
+    load = os.getloadavg()[0]
+    print(f"convanim {' '.join(ARGS)}   (load average {load:.2f} on {os.cpu_count()} CPUs)")
     print(f"  answer {answer}; torch says {json.loads(torch_out)}")
-    print(f"  python -c pass        median {ms(bare):7.1f} ms  ({args.runs} runs)")
+    print("  whole process, median wall-clock (median CPU user+sys):")
     print(
-        f"  convanim shape conv   median {ms(ours):7.1f} ms  "
-        f"(min {min(ours) * 1000:.1f}, max {max(ours) * 1000:.1f}; {args.runs} runs)"
+        f"  python -c pass              {ms(bare):7.1f} ms ({ms(bare_cpu):.1f})  {args.runs} runs"
+    )
+    print(
+        f"  convanim shape conv         {ms(ours):7.1f} ms ({ms(ours_cpu):.1f})  {args.runs} runs, "
+        f"min {min(ours) * 1000:.1f}, max {max(ours) * 1000:.1f}"
     )
     if theirs:
         print(
-            f"  python -c 'import torch; …' median {ms(theirs):7.1f} ms  ({args.torch_runs} runs)"
+            f"  python -c 'import torch; …' {ms(theirs):7.1f} ms ({ms(theirs_cpu):.1f})  "
+            f"{args.torch_runs} runs"
         )
         print(
-            f"  speed-up {statistics.median(theirs) / statistics.median(ours):.1f}×  (target ≥ 15×)"
+            f"  speed-up {ms(theirs) / ms(ours):.1f}× wall-clock, "
+            f"{ms(theirs_cpu) / ms(ours_cpu):.1f}× CPU  (target ≥ 15×)"
         )
         assert json.loads(torch_out) == answer, "convanim and torch disagree"
     else:
         print("  torch is not installed: no baseline")
     verdict = "meets" if ms(ours) < 80 else "MISSES"
     print(
-        f"  {verdict} the 80 ms target (cost above a bare interpreter: {ms(ours) - ms(bare):.1f} ms)"
+        f"  {verdict} the 80 ms target (wall-clock; {ms(ours) - ms(bare):.1f} ms above a bare "
+        "interpreter). On a loaded machine compare the CPU column."
     )
     return 0
 

@@ -302,7 +302,7 @@ def pool_cases(draw):
     )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(pool_cases())
 def test_pooling_matches_torch(c):
     t = _torch()

@@ -199,11 +199,16 @@ def _grad_output(text: str, full_shape: tuple[int, ...], shown_shape: tuple[int,
 # --------------------------------------------------------------------------------------------
 
 
+def _g(value: float) -> str:
+    """Compact number text; ``-0`` shows as ``0``."""
+    return f"{value + 0.0:g}"
+
+
 def _cell_label(tap: Any, multi: bool, name: str = "x") -> str:
     if tap.role == "inserted":
         return "0 (inserted)"
     if tap.role == "padding" and tap.source is None:
-        return "0 (padding)" if tap.value == 0 else f"{tap.value:g} (padding)"
+        return "0 (padding)" if tap.value == 0 else f"{_g(tap.value)} (padding)"
     coords = ([tap.channel] if multi else []) + list(tap.source)
     label = f"{name}[{', '.join(map(str, coords))}]"
     return f"pad={label}" if tap.role == "padding" else label
@@ -223,7 +228,9 @@ def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tupl
         for tap in step.taps:
             k = ", ".join(map(str, ([tap.channel] if multi else []) + list(tap.kernel)))
             cell = _cell_label(tap, multi)
-            rows.append((f"{cell} · w[{k}]", f"{tap.value:g} · {tap.weight:g}", f"{tap.product:g}"))
+            rows.append(
+                (f"{cell} · w[{k}]", f"{_g(tap.value)} · {_g(tap.weight)}", _g(tap.product))
+            )
             data["terms"].append(
                 {
                     "cell": cell,
@@ -236,25 +243,27 @@ def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tupl
         w1 = max(len(r[0]) for r in rows)
         w2 = max(len(r[1]) for r in rows)
         lines.extend(f"  {a.ljust(w1)} = {b.rjust(w2)} = {c}" for a, b, c in rows)
-        bias = f" + bias {step.bias:g}" if step.bias else ""
-        lines.append(f"  sum = {step.total:g}{bias} → {step.value:g}")
+        bias = f" + bias {_g(step.bias)}" if step.bias else ""
+        lines.append(f"  sum = {_g(step.total)}{bias} → {_g(step.value)}")
         data.update(sum=step.total, bias=step.bias, value=step.value)
     else:
         cells = []
         for tap in step.taps:
-            cells.append(f"{_cell_label(tap, False)}={tap.value:g}")
+            cells.append(f"{_cell_label(tap, False)}={_g(tap.value)}")
             data["terms"].append({"cell": _cell_label(tap, False), "value": tap.value})
         lines.append("  window: " + ", ".join(cells))
         if step.winner is not None:
+            win = next(t for t in step.taps if t.grid == step.winner)
             lines.append(
-                f"  max = {step.value:g} (first maximum in scan order, at grid {list(step.winner)})"
+                f"  max = {_g(step.value)} at {_cell_label(win, False)} "
+                "(the first maximum in scan order wins ties)"
             )
-            data.update(value=step.value, winner=list(step.winner))
+            data.update(value=step.value, winner=list(win.source or step.winner))
         elif step.divisor is not None:
-            lines.append(f"  sum = {step.total:g}, ÷ {step.divisor:g} → {step.value:g}")
+            lines.append(f"  sum = {_g(step.total)}, ÷ {_g(step.divisor)} → {_g(step.value)}")
             data.update(sum=step.total, divisor=step.divisor, value=step.value)
         else:
-            lines.append(f"  Σ x^p = {step.total:g} → {step.value:g}")
+            lines.append(f"  Σ x^p = {_g(step.total)} → {_g(step.value)}")
             data.update(sum=step.total, value=step.value)
     return lines, data
 

@@ -193,6 +193,23 @@ def test_reference_data() -> None:
 
 
 @live
+def test_reference_data_is_what_torch_says_now() -> None:
+    # The committed answers must still be torch's: a torch upgrade that changes a rule shows
+    # up here (regenerate with scripts/gen_shape_reference.py after checking the change).
+    data = json.loads(REFERENCE.read_text())
+    stale = []
+    for case in data["cases"]:
+        said = {k: case[k] for k in ("result", "error") if k in case}
+        query = {k: v for k, v in case.items() if k not in ("result", "error")}
+        now = oracle.torch_result(query)
+        if ("error" in now) != ("error" in said) or now.get("result") != said.get("result"):
+            stale.append((query, said, now))
+    assert not stale, (
+        f"{len(stale)} answers changed since torch {data['torch_version']}: {stale[:3]}"
+    )
+
+
+@live
 @pytest.mark.parametrize("case", oracle.PINNED, ids=lambda c: c["op"])
 def test_pinned_cases_live(case: dict[str, Any]) -> None:
     assert_agrees(case, oracle.torch_result(case))

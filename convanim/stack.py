@@ -80,8 +80,11 @@ class Layer:
             return f"fc →{self.out_channels}"
 
         def txt(v: object) -> str:
-            if isinstance(v, tuple):
-                return "×".join(txt(x) for x in v) if v and not isinstance(v[0], tuple) else str(v)
+            # per-dimension values as 3×5, asymmetric padding as 1:2, strings as =same
+            if isinstance(v, str):
+                return f"={v}"
+            if isinstance(v, list | tuple):
+                return "×".join(f"{x[0]}:{x[1]}" if isinstance(x, tuple) else str(x) for x in v)
             return str(v)
 
         parts = [self.kind, f"k{txt(self.kernel_size)}"]

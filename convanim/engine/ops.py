@@ -31,6 +31,8 @@ from .. import shapes
 from . import _kernels as K
 
 Mode = Literal["correlation", "convolution"]
+Ints = int | Sequence[int]
+OutputSize = int | None | Sequence[int | None]
 MODES = ("correlation", "convolution")
 
 __all__ = [
@@ -205,24 +207,60 @@ def conv(
     return _unbatch(_add_bias(y, bias), unbatched)
 
 
-def _fixed_rank(op, ndim: int):  # noqa: ANN001, ANN202 - a tiny wrapper factory
-    def wrapped(input, weight, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if np.ndim(weight) != ndim + 2:
-            raise ValueError(
-                f"weight of {op.__name__}{ndim}d must have {ndim + 2} dimensions, "
-                f"but got weight of size {list(np.shape(weight))}"
-            )
-        return op(input, weight, *args, **kwargs)
-
-    wrapped.__name__ = f"{op.__name__}{ndim}d"
-    wrapped.__qualname__ = wrapped.__name__
-    wrapped.__doc__ = f"{ndim}-d :func:`{op.__name__}` (torch ``F.{op.__name__}{ndim}d``)."
-    return wrapped
+def _check_rank(weight: np.ndarray, ndim: int, name: str) -> None:
+    if np.ndim(weight) != ndim + 2:
+        raise ValueError(
+            f"weight of {name} must have {ndim + 2} dimensions, "
+            f"but got weight of size {list(np.shape(weight))}"
+        )
 
 
-conv1d = _fixed_rank(conv, 1)
-conv2d = _fixed_rank(conv, 2)
-conv3d = _fixed_rank(conv, 3)
+def conv1d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Ints = 1,
+    padding: shapes.PaddingSpec = 0,
+    dilation: Ints = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    mode: Mode = "correlation",
+) -> np.ndarray:
+    """1-d :func:`conv` (torch ``F.conv1d``; ``padding_mode`` as ``nn.Conv1d``)."""
+    _check_rank(weight, 1, "conv1d")
+    return conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, mode)
+
+
+def conv2d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Ints = 1,
+    padding: shapes.PaddingSpec = 0,
+    dilation: Ints = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    mode: Mode = "correlation",
+) -> np.ndarray:
+    """2-d :func:`conv` (torch ``F.conv2d``; ``padding_mode`` as ``nn.Conv2d``)."""
+    _check_rank(weight, 2, "conv2d")
+    return conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, mode)
+
+
+def conv3d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Ints = 1,
+    padding: shapes.PaddingSpec = 0,
+    dilation: Ints = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    mode: Mode = "correlation",
+) -> np.ndarray:
+    """3-d :func:`conv` (torch ``F.conv3d``; ``padding_mode`` as ``nn.Conv3d``)."""
+    _check_rank(weight, 3, "conv3d")
+    return conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, mode)
 
 
 def conv_transpose(
@@ -278,9 +316,58 @@ def transposed_scatter(
     return np.ascontiguousarray(full[crop])
 
 
-conv_transpose1d = _fixed_rank(conv_transpose, 1)
-conv_transpose2d = _fixed_rank(conv_transpose, 2)
-conv_transpose3d = _fixed_rank(conv_transpose, 3)
+def conv_transpose1d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Ints = 1,
+    padding: Ints = 0,
+    output_padding: Ints = 0,
+    groups: int = 1,
+    dilation: Ints = 1,
+    mode: Mode = "correlation",
+) -> np.ndarray:
+    """1-d :func:`conv_transpose` (torch ``F.conv_transpose1d``)."""
+    _check_rank(weight, 1, "conv_transpose1d")
+    return conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, mode
+    )
+
+
+def conv_transpose2d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Ints = 1,
+    padding: Ints = 0,
+    output_padding: Ints = 0,
+    groups: int = 1,
+    dilation: Ints = 1,
+    mode: Mode = "correlation",
+) -> np.ndarray:
+    """2-d :func:`conv_transpose` (torch ``F.conv_transpose2d``)."""
+    _check_rank(weight, 2, "conv_transpose2d")
+    return conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, mode
+    )
+
+
+def conv_transpose3d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Ints = 1,
+    padding: Ints = 0,
+    output_padding: Ints = 0,
+    groups: int = 1,
+    dilation: Ints = 1,
+    mode: Mode = "correlation",
+) -> np.ndarray:
+    """3-d :func:`conv_transpose` (torch ``F.conv_transpose3d``)."""
+    _check_rank(weight, 3, "conv_transpose3d")
+    return conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, mode
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,8 +516,14 @@ def avg_pool(
 
 
 def max_pool1d(
-    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):  # noqa: ANN001, ANN201, E501
+    input: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    dilation: Ints = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """1-d :func:`max_pool` (torch ``F.max_pool1d``)."""
     return max_pool(
         input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, ndim=1
@@ -438,8 +531,14 @@ def max_pool1d(
 
 
 def max_pool2d(
-    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):  # noqa: ANN001, ANN201, E501
+    input: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    dilation: Ints = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """2-d :func:`max_pool` (torch ``F.max_pool2d``)."""
     return max_pool(
         input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, ndim=2
@@ -447,47 +546,60 @@ def max_pool2d(
 
 
 def max_pool3d(
-    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):  # noqa: ANN001, ANN201, E501
+    input: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    dilation: Ints = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """3-d :func:`max_pool` (torch ``F.max_pool3d``)."""
     return max_pool(
         input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, ndim=3
     )
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):  # noqa: ANN001, ANN201, E501
+def avg_pool1d(
+    input: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> np.ndarray:
     """1-d :func:`avg_pool` (torch ``F.avg_pool1d``: no ``divisor_override``)."""
     return avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, ndim=1)
 
 
 def avg_pool2d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):  # noqa: ANN001, ANN201, E501
+    input: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> np.ndarray:
     """2-d :func:`avg_pool` (torch ``F.avg_pool2d``)."""
     return avg_pool(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, ndim=2
-    )  # noqa: E501
+    )
 
 
 def avg_pool3d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):  # noqa: ANN001, ANN201, E501
+    input: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> np.ndarray:
     """3-d :func:`avg_pool` (torch ``F.avg_pool3d``)."""
     return avg_pool(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, ndim=3
-    )  # noqa: E501
+    )
 
 
 def lp_pool(
@@ -523,17 +635,35 @@ def lp_pool(
     return _unbatch(y, unbatched)
 
 
-def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: ANN001, ANN201
+def lp_pool1d(
+    input: np.ndarray,
+    norm_type: float,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    ceil_mode: bool = False,
+) -> np.ndarray:
     """1-d :func:`lp_pool` (torch ``F.lp_pool1d``)."""
     return lp_pool(input, norm_type, kernel_size, stride, ceil_mode, ndim=1)
 
 
-def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: ANN001, ANN201
+def lp_pool2d(
+    input: np.ndarray,
+    norm_type: float,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    ceil_mode: bool = False,
+) -> np.ndarray:
     """2-d :func:`lp_pool` (torch ``F.lp_pool2d``)."""
     return lp_pool(input, norm_type, kernel_size, stride, ceil_mode, ndim=2)
 
 
-def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: ANN001, ANN201
+def lp_pool3d(
+    input: np.ndarray,
+    norm_type: float,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    ceil_mode: bool = False,
+) -> np.ndarray:
     """3-d :func:`lp_pool` (torch ``F.lp_pool3d``)."""
     return lp_pool(input, norm_type, kernel_size, stride, ceil_mode, ndim=3)
 
@@ -637,29 +767,40 @@ def adaptive_avg_pool(
     return _unbatch(y.astype(x.dtype, copy=False), unbatched)
 
 
-def _adaptive(op, ndim: int, indices: bool):  # noqa: ANN001, ANN202
-    if indices:
-
-        def wrapped(input, output_size, return_indices=False):  # noqa: ANN001, ANN202
-            return op(input, output_size, return_indices, ndim=ndim)
-
-    else:
-
-        def wrapped(input, output_size):  # noqa: ANN001, ANN202
-            return op(input, output_size, ndim=ndim)
-
-    wrapped.__name__ = f"{op.__name__}{ndim}d"
-    wrapped.__qualname__ = wrapped.__name__
-    wrapped.__doc__ = f"{ndim}-d :func:`{op.__name__}` (torch ``F.{op.__name__}{ndim}d``)."
-    return wrapped
+def adaptive_max_pool1d(
+    input: np.ndarray, output_size: OutputSize, return_indices: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """1-d :func:`adaptive_max_pool` (torch ``F.adaptive_max_pool1d``)."""
+    return adaptive_max_pool(input, output_size, return_indices, ndim=1)
 
 
-adaptive_max_pool1d = _adaptive(adaptive_max_pool, 1, True)
-adaptive_max_pool2d = _adaptive(adaptive_max_pool, 2, True)
-adaptive_max_pool3d = _adaptive(adaptive_max_pool, 3, True)
-adaptive_avg_pool1d = _adaptive(adaptive_avg_pool, 1, False)
-adaptive_avg_pool2d = _adaptive(adaptive_avg_pool, 2, False)
-adaptive_avg_pool3d = _adaptive(adaptive_avg_pool, 3, False)
+def adaptive_max_pool2d(
+    input: np.ndarray, output_size: OutputSize, return_indices: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """2-d :func:`adaptive_max_pool` (torch ``F.adaptive_max_pool2d``)."""
+    return adaptive_max_pool(input, output_size, return_indices, ndim=2)
+
+
+def adaptive_max_pool3d(
+    input: np.ndarray, output_size: OutputSize, return_indices: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """3-d :func:`adaptive_max_pool` (torch ``F.adaptive_max_pool3d``)."""
+    return adaptive_max_pool(input, output_size, return_indices, ndim=3)
+
+
+def adaptive_avg_pool1d(input: np.ndarray, output_size: OutputSize) -> np.ndarray:
+    """1-d :func:`adaptive_avg_pool` (torch ``F.adaptive_avg_pool1d``)."""
+    return adaptive_avg_pool(input, output_size, ndim=1)
+
+
+def adaptive_avg_pool2d(input: np.ndarray, output_size: OutputSize) -> np.ndarray:
+    """2-d :func:`adaptive_avg_pool` (torch ``F.adaptive_avg_pool2d``)."""
+    return adaptive_avg_pool(input, output_size, ndim=2)
+
+
+def adaptive_avg_pool3d(input: np.ndarray, output_size: OutputSize) -> np.ndarray:
+    """3-d :func:`adaptive_avg_pool` (torch ``F.adaptive_avg_pool3d``)."""
+    return adaptive_avg_pool(input, output_size, ndim=3)
 
 
 def unpool_output_size(
@@ -748,16 +889,37 @@ def max_unpool(
     return _unbatch(out.reshape(n, c, *out_sizes), unbatched)
 
 
-def _unpool(ndim: int):  # noqa: ANN202
-    def wrapped(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: ANN001, ANN202
-        return max_unpool(input, indices, kernel_size, stride, padding, output_size, ndim=ndim)
+def max_unpool1d(
+    input: np.ndarray,
+    indices: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    output_size: Sequence[int] | None = None,
+) -> np.ndarray:
+    """1-d :func:`max_unpool` (torch ``F.max_unpool1d``)."""
+    return max_unpool(input, indices, kernel_size, stride, padding, output_size, ndim=1)
 
-    wrapped.__name__ = f"max_unpool{ndim}d"
-    wrapped.__qualname__ = wrapped.__name__
-    wrapped.__doc__ = f"{ndim}-d :func:`max_unpool` (torch ``F.max_unpool{ndim}d``)."
-    return wrapped
+
+def max_unpool2d(
+    input: np.ndarray,
+    indices: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    output_size: Sequence[int] | None = None,
+) -> np.ndarray:
+    """2-d :func:`max_unpool` (torch ``F.max_unpool2d``)."""
+    return max_unpool(input, indices, kernel_size, stride, padding, output_size, ndim=2)
 
 
-max_unpool1d = _unpool(1)
-max_unpool2d = _unpool(2)
-max_unpool3d = _unpool(3)
+def max_unpool3d(
+    input: np.ndarray,
+    indices: np.ndarray,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    output_size: Sequence[int] | None = None,
+) -> np.ndarray:
+    """3-d :func:`max_unpool` (torch ``F.max_unpool3d``)."""
+    return max_unpool(input, indices, kernel_size, stride, padding, output_size, ndim=3)

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -71,6 +72,13 @@ class _Limited:
         self.f.close()
 
 
+def plan(deck: Path, out: Path):
+    """The assets the build planned (a --check run of the library: nothing is written)."""
+    result = build(deck, out, check=True)
+    assert result.stale == []  # the CLI build above left everything up to date
+    return result.assets
+
+
 @pytest.fixture
 def served(tmp_path: Path):
     def serve(folder: Path) -> str:
@@ -95,11 +103,21 @@ def test_demo_deck_in_chromium(tmp_path: Path, served) -> None:
     deck = tmp_path / DEMO.name
     shutil.copyfile(DEMO, deck)
     out = tmp_path / "site"
-    result = build(deck, out, html_page=True, quality="low")  # the real renderers
-    expected_images = sum(1 for a in result.assets if a.kind == "image")
-    assert expected_images == 13 and [a.name for a in result.assets if a.kind == "scene"] == [
+    # Through the CLI, as a user would (and so the parallel renders fork outside pytest).
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "14 rendered, 0 up to date, 16 placeholders" in proc.stderr
+    assets = {a.rel: a for a in plan(deck, out)}
+    image_rels = {rel for rel, a in assets.items() if a.kind == "image"}
+    assert len(image_rels) == 13 and [a.name for a in assets.values() if a.kind == "scene"] == [
         "FIRConvolution1D"
     ]
+    assert all((out / rel).is_file() for rel in assets)
 
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -122,7 +140,7 @@ def test_demo_deck_in_chromium(tmp_path: Path, served) -> None:
     assert report["pageErrors"] == [] and failed == []
     images = [img for slide in report["slides"] for img in slide["images"]]
     srcs = {img["src"] for img in images}
-    assert srcs == {a.rel for a in result.assets if a.kind == "image"}
+    assert srcs == image_rels
     broken = [img for img in images if img["naturalWidth"] <= 0]
     assert broken == []
     videos = [v for slide in report["slides"] for v in slide["videos"]]

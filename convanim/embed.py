@@ -135,6 +135,17 @@ def _url(value: str, what: str) -> str:
     return value
 
 
+def _markdown_url(value: str) -> str:
+    """Percent-encode what would end a Markdown link destination (spaces, parentheses).
+
+    >>> _markdown_url("assets/a b (1).gif")
+    'assets/a%20b%20%281%29.gif'
+    """
+    from urllib.parse import quote
+
+    return quote(value, safe="/:.-_~#?&=%+,;@!$'*")
+
+
 def _markdown_text(value: str) -> str:
     """Escape the characters that would end a Markdown link label or start emphasis."""
     return re.sub(r"([\\\[\]*_`])", r"\\\1", value)
@@ -171,7 +182,7 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
     width = _width(options.width, DEFAULT_WIDTH.get(flavour, "100%"))
     source_text = options.source_text or options.source or ""
     values: dict[str, str | Markup] = {
-        "src": src,
+        "src": _markdown_url(src) if markdown else src,
         "alt": _markdown_text(alt) if markdown else alt,
         "caption": _markdown_text(caption) if markdown else caption,
         "width": width,
@@ -179,7 +190,9 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
         "source": _url(options.source, "source") if options.source else "",
         "source_text": _markdown_text(source_text) if markdown else source_text,
         "poster": _url(options.poster, "poster") if options.poster else "",
-        "poster_or_src": options.poster or src,
+        "poster_or_src": _markdown_url(options.poster or src)
+        if markdown
+        else options.poster or src,
         "fragment_index": "" if options.fragment_index is None else str(options.fragment_index),
     }
     if options.fragment_index is not None and int(options.fragment_index) < 0:

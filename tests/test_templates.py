@@ -152,6 +152,8 @@ def test_markdown_variant_escapes_brackets_and_html() -> None:
     assert out.endswith("Source: [https://e.org](https://e.org)")
     out = snippet("v.mp4", EmbedOptions(template="markdown", poster="v.png"))
     assert out == "[![v](v.png)](v.mp4)"
+    out = snippet("my fig (1).png", EmbedOptions(template="markdown"))
+    assert out == "![my fig (1)](my%20fig%20%281%29.png)"
 
 
 @pytest.mark.parametrize("bad", ["javascript:alert(1)", " JavaScript:x", "data:text/html,x"])

@@ -358,13 +358,6 @@ def _direct_view(
     return steps, grid, roles, applied, chans
 
 
-def _transposed_args(
-    x: np.ndarray, weight: np.ndarray, bias: object
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    xb, w, b = _conv_arrays(x, weight, bias)
-    return xb, w, b
-
-
 def trace_conv_transpose(
     x: np.ndarray,
     weight: np.ndarray,
@@ -384,7 +377,7 @@ def trace_conv_transpose(
     ``padding`` cells of width ``K−1−p`` (plus ``output_padding`` at the end), the kernel
     rotated by 180°, stride 1. One step per output position.
     """
-    xb, w, b = _transposed_args(x, weight, bias)
+    xb, w, b = _conv_arrays(x, weight, bias)
     y = ops.conv_transpose(xb, w, b, stride, padding, output_padding, groups, dilation, mode)
     geom = shapes.transposed_geometry(
         xb.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
@@ -459,7 +452,7 @@ def trace_scatter(
     ``Step.targets`` lists (output coordinate, amount added) for the cells that survive, and
     ``Step.value``/``total`` is their sum. The output is the sum of all targets plus the bias.
     """
-    xb, w, b = _transposed_args(x, weight, bias)
+    xb, w, b = _conv_arrays(x, weight, bias)
     y = ops.conv_transpose(xb, w, b, stride, padding, output_padding, groups, dilation, mode)
     geom = shapes.transposed_geometry(
         xb.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
@@ -644,6 +637,7 @@ def trace_pool(
     steps = []
     out_shape = tuple(g.output for g in geom)
     yv = y[n, c].tolist()
+    winners = index[n, c].tolist() if index is not None else None
     for o in _raster(out_shape):
         taps = []
         for t in _raster([g.kernel for g in geom]):
@@ -658,7 +652,7 @@ def trace_pool(
             taps.append(Tap(cell, src if role == "input" else None, role, float(v), t, channel=c))
         value = _nested(yv, o)
         if kind == "max":
-            flat = int(_nested(index[n, c].tolist(), o))
+            flat = int(_nested(winners, o))
             src = np.unravel_index(flat, xb.shape[2:])
             winner = tuple(int(s) + g.padding for s, g in zip(src, geom, strict=True))
             steps.append(Step(o, tuple(taps), value, 0.0, value, winner=winner))

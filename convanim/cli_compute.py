@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from convanim import shapes
 from convanim.cli_shape import DIMS, PADDING
 
 # op name -> (family, spatial rank)
@@ -51,6 +52,11 @@ TRANSPOSED_CONVENTIONS = {
         "y[j·s + k·d − p], + b)"
     ),
 }
+
+#: Work the command line agrees to do: elements of the window buffer (im2col) and of the
+#: output, and output positions of adaptive pooling (computed one window at a time).
+MAX_WORK = 64_000_000
+MAX_ADAPTIVE_POSITIONS = 250_000
 
 #: Arrays bigger than this are summarised in the human view (``--json`` prints everything).
 SHOW_LIMIT = 600
@@ -170,6 +176,29 @@ def _bias_array(text: str | None, channels: int) -> Any:
             f"--bias must be one number or one per output channel ({channels}), got shape {list(b.shape)}"
         )
     return b
+
+
+def _check_work(
+    op: str, n: int, channels: int, taps: int, out_channels: int, out_shape: Sequence[int]
+) -> None:
+    """Refuse computations far beyond a teaching example before allocating anything."""
+    from convanim.engine.arrays import MAX_ELEMENTS
+
+    positions = 1
+    for v in out_shape:
+        positions *= v
+    outputs = n * out_channels * positions
+    if outputs > MAX_ELEMENTS:
+        raise ValueError(
+            f"{op} would produce {outputs} values ({_shape_text(out_shape)} per channel); "
+            f"the limit is {MAX_ELEMENTS}"
+        )
+    work = n * channels * taps * positions
+    if work > MAX_WORK:
+        raise ValueError(
+            f"{op} would gather {work} window cells (kernel {taps} taps × {channels} channels × "
+            f"{positions} positions × batch {n}); the limit is {MAX_WORK}"
+        )
 
 
 def _display(full: Any, extra: int) -> Any:
@@ -554,6 +583,10 @@ def _run_conv(
     if family == "conv":
         w = arrays.as_conv_weight(w_raw, ndim, x.shape[1], groups, "--weight")
         b = _bias_array(bias, w.shape[0])
+        out_shape = shapes.conv_output_shape(
+            x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode
+        )
+        _check_work(op, x.shape[0], x.shape[1], _prod(w.shape[2:]), w.shape[0], out_shape)
         y = engine.conv(x, w, b, stride, padding, dilation, groups, padding_mode, mode)
         params = dict(
             stride=stride,
@@ -568,6 +601,11 @@ def _run_conv(
         w = arrays.as_transposed_weight(w_raw, ndim, x.shape[1], "--weight")
         b = _bias_array(bias, w.shape[1] * groups)
         op_pad = 0 if output_padding is None else output_padding
+        out_shape = shapes.transposed_output_shape(
+            x.shape[2:], w.shape[2:], stride, padding, dilation, op_pad
+        )
+        _check_work(op, x.shape[0], w.shape[1] * groups, 1, w.shape[1] * groups, out_shape)
+        _check_work(op, x.shape[0], x.shape[1], _prod(w.shape[2:]), 1, x.shape[2:])
         y = engine.conv_transpose(x, w, b, stride, padding, op_pad, groups, dilation, mode)
         params = dict(
             stride=stride, padding=padding, output_padding=op_pad, dilation=dilation, groups=groups
@@ -628,6 +666,13 @@ def _run_conv(
     return result
 
 
+def _prod(values: Sequence[int]) -> int:
+    result = 1
+    for v in values:
+        result *= v
+    return result
+
+
 def _param_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ",".join(f"{v[0]}:{v[1]}" if isinstance(v, tuple | list) else str(v) for v in value)
@@ -681,6 +726,13 @@ def _run_pool(
             raise click.UsageError(f"{op} needs --output-size")
         size = _parse_output_size(output_size, ndim)
         params["output_size"] = size
+        out_shape = [x.shape[2 + a] if v is None else v for a, v in enumerate(size)]
+        if _prod(out_shape) > MAX_ADAPTIVE_POSITIONS:
+            raise ValueError(
+                f"{op} output {_shape_text(out_shape)} has more than "
+                f"{MAX_ADAPTIVE_POSITIONS} positions"
+            )
+        _check_work(op, x.shape[0], x.shape[1], 1, x.shape[1], out_shape)
         if family == "adaptive_max_pool":
             y, idx = engine.adaptive_max_pool(x, size, True, ndim=ndim)
             out["output"], out["indices"] = _display(y, extra), _display(idx, extra)
@@ -698,6 +750,18 @@ def _run_pool(
         params.update(
             kernel_size=kernel_size, stride=stride if stride is not None else "kernel size"
         )
+        kind = family.split("_")[0]
+        k_dims = shapes.per_dim(kernel_size, ndim, "kernel_size")
+        out_shape = shapes.pool_output_shape(
+            x.shape[2:],
+            k_dims,
+            stride,
+            0 if kind == "lp" else p,
+            d if kind == "max" else 1,
+            ceil,
+            kind,
+        )
+        _check_work(op, x.shape[0], x.shape[1], _prod(k_dims), x.shape[1], out_shape)
         if family == "max_pool":
             params.update(padding=p, dilation=d, ceil_mode=ceil)
             y, idx = engine.max_pool(x, kernel_size, stride, p, d, ceil, True, ndim=ndim)
@@ -770,7 +834,7 @@ def _run_unpool(
     indices: str | None,
 ) -> Result:
     from convanim import engine
-    from convanim.engine import arrays
+    from convanim.engine import arrays, ops
 
     if kernel_size is None:
         raise click.UsageError(f"{op} needs --kernel-size (-k)")
@@ -788,6 +852,8 @@ def _run_unpool(
         if any(v is None for v in size):
             raise ValueError("max_unpool needs every dimension of --output-size")
     p = 0 if padding is None else padding
+    out_shape = ops.unpool_output_size(x.shape[2:], kernel_size, stride, p, size)
+    _check_work(op, x.shape[0], x.shape[1], 1, x.shape[1], out_shape)
     y = engine.max_unpool(x, idx, kernel_size, stride, p, size, ndim=ndim)
     shown = _display(y, extra)
     params = {

@@ -274,6 +274,14 @@ def test_pooling(capsys):
         (["conv2d", "--input", "[" * 5000 + "]" * 5000, "--weight", W], "nested too deeply"),
         (["conv2d", "--input", X, "--weight", W, "--explain", "a,b"], "--explain"),
         (["lp_pool1d", "--input", "[1,2]", "-k", "2", "--grad-output", "[1]"], "grad-output"),
+        # small arrays, absurd work: refused before anything is allocated
+        (["conv_transpose1d", "--input", "[1,2]", "--weight", "[1]", "-s", "1000000000"], "limit"),
+        (["conv2d", "--input", "[[1,2],[3,4]]", "--weight", "[[1]]", "-p", "100000"], "limit"),
+        (["adaptive_avg_pool2d", "--input", "[[1,2]]", "--output-size", "100000"], "positions"),
+        (
+            ["max_unpool1d", "--input", "[5,2]", "--indices", "[1,2]", "-k", "2", "-s", "99999999"],
+            "limit",
+        ),
     ],
 )
 def test_bad_input_is_one_error_line(capsys, args, message):

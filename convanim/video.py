@@ -47,6 +47,9 @@ __all__ = [
     "cache_key",
     "render_scene",
     "PARAMS_ENV",
+    "manim_asset_dirs",
+    "cache_dir",
+    "probe_requirements",
 ]
 
 #: Environment variable through which a scene receives its parameters: JSON text, or the path
@@ -264,6 +267,7 @@ PARAM_SPECS: dict[str, tuple[ParamSpec, ...]] = {
         ParamSpec("stride", "int", 2, "stride", minimum=1),
         ParamSpec("padding", "int", 1, "padding", minimum=0),
         _STEP_TIME,
+        _MAX_STEPS,
     ),
 }
 
@@ -579,6 +583,17 @@ def cache_dir() -> Path:
     return Path(base) / "convanim"
 
 
+def manim_asset_dirs() -> dict[str, str]:
+    """Where Manim keeps the SVGs of typeset formulas and Pango text, shared by every render.
+
+    This is not Manim's animation cache (that one stays disabled): compiling ``MathTex`` and
+    laying out ``Text`` are the slow part of building a scene, and their files depend only on
+    the string, so one folder serves every scene and every run.
+    """
+    root = cache_dir() / "manim"
+    return {"tex_dir": str(root / "Tex"), "text_dir": str(root / "texts")}
+
+
 def cache_key(
     scene: str, params: Mapping[str, Any], quality: Quality, fmt: str, transparent: bool
 ) -> str:
@@ -692,6 +707,7 @@ def _run_manim(
         "format": fmt,
         "transparent": transparent,
         "media_dir": str(job_dir / "media"),
+        **manim_asset_dirs(),
     }
     job_file = job_dir / "job.json"
     job_file.write_text(json.dumps(job))

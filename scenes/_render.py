@@ -31,6 +31,9 @@ def _config_for(job: dict[str, Any]) -> dict[str, Any]:
         "verbosity": "WARNING",
         "format": job["format"],
     }
+    for key in ("tex_dir", "text_dir"):
+        if job.get(key):
+            cfg[key] = job[key]
     if job.get("transparent"):
         cfg["transparent"] = True
         cfg["background_opacity"] = 0.0

@@ -1,0 +1,237 @@
+"""Structural tests of the Manim scenes: Manim's ``dry_run`` (no frames, no video).
+
+For every scene: how many animations it plays (one per engine step, plus a fixed intro and
+outro, so a lost or doubled step fails), and that the numbers on screen are the engine's:
+the ``Text`` mobjects left on screen are compared with values computed independently
+(``numpy.convolve``, the engine's ``ops``/``conv_backward``, the shape core).
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+
+import numpy as np
+import pytest
+
+pytest.importorskip("manim")
+
+from convanim.scenes._common import fmt  # noqa: E402
+from manim import Text, tempconfig  # noqa: E402
+
+from convanim import shapes, video  # noqa: E402
+from convanim.engine import conv1d, conv2d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
+from convanim.plan import format_values  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    return tmp_path_factory.mktemp("manim-media")
+
+
+def dry(media, name: str, **params):
+    """Run scene ``name`` under ``dry_run`` and return it."""
+    module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
+    cfg = {
+        "dry_run": True,
+        "media_dir": str(media),
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+        "pixel_width": 854,
+        "pixel_height": 480,
+        "frame_rate": 15,
+    }
+    with tempconfig(cfg):
+        scene = getattr(module, name)(params=params)
+        scene.render()
+    return scene
+
+
+def texts_on_screen(scene) -> collections.Counter:
+    """Every visible ``Text`` string on screen at the end of the scene."""
+    found = collections.Counter()
+    for top in scene.mobjects:
+        for m in top.get_family():
+            if isinstance(m, Text) and m.get_fill_opacity() > 0:
+                found[m.text] += 1
+    return found
+
+
+def assert_on_screen(scene, strings) -> None:
+    shown = texts_on_screen(scene)
+    need = collections.Counter(s.replace("−", "-") for s in strings)
+    have = collections.Counter({k.replace("−", "-"): v for k, v in shown.items()})
+    missing = need - have
+    assert not missing, f"not on screen: {dict(missing)}"
+
+
+def shown(scene, what: str) -> list[float]:
+    return [v for w, v in scene.shown if w == what]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_scene_has_a_module_and_specs():
+    assert set(video.SCENE_NAMES) == set(video.PARAM_SPECS)
+    for name in video.SCENE_NAMES:
+        module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
+        assert hasattr(module, name)
+
+
+def test_fir_steps_and_numbers(media):
+    x, h = [1, 2, 3, 1, 0, -1], [1, 0.5, -1]
+    scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, step_time=0.1)
+    expected = np.convolve(x, h, mode="valid")  # the deck's y[n] = Σ h[k] x[n−k]
+    assert len(expected) == shapes.conv_output_size(len(x), len(h))
+    # 3 intro plays, 3 per output sample (slide, products, sum), the L_out formula, a wait
+    assert scene.renderer.num_plays == 3 + 3 * len(expected) + 2
+    np.testing.assert_allclose(shown(scene, "y")[::2], expected)  # formula, then the stem
+    assert_on_screen(scene, [fmt(v) for v in x] + [fmt(v) for v in h] + [fmt(v) for v in expected])
+    assert shown(scene, "L_out") == [len(expected)]
+
+
+def test_fir_correlation_and_max_steps(media):
+    x, h = [1, 2, 3, 4], [1, -1]
+    scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, mode="correlation", max_steps=2)
+    assert scene.renderer.num_plays == 3 + 3 * 2 + 2
+    expected = np.correlate(x, h, mode="valid")[:2]
+    np.testing.assert_allclose(shown(scene, "y")[::2], expected)
+    assert_on_screen(scene, [fmt(v) for v in expected])
+
+
+def test_conv2d_steps_and_numbers(media):
+    params = dict(input="4x4", kernel=3, stride=2, padding=1, step_time=0.1)
+    scene = dry(media, "Conv2D", **params)
+    resolved = video.resolve_params("Conv2D", params)
+    from convanim.scenes._data import conv2d_values
+
+    x, w = conv2d_values(resolved)
+    y = conv2d(x[None, None], w[None, None], stride=2, padding=1)[0, 0]
+    assert y.shape == (2, 2)
+    assert scene.renderer.num_plays == 2 + y.size + 1
+    assert_on_screen(scene, format_values(y.ravel()) + format_values(x.ravel()))
+    np.testing.assert_allclose(shown(scene, "output"), y.ravel())
+
+
+def test_conv2d_paper_values_and_dilation(media):
+    scene = dry(media, "Conv2D", input="5x5", kernel=3, dilation=2, max_steps=3, step_time=0.1)
+    from convanim.engine.examples import conv_arithmetic_values
+
+    x, w = conv_arithmetic_values()
+    y = conv2d(x[None, None], w[None, None], dilation=2, padding=1)[0, 0]
+    assert scene.renderer.num_plays == 2 + 3 + 1
+    np.testing.assert_allclose(shown(scene, "output"), y.ravel()[:3])
+    assert_on_screen(scene, format_values(y.ravel()[:3]))
+
+
+def test_maxpool_winner_and_numbers(media):
+    scene = dry(media, "MaxPool2D", input="4x4", seed=3, step_time=0.1)
+    from convanim.scenes._data import example_grid
+
+    x = example_grid((4, 4), 3, 0, 10)
+    y = max_pool2d(x[None, None], 2, 2)[0, 0]
+    assert scene.renderer.num_plays == 2 + y.size + 1
+    np.testing.assert_allclose(shown(scene, "output"), y.ravel())
+    assert_on_screen(scene, format_values(y.ravel()))
+
+
+def test_transposed_both_views(media):
+    params = dict(input="2x2", kernel=3, stride=2, output_padding=1, step_time=0.1)
+    full = dry(media, "TransposedConv2D", view="scatter", **params)
+    from convanim.scenes._data import example_grid
+
+    x = example_grid((2, 2), 0, 0, 4)
+    w = example_grid((3, 3), 1, 0, 3)
+    y = conv_transpose2d(x[None, None], w[None, None], stride=2, output_padding=1)[0, 0]
+    assert y.shape == (6, 6)
+    # intro, one play per input cell, marker out, the untouched output_padding cells, size, wait
+    assert full.renderer.num_plays == 1 + 4 + 1 + 1 + 2
+    np.testing.assert_allclose(sorted(shown(full, "output")), sorted(y.ravel()))
+    assert_on_screen(full, [fmt(v) for v in y.ravel()])
+    both = dry(media, "TransposedConv2D", view="both", max_steps=2, **params)
+    # direct: intro, 2 frames, fade; scatter: intro, 2 cells, marker out; size, wait
+    assert both.renderer.num_plays == (1 + 2 + 1) + (1 + 2 + 1) + 2
+    assert shown(both, "O") == [6, 6]
+
+
+def test_multichannel_heads_and_groups(media):
+    scene = dry(
+        media, "MultiChannelConv", in_channels=4, out_channels=2, groups=2, length=5, step_time=0.1
+    )
+    from convanim.scenes._data import multichannel_example
+
+    x, w, b, traces = multichannel_example(
+        video.resolve_params(
+            "MultiChannelConv", {"in_channels": 4, "out_channels": 2, "groups": 2, "length": 5}
+        )
+    )
+    y = conv1d(x, w, b, groups=2, mode="convolution")
+    assert y.shape == (2, 3)
+    assert scene.renderer.num_plays == 1 + y.size + 1
+    np.testing.assert_allclose(shown(scene, "y"), y.ravel())
+    assert_on_screen(scene, [fmt(v) for v in y.ravel()])
+    # grouped: head 1 only sees channels 2 and 3
+    assert traces[1].params["in_channels"] == (2, 3)
+    assert shown(scene, "params") == [3 * 2 * 2]
+
+
+def test_wavenet_receptive_fields(media):
+    scene = dry(media, "DilatedCausalStack", dilations="1,2,4,8", length=16, step_time=0.1)
+    assert shown(scene, "receptive_field") == [5, 16]  # 1 + L(k−1), then 1 + Σ(k−1)d
+    assert scene.renderer.num_plays == 7 + 4 + 4
+    from convanim.scenes._data import causal_stack
+
+    stack = causal_stack(16, 2, [1, 2, 4, 8])
+    assert stack.field[0] == list(range(16))  # every input reaches the last output
+    assert causal_stack(16, 2, [1, 1, 1, 1]).field[0] == [11, 12, 13, 14, 15]
+
+
+def test_backward_gradients(media):
+    scene = dry(media, "ConvBackward", length=5, kernel=2, step_time=0.1)
+    from convanim.scenes._data import backward_example
+
+    x, w, gy, _, _, _ = backward_example(
+        video.resolve_params("ConvBackward", {"length": 5, "kernel": 2})
+    )
+    g = conv_backward(x[None, None], w[None, None], gy[None, None], mode="convolution")
+    assert scene.renderer.num_plays == 12 + 2 + 5
+    assert shown(scene, "dL/db") == [pytest.approx(float(gy.sum()))]
+    np.testing.assert_allclose(shown(scene, "grad")[:2], g.grad_weight.ravel())
+    np.testing.assert_allclose(shown(scene, "grad")[2:], g.grad_input.ravel())
+    # the deck's formulas, checked on the numbers: ∂L/∂w[k] = Σ_n ∂L/∂y[n]·x[n−k]
+    n_out = len(gy)
+    for k in range(2):
+        assert g.grad_weight.ravel()[k] == pytest.approx(
+            sum(gy[i] * x[i + 1 - k] for i in range(n_out))
+        )
+
+
+def test_ambiguity_sizes(media):
+    scene = dry(media, "TransposedAmbiguity", step_time=0.1)
+    assert shown(scene, "size")[:2] == [6, 5]
+    assert shown(scene, "O") == [3]
+    assert shown(scene, "output_padding") == [0, 1]
+    assert scene.renderer.num_plays == 1 + 9 + 1 + 1 + 1
+    assert [s for s, _ in shapes.transposed_output_range(3, 3, 2, 1)] == [5, 6]
+
+
+def test_params_from_environment(monkeypatch, tmp_path, media):
+    path = tmp_path / "p.json"
+    path.write_text('{"signal": [1, 2, 3], "kernel": [1, 1], "step_time": 0.1}')
+    monkeypatch.setenv(video.PARAMS_ENV, str(path))
+    from convanim.scenes._common import params_from_env
+
+    assert params_from_env()["kernel"] == [1, 1]
+    scene = dry(media, "FIRConvolution1D", **params_from_env())
+    np.testing.assert_allclose(shown(scene, "y")[::2], [3, 5])
+
+
+def test_bad_parameters_are_value_errors():
+    with pytest.raises(ValueError, match="no parameter"):
+        video.resolve_params("Conv2D", {"kernal": 3})
+    with pytest.raises(ValueError, match="Kernel size can't be greater"):
+        video.resolve_params("FIRConvolution1D", {"signal": "1,2", "kernel": "1,2,3"})
+    with pytest.raises(ValueError, match="same output"):
+        video.resolve_params("TransposedAmbiguity", {"sizes": "6,4"})

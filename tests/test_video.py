@@ -1,0 +1,251 @@
+"""Videos: qualities, paths, the cache, doctor, and real renders checked with PyAV.
+
+Every scene is rendered at 480p15 (short: one step, fast steps) and reopened with PyAV:
+container, codec, resolution, frame rate, and a duration equal to the scene's own timeline
+(Manim's ``dry_run`` of the same parameters). FIRConvolution1D also goes end to end through
+``convanim render`` into the deck's folder layout, and a second run must be a cache no-op.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from convanim import video
+
+av = pytest.importorskip("av")
+pytest.importorskip("manim")
+
+CONVANIM = [sys.executable, "-m", "convanim"]
+SHORT = {"max_steps": 1, "step_time": 0.2}
+
+
+@pytest.fixture(scope="module")
+def cache_folder(tmp_path_factory):
+    # One per module: renders are keyed by their parameters, and the typeset formulas and
+    # text layouts Manim keeps there are shared, as in real use.
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture()
+def cache(cache_folder, monkeypatch):
+    monkeypatch.setenv("CONVANIM_CACHE_DIR", str(cache_folder))
+    return cache_folder
+
+
+def probe(path: Path) -> dict:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(video=0))
+        return {
+            "format": container.format.name,
+            "codec": stream.codec_context.name,
+            "width": stream.codec_context.width,
+            "height": stream.codec_context.height,
+            "fps": float(stream.average_rate),
+            "duration": container.duration / 1e6,
+            "frames": frames,
+        }
+
+
+def assert_duration(info: dict, scene: str, params: dict, tmp_path: Path) -> None:
+    """The video is as long as the scene's own timeline (Manim's dry run adds up every play's
+    run time); each play rounds to whole frames, hence one frame of slack per play."""
+    from manim import tempconfig
+
+    module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[scene]}")
+    cfg = {
+        "dry_run": True,
+        "media_dir": str(tmp_path / "dry"),
+        "verbosity": "ERROR",
+        **video.manim_asset_dirs(),
+    }
+    with tempconfig(cfg):
+        s = getattr(module, scene)(params=params)
+        s.render()
+    expected, plays = s.renderer.time, s.renderer.num_plays
+    slack = plays / info["fps"] + 0.1
+    assert expected - 0.1 <= info["duration"] <= expected + slack
+    assert info["frames"] == pytest.approx(info["duration"] * info["fps"], abs=2)
+
+
+# -- the light parts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spelling", "folder"),
+    [
+        ("low", "480p15"),
+        ("-ql", "480p15"),
+        ("l", "480p15"),
+        ("medium", "720p30"),
+        ("-qm", "720p30"),
+        ("high", "1080p60"),
+        ("1080p60", "1080p60"),
+        ("-qh", "1080p60"),
+        ("1440p60", "1440p60"),
+        ("-qp", "1440p60"),
+        ("2160p60", "2160p60"),
+        ("-qk", "2160p60"),
+    ],
+)
+def test_quality_spellings(spelling, folder):
+    assert video.resolve_quality(spelling).folder == folder
+
+
+def test_unknown_quality_and_format():
+    with pytest.raises(ValueError, match="unknown quality"):
+        video.resolve_quality("ultra")
+    with pytest.raises(ValueError, match="alpha"):
+        video.render_scene("Conv2D", Path("x"), fmt="mp4", transparent=True)
+    with pytest.raises(ValueError, match="unknown scene"):
+        video.render_scene("Conv3D", Path("x"))
+
+
+def test_deck_folder_convention(tmp_path):
+    q = video.resolve_quality("1080p60")
+    out = video.output_path("FIRConvolution1D", tmp_path / "assets/videos/04", q, "mp4")
+    assert out == tmp_path / "assets/videos/04/1080p60/FIRConvolution1D.mp4"
+    assert video.output_path("Conv2D", tmp_path / "c.webm", q, "webm") == tmp_path / "c.webm"
+    with pytest.raises(ValueError, match="does not end in .mp4"):
+        video.output_path("Conv2D", tmp_path / "c.gif", q, "mp4")
+
+
+def test_cache_key_tracks_everything_that_changes_pixels():
+    q = video.resolve_quality("low")
+    p = video.resolve_params("FIRConvolution1D", {})
+    key = video.cache_key("FIRConvolution1D", p, q, "mp4", False)
+    assert key == video.cache_key("FIRConvolution1D", dict(p), q, "mp4", False)
+    p2 = video.resolve_params("FIRConvolution1D", {"kernel": "1,2"})
+    assert key != video.cache_key("FIRConvolution1D", p2, q, "mp4", False)
+    assert key != video.cache_key("FIRConvolution1D", p, video.QUALITIES["high"], "mp4", False)
+    assert key != video.cache_key("FIRConvolution1D", p, q, "webm", False)
+    # Defaults spelled out are the same render as defaults left out.
+    same = video.resolve_params("FIRConvolution1D", {"signal": p["signal"]})
+    assert key == video.cache_key("FIRConvolution1D", same, q, "mp4", False)
+
+
+def test_scene_options_from_the_command_line():
+    args = ["--signal", "1,2,3", "--kernel=-1,1", "--max-steps", "2"]
+    parsed = video.parse_param_args("FIRConvolution1D", args)
+    assert parsed == {"signal": "1,2,3", "kernel": "-1,1", "max_steps": "2"}
+    assert video.resolve_params("FIRConvolution1D", parsed)["kernel"] == [-1.0, 1.0]
+    with pytest.raises(ValueError, match="needs a value"):
+        video.parse_param_args("Conv2D", ["--stride"])
+
+
+def test_doctor_reports_versions():
+    proc = subprocess.run([*CONVANIM, "doctor", "--json"], capture_output=True, text=True)
+    report = {r["name"]: r for r in json.loads(proc.stdout)}
+    assert set(report) == {"manim", "Cairo", "Pango", "PyAV/ffmpeg", "LaTeX", "dvisvgm", "fonts"}
+    assert report["manim"]["ok"] and report["manim"]["version"].startswith("0.")
+    assert report["LaTeX"]["ok"] and "TeX" in report["LaTeX"]["version"]
+    assert proc.returncode == (0 if all(r["ok"] for r in report.values()) else 1)
+
+
+def test_missing_latex_is_explained_not_a_traceback(tmp_path, cache):
+    env = dict(os.environ, PATH=str(tmp_path))  # no latex, dvisvgm or fc-match on the PATH
+    proc = subprocess.run([*CONVANIM, "doctor"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "MISSING LaTeX" in proc.stdout
+    assert "apt-get install -y texlive-latex-extra" in proc.stdout
+    assert "disables: the formulas (MathTex)" in proc.stdout
+    out = tmp_path / "v"
+    proc = subprocess.run(
+        [*CONVANIM, "render", "FIRConvolution1D", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot render: LaTeX is missing")
+    assert "texlive-latex-extra" in lines[0] and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+# -- real renders -----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scene", [s for s in video.SCENE_NAMES if s != "FIRConvolution1D"])
+def test_every_scene_renders_at_480p15(scene, tmp_path, cache):
+    params = dict(SHORT)
+    if scene == "TransposedConv2D":
+        params["view"] = "scatter"
+    path = video.render_scene(scene, tmp_path, quality="low", params=params)
+    assert path == tmp_path / "480p15" / f"{scene}.mp4"
+    info = probe(path)
+    assert "mp4" in info["format"] and info["codec"] == "h264"
+    assert (info["width"], info["height"]) == (854, 480)
+    assert info["fps"] == pytest.approx(15, abs=0.01)
+    assert_duration(info, scene, params, tmp_path)
+
+
+@pytest.mark.slow
+def test_fir_end_to_end_into_the_deck_layout(tmp_path, cache):
+    deck = tmp_path / "deck" / "assets" / "videos" / "04-convolutional_layers"
+    args = [
+        *CONVANIM,
+        "render",
+        "FIRConvolution1D",
+        "--signal",
+        "1,2,3,1,0",
+        "--kernel",
+        "1,0.5,-1",
+        "--step-time",
+        "0.2",
+        "-ql",
+        "-o",
+        str(deck),
+    ]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    path = deck / "480p15" / "FIRConvolution1D.mp4"
+    assert proc.stdout.strip() == str(path)
+    info = probe(path)
+    assert (info["width"], info["height"], round(info["fps"])) == (854, 480, 15)
+    params = video.resolve_params(
+        "FIRConvolution1D", {"signal": "1,2,3,1,0", "kernel": "1,0.5,-1", "step_time": 0.2}
+    )
+    assert_duration(info, "FIRConvolution1D", params, tmp_path)
+    # Unchanged scene, parameters and versions: a no-op, well under a second.
+    mtime = path.stat().st_mtime_ns
+    start = time.perf_counter()
+    again = subprocess.run(args, capture_output=True, text=True)
+    assert again.returncode == 0 and again.stdout.strip() == str(path)
+    assert time.perf_counter() - start < 1.0
+    assert path.stat().st_mtime_ns == mtime
+    # A deleted output comes back from the cache, byte for byte, without Manim.
+    data = path.read_bytes()
+    path.unlink()
+    start = time.perf_counter()
+    subprocess.run(args, capture_output=True, text=True, check=True)
+    assert time.perf_counter() - start < 1.0
+    assert path.read_bytes() == data
+
+
+@pytest.mark.slow
+def test_poster_png_and_force(tmp_path, cache):
+    params = {"signal": "1,2,3", "kernel": "1,1", "step_time": 0.1}
+    png = video.render_scene("FIRConvolution1D", tmp_path / "poster.png", fmt="png", params=params)
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size == (854, 480)
+        # the deck's white slide background, and ink on it
+        assert im.getpixel((2, 2))[:3] == (255, 255, 255)
+        assert min(im.convert("L").getdata()) < 64
+    mtime = png.stat().st_mtime_ns
+    time.sleep(0.01)
+    video.render_scene(
+        "FIRConvolution1D", tmp_path / "poster.png", fmt="png", params=params, force=True
+    )
+    assert png.stat().st_mtime_ns != mtime

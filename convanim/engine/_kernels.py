@@ -182,7 +182,9 @@ def correlation_weight_grad(
     gyt = gyt.reshape(groups, co // groups, n * p)
     gw = np.empty((groups, co // groups, (c // groups) * kk), dtype=np.result_type(xp, gy))
     for g in range(groups):
-        np.matmul(gyt[g], cols[g].T, out=gw[g])
+        # (cols · gyᵀ)ᵀ, not gy · colsᵀ: OpenBLAS is several times slower on the latter's
+        # transposed right operand with this long inner dimension.
+        gw[g] = np.matmul(cols[g], gyt[g].T).T
     return gw.reshape(co, c // groups, *kernel)
 
 
@@ -206,6 +208,15 @@ def correlation_input_grad(
     kernel = w.shape[2:]
     p = int(np.prod(counts, dtype=np.int64))
     dtype = np.result_type(gy, w)
+    full = [(c - 1) + (k - 1) * d for c, k, d in zip(counts, kernel, dilation, strict=True)]
+    if all(s == 1 for s in stride) and list(grid) == [f + 1 for f in full]:
+        # Stride 1: the gradient is the full correlation of gy with the rotated kernel, its
+        # in/out channels swapped: one forward pass with a long inner dimension (C_out·k),
+        # which BLAS runs far better than one product per tap.
+        gyp = pad(gy, [((k - 1) * d, (k - 1) * d) for k, d in zip(kernel, dilation, strict=True)])
+        wr = spatial_flip(w).reshape(groups, co_g, ci_g, *kernel).swapaxes(1, 2)
+        wr = np.ascontiguousarray(wr).reshape(groups * ci_g, co_g, *kernel)
+        return grouped_matmul_forward(gyp, wr, grid, [1] * len(grid), dilation, groups)
     # Channels first, batch folded into the columns: one large BLAS call per tap and group
     # (many small calls thrash multi-threaded BLAS on a busy machine).
     out = np.zeros((groups * ci_g, n, *grid), dtype=dtype)

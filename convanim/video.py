@@ -410,7 +410,7 @@ def parse_param_args(scene: str, args: Sequence[str]) -> dict[str, Any]:
     """Scene options from the command line (``--signal 1,2,3 --max-steps=2 --ceil-mode``).
 
     >>> parse_param_args("MaxPool2D", ["--input", "6x6", "--ceil-mode"])
-    {'input': '6x6', 'ceil_mode': True}
+    {'input': '6x6', 'ceil_mode': 'true'}
     """
     specs = {s.option: s for s in PARAM_SPECS[_check_scene(scene)]}
     out: dict[str, Any] = {}

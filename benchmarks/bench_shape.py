@@ -67,7 +67,7 @@ class Series:
 
     def row(self) -> str:
         return (
-            f"  {self.label:<44} {self.median_ms:7.1f} ms "
+            f"  {self.label:<48} {self.median_ms:7.1f} ms "
             f"({statistics.median(self.cpu) * 1000:6.1f}) [{min(self.wall) * 1000:6.1f}]"
             f"  {len(self.wall)} runs"
         )

@@ -50,10 +50,17 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="convanim")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """convanim: convolution arithmetic, numbers and animations."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 def _fail(message: str, code: int) -> None:

@@ -67,7 +67,7 @@ class FIRConvolution1D(ConvanimScene):
         x0 = -5.3 + dx / 2
         xs = [x0 + i * dx for i in range(L_in)]
         left, right = xs[0] - dx / 2, xs[-1] + dx / 2
-        base_x, base_h, base_y, prod_y = 1.0, -1.15, -3.2, -2.3
+        base_x, base_h, base_y, prod_y = 1.1, -1.2, -3.3, -2.3
 
         sign = "-" if convolution else "+"
         title = colored_math(
@@ -86,15 +86,15 @@ class FIRConvolution1D(ConvanimScene):
         x_stems = stem_row(self, x_vals, xs, base_x, 0.62, x_scale, BLUE, "x")
         x_axis = axis(left, right, base_x)
         names = VGroup(
-            tex("x[n]", size=34).move_to(np.array([-6.45, base_x + 0.3, 0])),
+            tex("x[n]", size=34).move_to(np.array([-6.45, base_x, 0])),
             tex("h[n-k]" if convolution else "h[k-n]", size=30).move_to(
                 np.array([-6.4, base_h + 0.3, 0])
             ),
             tex(r"h\cdot x", size=30).move_to(np.array([-6.45, prod_y, 0])),
-            tex("y[n]", size=34).move_to(np.array([-6.45, base_y + 0.3, 0])),
+            tex("y[n]", size=34).move_to(np.array([-6.45, base_y, 0])),
         )
-        n_axis = index_labels(xs, range(L_in), -0.22)
-        n_name = tex("n", size=26, color=GREY).move_to(np.array([-6.45, -0.22, 0]))
+        n_axis = index_labels(xs, range(L_in), -0.12)
+        n_name = tex("n", size=26, color=GREY).move_to(np.array([-6.45, -0.12, 0]))
         y_axis = axis(left, right, base_y)
         self.play(
             Write(title),
@@ -105,7 +105,7 @@ class FIRConvolution1D(ConvanimScene):
 
         # -- the impulse response, then flipped into place ---------------------------------
         h_scale = max(abs(v) for v in h_vals) or 1.0
-        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.55, h_scale, TEAL, "h", size=20)
+        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.45, h_scale, TEAL, "h", size=20)
         k_names = VGroup(
             *(
                 tex(f"h[{k}]", size=24, color=GREY).move_to(
@@ -169,9 +169,10 @@ class FIRConvolution1D(ConvanimScene):
                 )
             )
             sources = VGroup(*(x_stems[t.grid[0]][1] for t in step.taps))
-            self.play(TransformFromCopy(sources, products), run_time=0.7 * self.t)
+            extra = [FadeIn(names[2])] if step is steps[0] else []
+            self.play(TransformFromCopy(sources, products), *extra, run_time=0.7 * self.t)
 
-            y_stem = stem_row(self, [step.value], [xs[n]], base_y, 0.45, y_scale, RED, "y")[0]
+            y_stem = stem_row(self, [step.value], [xs[n]], base_y, 0.38, y_scale, RED, "y")[0]
             self.play(ReplacementTransform(products, y_stem), run_time=0.7 * self.t)
 
         # -- the output length -------------------------------------------------------------

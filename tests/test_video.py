@@ -210,6 +210,9 @@ def test_fir_end_to_end_into_the_deck_layout(tmp_path, cache):
     assert proc.returncode == 0, proc.stderr
     path = deck / "480p15" / "FIRConvolution1D.mp4"
     assert proc.stdout.strip() == str(path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by the web server
     info = probe(path)
     assert (info["width"], info["height"], round(info["fps"])) == (854, 480, 15)
     params = video.resolve_params(

@@ -16,7 +16,7 @@ import numpy as np
 from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, tex
 from convanim.scenes._data import multichannel_example
 from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, top_formulas
-from manim import FadeIn, ReplacementTransform, Text, VGroup, Write
+from manim import WHITE, FadeIn, ReplacementTransform, Text, VGroup, Write
 
 
 class MultiChannelConv(ConvanimScene):
@@ -158,6 +158,16 @@ class MultiChannelConv(ConvanimScene):
                     g_out.cell_polygon(j, n), stroke_color=t.line, stroke_width=6
                 ).set_fill(opacity=0)
                 new_marker = VGroup(window, kbox, obox)
+                for i in range(cin):
+                    if i not in chans:  # grouped convolution: this head never sees channel i
+                        new_marker.add(
+                            view.poly(
+                                g_in.box_polygon(i, 0, i + 1, L),
+                                fill_color=WHITE,
+                                fill_opacity=0.65,
+                                stroke_width=0,
+                            )
+                        )
                 per_channel = {}
                 for tp in step.taps:
                     per_channel[tp.channel] = per_channel.get(tp.channel, 0.0) + tp.product

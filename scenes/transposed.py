@@ -39,7 +39,7 @@ class TransposedConv2D(ConvanimScene):
         size[2].set_color(RED)
         self.shown.extend([("O", O1), ("O", O2)])
         note = (
-            f"input {_t(p['input'])}, kernel {_t(p['kernel'])}, stride {_t(p['stride'])}, "
+            f"input {_size(p['input'])}, kernel {_size(p['kernel'])}, stride {_t(p['stride'])}, "
             f"padding {_t(p['padding'])}, output_padding {_t(op)}"
         )
         info = Text(note, font=FONT, font_size=18, color=GREY).to_edge(
@@ -181,6 +181,10 @@ class TransposedConv2D(ConvanimScene):
             if finals:
                 self.play(*finals, run_time=0.6)
         return title
+
+
+def _size(v: list[int]) -> str:
+    return "×".join(str(x) for x in (v * 2 if len(v) == 1 else v))
 
 
 def _t(v: list[int]) -> str:

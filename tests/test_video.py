@@ -233,6 +233,16 @@ def test_fir_end_to_end_into_the_deck_layout(tmp_path, cache):
     subprocess.run(args, capture_output=True, text=True, check=True)
     assert time.perf_counter() - start < 1.0
     assert path.read_bytes() == data
+    # ... and the CLI stays light: a cached render imports neither NumPy nor Manim.
+    probe_imports = (
+        "import sys; from convanim.cli import main; sys.argv = ['convanim', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('numpy', 'manim', 'av', 'PIL') if m in sys.modules))"
+    )
+    light = subprocess.run(
+        [sys.executable, "-c", probe_imports, *args[3:]], capture_output=True, text=True
+    )
+    assert light.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.slow

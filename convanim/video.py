@@ -686,7 +686,15 @@ def render_scene(
         return target
 
     require(scene_requirements(scene, fmt))
-    job_dir, produced = _run_manim(scene, resolved, q, fmt, transparent, entry.parent)
+    try:
+        job_dir, produced = _run_manim(scene, resolved, q, fmt, transparent, entry.parent)
+    except RenderError:
+        # The shared formula/text folders are written by concurrent renders too (a deck build
+        # renders in parallel); a half-written SVG read by another process is the one failure
+        # a second attempt with private folders cures.
+        job_dir, produced = _run_manim(
+            scene, resolved, q, fmt, transparent, entry.parent, shared_assets=False
+        )
     try:
         _atomic_copy(produced, entry)
     finally:
@@ -696,7 +704,13 @@ def render_scene(
 
 
 def _run_manim(
-    scene: str, params: dict[str, Any], q: Quality, fmt: str, transparent: bool, workdir: Path
+    scene: str,
+    params: dict[str, Any],
+    q: Quality,
+    fmt: str,
+    transparent: bool,
+    workdir: Path,
+    shared_assets: bool = True,
 ) -> tuple[Path, Path]:
     """Run :mod:`convanim.scenes._render` in a fresh interpreter: (its folder, the file)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -711,7 +725,7 @@ def _run_manim(
         "format": fmt,
         "transparent": transparent,
         "media_dir": str(job_dir / "media"),
-        **manim_asset_dirs(),
+        **(manim_asset_dirs() if shared_assets else {}),
     }
     job_file = job_dir / "job.json"
     job_file.write_text(json.dumps(job))

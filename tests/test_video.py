@@ -262,3 +262,19 @@ def test_poster_png_and_force(tmp_path, cache):
         "FIRConvolution1D", tmp_path / "poster.png", fmt="png", params=params, force=True
     )
     assert png.stat().st_mtime_ns != mtime
+
+
+@pytest.mark.slow
+def test_gif_and_transparent_webm(tmp_path, cache):
+    params = {"max_steps": 1, "step_time": 0.2}
+    gif = video.render_scene("MaxPool2D", tmp_path, fmt="gif", params=params)
+    assert gif == tmp_path / "480p15" / "MaxPool2D.gif"
+    with av.open(str(gif)) as c:
+        assert c.format.name == "gif" and c.streams.video[0].codec_context.width == 854
+    webm = video.render_scene(
+        "MaxPool2D", tmp_path / "alpha.webm", fmt="webm", params=params, transparent=True
+    )
+    with av.open(str(webm)) as c:
+        stream = c.streams.video[0]
+        assert "webm" in c.format.name and stream.codec_context.name == "vp9"
+        assert stream.metadata.get("alpha_mode") == "1"  # VP9 with its alpha plane

@@ -296,6 +296,7 @@ def _check_params(kind: str, name: str, params: dict) -> None:
                 f"unknown parameter(s) {', '.join(unknown)} for {name}; "
                 f"known: {', '.join(catalogue.OVERRIDES)}"
             )
+        _check_shape(catalogue.get(name), {k: v for k, v in params.items() if k in SHAPE_KEYS})
     elif kind == "scene":
         from convanim import video
 
@@ -303,6 +304,32 @@ def _check_params(kind: str, name: str, params: dict) -> None:
             video.resolve_params(name, params)
         except ValueError as exc:
             raise DeckError(str(exc)) from None
+
+
+# Render parameters that change an operation's sizes: the shape core (stdlib only, no NumPy)
+# can judge them while the deck is planned, so a bad kernel or stride is reported with its line
+# before anything renders instead of failing one worker halfway through the build.
+SHAPE_KEYS = frozenset({"size", "kernel", "stride", "padding", "dilation", "output_padding"})
+
+
+def _check_shape(entry: object, changes: dict) -> None:
+    if not changes:
+        return
+    if getattr(entry, "kind", None) == "figure":
+        raise DeckError(
+            f"{entry.name} is a fixed figure: {', '.join(sorted(changes))} cannot be changed"
+        )
+    from dataclasses import replace
+
+    if "size" in changes and not isinstance(changes["size"], tuple):
+        raise DeckError(
+            f"size={changes['size']!r}: give one number per dimension, "
+            "e.g. size=6x6 (or size=6, for a 1-D input)"
+        )
+    try:
+        replace(entry, **changes).output_shape()
+    except (ValueError, TypeError) as exc:
+        raise DeckError(f"{entry.name}: {exc}") from None
 
 
 def _render_named(name: str, out: Path, **overrides: object) -> Path:
@@ -779,7 +806,7 @@ def build(
     for ph in placeholders:
         try:
             asset, snip = planner.plan(ph)
-        except DeckError as exc:
+        except ValueError as exc:  # DeckError, and the templates' own checks (width, URLs)
             errors.append(f"{deck.name}:{ph.line}: {exc}")
             continue
         snippets[(ph.line, ph.start)] = (ph.end, snip)

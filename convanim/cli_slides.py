@@ -215,8 +215,10 @@ def build(
         for rel in result.stale:
             click.echo(f"stale: {rel}")
         n = len(result.stale)
+        rels = {a.rel for a in result.assets}
+        n_assets = sum(rel in rels for rel in result.stale)
         click.echo(
-            f"{n} stale of {len(result.assets)} assets"
+            f"{n} stale: {n_assets} of {len(result.assets)} assets, {n - n_assets} built page(s)"
             if n
             else f"up to date: {len(result.assets)} assets",
             err=True,

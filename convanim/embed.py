@@ -160,8 +160,8 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
     if name in TEMPLATES:
         if kind not in TEMPLATES[name]:
             raise ValueError(
-                f"template {name!r} cannot show a {kind}; use one of "
-                + ", ".join(t for t in TEMPLATES if kind in TEMPLATES[t])
+                f"template {name!r} cannot show {'an' if kind == 'image' else 'a'} {kind}; "
+                "use one of " + ", ".join(t for t in TEMPLATES if kind in TEMPLATES[t])
             )
         text = load_template(TEMPLATES[name][kind], tdir)
         flavour = name

@@ -364,6 +364,42 @@ def test_unknown_render_parameter_is_reported_with_its_line(deck: Path) -> None:
         run(deck, FakeRenderers())
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ('width="50%; position:fixed"', "width"),
+        ('source="javascript:alert(1)"', "source"),
+        ("template=video", "cannot show an image"),
+        ("template=no-such-template", "unknown template"),
+        ("kernel=0", "kernel size should be greater than zero"),
+        ("stride=banana", "stride"),
+        ("size=6", "one number per dimension"),
+    ],
+)
+def test_bad_options_and_sizes_are_reported_with_their_line(
+    deck: Path, options: str, message: str
+) -> None:
+    # Caught while planning (the templates' checks, the shape core's), so nothing renders and
+    # nothing is written; a render failing in a worker would leave half a build behind.
+    fakes = FakeRenderers()
+    renderers = dataclasses.replace(fakes.renderers(), check_params=deckbuild._check_params)
+    deck.write_text(f"# x\n{{{{CONVANIM:dilation}}}}\n{{{{CONVANIM:dilation {options}}}}}\n")
+    with pytest.raises(DeckError, match=rf"04-convolutional_layers.md:3: .*{message}"):
+        build(deck, renderers=renderers)
+    assert fakes.calls == [] and not (deck.parent / "build").exists()
+
+
+def test_a_fixed_figure_takes_no_size_parameters(deck: Path) -> None:
+    fakes = FakeRenderers()
+    renderers = dataclasses.replace(fakes.renderers(), check_params=deckbuild._check_params)
+    deck.write_text("{{CONVANIM:vision_kernels kernel=3}}\n")
+    with pytest.raises(DeckError, match=r":1: vision_kernels is a fixed figure"):
+        build(deck, renderers=renderers)
+    deck.write_text("{{CONVANIM:dilation size=9x9 stride=2}}\n")  # valid sizes still build
+    build(deck, renderers=renderers)
+    assert fakes.calls == [("dilation", {"size": (9, 9), "stride": 2})]
+
+
 def test_a_failed_render_keeps_the_others(deck: Path) -> None:
     fakes = FakeRenderers()
     good = fakes.render_image

@@ -169,7 +169,7 @@ def test_width_is_validated(width: str) -> None:
 
 
 def test_errors_for_wrong_kind_and_unknown_template(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="cannot show a image"):
+    with pytest.raises(ValueError, match="cannot show an image"):
         snippet("a.gif", EmbedOptions(template="video"))
     with pytest.raises(ValueError, match="unknown template"):
         snippet("a.gif", EmbedOptions(template="nope"))

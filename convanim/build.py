@@ -943,6 +943,20 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
+_REMOTE_IMPORT = re.compile(r"""@import\s+(url\()?\s*["']?(https?:)?//[^;]*;""", re.I)
+
+
+def offline_css(css: str) -> str:
+    """``css`` without ``@import`` of remote style sheets (several reveal.js themes load Google
+    Fonts): the page must open offline and ask no CDN for anything; the theme's font stacks
+    fall back to local fonts.
+
+    >>> offline_css('@import url(https://fonts.googleapis.com/css?family=Lato);\nb{}')
+    '/* remote @import removed by convanim (offline page) */\nb{}'
+    """
+    return _REMOTE_IMPORT.sub("/* remote @import removed by convanim (offline page) */", css)
+
+
 def copy_revealjs(dest: Path, theme: str) -> bool:
     """Copy the few reveal.js (and KaTeX) files the page loads into ``dest``.
 
@@ -952,8 +966,12 @@ def copy_revealjs(dest: Path, theme: str) -> bool:
     if not (dist / f"theme/{theme}.css").is_file():
         themes = sorted(p.stem for p in (dist / "theme").glob("*.css"))
         raise ValueError(f"unknown reveal.js theme {theme!r}: use one of {', '.join(themes)}")
-    for name in [*REVEAL_FILES, f"theme/{theme}.css", "plugin/math.js"]:
+    for name in [*REVEAL_FILES, "plugin/math.js"]:
         _copy_if_changed(dist / name, dest / name)
+    theme_css = offline_css((dist / f"theme/{theme}.css").read_text(encoding="utf-8"))
+    theme_out = dest / f"theme/{theme}.css"
+    if not theme_out.is_file() or theme_out.read_text(encoding="utf-8") != theme_css:
+        write_atomic(theme_out, theme_css.encode("utf-8"))
     katex = find_katex(dist)
     if katex is None:
         return False

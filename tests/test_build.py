@@ -465,6 +465,23 @@ def test_html_page_is_self_contained(deck: Path) -> None:
     assert local and all((deck.parent / "build" / p).is_file() for p in local)
 
 
+def test_every_theme_copies_without_remote_imports(deck: Path) -> None:
+    # Several reveal.js themes @import Google Fonts: copied as is, the page would reach a CDN.
+    import re
+
+    themes = sorted(p.stem for p in (deckbuild.find_revealjs() / "theme").glob("*.css"))
+    assert "beige" in themes and "white" in themes
+    deck.write_text("# t\n\n{{CONVANIM:dilation}}\n")
+    for theme in themes:
+        run(deck, FakeRenderers(), html_page=True, theme=theme)
+    remote = re.compile(r"(@import|url\()\s*[\"']?(https?:)?//", re.I)
+    css = sorted((deck.parent / "build").rglob("*.css"))
+    assert len(css) >= len(themes) + 3
+    assert [p.name for p in css if remote.search(p.read_text(encoding="utf-8"))] == []
+    theme_css = (deck.parent / "build" / "reveal.js" / "theme" / "beige.css").read_text()
+    assert "remote @import removed" in theme_css and ".reveal" in theme_css
+
+
 # ------------------------------------------------------------------ the CLI
 
 

@@ -951,8 +951,8 @@ def offline_css(css: str) -> str:
     Fonts): the page must open offline and ask no CDN for anything; the theme's font stacks
     fall back to local fonts.
 
-    >>> offline_css('@import url(https://fonts.googleapis.com/css?family=Lato);\nb{}')
-    '/* remote @import removed by convanim (offline page) */\nb{}'
+    >>> offline_css('@import url(https://fonts.googleapis.com/css?family=Lato); b {}')
+    '/* remote @import removed by convanim (offline page) */ b {}'
     """
     return _REMOTE_IMPORT.sub("/* remote @import removed by convanim (offline page) */", css)
 

@@ -335,11 +335,32 @@ def format_values(values: Iterable[float]) -> tuple[str, ...]:
     ('12', '6', '0')
     >>> format_values([5 / 3, 1.0])
     ('1.7', '1.0')
+
+    Infinite values (max pooling's implicit padding) do not decide the rule for the others:
+
+    >>> format_values([3.0, float("-inf")])
+    ('3', '-inf')
     """
-    vals = list(values)
-    if all(float(v).is_integer() for v in vals):
-        return tuple(str(int(v)) if v != 0 else "0" for v in vals)
-    return tuple(f"{v:.1f}" for v in vals)
+    vals = [float(v) for v in values]
+    finite = [v for v in vals if math.isfinite(v)]
+    if all(v.is_integer() for v in finite):
+        return tuple(
+            (str(int(v)) if v != 0 else "0") if math.isfinite(v) else _non_finite(v) for v in vals
+        )
+    return tuple(f"{v:.1f}" if math.isfinite(v) else _non_finite(v) for v in vals)
+
+
+def _non_finite(v: float) -> str:
+    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+
+
+def _cell_texts(values: Iterable[float]) -> tuple[str, ...]:
+    """Texts written in a grid's cells: :func:`format_values`, with non-finite values left
+    blank (the bundled font has no "∞", and a max pool's −∞ padding never wins anyway)."""
+    vals = [float(v) for v in values]
+    return tuple(
+        text if math.isfinite(v) else "" for v, text in zip(vals, format_values(vals), strict=True)
+    )
 
 
 def _as2d(pos: Sequence[int]) -> tuple[int, int]:
@@ -534,13 +555,13 @@ def build_plan(
     in_texts = out_texts = None
     if numbers:
         keys = [_key(trace.grid_shape, r, c) for r in range(gr) for c in range(gc)]
-        in_texts = format_values(trace.grid_values.get(k, 0.0) for k in keys)
+        in_texts = _cell_texts(trace.grid_values.get(k, 0.0) for k in keys)
         okeys = [_key(trace.output_shape, r, c) for r in range(orows) for c in range(ocols)]
         out_values = [trace.output_values.get(k) for k in okeys]
         if any(v is None for v in out_values):  # fall back on the steps' own values
             by_out = {_as2d(s.output): s.value for s in trace.steps}
             out_values = [by_out.get(_as2d(k), 0.0) for k in okeys]
-        out_texts = format_values(out_values)
+        out_texts = _cell_texts(out_values)
     grids = [
         GridView("input", gr, gc, roles, in_texts, grids_geom["input"]),
         GridView(

@@ -102,6 +102,26 @@ def test_max_pool_marks_the_winner():
         assert plan.grid("input").text(r, c) == plan.grid("output").text(*frame.output_cell)
 
 
+def test_padded_max_pool_keeps_integers_and_leaves_its_minus_infinity_padding_blank():
+    """Max pooling pads with −∞: it must not turn every input into "3.0" nor print "-inf"
+    in the padding (the bundled font has no ∞, and the padding can never win)."""
+    x = np.array(
+        [[3.0, 2, 2, 1, 1], [0, 0, 0, 0, 3], [2, 3, 2, 2, 3], [2, 2, 2, 2, 3], [1, 3, 2, 0, 1]]
+    )
+    t = tracing.trace_pool(x, "max", 2, stride=2, padding=1, ndim=2)
+    plan = build_plan(t, look="flat", numbers=True)
+    g = plan.grid("input")
+    assert texts(g)[1][1:6] == ["3", "2", "2", "1", "1"]
+    assert all(
+        g.text(r, c) == ""
+        for r in range(g.rows)
+        for c in range(g.cols)
+        if g.role(r, c) == "padding"
+    )
+    assert texts(plan.grid("output"))[0] == ["3", "2", "1"]
+    assert format_values([3.0, -math.inf]) == ("3", "-inf")  # notes still spell it out
+
+
 # --- sizes and frames come from the shape core -------------------------------------------------
 
 

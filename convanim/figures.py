@@ -63,6 +63,11 @@ def _text(draw: ImageDraw.ImageDraw, at, text: str, px: float, ink, anchor: str 
     draw.text(at, text, fill=ink, font=gif._font(int(round(px))), anchor=anchor)
 
 
+def _fontmode(opts: gif.RenderOptions) -> str:
+    """Hard-edged text over a transparent background (no halo of background colour)."""
+    return "1" if opts.transparent else "L"
+
+
 def _rgb(colour: str) -> tuple[int, int, int]:
     return gif._rgb(colour)
 
@@ -120,6 +125,7 @@ def _render_ambiguity(out: Path, opts: gif.RenderOptions) -> Path:
     gif.check_budget(1, *size)
     canvas = Image.new("RGB", size, _rgb(t.background))
     draw = ImageDraw.Draw(canvas)
+    draw.fontmode = _fontmode(opts)
     _text(
         draw,
         (size[0] / 2, head / 2),
@@ -250,6 +256,7 @@ def _render_vision(out: Path, opts: gif.RenderOptions, image: str | Path | None)
     gif.check_budget(1, *size)
     canvas = Image.new("RGB", size, _rgb(t.background))
     draw = ImageDraw.Draw(canvas)
+    draw.fontmode = _fontmode(opts)
     for i, (name, k, y) in enumerate(results):
         x0 = pad + (i % cols) * (tw + pad)
         y0 = pad + (i // cols) * (th + cap_h + pad)
@@ -306,6 +313,7 @@ def _draw_stack(plan: StackPlan, frame_index: int, opts: gif.RenderOptions) -> I
 
     img = Image.new("RGB", plan.pixel_size(cell, m), _rgb(t.background))
     draw = ImageDraw.Draw(img)
+    draw.fontmode = _fontmode(opts)
     frame = plan.frames[frame_index]
     faint = _rgb(blend(t.background, t.muted, 0.3))
     for a, b in plan.edges:

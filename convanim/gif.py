@@ -255,6 +255,9 @@ class _Canvas:
         v = {"top": "t", "middle": "m", "bottom": "b", "baseline": "s"}[anchor[1]]
         # Pillow has no "top"/"bottom" for multi-purpose anchors: use ascender/descender.
         v = {"t": "a", "b": "d"}.get(v, v)
+        # Over a transparent background, antialiased text would keep a fringe of background
+        # colour (a white halo on a dark slide): draw it with hard edges instead.
+        draw.fontmode = "1" if self.opts.transparent else "L"
         draw.text(at, text, fill=colour, font=font, anchor=h + v)
 
 
@@ -341,11 +344,6 @@ def render_frames(plan: Plan, opts: RenderOptions | None = None) -> list[Image.I
         img = base.copy()
         draw = ImageDraw.Draw(img)
         _draw_grid(cv, draw, g_in, set(frame.window), lambda r, c: True, num_size)
-        # kernel weights as subscripts at the bottom right of each covered cell
-        for (r, c), text in frame.subscripts:
-            at = cv.px(g_in.point(c + 0.95, r + 0.97))
-            ink = t.ink_on(t.shaded(g_in.role(r, c)))
-            cv.text(draw, text, at, sub_size, cv.colour(ink), ("right", "bottom"))
         if frame.winner is not None:
             cv.outline(
                 draw,
@@ -356,6 +354,13 @@ def render_frames(plan: Plan, opts: RenderOptions | None = None) -> list[Image.I
             )
         if frame.window_box is not None:
             cv.thick_box(draw, g_in, frame.window_box, cv.colour(t.line))
+        # Kernel weights as subscripts at the bottom right of each covered cell, drawn after
+        # the window's thick outline and inset past it (at 0.95 the outline hid them).
+        inset = (cv.thick_w + 1.5) / cv.cell
+        for (r, c), text in frame.subscripts:
+            at = cv.px(g_in.point(c + 1 - inset, r + 1 - inset))
+            ink = t.ink_on(t.shaded(g_in.role(r, c)))
+            cv.text(draw, text, at, sub_size, cv.colour(ink), ("right", "bottom"))
         for a, b in frame.lines:
             draw.line([cv.px(a), cv.px(b)], fill=cv.colour(t.connector), width=cv.line_w)
         shaded_out = {frame.output_cell} if frame.output_cell is not None else set()

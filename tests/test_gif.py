@@ -239,3 +239,60 @@ def test_one_dimensional_and_pooling_render(tmp_path):
     plan = build_plan(t, look="flat", numbers=True)
     path = gif.render_gif(plan, tmp_path / "p.gif")
     assert len(frames_of(path)) == 3
+
+
+def _changed_pixels_per_cell(plan, with_subs, without, cells) -> list[int]:
+    diff = np.any(np.asarray(with_subs, dtype=int) != np.asarray(without, dtype=int), axis=2)
+    g = plan.grid("input")
+    counts = []
+    for r, c in cells:
+        (x0, y0), (x1, y1) = g.point(c, r), g.point(c + 1, r + 1)
+        box = [round(OPTS.margin_px + v * OPTS.cell_px) for v in (x0, y0, x1, y1)]
+        counts.append(int(diff[box[1] : box[3], box[0] : box[2]].sum()))
+    return counts
+
+
+def test_subscripts_are_not_hidden_by_the_window_outline():
+    """Equal weights on equal inputs: every subscript must show as many pixels as the others
+    (at 0.95 of the cell the thick outline covered the right column's and bottom row's)."""
+    from dataclasses import replace
+
+    t = tracing.trace_conv(np.ones((5, 5)), np.full((3, 3), 7.0))
+    plan = build_plan(t, look="flat", numbers=True)
+    frame = plan.frames[6]  # the window touches the bottom edge: its last row is the grid's
+    bare = replace(frame, subscripts=())
+    with_subs = gif.render_frames(replace(plan, frames=(frame,)))[0]
+    without = gif.render_frames(replace(plan, frames=(bare,)))[0]
+    counts = _changed_pixels_per_cell(plan, with_subs, without, frame.window)
+    assert min(counts) > 0
+    assert min(counts) >= 0.85 * max(counts), counts
+
+
+def _theme_colours(theme) -> set[tuple[int, int, int]]:
+    solid = {
+        rgb(getattr(theme, f))
+        for f in ("line", "text", "connector", "winner", "subscript", "muted")
+    }
+    roles = ("input", "output", "padding", "inserted", "dropped", "kernel")
+    return solid | {rgb(theme.fill(r)) for r in roles} | {rgb(theme.shaded(r)) for r in roles}
+
+
+@pytest.mark.parametrize("theme", ["solarized", "dark"])
+def test_transparent_output_has_no_halo_of_background_colour(tmp_path, theme):
+    """Antialiased text over the background leaves blends of the background colour that stay
+    opaque when the background turns transparent (a light fringe on a dark slide)."""
+    allowed = _theme_colours(THEMES[theme])
+    png = catalogue.render_named(
+        "numerical_padding_strides", tmp_path / "t.png", transparent=True, theme=theme
+    )
+    rgba = np.asarray(Image.open(png).convert("RGBA"))
+    opaque = {tuple(int(v) for v in px[:3]) for px in rgba.reshape(-1, 4) if px[3]}
+    assert opaque <= allowed, sorted(opaque - allowed)[:5]
+    path = catalogue.render_named(
+        "no_padding_strides_transposed", tmp_path / "t.gif", transparent=True, theme=theme
+    )
+    with Image.open(path) as im:
+        im.seek(im.n_frames - 1)
+        rgba = np.asarray(im.convert("RGBA"))
+    opaque = {tuple(int(v) for v in px[:3]) for px in rgba.reshape(-1, 4) if px[3]}
+    assert opaque <= allowed, sorted(opaque - allowed)[:5]

@@ -271,6 +271,64 @@ def test_stale_assets_are_rendered_again(deck: Path) -> None:
     assert len(run(deck, fakes).rendered) == 3
 
 
+def test_renderer_fingerprints_follow_imports_not_the_whole_package() -> None:
+    def rel(kind: str) -> set[str]:
+        return {p.as_posix().split("/")[-1] for p in deckbuild._source_files(kind)}
+
+    image, scene = rel("image"), rel("scene")
+    assert {"catalogue.py", "gif.py", "plan.py", "shapes.py", "ops.py", "figures.py"} <= image
+    assert {"video.py", "plan.py", "fir.py", "_render.py"} <= scene
+    # The Manim side, the build and the CLI do not draw GIFs, and the GIF renderer no video.
+    assert not image & {"video.py", "build.py", "embed.py", "cli.py", "cli_slides.py", "fir.py"}
+    assert not scene & {"gif.py", "build.py", "embed.py", "cli_render.py"}
+
+
+def test_editing_an_unimported_module_keeps_assets_current(tmp_path: Path, monkeypatch) -> None:
+    pkg = tmp_path / "convanim"
+    (pkg / "engine").mkdir(parents=True)
+    files = {
+        "__init__.py": "",
+        "catalogue.py": "from convanim import shapes\ndef f():\n    from convanim import gif\n",
+        "gif.py": "from convanim.engine.ops import conv\n",
+        "engine/__init__.py": "from .ops import *\n",
+        "engine/ops.py": "from ..plan import (\n    Plan,\n)\n",
+        "plan.py": "",
+        "shapes.py": "",
+        "video.py": "from convanim import plan\n",
+        "build.py": "",
+    }
+    for name, text in files.items():
+        (pkg / name).write_text(text)
+    monkeypatch.setattr(deckbuild, "_package_dirs", lambda: {"convanim": pkg})
+    before = deckbuild.code_fingerprint("image")
+    for unrelated in ("video.py", "build.py"):
+        (pkg / unrelated).write_text("# edited\n")
+        assert deckbuild.code_fingerprint("image") == before, unrelated
+    for used in ("plan.py", "engine/__init__.py", "shapes.py"):  # lazy, relative, parent imports
+        (pkg / used).write_text(f"# edited {used}\n")
+        after = deckbuild.code_fingerprint("image")
+        assert after != before, used
+        before = after
+
+
+def test_a_picture_parameter_is_a_confined_hashed_file_of_the_deck(deck: Path) -> None:
+    # Relative to the deck (not to wherever the build runs), and its content is part of the key.
+    picture = deck.parent / "photos" / "cat.png"
+    picture.parent.mkdir()
+    picture.write_bytes(b"one")
+    deck.write_text("{{CONVANIM:vision_kernels image=photos/cat.png}}\n")
+    fakes = FakeRenderers()
+    run(deck, fakes)
+    assert fakes.calls == [("vision_kernels", {"image": str(picture.resolve())})]
+    assert run(deck, fakes).rendered == []
+    picture.write_bytes(b"two")
+    assert len(run(deck, fakes).rendered) == 1
+    for bad, message in [("../x.png", "leaves the deck"), ("nope.png", "no such file")]:
+        deck.write_text(f"{{{{CONVANIM:vision_kernels image={bad}}}}}\n")
+        with pytest.raises(DeckError, match=f":1: .*{message}"):
+            run(deck, fakes)
+
+
 def test_copied_build_folder_is_still_current(deck: Path) -> None:
     import shutil
 

@@ -478,7 +478,7 @@ def build_plan(
         # Output centred over the input; lifted so the measured conv_arithmetic heights
         # (43 + 29.5·(G + 1 + 7o/6) px for square maps) come out.
         dx = (ixmin + ixmax) / 2 - (oxmin + oxmax) / 2
-        lift = gr + 0.5 - min(orows, ocols) / 3
+        lift = gr + 1.0 - min(orows, ocols) / 3
         xmin = min(ixmin, oxmin + dx)
         xmax = max(ixmax, oxmax + dx)
         top = max(iymax, lift + oymax)

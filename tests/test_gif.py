@@ -121,6 +121,35 @@ def test_width_follows_conv_arithmetics_rule(rendered):
             assert abs(im.size[0] - (43 + 50.2 * side)) <= 3, entry.name
 
 
+#: Pixel sizes of conv_arithmetic's committed GIFs (reference §2.1).
+CONV_ARITHMETIC_SIZES = {
+    "no_padding_no_strides": (244, 259),
+    "arbitrary_padding_no_strides": (495, 542),
+    "same_padding_no_strides": (395, 449),
+    "full_padding_no_strides": (495, 576),
+    "no_padding_strides": (294, 288),
+    "padding_strides": (395, 381),
+    "padding_strides_odd": (445, 411),
+    "dilation": (395, 381),
+    "no_padding_no_strides_transposed": (344, 386),
+    "arbitrary_padding_no_strides_transposed": (445, 479),
+    "same_padding_no_strides_transposed": (395, 449),
+    "full_padding_no_strides_transposed": (395, 449),
+    "no_padding_strides_transposed": (395, 449),
+    "padding_strides_transposed": (395, 449),
+    "padding_strides_odd_transposed": (445, 513),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONV_ARITHMETIC_SIZES))
+def test_pixel_size_is_conv_arithmetics_without_the_legend(name):
+    """Width and height within a few pixels of the originals (the legend row, which they lack,
+    aside): the output plane sat half a cell too low, every picture 14 px short."""
+    w, h = plan_named(name, legend=False).pixel_size(OPTS.cell_px, OPTS.margin_px)
+    ref_w, ref_h = CONV_ARITHMETIC_SIZES[name]
+    assert abs(w - ref_w) <= 3 and abs(h - ref_h) <= 4, (w, h)
+
+
 def test_fixed_small_palette_and_delta_frames(rendered):
     path = rendered / "padding_strides_odd_transposed.gif"
     palette = set(gif.palette("solarized"))

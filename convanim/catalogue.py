@@ -431,11 +431,16 @@ def entry_plan(
     labels: bool = True,
     legend: bool = True,
     cell_px: float = 29.5,
+    still: bool = False,
 ) -> Any:
-    """Validate (shape core), check the budget, trace (engine) and plan one entry."""
+    """Validate (shape core), check the budget, trace (engine) and plan one entry.
+
+    ``still``: only one frame will be drawn (a PNG), so the frame limit does not apply (the
+    window count is still bounded: every window is traced).
+    """
     from convanim.plan import build_plan
 
-    trace = _trace(entry, cell_px)
+    trace = _trace(entry, cell_px, still)
     look = "flat" if len(trace.grid_shape) == 1 else entry.look
     return build_plan(
         trace,
@@ -496,40 +501,100 @@ def _render_entry(
         theme=theme,
         transparent=transparent,
     )
-    plan = entry_plan(entry, duration=duration, labels=labels, legend=legend, cell_px=opts.cell_px)
+    plan = entry_plan(
+        entry,
+        duration=duration,
+        labels=labels,
+        legend=legend,
+        cell_px=opts.cell_px,
+        still=out.suffix.lower() == ".png",
+    )
     return gif.render_gif(plan, out, opts)
 
 
-def preflight(entry: Entry, cell_px: float) -> None:
-    """Refuse absurd requests from sizes alone, before any value is computed."""
+def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """``(grid, output, kernel)`` as drawn, each ``(rows, cols)`` (a 1-D signal is one row),
+    from the shape core alone: the padded input (direct), the zero-stretched and padded input
+    (transposed, the paper's direct view), and the output.
+
+    >>> drawn_shapes(ENTRIES["padding_strides_odd_transposed"])
+    ((8, 8), (6, 6), (3, 3))
+    """
+    op = entry.operation()
+    size = tuple(op["input_size"])
+    if entry.kind == "transposed":
+        dims = shapes.transposed_geometry(**op)
+        grid = tuple(g.grid for g in dims)
+        kernel = tuple(g.kernel for g in dims)
+    elif entry.kind in ("max_pool", "avg_pool"):
+        kind = "max" if entry.kind == "max_pool" else "avg"
+        pdims = shapes.pool_geometry(
+            size, op["kernel_size"], op["stride"], op["padding"], op["dilation"], kind=kind
+        )
+        grid = tuple(g.size + 2 * g.padding for g in pdims)
+        kernel = tuple(g.kernel for g in pdims)
+    else:
+        cdims = shapes.conv_geometry(**op)
+        grid = tuple(g.padded for g in cdims)
+        kernel = tuple(g.kernel for g in cdims)
+
+    def rc(shape: tuple[int, ...]) -> tuple[int, int]:
+        return (1, shape[0]) if len(shape) == 1 else (shape[0], shape[1])
+
+    return rc(grid), rc(entry.output_shape()), rc(kernel)
+
+
+def _check_drawable(entry: Entry) -> None:
+    ndim = len(entry.size)
+    if ndim not in (1, 2):
+        raise ValueError(
+            f"only 1-D and 2-D operations can be drawn (got a {ndim}-D input "
+            f"{'x'.join(str(v) for v in entry.size)})"
+        )
+
+
+#: A still (PNG) draws one frame but traces every window: refuse more windows than this.
+MAX_STILL_WINDOWS = 40_000
+
+
+def preflight(entry: Entry, cell_px: float, margin_px: float = 21.5, still: bool = False) -> None:
+    """Refuse absurd requests from sizes alone, before any value is computed.
+
+    The picture's extent is bounded from the shape core's drawn grid and output (the plan's
+    layout rules plus room for labels, legend and caption), so the refusal names a size close
+    to the one that would have been drawn, and a long 1-D signal is not taken for a square.
+    """
     from convanim import gif
 
+    (gr, gc), (orows, ocols), (kr, kc) = drawn_shapes(entry)
+    perspective = entry.look == "perspective" and gr > 1 and len(entry.size) == 2
+    if perspective:
+        width = gc + 0.7 * gr
+        lift = gr + 1.0 - min(orows, ocols) / 3
+        height = max(gr + 0.5 * gc, lift + orows + 0.5 * ocols) + 2.0
+    else:
+        width = gc + 1.5 + ocols + 1.5 + kc + 3.0
+        height = 1.0 + max(gr, orows + 1.0 + kr) + 2.0
+    w = int(round(width * cell_px + 2 * margin_px))
+    h = int(round(height * cell_px + 2 * margin_px))
     frames = entry.frames()
-    op = entry.operation()
-
-    def biggest(value: Any, default: int) -> int:
-        if value is None:
-            return default
-        return value if isinstance(value, int) else max(value)
-
-    side = max(op["input_size"])
-    k = biggest(op["kernel_size"], 1)
-    d = biggest(op["dilation"], 1)
-    s = biggest(op["stride"], k)
-    # a generous bound on the drawn grid side: zero-inserted input plus both paddings
-    grid = side * s + 2 * d * k + 2
-    est = int((1.7 * grid + 4) * cell_px)
-    gif.check_budget(frames, est, est)
+    if still and frames > MAX_STILL_WINDOWS:
+        raise ValueError(
+            f"refusing to trace {frames} windows for a still (the limit is {MAX_STILL_WINDOWS}); "
+            "use a smaller input"
+        )
+    gif.check_budget(1 if still else frames, w, h)
 
 
-def _trace(entry: Entry, cell_px: float) -> Any:
+def _trace(entry: Entry, cell_px: float, still: bool = False) -> Any:
     """Validate and size-check from the shape core, then ask the engine for the trace."""
     import numpy as np
 
     from convanim.engine import examples, tracing
 
+    _check_drawable(entry)
     entry.output_shape()  # validation, with the shape core's messages
-    preflight(entry, cell_px)
+    preflight(entry, cell_px, still=still)
     op = entry.operation()
     shape = tuple(op["input_size"])
     ndim = len(shape)

@@ -77,12 +77,12 @@ def check_budget(frames: int, width: int, height: int) -> None:
     >>> check_budget(10_000, 300, 300)
     Traceback (most recent call last):
     ...
-    ValueError: refusing to render 10000 frames (the limit is 2500); use a smaller output or render a still
+    ValueError: refusing to render 10000 frames (the limit is 2500); use a smaller output or render a still (-o NAME.png)
     """
     if frames > MAX_FRAMES:
         raise ValueError(
             f"refusing to render {frames} frames (the limit is {MAX_FRAMES}); "
-            "use a smaller output or render a still"
+            "use a smaller output or render a still (-o NAME.png)"
         )
     if width * height > MAX_PIXELS:
         raise ValueError(

@@ -126,6 +126,69 @@ def test_overrides_change_the_operation(tmp_path):
         assert im.n_frames == 25
 
 
+PREFLIGHT_CASES = [
+    ("conv", (5, 5), 3, 1, 0, 1, 0),
+    ("conv", (7,), 3, 2, 1, 1, 0),
+    ("conv", (5, 7), (3, 2), (1, 2), ((0, 1), (1, 0)), 1, 0),
+    ("conv", (9, 9), 3, 1, "same", 2, 0),
+    ("conv", (4, 12), 3, 1, 0, 1, 0),
+    ("transposed", (3, 3), 3, 2, 1, 1, 1),
+    ("transposed", (4,), 3, 2, 0, 1, 0),
+    ("transposed", (2, 2), 3, 2, 0, 2, 0),
+    ("max_pool", (5, 5), 2, 2, 1, 1, 0),
+    ("avg_pool", (5, 5), 3, 1, 0, 1, 0),
+]
+
+
+@pytest.mark.parametrize("kind, size, k, s, p, d, op", PREFLIGHT_CASES)
+def test_preflight_bounds_the_drawn_picture_closely(monkeypatch, kind, size, k, s, p, d, op):
+    """The size check before any work bounds the real picture from above, but not wildly: it
+    once took every input for a square, refusing a 100-sample 1-D signal as '5534x5534'."""
+    from convanim import gif
+
+    seen = []
+    monkeypatch.setattr(gif, "check_budget", lambda frames, w, h: seen.append((w, h)))
+    for look, numbers in (("perspective", False), ("flat", True), ("flat", False)):
+        e = catalogue.Entry(
+            "x",
+            kind,
+            "",
+            size=size,
+            kernel=k,
+            stride=s,
+            padding=p,
+            dilation=d,
+            output_padding=op,
+            look=look,
+            numbers=numbers,
+            size_is_direct=False,
+        )
+        plan = catalogue.entry_plan(e)  # calls the preflight once
+        grid, out, _ = catalogue.drawn_shapes(e)
+        g, o = plan.grid("input"), plan.grid("output")
+        assert (grid, out) == ((g.rows, g.cols), (o.rows, o.cols))
+        real = plan.pixel_size(29.5, 21.5)
+        w, h = seen.pop()
+        assert w >= real[0] and h >= real[1], (look, numbers, (w, h), real)
+        assert w * h <= 3.5 * real[0] * real[1], (look, numbers, (w, h), real)
+
+
+def test_long_signals_pass_the_preflight_and_3d_is_refused_plainly():
+    catalogue.preflight(catalogue.Entry("x", "conv", "", size=(100,), size_is_direct=False), 29.5)
+    with pytest.raises(ValueError, match="only 1-D and 2-D operations can be drawn"):
+        catalogue.render_custom("conv", Path("x.gif"), size=(5, 5, 5), kernel=3)
+
+
+def test_a_still_is_not_held_to_the_frame_limit(tmp_path):
+    """The frame-limit message suggests a still; a still must then be allowed."""
+    with pytest.raises(ValueError, match="render a still"):
+        catalogue.render_custom("conv", tmp_path / "x.gif", size=(53, 53), kernel=3, cell_size=4)
+    png = catalogue.render_custom("conv", tmp_path / "x.png", size=(53, 53), kernel=3, cell_size=4)
+    assert Image.open(png).size[0] > 53 * 4
+    with pytest.raises(ValueError, match="windows for a still"):
+        catalogue.render_custom("conv", tmp_path / "y.png", size=(300, 300), kernel=3, cell_size=4)
+
+
 def test_vision_kernels_use_the_engine_and_accept_an_image(tmp_path):
     picture = figures.synthetic_image()
     results = dict((n, y) for n, _, y in figures.vision_kernel_images(picture))

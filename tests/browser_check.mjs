@@ -33,13 +33,17 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   ],
 });
 
-const report = { url, slides: [], pageErrors: [], consoleErrors: [], failedRequests: [] };
+const report = { url, slides: [], pageErrors: [], consoleErrors: [], failedRequests: [], requests: [] };
+// Two animation frames: the browser has laid out and painted what the last command changed.
+const painted = (page) =>
+  page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
 try {
   const page = context.pages()[0] || (await context.newPage());
   page.on("pageerror", (err) => report.pageErrors.push(String(err)));
   page.on("console", (msg) => {
     if (msg.type() === "error") report.consoleErrors.push(msg.text());
   });
+  page.on("request", (req) => report.requests.push(req.url()));
   page.on("requestfailed", (req) =>
     report.failedRequests.push(`${req.url()} ${req.failure()?.errorText}`),
   );
@@ -53,6 +57,10 @@ try {
     total: Reveal.getTotalSlides(),
     markdownLeft: document.querySelectorAll("[data-markdown]:not([data-markdown-parsed])").length,
   }));
+  // No slide or fragment transitions: every step is on screen as soon as it is painted, so the
+  // walk needs no sleeps (which are slow and, on a loaded machine, still not always enough).
+  await page.evaluate(() => Reveal.configure({ transition: "none", backgroundTransition: "none" }));
+  await page.addStyleTag({ content: ".reveal .fragment { transition: none !important; }" });
 
   const total = report.reveal.total;
   for (let index = 0; index < total; index++) {
@@ -65,7 +73,7 @@ try {
     // Every fragment step, so overlays that appear and vanish are each on screen once.
     let step = 0;
     for (;;) {
-      await page.waitForTimeout(150);
+      await painted(page);
       const shot = join(shotDir, `slide-${String(index).padStart(2, "0")}-${step}.png`);
       await page.screenshot({ path: shot });
       slide.shots.push(shot);

@@ -424,6 +424,10 @@ def render_custom(
     return _render_entry(entry, Path(out), **render)
 
 
+#: The line under a transposed animation drawn without numbers.
+TRANSPOSED_CAPTION = "transposed convolution, as a direct one"
+
+
 def entry_plan(
     entry: Entry,
     *,
@@ -442,6 +446,11 @@ def entry_plan(
 
     trace = _trace(entry, cell_px, still)
     look = "flat" if len(trace.grid_shape) == 1 else entry.look
+    caption = None
+    if entry.kind == "transposed" and not entry.numbers and labels:
+        # Without it a transposed animation is indistinguishable from a direct one (users'
+        # most frequent question on conv_arithmetic: #9, #30, #35).
+        caption = TRANSPOSED_CAPTION
     return build_plan(
         trace,
         look=look,  # type: ignore[arg-type]
@@ -453,6 +462,7 @@ def entry_plan(
         hold_last_ms=entry.hold_last_ms,
         name=entry.name,
         label_texts=dict(entry.labels_text),
+        caption=caption,
         **dict(entry.options),
     )
 

@@ -428,6 +428,7 @@ def build_plan(
     hold_last_ms: int | None = None,
     name: str = "",
     label_texts: dict[str, str] | None = None,
+    caption: str | None = None,
 ) -> Plan:
     """Turn a trace into a plan.
 
@@ -439,7 +440,8 @@ def build_plan(
     for convolutions). ``show_kernel``: draw the kernel as its own grid (flat look, default with
     numbers for convolutions). ``hold_last_ms``: the last frame's duration (default
     ``duration_ms``) — holding a frame never duplicates it. ``label_texts`` renames the
-    ``input``/``output``/``kernel`` labels (e.g. "image", "convolved feature").
+    ``input``/``output``/``kernel`` labels (e.g. "image", "convolved feature"). ``caption``
+    replaces the line under the picture (default :func:`caption_for`; ``""`` for none).
     """
     names = {"input": "input", "output": "output", "kernel": "kernel", **(label_texts or {})}
     if trace.op == "scatter":
@@ -464,7 +466,8 @@ def build_plan(
 
     # --- layout --------------------------------------------------------------------------
     # Bottom bands (legend row, caption row) sit below the picture in both looks.
-    caption = caption_for(trace, numbers, has_weights)
+    if caption is None:
+        caption = caption_for(trace, numbers, has_weights)
     legend_h = legend_size * 1.9 if legend_entries else 0.0
     caption_h = 0.75 if caption else 0.0
     band = legend_h + caption_h

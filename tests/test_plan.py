@@ -122,6 +122,22 @@ def test_padded_max_pool_keeps_integers_and_leaves_its_minus_infinity_padding_bl
     assert format_values([3.0, -math.inf]) == ("3", "-inf")  # notes still spell it out
 
 
+def test_transposed_animations_say_so():
+    """Labels alone leave same_padding_no_strides_transposed pixel-identical to
+    same_padding_no_strides (conv_arithmetic #9, #30, #35: which is which?)."""
+    from convanim.catalogue import TRANSPOSED_CAPTION
+
+    for name in ("same_padding_no_strides_transposed", "padding_strides_odd_transposed"):
+        captions = [lb.text for lb in plan_of(name).labels if lb.role == "caption"]
+        assert captions == [TRANSPOSED_CAPTION]
+    assert not [lb for lb in plan_of("same_padding_no_strides").labels if lb.role == "caption"]
+    assert not plan_of("same_padding_no_strides_transposed", labels=False).labels
+    numbered = plan_of("padding_strides_odd_transposed", numbers=True)
+    assert [lb.text for lb in numbered.labels if lb.role == "caption"] == [
+        "direct view: kernel rotated 180°, stride 1"
+    ]
+
+
 # --- sizes and frames come from the shape core -------------------------------------------------
 
 

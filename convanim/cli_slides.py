@@ -107,7 +107,11 @@ def _ensure_asset(target: str, root: Path, deck: str | None, quality: str) -> st
     path = root / target
     if path.is_file():
         deckbuild.confined(target, root, "path")
-        return Path(target).as_posix()
+        rel = Path(target).as_posix()
+        poster = path.with_suffix(".png")  # what `convanim build` writes beside a video
+        if snippets.asset_kind(rel) == "video" and poster.is_file():
+            return rel, Path(rel).with_suffix(".png").as_posix()
+        return rel
     renderers = deckbuild.Renderers()
     planner = deckbuild._Planner(
         Path(root) / f"{deck or 'slides'}.md", root, deckbuild.normalize_quality(quality), renderers

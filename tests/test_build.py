@@ -591,6 +591,20 @@ def test_cli_embed_a_file(tmp_path: Path) -> None:
     assert proc.returncode == 2
 
 
+def test_cli_embed_a_video_file_uses_the_poster_beside_it(tmp_path: Path) -> None:
+    video = tmp_path / "v" / "clip.mp4"
+    video.parent.mkdir()
+    write_clip(video)
+    proc = cli("embed", "v/clip.mp4", cwd=tmp_path)
+    assert proc.returncode == 0 and "poster" not in proc.stdout, proc.stderr
+    deckbuild.poster_frame(video, video.with_suffix(".png"))
+    proc = cli("embed", "v/clip.mp4", cwd=tmp_path)
+    ((_, attrs),) = [(t, a) for t, a in tags(proc.stdout) if t == "video"]
+    assert attrs["poster"] == "v/clip.png" and {"data-autoplay", "muted", "playsinline"} <= set(
+        attrs
+    )
+
+
 def test_manifest_is_json_with_keys(deck: Path) -> None:
     run(deck, FakeRenderers())
     manifest = json.loads((deck.parent / "build/.convanim-cache/manifest.json").read_text())

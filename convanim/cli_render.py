@@ -14,7 +14,7 @@ import importlib
 import json
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,8 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
     "--mode",
     type=click.Choice(["correlation", "convolution"]),
     default=None,
-    help="correlation (frameworks; default) or convolution (kernel flipped, shown flipped).",
+    help="correlation (frameworks; default) or convolution (kernel flipped, shown flipped; "
+    "turns --numbers on).",
 )
 @click.option(
     "--fill",
@@ -191,6 +192,10 @@ def render(
     convanim render --all -o assets/
     """
     look = {"style": style}
+    if mode == "convolution" and numbers is None:
+        # The flip is only visible in the numbers (subscripts, the rotated kernel): asking for
+        # convolution mode asks to see them (--no-numbers still wins).
+        numbers = True
     common: dict[str, Any] = {
         "cell_size": cell_size,
         "duration": duration,
@@ -275,7 +280,7 @@ def _render_all(folder: Path, common: dict[str, Any], jobs: int | None) -> None:
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 futures = [pool.submit(_render_one, n, str(folder), overrides) for n in names]
-                for fut in futures:
+                for fut in as_completed(futures):  # the bar moves as files land, in any order
                     done.append(fut.result())
                     bar.update(1)
     for path in sorted(done):

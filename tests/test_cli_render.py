@@ -87,6 +87,22 @@ def test_values_and_weights_from_the_command_line(tmp_path, capsys):
     assert code == 2 and err.startswith("Error:") and "--values" in err
 
 
+def test_convolution_mode_shows_its_numbers_unless_told_not_to(tmp_path, monkeypatch, capsys):
+    """The flip is visible only in the numbers: --mode convolution alone used to draw the same
+    number-less perspective picture as correlation."""
+    seen = []
+    monkeypatch.setattr(catalogue, "render_custom", lambda kind, out, **kw: seen.append(kw) or out)
+    monkeypatch.setattr(catalogue, "render_named", lambda name, out, **kw: seen.append(kw) or out)
+    base = ["render", "conv", "-i", "5x5", "-k", "3", "-o", str(tmp_path / "x.gif")]
+    for extra, numbers in (([], True), (["--no-numbers"], False)):
+        assert run([*base, "--mode", "convolution", *extra], capsys)[0] == 0
+        assert seen.pop()["numbers"] is numbers
+    assert run(base, capsys)[0] == 0
+    assert "numbers" not in seen.pop()
+    assert run(["render", "dilation", "--mode", "convolution", "-o", str(tmp_path)], capsys)[0] == 0
+    assert seen.pop()["numbers"] is True
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -91,7 +91,8 @@ QUALITY_ALIASES = {v: k for k, v in QUALITY_DIRS.items()} | {
 STILL_FIGURES = frozenset({"vision_kernels", "wavenet_before", "wavenet_after"})
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 
 
 class DeckError(ValueError):
@@ -164,23 +165,70 @@ def _scan(line: str, begin: int) -> int:
     return -1
 
 
+def _quoted_spans(line: str, in_comment: bool) -> tuple[list[tuple[int, int]], bool]:
+    """Stretches of ``line`` that are not deck content: HTML comments and inline code.
+
+    Returns them with whether an HTML comment is still open at the end of the line.
+
+    >>> _quoted_spans("a `{{x}}` <!-- b --> c <!-- d", False)
+    ([(10, 20), (23, 29), (2, 9)], True)
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    if in_comment:
+        close = line.find("-->")
+        if close == -1:
+            return [(0, len(line))], True
+        spans.append((0, close + 3))
+        pos = close + 3
+    while (start := line.find("<!--", pos)) != -1:
+        close = line.find("-->", start + 4)
+        if close == -1:
+            spans.append((start, len(line)))
+            in_comment = True
+            break
+        spans.append((start, close + 3))
+        pos = close + 3
+    else:
+        in_comment = False
+    spans += [m.span() for m in _CODE_SPAN.finditer(line)]
+    return spans, in_comment
+
+
 def parse_placeholders(text: str, deck: str = "deck") -> list[Placeholder]:
     """Every convanim placeholder in ``text``; a malformed one raises :class:`DeckError`.
 
-    Placeholders inside fenced code blocks are left alone (they are examples, not requests).
+    Placeholders that are quoted rather than meant (in fenced code blocks, inline code spans
+    and HTML comments) are left alone: they are examples or switched off, not requests.
     All problems are collected and reported together, each with its line number.
+
+    >>> [p.line for p in parse_placeholders(
+    ...     "~~~~\\n```\\n{{CONVANIM:a}}\\n~~~~\\n`{{CONVANIM:b}}` <!-- {{CONVANIM:c}}\\n"
+    ...     "{{CONVANIM:d}} --> {{CONVANIM:e}}\\n")]
+    [6]
     """
     found: list[Placeholder] = []
     errors: list[str] = []
-    fenced = False
+    fence = ""  # the marker that opened the current fenced block
+    in_comment = False
     for number, line in enumerate(text.splitlines(), start=1):
-        if _FENCE.match(line):
-            fenced = not fenced
+        opening = _FENCE.match(line)
+        if fence:
+            # A fence closes with the same character, at least as long, and nothing after it.
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = "" if not line[opening.end() :].strip() else fence
             continue
-        if fenced or MARKER not in line:
+        if opening and not in_comment:
+            fence = opening.group(1)
             continue
+        if MARKER not in line and not in_comment and "<!--" not in line:
+            continue
+        quoted, in_comment = _quoted_spans(line, in_comment)
         pos = 0
         while (begin := line.find(MARKER, pos)) != -1:
+            if any(a <= begin < b for a, b in quoted):
+                pos = begin + len(MARKER)
+                continue
             end = _scan(line, begin)
             if end == -1:
                 errors.append(f"{deck}:{number}: unterminated placeholder (no closing '}}}}')")

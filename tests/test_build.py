@@ -165,6 +165,24 @@ def test_malformed_placeholder_reports_its_line(line: str, message: str) -> None
 
 def test_placeholders_in_code_fences_are_left_alone() -> None:
     assert parse_placeholders("```\n{{CONVANIM:\n```\n") == []
+    # A fence closes only with its own character and length: ``` inside ~~~~ is content.
+    text = "~~~~markdown\n```\n{{CONVANIM:a}}\n~~~~\n{{CONVANIM:b}}\n"
+    assert [(p.line, p.target) for p in parse_placeholders(text)] == [(5, "b")]
+
+
+def test_quoted_and_commented_placeholders_are_left_alone(deck: Path) -> None:
+    # Inline code shows the syntax; an HTML comment switches a slide's asset off.
+    deck.write_text(
+        "Write `{{CONVANIM:dilation}}` or ``{{CONVANIM:x y=`z`}}``.\n"
+        "<!-- {{CONVANIM:dilation caption='old}}\n{{CONVANIM:nonsense -->\n"
+        "{{CONVANIM:2d_convolution}} <!-- {{CONVANIM:dilation}} -->\n"
+    )
+    fakes = FakeRenderers()
+    result = run(deck, fakes)
+    assert [name for name, _ in fakes.calls] == ["2d_convolution"]
+    text = result.deck_out.read_text()
+    assert text.startswith("Write `{{CONVANIM:dilation}}` or ``{{CONVANIM:x y=`z`}}``.\n<!--")
+    assert "{{CONVANIM:nonsense -->" in text and "<!-- {{CONVANIM:dilation}} -->" in text
 
 
 # ------------------------------------------------------------------ building

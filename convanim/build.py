@@ -890,6 +890,44 @@ def render_asset(asset: Asset, out_dir: Path, renderers: Renderers) -> Asset:
 # --------------------------------------------------------------------------- the build
 
 
+_REFERENCE = re.compile(
+    r"""\b(?:src|href|poster|data-src|data-background-(?:image|video))\s*=\s*(["'])(.+?)\1"""
+    r"""|!\[[^\]\n]*\]\(\s*<?([^)\s>]+)""",
+    re.I,
+)
+
+
+def local_references(text: str, deck_dir: Path, out_dir: Path) -> list[Asset]:
+    """Files of the deck's folder that its own markup points at (``<img src=…>``, ``![](…)``,
+    ``poster=…``), as assets to copy: the built deck lives in another folder and must still
+    find the images the author embedded by hand (``assets/images/01-history/alexnet.png``).
+
+    URLs, absolute paths, paths leaving the folder, missing files and what is already in the
+    output folder are left alone. Keyed on size and time (a large video is not hashed on
+    every build).
+    """
+    from urllib.parse import unquote
+
+    found: dict[str, Asset] = {}
+    real_out = out_dir.resolve()
+    for match in _REFERENCE.finditer(text):
+        ref = html.unescape(match.group(2) or match.group(3) or "")
+        ref = unquote(ref.split("#", 1)[0].split("?", 1)[0]).strip()
+        if not ref or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:|^/|^\{\{", ref) or ref in found:
+            continue
+        try:
+            source = confined(ref, deck_dir, "path")
+        except DeckError:
+            continue
+        if not source.is_file() or source.resolve().is_relative_to(real_out):
+            continue
+        rel = PurePosixPath(ref).as_posix()
+        stat = source.stat()
+        key = _digest("copy", stat.st_size, stat.st_mtime_ns)
+        found[rel] = Asset("file", PurePosixPath(rel).stem, (), rel, key, source=str(source))
+    return list(found.values())
+
+
 def default_out_dir(deck: Path) -> Path:
     """Where ``convanim build DECK.md`` writes when no ``-o`` is given: ``build/`` beside it."""
     return deck.parent / "build"
@@ -964,6 +1002,8 @@ def build(
         snippets[(ph.line, ph.start)] = (ph.end, snip)
     if errors:
         raise DeckError("; ".join(errors))
+    for asset in local_references(text, deck.parent, out_dir):
+        planner.assets.setdefault(asset.rel, asset)  # a placeholder's own output wins
     assets = list(planner.assets.values())
 
     manifest = load_manifest(out_dir)

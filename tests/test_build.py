@@ -434,6 +434,36 @@ def test_existing_files_and_out_paths(deck: Path) -> None:
     assert "![2d convolution](assets/images/04-convolutional_layers/2d_convolution.gif)" in text
 
 
+def test_files_the_deck_embeds_by_hand_are_copied_too(deck: Path) -> None:
+    # The lecture deck has raw <img src="assets/images/01-history/alexnet.png">: the built deck
+    # sits in another folder, so without a copy that image would be broken there.
+    lecture = deck.parent
+    (lecture / "assets" / "images" / "01-history").mkdir(parents=True)
+    (lecture / "assets" / "images" / "01-history" / "alexnet.png").write_bytes(b"png")
+    (lecture / "my fig.svg").write_bytes(b"svg")
+    (lecture.parent / "outside.png").write_bytes(b"x")
+    (lecture / "assets" / "images" / deck.stem).mkdir()
+    (lecture / "assets" / "images" / deck.stem / "dilation.gif").write_bytes(b"an old copy")
+    deck.write_text(
+        '<img src="assets/images/01-history/alexnet.png" alt="AlexNet">\n'
+        "![a figure](my%20fig.svg)\n"
+        '<img src="https://example.org/x.png"> <img src="../outside.png"> <img src="gone.png">\n'
+        '{{CONVANIM:dilation}} <img src="assets/images/04-convolutional_layers/dilation.gif">\n'
+    )
+    fakes = FakeRenderers()
+    result = run(deck, fakes)
+    out = lecture / "build"
+    assert (out / "assets/images/01-history/alexnet.png").read_bytes() == b"png"
+    assert (out / "my fig.svg").read_bytes() == b"svg"
+    assert sorted(a.kind for a in result.assets) == ["file", "file", "image"]
+    assert fakes.calls == [("dilation", {})]  # the placeholder's render wins over a copy
+    assert (out / "assets/images" / deck.stem / "dilation.gif").read_bytes()[:3] == b"GIF"
+    assert not (out / "gone.png").exists() and not (lecture.parent / "build").exists()
+    assert run(deck, fakes).rendered == []
+    (lecture / "my fig.svg").write_bytes(b"svg, edited")
+    assert run(deck, fakes).rendered == ["my fig.svg"]
+
+
 def test_unknown_render_parameter_is_reported_with_its_line(deck: Path) -> None:
     deck.write_text("# x\n{{CONVANIM:dilation stride=2}}\n{{CONVANIM:dilation bogus=1}}\n")
     with pytest.raises(DeckError, match=r":3: unknown parameter\(s\) bogus for dilation"):

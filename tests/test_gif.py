@@ -143,26 +143,35 @@ CONV_ARITHMETIC_SIZES = {
 
 @pytest.mark.parametrize("name", sorted(CONV_ARITHMETIC_SIZES))
 def test_pixel_size_is_conv_arithmetics_without_the_bands(name):
-    """Width and height within a few pixels of the originals (the legend and caption rows,
-    which they lack, aside): the output plane sat half a cell too low, every picture 14 px
-    short. The width holds with the bands too."""
+    """Width within 3 px of the originals, height within 10 px (the legend and caption rows,
+    which they lack, aside): the output plane once sat half a cell low, every picture 14 px
+    short; it now sits a quarter cell low (7 px), the bytes budget's price. The width holds
+    with the bands too."""
     w, h = plan_named(name, legend=False, labels=False).pixel_size(OPTS.cell_px, OPTS.margin_px)
     assert plan_named(name).pixel_size(OPTS.cell_px, OPTS.margin_px)[0] == w
     ref_w, ref_h = CONV_ARITHMETIC_SIZES[name]
-    assert abs(w - ref_w) <= 3 and abs(h - ref_h) <= 4, (w, h)
+    assert abs(w - ref_w) <= 3 and -10 <= h - ref_h <= 3, (w, h)
 
 
 def test_fixed_small_palette_and_delta_frames(rendered):
     path = rendered / "padding_strides_odd_transposed.gif"
     palette = set(gif.palette("solarized"))
     with Image.open(path) as im:
-        assert len(im.getpalette()) // 3 == gif.PALETTE_SIZE
+        # only the fixed palette's colours the file uses (narrow LZW codes), and the marker
+        assert len(im.getpalette()) // 3 <= 32
         for i in (0, 5, im.n_frames - 1):
             im.seek(i)
             colours = {c for _, c in im.convert("RGB").getcolors(1 << 16)}
             assert colours <= palette
         im.seek(1)
         assert im.tile[0].extents != (0, 0, *im.size)  # only the changed rectangle is stored
+
+
+def test_the_fifteen_arithmetic_gifs_stay_under_850_kb(rendered):
+    """The issue's bytes target (conv_arithmetic's own 15 GIFs: 3.4 MB); the benchmark
+    prints the figure, this keeps a change of look from quietly blowing it."""
+    total = sum((rendered / f"{e.name}.gif").stat().st_size for e in catalogue.ARITHMETIC)
+    assert total < 850_000, total
 
 
 def test_rendering_is_deterministic(tmp_path):

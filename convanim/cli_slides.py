@@ -35,7 +35,7 @@ from convanim import embed as snippets
 @click.option("--width", default=None, help="45%, 800px, … (default: the template's).")
 @click.option(
     "--template-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
     help="A folder of templates overriding the built-in ones of the same name.",
 )

@@ -639,6 +639,13 @@ def test_cli_embed_a_file(tmp_path: Path) -> None:
     assert proc.returncode == 2
 
 
+def test_cli_embed_refuses_a_missing_template_folder(tmp_path: Path) -> None:
+    # A typo must not silently fall back to the built-in templates.
+    (tmp_path / "a.gif").write_bytes(b"GIF89a")
+    proc = cli("embed", "a.gif", "--template-dir", "no-such-folder", cwd=tmp_path)
+    assert proc.returncode == 2 and "no-such-folder" in proc.stderr and proc.stdout == ""
+
+
 def test_cli_embed_a_video_file_uses_the_poster_beside_it(tmp_path: Path) -> None:
     video = tmp_path / "v" / "clip.mp4"
     video.parent.mkdir()

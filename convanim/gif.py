@@ -244,10 +244,25 @@ class _Canvas:
             draw.polygon(strip, fill=colour)
             draw.line([pa, pb], fill=colour, width=self.line_w)
 
-    def text(self, draw, text: str, at, size_units: float, colour, anchor=("centre", "middle")):
+    def text(
+        self,
+        draw,
+        text: str,
+        at,
+        size_units: float,
+        colour,
+        anchor=("centre", "middle"),
+        max_width: float | None = None,
+    ):
+        """Draw ``text``; with ``max_width`` (pixels) a long text is set smaller to fit."""
         if not text:
             return
-        font = _font(int(round(size_units * self.cell)))
+        px = int(round(size_units * self.cell))
+        font = _font(px)
+        if max_width is not None and px > 6:
+            length = font.getlength(text)
+            if length > max_width:
+                font = _font(max(6, int(px * max_width / length)))
         h = {"left": "l", "centre": "m", "center": "m", "right": "r"}[anchor[0]]
         v = {"top": "t", "middle": "m", "bottom": "b", "baseline": "s"}[anchor[1]]
         # Pillow has no "top"/"bottom" for multi-purpose anchors: use ascender/descender.
@@ -269,7 +284,10 @@ def _draw_grid(
     shaded: set[tuple[int, int]],
     visible: Callable[[int, int], bool],
     text_size: float,
+    text_at: tuple[float, float] = (0.5, 0.5),
 ) -> None:
+    """Cells (fill by role, shaded under the window), outlines by role, and the numbers
+    centred at ``text_at`` within each cell."""
     t = cv.theme
     line = cv.colour(t.line)
     polys = {}
@@ -293,9 +311,10 @@ def _draw_grid(
                     cv.text(
                         draw,
                         grid.text(r, c),
-                        cv.px(grid.centre(r, c)),
+                        cv.px(grid.point(c + text_at[0], r + text_at[1])),
                         text_size,
                         cv.colour(_ink(t, grid.role(r, c), (r, c) in shaded)),
+                        max_width=cv.cell * (1.6 * min(text_at[0], 1 - text_at[0]) - 0.04),
                     )
 
 
@@ -336,11 +355,15 @@ def render_frames(plan: Plan, opts: RenderOptions | None = None) -> list[Image.I
     g_out = plan.grid("output")
     num_size = 0.42 if plan.look == "flat" else 0.36
     sub_size = 0.3
+    # With kernel weights as subscripts in the bottom-right corner, the values move up-left
+    # (in every cell and frame, so nothing jumps): centred, "10" ran into its weight "0".
+    subscripted = any(f.subscripts for f in plan.frames)
+    num_at = (0.4, 0.42) if subscripted else (0.5, 0.5)
     frames = []
     for frame in plan.frames:
         img = base.copy()
         draw = ImageDraw.Draw(img)
-        _draw_grid(cv, draw, g_in, set(frame.window), lambda r, c: True, num_size)
+        _draw_grid(cv, draw, g_in, set(frame.window), lambda r, c: True, num_size, num_at)
         if frame.winner is not None:
             cv.outline(
                 draw,

@@ -336,3 +336,78 @@ def test_transparent_output_has_no_halo_of_background_colour(tmp_path, theme):
         rgba = np.asarray(im.convert("RGBA"))
     opaque = {tuple(int(v) for v in px[:3]) for px in rgba.reshape(-1, 4) if px[3]}
     assert opaque <= allowed, sorted(opaque - allowed)[:5]
+
+
+def test_long_numbers_shrink_to_stay_inside_their_cells():
+    """Values such as 99999 or -567.5 used to spill over the neighbouring cells."""
+    from dataclasses import replace
+
+    x = np.array([[12345.0, -567.5, 99999], [1, 2, 3], [4, 5, 6]])
+    plan = build_plan(tracing.trace_conv(x, np.ones((2, 2))), look="flat", numbers=True)
+    plan = replace(plan, frames=(replace(plan.frames[-1], subscripts=()),))
+    bare = replace(plan, grids=tuple(replace(g, texts=None) for g in plan.grids))
+    diff = np.any(
+        np.asarray(gif.render_frames(plan)[0], dtype=int)
+        != np.asarray(gif.render_frames(bare)[0], dtype=int),
+        axis=2,
+    )
+    for key in ("input", "output"):
+        g = plan.grid(key)
+        inside_cells = np.zeros_like(diff)
+        for r in range(g.rows):
+            for c in range(g.cols):
+                (x0, y0), (x1, y1) = g.point(c, r), g.point(c + 1, r + 1)
+                box = [round(OPTS.margin_px + v * OPTS.cell_px) for v in (x0, y0, x1, y1)]
+                inside_cells[box[1] + 1 : box[3] - 1, box[0] + 1 : box[2] - 1] = True
+                assert diff[box[1] : box[3], box[0] : box[2]].any(), (key, r, c)
+        (x0, y0), (x1, y1) = g.point(0, 0), g.point(g.cols, g.rows)
+        region = diff[
+            round(OPTS.margin_px + y0 * OPTS.cell_px) - 4 : round(
+                OPTS.margin_px + y1 * OPTS.cell_px
+            )
+            + 4,
+            round(OPTS.margin_px + x0 * OPTS.cell_px) - 4 : round(
+                OPTS.margin_px + x1 * OPTS.cell_px
+            )
+            + 4,
+        ]
+        inner = inside_cells[
+            round(OPTS.margin_px + y0 * OPTS.cell_px) - 4 : round(
+                OPTS.margin_px + y1 * OPTS.cell_px
+            )
+            + 4,
+            round(OPTS.margin_px + x0 * OPTS.cell_px) - 4 : round(
+                OPTS.margin_px + x1 * OPTS.cell_px
+            )
+            + 4,
+        ]
+        assert not (region & ~inner).any(), key
+
+
+def test_two_digit_values_keep_clear_of_their_subscripts():
+    """Centred, '10' ran into its weight's subscript and read '100'."""
+    from dataclasses import replace
+
+    plan = build_plan(
+        tracing.trace_conv(np.full((3, 3), 15.0), np.full((3, 3), 8.0)), look="flat", numbers=True
+    )
+    frame = plan.frames[0]
+    blank = tuple((rc, "") for rc, _ in frame.subscripts)  # same layout, nothing written
+    no_subs = replace(plan, frames=(replace(frame, subscripts=blank),))
+    bare = replace(no_subs, grids=tuple(replace(g, texts=None) for g in plan.grids))
+    a, b, c = (
+        np.asarray(gif.render_frames(p)[0], dtype=int)
+        for p in (replace(plan, frames=(frame,)), no_subs, bare)
+    )
+    subs, nums = np.any(a != b, axis=2), np.any(b != c, axis=2)
+    g = plan.grid("input")
+    for r, col in frame.window:
+        (x0, y0), (x1, y1) = g.point(col, r), g.point(col + 1, r + 1)
+        box = [round(OPTS.margin_px + v * OPTS.cell_px) for v in (x0, y0, x1, y1)]
+        s = subs[box[1] : box[3], box[0] : box[2]]
+        n = nums[box[1] : box[3], box[0] : box[2]]
+        ys, xs = np.nonzero(s)
+        ny, nx = np.nonzero(n)
+        assert len(xs) and len(nx)
+        # the subscript starts right of the number or below it
+        assert xs.min() > nx.max() or ys.min() > ny.max(), (r, col)

@@ -622,6 +622,11 @@ def _trace(entry: Entry, cell_px: float, still: bool = False) -> Any:
     if x.shape != shape:
         raise ValueError(f"--values has shape {list(x.shape)} but the input is {list(shape)}")
     if entry.kind in ("max_pool", "avg_pool"):
+        # Said rather than ignored: a pooling has no kernel values to set or flip.
+        if entry.weights is not None:
+            raise ValueError("--weights does not apply to pooling (a pooling has no weights)")
+        if entry.mode != "correlation":
+            raise ValueError("--mode does not apply to pooling (there is no kernel to flip)")
         kind = "max" if entry.kind == "max_pool" else "avg"
         return tracing.trace_pool(
             x, kind, op["kernel_size"], op["stride"], op["padding"], op["dilation"], ndim=ndim

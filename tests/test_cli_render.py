@@ -132,6 +132,12 @@ def test_convolution_mode_shows_its_numbers_unless_told_not_to(tmp_path, monkeyp
         (["render"], "name an animation"),
         (["render", "--all"], "-o DIR"),
         (["render", "dilation", "--image", "a.png"], "vision_kernels"),
+        (["render", "pool", "-i", "4", "-k", "2", "--weights", "[1,2]", "-o", "x.gif"], "pooling"),
+        (["render", "numerical_max_pooling", "--weights", "sobel_x", "-o", "x.gif"], "pooling"),
+        (
+            ["render", "pool", "-i", "4", "-k", "2", "--mode", "convolution", "-o", "x.gif"],
+            "pooling",
+        ),
     ],
 )
 def test_errors_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args, message):

@@ -337,3 +337,14 @@ def _timed(fn):
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def test_max_pool_trace_of_a_window_made_only_of_padding():
+    # (1, 4) input, k2, s3, p1, d2: the first row of windows sits at rows −1 and 1, both padding
+    x = np.arange(4.0).reshape(1, 4)
+    y = E.max_pool2d(x[None], 2, 3, 1, 2)[0]
+    t = E.trace_pool(x, "max", 2, 3, 1, 2)
+    assert np.isneginf(y).all()
+    for step in t.steps:
+        assert step.winner is None and step.value == -np.inf
+        assert all(tap.role == "padding" for tap in step.taps)

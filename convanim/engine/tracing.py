@@ -652,9 +652,12 @@ def trace_pool(
             taps.append(Tap(cell, src if role == "input" else None, role, float(v), t, channel=c))
         value = _nested(yv, o)
         if kind == "max":
-            flat = int(_nested(winners, o))
-            src = np.unravel_index(flat, xb.shape[2:])
-            winner = tuple(int(s) + g.padding for s, g in zip(src, geom, strict=True))
+            # A window whose taps all land in the padding (dilation can do that) has no winner:
+            # torch gives -inf and an index that names no cell of the window.
+            winner = None
+            if any(tap.role == "input" for tap in taps):
+                src = np.unravel_index(int(_nested(winners, o)), xb.shape[2:])
+                winner = tuple(int(s) + g.padding for s, g in zip(src, geom, strict=True))
             steps.append(Step(o, tuple(taps), value, 0.0, value, winner=winner))
         elif kind == "avg":
             total = float(sum(tap.value for tap in taps))

@@ -7,6 +7,7 @@ matrices aligned (or ``--json``). NumPy is imported only when the command runs.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -278,10 +279,15 @@ def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tupl
     else:
         cells = []
         for tap in step.taps:
-            cells.append(f"{_cell_label(tap, False)}={_g(tap.value)}")
+            label = _cell_label(tap, False)
+            # a zero/-inf padding cell's label already says its value
+            cells.append(label if tap.source is None else f"{label}={_g(tap.value)}")
             data["terms"].append({"cell": _cell_label(tap, False), "value": tap.value})
         lines.append("  window: " + ", ".join(cells))
-        if step.winner is not None:
+        if trace.op == "max_pool" and step.winner is None:
+            lines.append(f"  max = {_g(step.value)} (every tap is padding: no input cell to pick)")
+            data.update(value=None, winner=None)
+        elif step.winner is not None:
             win = next(t for t in step.taps if t.grid == step.winner)
             lines.append(
                 f"  max = {_g(step.value)} at {_cell_label(win, False)} "
@@ -485,10 +491,118 @@ def compute(
         )
     if explain is not None and family == "max_unpool":
         raise click.UsageError("--explain is not available for max_unpool")
+    if family in ("conv", "conv_transpose") and weight is None:
+        raise click.UsageError(f"{op} needs --weight")
+    import numpy as np
+
+    # Overflow (finite inputs near the float64 limit) and lp_pool's odd powers of negative sums
+    # give inf/nan as in torch; they are reported below as one error, not as NumPy warnings.
+    with np.errstate(all="ignore"):
+        result = _dispatch(
+            op, family, ndim, x, x_raw, extra, weight, bias, stride, padding, dilation, groups,
+            padding_mode, output_padding, mode, grad_output, coord, kernel_size, ceil_mode,
+            count_include_pad, divisor_override, norm_type, output_size, indices,
+        )  # fmt: skip
+    _check_results(op, family, result)
+    if as_json:
+        report: dict[str, Any] = {"op": op}
+        report.update(result.header_json)
+        for name, array in result.arrays.items():
+            report[name] = _json_values(array)
+        if result.explain_json is not None:
+            report["explain"] = _finite_or_none(result.explain_json)
+        # strict JSON: a max-pool window made only of padding (-inf in torch) is null
+        click.echo(json.dumps(report, default=_json_default, allow_nan=False))
+        return
+    lines = list(result.header)
+    for name, array in result.arrays.items():
+        lines.append("")
+        lines.append(f"{name} ({_shape_text(array.shape)}):")
+        if array.size > SHOW_LIMIT:
+            lines.append(f"  … {array.size} values (use --json to print them all)")
+        else:
+            lines.extend(format_array(array))
+    if result.explain:
+        lines.append("")
+        lines.extend(result.explain)
+    click.echo("\n".join(lines))
+
+
+def _check_results(op: str, family: str, result: Result) -> None:
+    """Refuse inf/nan results: only max pooling's padding-only windows are legitimately -inf."""
+    import numpy as np
+
+    for name, array in result.arrays.items():
+        a = np.asarray(array)
+        if a.dtype.kind != "f" or np.isfinite(a).all():
+            continue
+        if family == "max_pool" and name == "output" and not np.isnan(a).any():
+            if not np.isposinf(a).any():
+                continue
+        if family == "lp_pool" and np.isnan(a).any():
+            raise ValueError(
+                f"{op} gives nan: a window's sum of x^p is negative and its 1/p-th power is not "
+                "real (negative inputs with an odd or fractional --norm-type)"
+            )
+        raise ValueError(
+            f"{op}: the {name.replace('_', ' ')} overflows float64 (values beyond ±1.8e308); "
+            "use smaller numbers"
+        )
+
+
+def _finite_or_none(value: Any) -> Any:
+    """``value`` with every non-finite float (a padding cell of max pooling: -inf) as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+def _json_values(array: Any) -> Any:
+    """Nested lists, -inf (a max-pool window of padding only) as None."""
+    import numpy as np
+
+    a = np.asarray(array)
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        return np.where(np.isfinite(a), a, None).tolist()
+    return a.tolist()
+
+
+def _json_default(value: Any) -> Any:
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _dispatch(
+    op: str,
+    family: str,
+    ndim: int,
+    x: Any,
+    x_raw: Any,
+    extra: int,
+    weight: str | None,
+    bias: str | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int | None,
+    padding_mode: str | None,
+    output_padding: Any,
+    mode: str | None,
+    grad_output: str | None,
+    coord: tuple[int, ...] | None,
+    kernel_size: Any,
+    ceil_mode: bool,
+    count_include_pad: bool | None,
+    divisor_override: int | None,
+    norm_type: float | None,
+    output_size: Any,
+    indices: str | None,
+) -> Result:
     if family in ("conv", "conv_transpose"):
-        if weight is None:
-            raise click.UsageError(f"{op} needs --weight")
-        result = _run_conv(
+        return _run_conv(
             op,
             family,
             ndim,
@@ -507,51 +621,29 @@ def compute(
             grad_output,
             coord,
         )
-    elif family == "max_unpool":
-        result = _run_unpool(
+    if family == "max_unpool":
+        return _run_unpool(
             op, ndim, x, x_raw, extra, kernel_size, stride, padding, output_size, indices
         )
-    else:
-        result = _run_pool(
-            op,
-            family,
-            ndim,
-            x,
-            x_raw,
-            extra,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            ceil_mode,
-            count_include_pad,
-            divisor_override,
-            norm_type,
-            output_size,
-            grad_output,
-            coord,
-        )
-    if as_json:
-        report: dict[str, Any] = {"op": op}
-        report.update(result.header_json)
-        for name, array in result.arrays.items():
-            report[name] = array.tolist()
-        if result.explain_json is not None:
-            report["explain"] = result.explain_json
-        click.echo(json.dumps(report))
-        return
-    lines = list(result.header)
-    for name, array in result.arrays.items():
-        lines.append("")
-        lines.append(f"{name} ({_shape_text(array.shape)}):")
-        if array.size > SHOW_LIMIT:
-            lines.append(f"  … {array.size} values (use --json to print them all)")
-        else:
-            lines.extend(format_array(array))
-    if result.explain:
-        lines.append("")
-        lines.extend(result.explain)
-    click.echo("\n".join(lines))
+    return _run_pool(
+        op,
+        family,
+        ndim,
+        x,
+        x_raw,
+        extra,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        norm_type,
+        output_size,
+        grad_output,
+        coord,
+    )
 
 
 def _run_conv(

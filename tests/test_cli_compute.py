@@ -274,6 +274,14 @@ def test_pooling(capsys):
         (["conv2d", "--input", "[" * 5000 + "]" * 5000, "--weight", W], "nested too deeply"),
         (["conv2d", "--input", X, "--weight", W, "--explain", "a,b"], "--explain"),
         (["lp_pool1d", "--input", "[1,2]", "-k", "2", "--grad-output", "[1]"], "grad-output"),
+        # finite inputs, non-finite results (torch: inf / nan): one error, no NumPy warning
+        (["conv1d", "--input", "[1e308,1e308]", "--weight", "[10]"], "overflows float64"),
+        (["avg_pool1d", "--input", "[1e308,1e308]", "-k", "2"], "overflows float64"),
+        (
+            ["conv1d", "--input", "[1,2]", "--weight", "[1]", "--grad-output", "[1e308,1e308]"],
+            "overflows float64",
+        ),
+        (["lp_pool1d", "--input", "[-1,-2,3,-4]", "-k", "2", "--norm-type", "3"], "not real"),
         # small arrays, absurd work: refused before anything is allocated
         (["conv_transpose1d", "--input", "[1,2]", "--weight", "[1]", "-s", "1000000000"], "limit"),
         (["conv2d", "--input", "[[1,2],[3,4]]", "--weight", "[[1]]", "-p", "100000"], "limit"),
@@ -325,3 +333,16 @@ def test_subprocess_exit_status_and_no_numpy_for_other_commands():
     code = "import sys, convanim, convanim.cli, convanim.cli_compute; print('numpy' in sys.modules)"
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "False"  # numpy loads only when a computation runs
+
+
+def test_max_pool_window_of_padding_only(capsys):
+    # k2, p1, d2 over one cell: both taps are padding. torch says -inf; strict JSON has no
+    # -Infinity, so the value is null, and --explain names no winner instead of failing.
+    args = ("max_pool1d", "--input", "[2]", "-k", "2", "-p", "1", "-d", "2", "--explain", "0")
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    data = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
+    assert data["output"] == [None] and data["explain"]["winner"] is None
+    code, out, err = run(capsys, *args)
+    assert code == 0 and err == ""
+    assert "-inf" in out and "every tap is padding" in out

@@ -286,6 +286,19 @@ def test_themes_keep_text_readable():
                 assert contrast(theme.ink_on(fill), fill) >= 3.0, (theme.name, role)
 
 
+def test_inserted_zeros_stand_apart_from_padding_in_every_theme():
+    """The issue: inserted zeros drawn differently from padding zeros. Outlines differ
+    (dotted, dashed); the fills must too: dark's base02 was 18 RGB units from its padding,
+    solarized's beige is 51 from white."""
+
+    def rgb(c):
+        return [int(c[i : i + 2], 16) for i in (1, 3, 5)]
+
+    for theme in THEMES.values():
+        assert math.dist(rgb(theme.inserted), rgb(theme.padding)) >= 40, theme.name
+        assert contrast(theme.muted, theme.inserted) >= 3.0, theme.name  # its muted "0"
+
+
 def test_bad_requests():
     t = tracing.trace_conv(np.ones((3, 3)), np.ones((2, 2)))
     with pytest.raises(ValueError):

@@ -87,8 +87,17 @@ def test_transposed_figure_is_the_direct_conv_with_flipped_kernel_over_zero_inse
 # --------------------------------------------------------------------------------------------
 
 
+#: Hypothesis settings of every property test here: a fixed example set (a failure, or a torch
+#: crash, reproduces on the next run and in CI) and no example database to replay.
+STABLE = settings(deadline=None, derandomize=True, database=None)
+
+
 def _torch():
-    return pytest.importorskip("torch")
+    """torch, single-threaded: its OpenMP pool would fight the other pytest-xdist worker for the
+    two cores (5× slower here), and a worker that forks later (render pools) is safer without it."""
+    t = pytest.importorskip("torch")
+    t.set_num_threads(1)
+    return t
 
 
 def torch_conv(x, w, b, stride, padding, dilation, groups, padding_mode, mode, unbatched):
@@ -169,7 +178,7 @@ def conv_cases(draw):
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@settings(max_examples=400, deadline=None)
+@settings(STABLE, max_examples=400)
 @given(conv_cases())
 def test_conv_matches_torch(case):
     _torch()
@@ -227,7 +236,7 @@ def transposed_cases(draw):
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(STABLE, max_examples=300)
 @given(transposed_cases())
 @example(
     dict(
@@ -302,7 +311,7 @@ def pool_cases(draw):
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(STABLE, max_examples=300)
 @given(pool_cases())
 def test_pooling_matches_torch(c):
     t = _torch()
@@ -342,7 +351,7 @@ def test_pooling_matches_torch(c):
         check(y, yt.numpy())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(STABLE, max_examples=200)
 @given(
     st.integers(1, 3).flatmap(
         lambda nd: st.tuples(
@@ -371,7 +380,7 @@ def test_adaptive_pooling_matches_torch(case):
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(STABLE, max_examples=150)
 @given(pool_cases(), st.booleans())
 def test_max_unpool_matches_torch(c, ask_size):
     t = _torch()

@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from test_engine import (  # the strategies and the torch reference live beside the forward tests
+    STABLE,
+    _torch,
     check,
     conv_cases,
     load_reference,
@@ -21,18 +23,13 @@ from test_engine import (  # the strategies and the torch reference live beside 
 from convanim import engine as E
 from convanim import shapes
 
-
-def _torch():
-    return pytest.importorskip("torch")
-
-
 # --------------------------------------------------------------------------------------------
 # torch autograd
 # --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@settings(max_examples=150, deadline=None)
+@settings(STABLE, max_examples=150)
 @given(conv_cases(), st.integers(0, 2**31))
 def test_conv_gradients_match_torch(case, seed):
     t = _torch()
@@ -77,7 +74,7 @@ def test_conv_gradients_match_torch(case, seed):
     assert_allclose(y.detach().numpy(), torch_conv(**c, unbatched=unbatched), rtol=1e-5)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(STABLE, max_examples=200)
 @given(transposed_cases(), st.integers(0, 2**31))
 def test_conv_transpose_gradients_match_torch(c, seed):
     t = _torch()
@@ -109,7 +106,7 @@ def test_conv_transpose_gradients_match_torch(c, seed):
         check(g.grad_bias, bt.grad.numpy(), dtype)
 
 
-@settings(max_examples=250, deadline=None)
+@settings(STABLE, max_examples=250)
 @given(pool_cases(), st.integers(0, 2**31))
 def test_pooling_gradients_match_torch(c, seed):
     t = _torch()
@@ -121,12 +118,14 @@ def test_pooling_gradients_match_torch(c, seed):
     except ValueError:
         pass
     else:
-        values = E.max_pool(x, c["k"], c["s"], c["p"], c["d"], c["ceil"], ndim=nd)
-        # A window made only of padding (dilation) has no cell to send its gradient to; torch
-        # then writes outside the input, so such cases are not given to torch at all.
-        if np.isfinite(values).all():
-            xt = t.from_numpy(x).requires_grad_()
-            y = getattr(F, f"max_pool{nd}d")(xt, c["k"], c["s"], c["p"], c["d"], c["ceil"])
+        # A window made only of padding (dilation) has no cell to send its gradient to: torch's
+        # forward gives -inf and an index that may lie outside the plane, and its backward
+        # writes there (heap corruption, a worker abort later) or into an unrelated cell.
+        # Decided from torch's own forward, so a bug in the engine cannot hand torch such a case.
+        xt = t.from_numpy(x).requires_grad_()
+        y, idx = getattr(F, f"max_pool{nd}d")(xt, c["k"], c["s"], c["p"], c["d"], c["ceil"], True)
+        inside = bool(((idx >= 0) & (idx < int(np.prod(x.shape[2:])))).all())
+        if inside and bool(t.isfinite(y).all()):
             gy = rng.standard_normal(tuple(y.shape))
             y.backward(t.from_numpy(gy))
             g = E.max_pool_backward(x, gy, c["k"], c["s"], c["p"], c["d"], c["ceil"], ndim=nd)
@@ -303,7 +302,7 @@ def adjoint_cases(draw):
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(STABLE, max_examples=150)
 @given(adjoint_cases())
 def test_adjoint_identity(case):
     """⟨conv(x), y⟩ = ⟨x, conv_transpose(y)⟩ with the same weight and parameters."""

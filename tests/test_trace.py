@@ -15,6 +15,9 @@ from convanim import engine as E
 from convanim import shapes
 from convanim.engine import examples
 
+#: a fixed example set: failures reproduce on the next run and in CI
+STABLE = settings(deadline=None, derandomize=True, database=None)
+
 PAPER_X, PAPER_W = examples.conv_arithmetic_values()
 
 
@@ -71,7 +74,7 @@ def conv_trace_cases(draw):
     )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(STABLE, max_examples=120)
 @given(conv_trace_cases(), st.integers(0, 3))
 def test_conv_trace_steps_equal_engine_output(case, co):
     x, w, b, kw = case
@@ -216,7 +219,7 @@ def transposed_trace_cases(draw):
     )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(STABLE, max_examples=120)
 @given(transposed_trace_cases(), st.integers(0, 3))
 def test_transposed_views_agree_with_each_other_and_conv_transpose(case, co):
     x, w, b, kw = case
@@ -248,7 +251,7 @@ def test_transposed_views_agree_with_each_other_and_conv_transpose(case, co):
     assert_allclose(d_products, s_products)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(STABLE, max_examples=50)
 @given(conv_trace_cases())
 def test_backward_traces_equal_the_gradients(case):
     x, w, _, kw = case

@@ -458,7 +458,7 @@ def framework_transposed_sizes(
     padding: str = "same",
     dilation: int | Sequence[int] = 1,
     output_padding: int | Sequence[int] | None = None,
-) -> tuple[list[int], list[list[int]]]:
+) -> tuple[list[int], list[range]]:
     """``(output, reachable)`` per dimension for a transposed conv under ``tf``/``keras``/``jax``.
 
     ``reachable`` lists every output size the framework can produce for this input: TF's
@@ -466,10 +466,12 @@ def framework_transposed_sizes(
     JAX's single size. ``output`` is the default (for TF, the shape Keras passes it:
     ``L·s`` for SAME, ``(L−1)s + max(K, s)`` for VALID, which JAX gives too).
 
+    ``reachable`` is a ``range`` per dimension (instant for any stride).
+
     >>> framework_transposed_sizes("tf", (5,), 3, 2, "valid")
-    ([11], [[11, 12]])
+    ([11], [range(11, 13)])
     >>> framework_transposed_sizes("keras", (5,), 4, 2, "same")
-    ([10], [[8, 9, 10]])
+    ([10], [range(8, 11)])
     """
     sizes = tuple(input_size)
     ndim = len(sizes)
@@ -488,7 +490,7 @@ def framework_transposed_sizes(
         else per_dim(output_padding, ndim, "output_padding")
     )
     outputs: list[int] = []
-    reachable: list[list[int]] = []
+    reachable: list[range] = []
     for L, kk, ss, dd, op in zip(sizes, k, s, d, ops, strict=True):
         if framework == "tf":
             if op is not None:
@@ -499,20 +501,20 @@ def framework_transposed_sizes(
             # What Keras's Conv2DTranspose asks TF for: L·s (SAME), (L−1)s + max(K, s) (VALID).
             K = effective_kernel(kk, dd)
             outputs.append((L - 1) * ss + max(K, ss) if padding.upper() == "VALID" else L * ss)
-            reachable.append(list(accepted))
+            reachable.append(accepted)
         elif framework == "keras":
             outputs.append(keras_transposed_output_size(L, kk, ss, padding, dd, op))
-            options = {keras_transposed_output_size(L, kk, ss, padding, dd, None)}
-            options.update(
-                keras_transposed_output_size(L, kk, ss, padding, dd, o) for o in range(ss)
-            )
-            reachable.append(sorted(options))
+            # output_padding 0 … s−1 gives s consecutive sizes from the op=0 size; the default
+            # (op=None) is one of them, or (same, even K) the next one up: always one range.
+            low = keras_transposed_output_size(L, kk, ss, padding, dd, 0)
+            default = keras_transposed_output_size(L, kk, ss, padding, dd, None)
+            reachable.append(range(low, max(low + ss, default + 1)))
         elif framework == "jax":
             if op is not None:
                 raise ValueError("jax.lax.conv_transpose has no output_padding")
             out = jax_conv_transpose_output_size(L, kk, ss, padding, dd)
             outputs.append(out)
-            reachable.append([out])
+            reachable.append(range(out, out + 1))
         else:
             raise ValueError(f"framework must be one of tf, keras, jax here, got {framework!r}")
     return outputs, reachable

@@ -30,6 +30,8 @@ __all__ = [
     "PoolDim",
     "PaddingSpec",
     "PADDING_MODES",
+    "INT64_MAX",
+    "check_int64",
     "effective_kernel",
     "per_dim",
     "resolve_conv_padding",
@@ -43,9 +45,12 @@ __all__ = [
     "transposed_output_range",
     "output_padding_for_size",
     "preimage",
+    "transposed_output_sizes",
     "pool_geometry",
     "pool_output_shape",
+    "avg_pool_divisor",
     "avg_pool_divisors",
+    "adaptive_window",
     "adaptive_windows",
     "unpool_default_size",
     "unpool_size_range",
@@ -53,6 +58,10 @@ __all__ = [
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+#: torch stores every size and parameter as a C ``int64_t``; a larger Python int is refused
+#: before any arithmetic ("Overflow when unpacking long long"). So does convanim.
+INT64_MAX = 2**63 - 1
 
 #: One dimension's padding: an int, a (before, after) pair, or one of the strings.
 PaddingSpec = int | str | Sequence[int | tuple[int, int]]
@@ -65,6 +74,22 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
     5
     """
     return dilation * (kernel - 1) + 1
+
+
+def check_int64(values: Sequence[int] | int, name: str) -> None:
+    """Refuse integers that do not fit torch's ``int64_t`` (as torch does, before computing).
+
+    >>> check_int64([3, 2**63], "stride")
+    Traceback (most recent call last):
+    ...
+    ValueError: stride=9223372036854775808 does not fit in a 64-bit integer (torch: Overflow when unpacking long long)
+    """
+    for v in (values,) if isinstance(values, int) else values:
+        if isinstance(v, int) and not -INT64_MAX - 1 <= v <= INT64_MAX:
+            raise ValueError(
+                f"{name}={v} does not fit in a 64-bit integer "
+                "(torch: Overflow when unpacking long long)"
+            )
 
 
 def _ndim_error(name: str, ndim: int, value: object) -> ValueError:
@@ -86,6 +111,7 @@ def per_dim(value: int | Sequence[int], ndim: int, name: str) -> tuple[int, ...]
     if isinstance(value, bool):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if isinstance(value, int):
+        check_int64(value, name)
         return (value,) * ndim
     values = tuple(value)
     if len(values) == 1 and ndim > 1:
@@ -94,6 +120,7 @@ def per_dim(value: int | Sequence[int], ndim: int, name: str) -> tuple[int, ...]
         isinstance(v, int) and not isinstance(v, bool) for v in values
     ):
         raise _ndim_error(name, ndim, list(values))
+    check_int64(values, name)
     return values
 
 
@@ -101,6 +128,7 @@ def _check_input_sizes(sizes: Sequence[int], what: str) -> None:
     """torch rejects empty and negative spatial dimensions for every layer in this module."""
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
         raise ValueError(f"input sizes must be integers, got {list(sizes)}")
+    check_int64(sizes, "input size")
     if any(v <= 0 for v in sizes):
         raise ValueError(
             f"every spatial input size must be positive, got {list(sizes)} ({what} accepts "
@@ -208,6 +236,7 @@ def resolve_conv_padding(
             pair = (item[0], item[1])
         else:
             raise _ndim_error("padding", ndim, list(items))
+        check_int64(pair, "padding")
         if pair[0] < 0 or pair[1] < 0:
             raise ValueError("negative padding is not supported")
         pairs.append(pair)
@@ -320,6 +349,7 @@ def check_groups(in_channels: int, out_channels: int, groups: int = 1) -> None:
     ...
     ValueError: in_channels must be divisible by groups (in_channels=4, groups=3)
     """
+    check_int64((in_channels, out_channels, groups), "channels/groups")
     if groups <= 0:
         raise ValueError("groups must be a positive integer")
     if in_channels <= 0 or out_channels <= 0:
@@ -457,6 +487,11 @@ def transposed_geometry(
             f"output_padding={list(op)} stride={list(s)} dilation={list(d)}"
         )
     dims = tuple(TransposedDim(*args) for args in zip(sizes, k, s, p, d, op, strict=True))
+    if any(g.output > INT64_MAX for g in dims):
+        raise ValueError(
+            f"Calculated output size per channel: {_size_text([g.output for g in dims])} does "
+            "not fit in a 64-bit integer (torch's sizes are int64)"
+        )
     if any(g.output < 1 for g in dims):
         raise ValueError(
             f"Given input size per channel: {_size_text(sizes)}. "
@@ -495,24 +530,43 @@ def transposed_output_shape(
     return tuple(g.output for g in dims)
 
 
+def transposed_output_sizes(
+    size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> range:
+    """Every output length torch can produce, a ``range``: ``output_padding = size − start``.
+
+    ``output_padding`` runs over ``0 … max(stride, dilation) − 1`` from the size with
+    ``output_padding = 0``; sizes below 1 are dropped (so ``range.start`` may exceed it).
+    A ``range`` stays instant for any stride; :func:`transposed_output_range` lists it.
+
+    >>> transposed_output_sizes(3, 3, stride=2, padding=1)
+    range(5, 7)
+    >>> transposed_output_sizes(1, 1, stride=3, padding=1)   # −1 and 0 are not sizes
+    range(1, 2)
+    """
+    check_int64((size, kernel, stride, padding, dilation), "transposed parameter")
+    low = (size - 1) * stride - 2 * padding + effective_kernel(kernel, dilation)
+    return range(max(low, 1), low + max(stride, dilation))
+
+
 def transposed_output_range(
     size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> list[tuple[int, int]]:
     """Every output size torch can produce, as ``(size, output_padding)`` pairs.
 
     ``output_padding`` ranges over ``0 … max(stride, dilation) − 1``; sizes below 1 are dropped.
+    (The list has up to ``max(stride, dilation)`` entries: for huge strides use
+    :func:`transposed_output_sizes`.)
 
     >>> transposed_output_range(3, 3, stride=2, padding=1)
     [(5, 0), (6, 1)]
     >>> transposed_output_range(5, 3, stride=1, dilation=2)
     [(9, 0), (10, 1)]
     """
-    result = []
-    for op in range(max(stride, dilation)):
-        out = (size - 1) * stride - 2 * padding + effective_kernel(kernel, dilation) + op
-        if out >= 1:
-            result.append((out, op))
-    return result
+    low = (size - 1) * stride - 2 * padding + effective_kernel(kernel, dilation)
+    return [
+        (out, out - low) for out in transposed_output_sizes(size, kernel, stride, padding, dilation)
+    ]
 
 
 def output_padding_for_size(
@@ -580,6 +634,7 @@ def preimage(
     >>> list(preimage(1, 1, padding=3))              # unreachable: the smallest output is 7
     []
     """
+    check_int64((output, kernel, stride, dilation), "preimage parameter")
     if output < 1:
         return range(0)
     total = 2 * padding if isinstance(padding, int) else padding[0] + padding[1]
@@ -714,6 +769,24 @@ def pool_output_shape(
     return tuple(g.output for g in dims)
 
 
+def avg_pool_divisor(dim: PoolDim, index: int, count_include_pad: bool = True) -> int:
+    """The divisor of average-pooling window ``index`` along one dimension (torch's rule).
+
+    The window is clipped at the right padding edge (never at ``start + k``), so a ceil-mode
+    window hanging past the padding counts only up to ``L + p``; ``count_include_pad=False``
+    counts only real cells.
+
+    >>> g = pool_geometry((6,), 3, stride=2, padding=1, ceil_mode=True, kind="avg")[0]
+    >>> avg_pool_divisor(g, 3), avg_pool_divisor(g, 3, count_include_pad=False)
+    (2, 1)
+    """
+    start = index * dim.stride - dim.padding
+    end = min(start + dim.kernel, dim.size + dim.padding)
+    if count_include_pad:
+        return end - start
+    return min(end, dim.size) - max(start, 0)
+
+
 def avg_pool_divisors(
     dim: PoolDim, count_include_pad: bool = True, divisor_override: int | None = None
 ) -> list[int]:
@@ -732,15 +805,16 @@ def avg_pool_divisors(
         if divisor_override == 0:
             raise ValueError("divisor must be not zero")
         return [divisor_override] * dim.output
-    result = []
-    for i in range(dim.output):
-        start = i * dim.stride - dim.padding
-        end = min(start + dim.kernel, dim.size + dim.padding)
-        if count_include_pad:
-            result.append(end - start)
-        else:
-            result.append(min(end, dim.size) - max(start, 0))
-    return result
+    return [avg_pool_divisor(dim, i, count_include_pad) for i in range(dim.output)]
+
+
+def adaptive_window(size: int, output: int, index: int) -> tuple[int, int]:
+    """Half-open window ``index`` of adaptive pooling: ``[⌊iL/O⌋, ⌈(i+1)L/O⌉)``.
+
+    >>> adaptive_window(10, 4, 1)
+    (2, 5)
+    """
+    return (index * size) // output, -((-(index + 1) * size) // output)
 
 
 def adaptive_windows(size: int, output: int) -> list[tuple[int, int]]:
@@ -751,6 +825,7 @@ def adaptive_windows(size: int, output: int) -> list[tuple[int, int]]:
     >>> adaptive_windows(10, 4)
     [(0, 3), (2, 5), (5, 8), (7, 10)]
     """
+    check_int64((size, output), "adaptive size")
     if output < 0:
         raise ValueError(
             f"elements of output_size must be greater than or equal to 0 but received {output}"
@@ -760,7 +835,7 @@ def adaptive_windows(size: int, output: int) -> list[tuple[int, int]]:
             "Expected input to have non-zero size for non-batch dimensions, "
             f"but got input size {size}"
         )
-    return [((i * size) // output, -((-(i + 1) * size) // output)) for i in range(output)]
+    return [adaptive_window(size, output, i) for i in range(output)]
 
 
 def unpool_default_size(size: int, kernel: int, stride: int | None = None, padding: int = 0) -> int:

@@ -30,6 +30,7 @@ from convanim.shapes import (
     PaddingSpec,
     _check_input_sizes,
     check_groups,
+    check_int64,
     conv_geometry,
     per_dim,
     pool_geometry,
@@ -49,9 +50,23 @@ __all__ = [
     "conv_multiply_adds",
     "conv_vs_dense",
     "receptive_field",
+    "MAX_LAYERS",
+    "check_layer_count",
 ]
 
 LAYER_KINDS = ("conv", "maxpool", "avgpool", "fc")
+
+#: A stack is analysed layer by layer, so its length is the one number whose size costs time
+#: (sizes themselves are exact integers of any size). 10 000 is ~1000 WaveNet blocks.
+MAX_LAYERS = 10_000
+
+
+def check_layer_count(count: int, what: str = "the stack") -> None:
+    """Refuse stacks longer than :data:`MAX_LAYERS` before building them."""
+    if count > MAX_LAYERS:
+        raise ValueError(
+            f"{what} would have {count:,} layers; convanim analyses at most {MAX_LAYERS:,}"
+        )
 
 
 @dataclass(frozen=True)
@@ -308,6 +323,8 @@ def analyse_stack(
     if ndim not in (1, 2, 3):
         raise ValueError(f"stacks have 1, 2 or 3 spatial dimensions, got {ndim}")
     _check_input_sizes(sizes, "a stack")
+    check_layer_count(len(layers))
+    check_int64(in_channels, "in_channels")
     if in_channels <= 0:
         raise ValueError(f"in_channels must be a positive integer, got {in_channels}")
     r = [1] * ndim
@@ -341,6 +358,7 @@ def _one_layer(
     if layer.kind == "fc":
         if layer.out_channels is None or layer.out_channels <= 0:
             raise ValueError("a fully connected layer needs out features (c=N, N > 0)")
+        check_int64(layer.out_channels, "out features")
         features = channels * math.prod(shape)
         out = layer.out_channels
         return LayerResult(
@@ -500,6 +518,7 @@ def parse_layer(text: str) -> list[Layer]:
         repeat = _int(count, f"repeat count in {text!r}")
         if repeat < 1:
             raise ValueError(f"repeat count in {text!r} must be at least 1")
+        check_layer_count(repeat, f"{text!r}")
     kind_text, _, rest = spec.partition(":")
     kind = _KIND_ALIASES.get(kind_text.strip().lower())
     if kind is None:
@@ -532,6 +551,7 @@ def parse_layers(tokens: Sequence[str]) -> list[Layer]:
     layers: list[Layer] = []
     for token in tokens:
         layers.extend(parse_layer(token))
+        check_layer_count(len(layers))
     return layers
 
 
@@ -548,12 +568,16 @@ class Preset:
     suffix: tuple[Layer, ...] = ()
     repeatable: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: torchvision's AdaptiveAvgPool2d size before the classifier (left out of the stack: at
+    #: the preset's input it is the identity; at another input it resizes the last map).
+    adaptive_pool: tuple[int, ...] | None = None
 
     def layers(self, blocks: int = 1) -> list[Layer]:
         if blocks < 1:
             raise ValueError(f"--blocks must be at least 1, got {blocks}")
         if blocks != 1 and not self.repeatable:
             raise ValueError(f"preset {self.name} has no repeatable block (only wavenet has)")
+        check_layer_count(len(self.prefix) + blocks * len(self.block) + len(self.suffix))
         return [*self.prefix, *(self.block * blocks), *self.suffix]
 
 
@@ -586,6 +610,7 @@ PRESETS: dict[str, Preset] = {
             "torchvision puts AdaptiveAvgPool2d((6, 6)) before the classifier; at 224×224 the "
             "map is already 6×6, so it changes nothing and is left out",
         ),
+        adaptive_pool=(6, 6),
     ),
     "vgg16": Preset(
         "vgg16",
@@ -598,6 +623,11 @@ PRESETS: dict[str, Preset] = {
             Layer("fc", out_channels=4096),
             Layer("fc", out_channels=1000),
         ),
+        notes=(
+            "torchvision puts AdaptiveAvgPool2d((7, 7)) before the classifier; at 224×224 the "
+            "map is already 7×7, so it changes nothing and is left out",
+        ),
+        adaptive_pool=(7, 7),
     ),
     "wavenet": Preset(
         "wavenet",

@@ -238,3 +238,13 @@ def test_framework_geometry_rejects_foreign_conventions() -> None:
 def test_doctests() -> None:
     result = doctest.testmod(fw, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 10 and result.failed == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12), kernels, strides, dilations, st.sampled_from(["same", "valid"]))
+def test_keras_reachable_is_one_range(L: int, k: int, s: int, d: int, padding: str) -> None:
+    # The closed-form range equals every size Keras gives over output_padding ∈ {None, 0…s−1}.
+    every = {fw.keras_transposed_output_size(L, k, s, padding, d, None)}
+    every.update(fw.keras_transposed_output_size(L, k, s, padding, d, o) for o in range(s))
+    _, reach = fw.framework_transposed_sizes("keras", (L,), k, s, padding, d)
+    assert list(reach[0]) == sorted(every)

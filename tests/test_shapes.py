@@ -711,6 +711,50 @@ def test_unpool() -> None:
         shapes.unpool_output_size(5, 3, 2, 1, 11)
 
 
+def test_int64_rule_like_torch() -> None:
+    # torch refuses Python ints beyond int64 ("Overflow when unpacking long long"); so does
+    # the core, for every parameter, before any arithmetic. 2**63 − 1 itself is accepted.
+    big = 2**63
+    assert shapes.conv_output_shape((5,), 3, stride=big - 1) == (1,)
+    for kwargs in (
+        {"input_size": (big,), "kernel_size": 3},
+        {"input_size": (5,), "kernel_size": 3, "stride": big},
+        {"input_size": (5, 5), "kernel_size": 3, "padding": [(0, big), 0]},
+        {"input_size": (5,), "kernel_size": 3, "dilation": (big,)},
+    ):
+        with pytest.raises(ValueError, match="does not fit in a 64-bit integer"):
+            shapes.conv_geometry(**kwargs)
+    with pytest.raises(ValueError, match="does not fit in a 64-bit integer"):
+        shapes.check_groups(big, big, big)
+    with pytest.raises(ValueError, match="does not fit in a 64-bit integer"):
+        shapes.pool_geometry((5,), 3, stride=big)
+    with pytest.raises(ValueError, match="does not fit in a 64-bit integer"):
+        shapes.transposed_geometry((5,), 3, stride=2**62)  # the output 2**64 + 3 overflows
+
+
+def test_enumerations_are_lazy_for_huge_parameters() -> None:
+    # A stride of 2**62 has 2**62 reachable sizes and preimage members: ranges, not lists.
+    s = 2**62
+    sizes = shapes.transposed_output_sizes(5, 3, stride=s)
+    assert (sizes[0], sizes[-1], len(sizes)) == (4 * s + 3, 5 * s + 2, s)
+    assert len(shapes.preimage(1, 3, stride=s)) == s
+    g = shapes.pool_geometry((s,), 3, stride=2, padding=1, ceil_mode=True, kind="avg")[0]
+    assert shapes.avg_pool_divisor(g, g.output - 1) == 2  # clipped at the padding edge
+    assert shapes.adaptive_window(10, s, s - 1) == (9, 10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 9), st.integers(1, 5), st.integers(1, 5), st.integers(0, 4), st.integers(1, 4)
+)
+def test_transposed_sizes_range_is_the_list(L: int, k: int, s: int, p: int, d: int) -> None:
+    listed = shapes.transposed_output_range(L, k, s, p, d)
+    sizes = shapes.transposed_output_sizes(L, k, s, p, d)
+    assert [size for size, _ in listed] == list(sizes)
+    for size, op in listed:  # each size is what torch's formula gives with that output_padding
+        assert size == (L - 1) * s - 2 * p + d * (k - 1) + op + 1 and 0 <= op < max(s, d)
+
+
 @pytest.mark.parametrize("module", [shapes])
 def test_doctests(module: Any) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

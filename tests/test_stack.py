@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convanim.stack as stack
-from convanim.stack import PRESETS, Layer, analyse_stack, parse_layer, parse_layers
+from convanim.stack import MAX_LAYERS, PRESETS, Layer, analyse_stack, parse_layer, parse_layers
 
 try:
     import torch
@@ -68,6 +68,20 @@ def test_wavenet(blocks: int, rf: int) -> None:
     assert r.start == (-P + (rf - 1) / 2,)
     assert len(r.layers) == 10 * blocks
     assert [x.layer.dilation for x in r.layers[:10]] == [2**i for i in range(10)]
+
+
+def test_layer_count_is_bounded_before_building() -> None:
+    # Sizes are exact integers of any size; only the number of layers costs time, so a huge
+    # repeat count is refused before a list of that length exists.
+    assert len(PRESETS["wavenet"].layers(1000)) == MAX_LAYERS
+    for make in (
+        lambda: PRESETS["wavenet"].layers(10**26),
+        lambda: parse_layer("1000000000*conv:k=1"),
+        lambda: parse_layers(["5000*conv:k=1", "5001*conv:k=1"]),
+        lambda: analyse_stack((8,), [Layer("conv", 1)] * (MAX_LAYERS + 1)),
+    ):
+        with pytest.raises(ValueError, match="analyses at most 10,000"):
+            make()
 
 
 def test_only_wavenet_repeats() -> None:

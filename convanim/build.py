@@ -988,6 +988,8 @@ def build(
         raise ValueError(f"the built deck would overwrite {deck}: choose another -o folder")
 
     placeholders = parse_placeholders(text, deck.name)
+    if html_page:
+        check_theme(theme)  # before anything renders, not after
     if template_dir is not None and not Path(template_dir).is_dir():
         raise ValueError(f"template folder {template_dir} does not exist")
     planner = _Planner(deck, out_dir, quality, renderers, template_dir)
@@ -1031,6 +1033,8 @@ def build(
         result.stale += [str(deck_out.relative_to(out_dir))] if deck_changed else []
         if page_changed:
             result.stale.append(html_out.name)
+        if html_page and copy_revealjs(out_dir / "reveal.js", theme, dry_run=True):
+            result.stale.append("reveal.js/")
         return result
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -1124,15 +1128,19 @@ def find_katex(reveal_dist: Path) -> Path | None:
     return candidate if (candidate / "katex.min.js").is_file() else None
 
 
-def _copy_if_changed(src: Path, dst: Path) -> None:
+def _copy_if_changed(src: Path, dst: Path, dry_run: bool = False) -> bool:
+    """Copy ``src`` over ``dst`` unless it is already there; returns whether it was (or would be)."""
     if dst.is_file():
         s, d = src.stat(), dst.stat()
         if d.st_size == s.st_size and d.st_mtime_ns >= s.st_mtime_ns:
-            return
+            return False
+    if dry_run:
+        return True
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = _partial(dst)
     shutil.copyfile(src, tmp)
     os.replace(tmp, dst)
+    return True
 
 
 _REMOTE_IMPORT = re.compile(r"""@import\s+(url\()?\s*["']?(https?:)?//[^;]*;""", re.I)
@@ -1149,29 +1157,39 @@ def offline_css(css: str) -> str:
     return _REMOTE_IMPORT.sub("/* remote @import removed by convanim (offline page) */", css)
 
 
-def copy_revealjs(dest: Path, theme: str) -> bool:
-    """Copy the few reveal.js (and KaTeX) files the page loads into ``dest``.
-
-    Files already there and up to date are skipped. Returns whether KaTeX is included.
-    """
+def check_theme(theme: str) -> Path:
+    """The ``dist`` folder of reveal.js, once ``theme`` is known to be one of its themes."""
     dist = find_revealjs()
     if not (dist / f"theme/{theme}.css").is_file():
         themes = sorted(p.stem for p in (dist / "theme").glob("*.css"))
         raise ValueError(f"unknown reveal.js theme {theme!r}: use one of {', '.join(themes)}")
+    return dist
+
+
+def copy_revealjs(dest: Path, theme: str, dry_run: bool = False) -> bool:
+    """Copy the few reveal.js (and KaTeX) files the page loads into ``dest``.
+
+    Files already there and up to date are skipped. Returns whether anything was copied (with
+    ``dry_run``: would be; nothing is written).
+    """
+    dist = check_theme(theme)
+    changed = False
     for name in [*REVEAL_FILES, "plugin/math.js"]:
-        _copy_if_changed(dist / name, dest / name)
+        changed |= _copy_if_changed(dist / name, dest / name, dry_run)
     theme_css = offline_css((dist / f"theme/{theme}.css").read_text(encoding="utf-8"))
     theme_out = dest / f"theme/{theme}.css"
     if not theme_out.is_file() or theme_out.read_text(encoding="utf-8") != theme_css:
-        write_atomic(theme_out, theme_css.encode("utf-8"))
+        changed = True
+        if not dry_run:
+            write_atomic(theme_out, theme_css.encode("utf-8"))
     katex = find_katex(dist)
     if katex is None:
-        return False
+        return changed
     names = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
     names += [f"fonts/{p.name}" for p in sorted((katex / "fonts").glob("*.woff2"))]
     for name in names:
-        _copy_if_changed(katex / name, dest / "katex" / "dist" / name)
-    return True
+        changed |= _copy_if_changed(katex / name, dest / "katex" / "dist" / name, dry_run)
+    return changed
 
 
 def _page(

@@ -222,7 +222,7 @@ def build(
         rels = {a.rel for a in result.assets}
         n_assets = sum(rel in rels for rel in result.stale)
         click.echo(
-            f"{n} stale: {n_assets} of {len(result.assets)} assets, {n - n_assets} built page(s)"
+            f"{n} stale: {n_assets} of {len(result.assets)} assets, {n - n_assets} other output(s)"
             if n
             else f"up to date: {len(result.assets)} assets",
             err=True,

@@ -571,6 +571,19 @@ def test_html_page_is_self_contained(deck: Path) -> None:
     assert local and all((deck.parent / "build" / p).is_file() for p in local)
 
 
+def test_html_theme_is_checked_first_and_reveal_copy_is_part_of_check(deck: Path) -> None:
+    fakes = FakeRenderers()
+    with pytest.raises(ValueError, match="unknown reveal.js theme 'nope'"):
+        run(deck, fakes, html_page=True, theme="nope")
+    assert fakes.calls == [] and not (deck.parent / "build").exists()  # nothing rendered first
+    run(deck, fakes, html_page=True)
+    assert run(deck, fakes, html_page=True, check=True).stale == []
+    (deck.parent / "build" / "reveal.js" / "reveal.js").unlink()
+    assert run(deck, fakes, html_page=True, check=True).stale == ["reveal.js/"]
+    run(deck, fakes, html_page=True)
+    assert (deck.parent / "build" / "reveal.js" / "reveal.js").is_file()
+
+
 def test_every_theme_copies_without_remote_imports(deck: Path) -> None:
     # Several reveal.js themes @import Google Fonts: copied as is, the page would reach a CDN.
     import re

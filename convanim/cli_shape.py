@@ -9,8 +9,10 @@ in a few tens of milliseconds.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -20,6 +22,13 @@ from convanim import shapes
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 TORCH_NAMES = {1: "1d", 2: "2d", 3: "3d"}
 _SEP = re.compile(r"[x×X,]")
+
+#: --json lists at most this many windows / sizes per dimension. Any size up to torch's int64
+#: is answered instantly; only the enumerations grow with the numbers, and a list of 10¹⁸
+#: windows is neither printable nor useful. The text view summarises long lists instead.
+LIST_LIMIT = 100_000
+#: The text view writes out lists up to this long, longer ones as "first … last (N in all)".
+SHOWN = 12
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,6 +240,83 @@ def _and(values: Sequence[object]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _listing(count: int, item: Callable[[int], str], sep: str = " ", unit: str = "") -> str:
+    """Items ``0 … count−1`` written out, or, past :data:`SHOWN`, the first few, ``…``, the last
+    two and the total; ``item`` is called only for the items shown (so counts may be huge)."""
+    if count <= SHOWN:
+        return sep.join(item(i) for i in range(count))
+    shown = [item(i) for i in range(SHOWN - 4)] + ["…"] + [item(count - 2), item(count - 1)]
+    return sep.join(shown) + f"  ({count:,}{' ' + unit if unit else ''} in all)"
+
+
+def _span(values: range) -> str:
+    """A range of sizes for a sentence: ``5 and 6``, ``8, 9, 10 and 11`` or ``8 … 1007``."""
+    if len(values) <= 6:
+        return _and(list(values))
+    return f"{values[0]} … {values[-1]} ({len(values):,} sizes)"
+
+
+def _json_list(count: int, what: str, axis: str) -> None:
+    """Refuse a --json answer whose list would be absurdly long (the text view summarises)."""
+    if count > LIST_LIMIT:
+        raise ValueError(
+            f"--json would list {count:,} {what} along {axis}; it lists at most "
+            f"{LIST_LIMIT:,} per dimension (drop --json for a summary)"
+        )
+
+
+#: What one index along an axis is called, and where its far end is.
+UNITS = {
+    "L": ("cell", "cells", "end"),
+    "D": ("slice", "slices", "back"),
+    "H": ("row", "rows", "bottom"),
+    "W": ("column", "columns", "right"),
+}
+
+
+def _units(axes: Sequence[str], n: int) -> str:
+    """``row``, ``3 rows``, ``row and column``: n units along the given axes."""
+    names = _and([UNITS[a][0 if n == 1 else 1] for a in axes])
+    return names if n == 1 else f"{n} {names}"
+
+
+def _grouped(
+    ndim: int, keys: Sequence[Any], make: Callable[[Any, list[str]], str]
+) -> list[list[str]]:
+    """One note per axis (``None`` key: none); axes with equal keys get one shared text that
+    names all their units, so :func:`_merge_notes` prints it once."""
+    groups: dict[Any, list[str]] = {}
+    for axis, key in zip(AXES[ndim], keys, strict=True):
+        if key is not None:
+            groups.setdefault(key, []).append(axis)
+    return [[] if key is None else [make(key, groups[key])] for key in keys]
+
+
+def _dropped_note(key: tuple[int, int, int, int, bool], axes: list[str]) -> str:
+    """The floor's lost cells: ``key = (dropped, real, covered, padded length, any padding)``."""
+    dropped, real, covered, padded, has_pad = key
+    edge = "/".join(UNITS[a][2] for a in axes)
+    lost = (
+        f"{real} of them {'is' if real == 1 else 'are'} real input, never read"
+        if real
+        else "they are padding, so no input is lost"
+    )
+    return (
+        f"the floor drops the last {_units(axes, dropped)} ({edge}): the windows reach "
+        f"{covered} of the {padded}{' padded' if has_pad else ''} "
+        f"{_and([UNITS[a][1] for a in axes])}; {lost}"
+    )
+
+
+def _gap_note(key: tuple[int, int, int], axes: list[str]) -> str:
+    """Stride longer than the window: ``key = (stride, K, skipped per gap)``."""
+    stride, K, gap = key
+    return (
+        f"stride {stride} > K = {K}: {_units(axes, gap)} between neighbouring windows "
+        f"{'is' if gap == 1 else 'are'} never read"
+    )
+
+
 def _conv_notes(
     dims: Sequence[shapes.ConvDim], padding: Any, symmetric: bool, ndim: int
 ) -> list[str]:
@@ -238,7 +324,7 @@ def _conv_notes(
     per_axis: list[list[str]] = []
     for g in dims:
         notes: list[str] = []
-        if g.dilation > 1:
+        if g.dilation > 1 and g.kernel > 1:
             notes.append(
                 f"dilation {g.dilation} spreads the {g.kernel} taps over "
                 f"K = {g.dilation}·({g.kernel} − 1) + 1 = {g.effective_kernel} cells"
@@ -249,34 +335,52 @@ def _conv_notes(
                 f" (torch puts the odd element after: {edge})" if total % 2 else ""
             )
             notes.append(f"padding='same' needs d·(k − 1) = {total} in total: {split}")
-        if g.dropped:
-            real = max(0, g.dropped - g.pad_after)
-            what = (
-                f"{real} real input cell{' never reaches' if real == 1 else 's never reach'} the output"
-                if real
-                else "they are padding, so no input is lost"
+        per_axis.append(notes)
+    dropped = _grouped(
+        ndim,
+        [
+            (
+                g.dropped,
+                max(0, g.dropped - g.pad_after),
+                g.covered,
+                g.padded,
+                g.padded > g.size,
             )
-            notes.append(
-                f"the floor leaves the last {g.dropped} of the {g.padded} padded cells uncovered "
-                f"(windows reach {g.covered}, at the {edge}): {what}"
-            )
-        pre = list(
-            shapes.preimage(g.output, g.kernel, g.stride, (g.pad_before, g.pad_after), g.dilation)
-        )
+            if g.dropped
+            else None
+            for g in dims
+        ],
+        _dropped_note,
+    )
+    gaps = _grouped(
+        ndim,
+        [
+            (g.stride, g.effective_kernel, g.stride - g.effective_kernel)
+            if g.stride > g.effective_kernel and g.output > 1
+            else None
+            for g in dims
+        ],
+        _gap_note,
+    )
+    for notes, d_notes, gap_notes, g in zip(per_axis, dropped, gaps, dims, strict=True):
+        notes += d_notes + gap_notes
+        pre = _preimage(g)
         if len(pre) > 1:
             lmin = _lmin(g)
             text = (
-                f"ambiguity: inputs {_and(pre)} {'both' if len(pre) == 2 else 'all'} give "
+                f"ambiguity: inputs {_span(pre)} {'both' if len(pre) == 2 else 'all'} give "
                 f"{g.output} (the floor hides up to {_cells(g.stride - 1)} at the end)"
             )
             if symmetric:
-                ops = _and([f"{L} with output_padding={L - lmin}" for L in pre])
+                if len(pre) <= 6:
+                    ops = _and([f"{L} with output_padding={L - lmin}" for L in pre])
+                else:
+                    ops = f"L with output_padding = L − {lmin} ({pre[0] - lmin} … {pre[-1] - lmin})"
                 text += (
                     f"; ConvTranspose{TORCH_NAMES[ndim]} with the same k, s, p, d maps "
                     f"{g.output} back to {ops} (or give output_size)"
                 )
             notes.append(text)
-        per_axis.append(notes)
     return _merge_notes(ndim, per_axis)
 
 
@@ -332,10 +436,12 @@ def conv_cmd(
 ) -> None:
     """Output size of a convolution, its preimage (the ambiguity) and its weights."""
     if framework != "torch":
-        if padding_mode != "zeros" or groups is not None:
+        # The framework view computes sizes only: refuse, rather than silently ignore, the
+        # options it would not use.
+        if padding_mode != "zeros" or (groups, in_channels, out_channels) != (None, None, None):
             raise click.UsageError(
-                "--padding-mode and --groups describe torch modules; drop them with --framework "
-                f"{framework}"
+                "--padding-mode, --groups and the channel counts describe torch modules; drop "
+                f"them with --framework {framework}"
             )
         _framework_conv(framework, input_size, kernel_size, stride, padding, dilation, as_json)
         return
@@ -353,10 +459,11 @@ def conv_cmd(
     out = [g.output for g in dims]
     k = [g.kernel for g in dims]
     symmetric = all(g.pad_before == g.pad_after for g in dims)
-    pre = [
-        list(shapes.preimage(g.output, g.kernel, g.stride, (g.pad_before, g.pad_after), g.dilation))
-        for g in dims
-    ]
+    pre: list[list[int]] = []
+    if as_json:
+        for axis, g in zip(AXES[ndim], dims, strict=True):
+            _json_list(len(_preimage(g)), "preimage sizes", axis)
+            pre.append(list(_preimage(g)))
     weights = c_out * (c_in // g_count) * _prod(k)
     dense = _prod(input_size) * c_in * _prod(out) * c_out
     report = {
@@ -374,8 +481,8 @@ def conv_cmd(
         "preimage": pre,
         # output_padding that makes ConvTranspose (same k, s, p, d) return each member
         "preimage_output_padding": [
-            [L - _lmin(g) for L in p] for g, p in zip(dims, pre, strict=True)
-        ],
+            [L - _lmin(g) for L in p] for g, p in zip(dims, pre, strict=False)
+        ],  # pre: --json only
         "groups": g_count,
         "in_channels": c_in,
         "out_channels": c_out,
@@ -410,6 +517,10 @@ def conv_cmd(
     _emit(report, lines + _notes(notes), as_json)
 
 
+def _preimage(g: shapes.ConvDim) -> range:
+    return shapes.preimage(g.output, g.kernel, g.stride, (g.pad_before, g.pad_after), g.dilation)
+
+
 def _lmin(g: shapes.ConvDim) -> int:
     """Smallest input the transposed convolution returns: ``(O−1)s + K − p_before − p_after``."""
     return (g.output - 1) * g.stride + g.effective_kernel - g.pad_before - g.pad_after
@@ -420,6 +531,46 @@ def _prod(values: Sequence[int]) -> int:
     for v in values:
         result *= v
     return result
+
+
+def _framework_formula(framework: str, g: Any, pooling: bool) -> str:
+    """The size formula of one :class:`~convanim.frameworks.FrameworkDim`, numbers filled in."""
+    if g.mode in ("same", "same_lower", "causal"):
+        return f"⌈{g.size}/{g.stride}⌉ = {g.output}"
+    pad = "".join(f" {'−' if v < 0 else '+'} {abs(v)}" for v in (g.pad_before, g.pad_after) if v)
+    if framework == "tf":
+        return f"trunc(({g.size}{pad} − {g.effective_kernel} + {g.stride})/{g.stride}) = {g.output}"
+    floor = f"⌊({g.size}{pad} − {g.effective_kernel})/{g.stride}⌋ + 1"
+    # JAX clips at 0; so do Keras pooling layers (Keras convolutions raise instead).
+    return (
+        f"max(0, {floor}) = {g.output}"
+        if framework == "jax" or pooling
+        else f"{floor} = {g.output}"
+    )
+
+
+def _framework_axis_notes(framework: str, g: Any) -> list[str]:
+    """How SAME/causal split their padding, and TF's truncation, for one dimension."""
+    total = g.pad_before + g.pad_after
+    if g.mode == "causal":
+        return [f"causal pads d·(k − 1) = {total} before and nothing after"]
+    if g.mode in ("same", "same_lower"):
+        where = "start" if g.mode == "same_lower" else "end: bottom/right"
+        odd = f" (the odd element goes at the {where})" if total % 2 else ""
+        return [
+            f"{g.mode.upper()} pads max(({g.output} − 1)·{g.stride} + "
+            f"{g.effective_kernel} − {g.size}, 0) = {total}: {g.pad_before} before, "
+            f"{g.pad_after} after{odd}"
+            + ("; it depends on the input size because stride > 1" if g.stride > 1 else "")
+        ]
+    num = g.size + total - g.effective_kernel
+    if g.output != 0:
+        return []
+    text = f"the kernel is longer than the input: {framework} returns an empty output, not an error"
+    if framework == "tf" and num + g.stride < 0:
+        # −s < num + s < 0: the floor would give −1 (an error); C++ division truncates to 0.
+        text += f" (only because it truncates toward zero: ⌊−{-(num + g.stride)}/{g.stride}⌋ = −1)"
+    return [text]
 
 
 def _framework_conv(
@@ -438,47 +589,9 @@ def _framework_conv(
     dims = framework_conv_geometry(framework, input_size, kernel_size, stride, padding, dilation)
     ndim = len(dims)
     out = [g.output for g in dims]
-    texts = []
-    notes = []
-    per_axis: list[list[str]] = []
-    for g in dims:
-        axis_notes: list[str] = []
-        per_axis.append(axis_notes)
-        if g.mode in ("same", "same_lower", "causal"):
-            texts.append(f"⌈{g.size}/{g.stride}⌉ = {g.output}")
-            total = g.pad_before + g.pad_after
-            if g.mode == "causal":
-                axis_notes.append(f"causal pads d·(k − 1) = {total} before and nothing after")
-            else:
-                where = "start" if g.mode == "same_lower" else "end: bottom/right"
-                odd = f" (the odd element goes at the {where})" if total % 2 else ""
-                axis_notes.append(
-                    f"{g.mode.upper()} pads max(({g.output} − 1)·{g.stride} + "
-                    f"{g.effective_kernel} − {g.size}, 0) = {total}: {g.pad_before} before, "
-                    f"{g.pad_after} after{odd}"
-                    + ("; it depends on the input size because stride > 1" if g.stride > 1 else "")
-                )
-        else:
-            pad = "".join(
-                f" {'−' if v < 0 else '+'} {abs(v)}" for v in (g.pad_before, g.pad_after) if v
-            )
-            num = g.size + g.pad_before + g.pad_after - g.effective_kernel
-            if framework == "tf":
-                texts.append(
-                    f"trunc(({g.size}{pad} − {g.effective_kernel} + {g.stride})/{g.stride}) = {g.output}"
-                )
-                if 0 <= num + g.stride < g.stride:
-                    axis_notes.append(
-                        "TF truncates toward zero: a kernel longer than the input gives 0, not an error"
-                    )
-            elif framework == "jax":
-                texts.append(
-                    f"max(0, ⌊({g.size}{pad} − {g.effective_kernel})/{g.stride}⌋ + 1) = {g.output}"
-                )
-            else:
-                texts.append(
-                    f"⌊({g.size}{pad} − {g.effective_kernel})/{g.stride}⌋ + 1 = {g.output}"
-                )
+    texts = [_framework_formula(framework, g, pooling=False) for g in dims]
+    notes: list[str] = []
+    per_axis = [_framework_axis_notes(framework, g) for g in dims]
     notes += _merge_notes(ndim, per_axis)
     report = {
         "operation": "conv",
@@ -601,24 +714,26 @@ def transposed_cmd(
         op = 0 if output_padding is None else output_padding
     dims = shapes.transposed_geometry(input_size, kernel_size, stride, padding, dilation, op)
     out = [g.output for g in dims]
+    # Ranges, not lists: a stride of 10¹⁸ has 10¹⁸ reachable sizes (output_padding = size − low).
     reach = [
-        shapes.transposed_output_range(g.size, g.kernel, g.stride, g.padding, g.dilation)
+        shapes.transposed_output_sizes(g.size, g.kernel, g.stride, g.padding, g.dilation)
         for g in dims
     ]
+    lows = [g.output - g.output_padding for g in dims]
     per_axis: list[list[str]] = []
-    for g, r in zip(dims, reach, strict=True):
+    for g, r, low in zip(dims, reach, lows, strict=True):
         axis_notes: list[str] = []
-        pre = [size for size, o in r if o < g.stride]
+        pre = range(r.start, min(r.stop, low + g.stride))
         if len(pre) > 1:
             axis_notes.append(
-                f"Conv{TORCH_NAMES[ndim]} with the same k, s, p, d maps {_and(pre)} to {g.size}: "
+                f"Conv{TORCH_NAMES[ndim]} with the same k, s, p, d maps {_span(pre)} to {g.size}: "
                 "output_padding (or output_size) says which one you want back"
             )
-        beyond = [size for size, o in r if o >= g.stride]
+        beyond = range(max(r.start, low + g.stride), r.stop)
         if beyond:
             axis_notes.append(
                 f"dilation {g.dilation} > stride {g.stride} lets output_padding reach "
-                f"{_and(beyond)}, but forward(output_size=…) refuses "
+                f"{_span(beyond)}, but forward(output_size=…) refuses "
                 f"{'it' if len(beyond) == 1 else 'them'} and the direct convolution does not map "
                 f"{'it' if len(beyond) == 1 else 'them'} back to {g.size}"
             )
@@ -648,7 +763,7 @@ def transposed_cmd(
         "padding": [g.padding for g in dims],
         "dilation": [g.dilation for g in dims],
         "output_padding": [g.output_padding for g in dims],
-        "reachable": [[{"size": s, "output_padding": o} for s, o in r] for r in reach],
+        "reachable": [],
         "equivalent_conv": [
             {
                 "zeros_between": g.zeros_between,
@@ -664,7 +779,19 @@ def transposed_cmd(
         ],
         "formula": [_transposed_formula(g) for g in dims],
     }
-    reach_text = [", ".join(f"{s} (output_padding={o})" for s, o in r) for r in reach]
+    if as_json:
+        for axis, r in zip(AXES[ndim], reach, strict=True):
+            _json_list(len(r), "reachable sizes", axis)
+        # Sizes, as for every framework; the output_padding of each in a parallel list
+        # (like conv's preimage / preimage_output_padding).
+        report["reachable"] = [list(r) for r in reach]
+        report["reachable_output_padding"] = [
+            [size - low for size in r] for r, low in zip(reach, lows, strict=True)
+        ]
+    reach_text = [
+        _listing(len(r), lambda i, r=r, low=low: f"{r[i]} (output_padding={r[i] - low})", ", ")
+        for r, low in zip(reach, lows, strict=True)
+    ]
     lines = [
         f"ConvTranspose{TORCH_NAMES[ndim]}: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
         "  (L − 1)·s − 2p + d·(k − 1) + output_padding + 1   (Relationship 14 with a = output_padding)",
@@ -675,6 +802,36 @@ def transposed_cmd(
         *_per_axis(ndim, twin),
     ]
     _emit(report, lines + _notes(notes), as_json)
+
+
+def _framework_transposed_formula(
+    framework: str, mode: str, L: int, k: int, s: int, d: int, op: int | None, out: int, r: range
+) -> str:
+    """The size rule of a TF/Keras/JAX transposed convolution, numbers filled in."""
+    K = shapes.effective_kernel(k, d)
+    ker = f"{K}" if d == 1 else f"{d}·({k} − 1) + 1"
+    if framework == "tf":
+        rule = (
+            f"[({L} − 1)·{s} + 1, {L}·{s}]"
+            if mode == "same"
+            else f"[({L} − 1)·{s} + {ker}, ({L} − 1)·{s} + {ker} + {s} − 1]"
+        )
+        return (
+            f"output_shape ∈ {rule} = [{r[0]}, {r[-1]}]; Keras asks for "
+            + (f"{L}·{s}" if mode == "same" else f"({L} − 1)·{s} + max({K}, {s})")
+            + f" = {out}"
+        )
+    if framework == "jax":
+        if mode == "same":
+            return f"{L}·{s} = {out}"
+        return f"{L}·{s} + max({K} − {s}, 0) = {out}"
+    if op is None:
+        if mode == "same":
+            return f"{L}·{s} = {out}   (output_padding=None)"
+        return f"({L} − 1)·{s} + max({K}, {s}) = {out}   (output_padding=None)"
+    if mode == "same":
+        return f"({L} − 1)·{s} + {K} mod 2 + {op} = {out}"
+    return f"({L} − 1)·{s} + {ker} + {op} = {out}"
 
 
 def _framework_transposed(
@@ -696,6 +853,7 @@ def _framework_transposed(
         framework, input_size, kernel_size, stride, padding, dilation, output_padding
     )
     ndim = len(input_size)
+    default_out = list(out)  # what the formula gives; --output-size may pick another
     if output_size is not None:
         if len(output_size) != ndim:
             raise ValueError(f"--output-size needs {ndim} values, got {len(output_size)}")
@@ -703,9 +861,20 @@ def _framework_transposed(
             if want not in ok:
                 raise ValueError(
                     f"output size {want} is not reachable in dimension {axis} with {framework} "
-                    f"(accepted: {', '.join(map(str, ok))})"
+                    f"(accepted: {_span(ok)})"
                 )
         out = list(output_size)
+    mode = padding.lower()
+    k = shapes.per_dim(kernel_size, ndim, "kernel_size")
+    s = shapes.per_dim(stride, ndim, "stride")
+    d = shapes.per_dim(dilation, ndim, "dilation")
+    ops = (None,) * ndim if output_padding is None else shapes.per_dim(output_padding, ndim, "")
+    texts = [
+        _framework_transposed_formula(framework, mode, L, kk, ss, dd, op, o, r)
+        for L, kk, ss, dd, op, o, r in zip(
+            input_size, k, s, d, ops, default_out, reach, strict=True
+        )
+    ]
     notes = []
     if framework == "tf":
         notes.append(
@@ -715,18 +884,31 @@ def _framework_transposed(
         notes.append(
             "Keras output_padding must be < strides (dilation does not widen it, unlike torch)"
         )
+        if mode == "same" and any(
+            shapes.effective_kernel(kk, dd) % 2 == 0 for kk, dd in zip(k, d, strict=True)
+        ):
+            notes.append(
+                "an even kernel with padding='same' loses one: output_padding = s − 1 gives "
+                "L·s − 1, only output_padding=None gives L·s"
+            )
     report = {
         "operation": "transposed",
         "framework": framework,
         "input": list(input_size),
         "output": out,
         "padding": padding,
-        "reachable": reach,
+        "reachable": [],
+        "formula": texts,
     }
+    if as_json:
+        for axis, r in zip(AXES[ndim], reach, strict=True):
+            _json_list(len(r), "reachable sizes", axis)
+        report["reachable"] = [list(r) for r in reach]
     lines = [
         f"{framework} transposed conv: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
+        *_per_axis(ndim, texts),
         "Reachable sizes:",
-        *_per_axis(ndim, [", ".join(map(str, r)) for r in reach]),
+        *_per_axis(ndim, [_listing(len(r), lambda i, r=r: str(r[i]), ", ") for r in reach]),
     ]
     _emit(report, lines + _notes(notes), as_json)
 
@@ -796,6 +978,12 @@ def pool_cmd(
 ) -> None:
     """Output size of max/avg/lp pooling, with torch's real ceil_mode rule."""
     if framework != "torch":
+        # torch-only arguments would otherwise be silently ignored.
+        if dilation not in (1, (1,) * len(input_size)) or ceil_mode or divisor_override is not None:
+            raise click.UsageError(
+                "--dilation, --ceil-mode and --divisor-override are torch's pooling arguments; "
+                f"{framework} pooling takes kernel, stride and padding same or valid"
+            )
         _framework_pool(framework, input_size, kernel_size, stride, padding, as_json)
         return
     if isinstance(padding, str) or (
@@ -804,7 +992,12 @@ def pool_cmd(
         raise ValueError(
             f"torch pooling takes symmetric integer padding (at most kernel_size // 2), not {padding!r}"
         )
-    if divisor_override is not None and (kind != "avg" or len(input_size) == 1):
+    if divisor_override is not None and kind != "avg":
+        raise ValueError(
+            f"divisor_override belongs to average pooling ({kind}_pool{TORCH_NAMES.get(len(input_size), '')}"
+            "() got an unexpected keyword argument 'divisor_override')"
+        )
+    if divisor_override is not None and len(input_size) == 1:
         raise ValueError(
             "divisor_override exists only for avg_pool2d/avg_pool3d "
             "(avg_pool1d() got an unexpected keyword argument 'divisor_override')"
@@ -812,7 +1005,10 @@ def pool_cmd(
     dims = shapes.pool_geometry(input_size, kernel_size, stride, padding, dilation, ceil_mode, kind)
     ndim = len(dims)
     out = [g.output for g in dims]
-    windows = [[list(g.window(i)) for i in range(g.output)] for g in dims]
+    # Windows and divisors go into --json only while every dimension has at most LIST_LIMIT
+    # of them: the output size of a 10⁹-long pooling is still answered, instantly.
+    listed = as_json and all(g.output <= LIST_LIMIT for g in dims)
+    windows = [[list(g.window(i)) for i in range(g.output)] for g in dims] if listed else []
     report: dict[str, Any] = {
         "operation": "pool",
         "kind": kind,
@@ -824,9 +1020,10 @@ def pool_cmd(
         "padding": [g.padding for g in dims],
         "dilation": [g.dilation for g in dims],
         "ceil_mode": ceil_mode,
-        "windows": windows,
         "formula": [_pool_formula(g) for g in dims],
     }
+    if listed:
+        report["windows"] = windows
     notes: list[str] = []
     if stride is None:
         notes.append("stride defaults to the kernel size for pooling")
@@ -840,22 +1037,42 @@ def pool_cmd(
                 f"the last window [{last_start}, {last_stop}) hangs past the input"
                 f"{' and its padding' if g.padding else ''}; only its cells up to L + p count"
             )
-        floor_out = (g.size + 2 * g.padding - g.effective_kernel) // g.stride + 1
-        if (
-            not g.ceil_mode
-            and (floor_out - 1) * g.stride + g.effective_kernel < g.size + 2 * g.padding
-        ):
-            dropped = g.size + 2 * g.padding - (floor_out - 1) * g.stride - g.effective_kernel
-            axis_notes.append(
-                f"the floor drops the last {dropped} padded cell{'s' if dropped != 1 else ''} (--ceil-mode keeps a partial window)"
-            )
+    padded = [g.size + 2 * g.padding for g in dims]
+    reach = [(g.output - 1) * g.stride + g.effective_kernel for g in dims]
+    # ceil_mode would add a window only where torch's last-window rule lets it start in time.
+    ceil_adds = [replace(g, ceil_mode=True).output > g.output for g in dims]
+    dropped = _grouped(
+        ndim,
+        [
+            (P - r, max(0, P - r - g.padding), r, P, g.padding > 0, more)
+            if r < P and not g.ceil_mode
+            else None
+            for g, P, r, more in zip(dims, padded, reach, ceil_adds, strict=True)
+        ],
+        lambda key, axes: (
+            _dropped_note(key[:5], axes)
+            + (" (--ceil-mode keeps a partial window)" if key[5] else "")
+        ),
+    )
+    gaps = _grouped(
+        ndim,
+        [
+            (g.stride, g.effective_kernel, g.stride - g.effective_kernel)
+            if g.stride > g.effective_kernel and g.output > 1
+            else None
+            for g in dims
+        ],
+        _gap_note,
+    )
+    for axis_notes, d_notes, gap_notes in zip(per_axis, dropped, gaps, strict=True):
+        axis_notes += d_notes + gap_notes
     notes += _merge_notes(ndim, per_axis)
     divisor_lines: list[str] = []
     if kind == "avg":
-        for g in dims:  # validates divisor_override (torch: "divisor must be not zero")
-            shapes.avg_pool_divisors(g, count_include_pad, divisor_override)
-        own = [shapes.avg_pool_divisors(g, count_include_pad) for g in dims]
-        report["divisors"] = own  # per dimension; a window's divisor is their product
+        if divisor_override == 0:
+            raise ValueError("divisor must be not zero")  # torch's avg_pool2d/3d check
+        if listed:  # per dimension; a window's divisor is their product
+            report["divisors"] = [shapes.avg_pool_divisors(g, count_include_pad) for g in dims]
         report["count_include_pad"] = count_include_pad
         report["divisor_override"] = divisor_override
         which = "real cells only" if not count_include_pad else "padding counted, overhang not"
@@ -864,9 +1081,21 @@ def pool_cmd(
             + (", multiplied across dimensions" if ndim > 1 else "")
             + (f"; divisor_override={divisor_override} replaces them" if divisor_override else "")
             + "):",
-            *_per_axis(ndim, [", ".join(map(str, d)) for d in own]),
+            *_per_axis(
+                ndim,
+                [
+                    _listing(
+                        g.output,
+                        lambda i, g=g: str(shapes.avg_pool_divisor(g, i, count_include_pad)),
+                        ", ",
+                    )
+                    for g in dims
+                ],
+            ),
         ]
-    if kind == "max" and all(g.dilation == 1 for g in dims) and not ceil_mode:
+    if kind == "max":
+        # MaxUnpool takes only kernel, stride and padding: its default size ignores dilation
+        # and ceil_mode, and output_size must lie strictly within default ± stride.
         default = [
             shapes.unpool_default_size(g.output, g.kernel, g.stride, g.padding) for g in dims
         ]
@@ -876,18 +1105,31 @@ def pool_cmd(
             "accepted": [[r.start, r.stop - 1] for r in accepted],
         }
         if default != list(input_size):
-            notes.append(
-                f"MaxUnpool{TORCH_NAMES[ndim]} gives {_fmt_size(default)} by default, not "
-                f"{_fmt_size(input_size)}: pass output_size (accepted "
-                + ", ".join(f"{r.start}…{r.stop - 1}" for r in accepted)
-                + ")"
+            unaware = ceil_mode or any(g.dilation > 1 for g in dims)
+            ranges = ", ".join(f"{r.start}…{r.stop - 1}" for r in accepted)
+            text = f"MaxUnpool{TORCH_NAMES[ndim]} gives {_fmt_size(default)} by default" + (
+                " (it knows nothing of dilation or ceil_mode)" if unaware else ""
             )
+            if all(L in r for L, r in zip(input_size, accepted, strict=True)):
+                text += f", not {_fmt_size(input_size)}: pass output_size (accepted {ranges})"
+            else:
+                text += (
+                    f" and accepts output_size only in {ranges}: it cannot restore "
+                    f"{_fmt_size(input_size)}"
+                )
+            notes.append(text)
     name = {"max": "MaxPool", "avg": "AvgPool", "lp": "LPPool"}[kind]
     lines = [
         f"{name}{TORCH_NAMES[ndim]}: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
         *_per_axis(ndim, report["formula"]),
         "Windows [start, stop) in input coordinates:",
-        *_per_axis(ndim, [" ".join(f"[{a},{b})" for a, b in w) for w in windows]),
+        *_per_axis(
+            ndim,
+            [
+                _listing(g.output, lambda i, g=g: "[{},{})".format(*g.window(i)), unit="windows")
+                for g in dims
+            ],
+        ),
         *divisor_lines,
     ]
     _emit(report, lines + _notes(notes), as_json)
@@ -908,25 +1150,31 @@ def _framework_pool(
     if not isinstance(padding, str):
         raise ValueError(f"{framework} pooling takes padding same or valid, got {padding!r}")
     dims = framework_pool_geometry(framework, input_size, kernel_size, stride, padding)
+    ndim = len(dims)
     out = [g.output for g in dims]
+    texts = [_framework_formula(framework, g, pooling=True) for g in dims]
     report = {
         "operation": "pool",
         "framework": framework,
         "input": list(input_size),
         "output": out,
+        "kernel_size": [g.kernel for g in dims],
+        "stride": [g.stride for g in dims],
         "padding": [[g.pad_before, g.pad_after] for g in dims],
+        "padding_names": [g.mode for g in dims],
+        "formula": texts,
     }
-    notes = []
+    notes: list[str] = []
+    if stride is None:
+        notes.append("stride defaults to the kernel size (pool_size), as in torch")
+    notes += _merge_notes(ndim, [_framework_axis_notes(framework, g) for g in dims])
     if padding == "same":
         notes.append(
             "SAME max-pool pads with −∞; SAME avg-pool leaves the padding out of the divisor"
         )
     lines = [
         f"{framework} pool: input {_fmt_size(input_size)} → output {_fmt_size(out)}",
-        *_per_axis(
-            len(dims),
-            [f"pads {g.pad_before} before, {g.pad_after} after → {g.output}" for g in dims],
-        ),
+        *_per_axis(ndim, texts),
     ]
     _emit(report, lines + _notes(notes), as_json)
 
@@ -958,12 +1206,11 @@ def adaptive_cmd(input_size: tuple[int, ...], output_size: tuple[int, ...], as_j
         raise ValueError(
             f"output_size must have 1 or {ndim} elements for a {ndim}-d input, got {len(output_size)}"
         )
-    windows = [
-        shapes.adaptive_windows(L, out) for L, out in zip(input_size, output_size, strict=True)
-    ]
+    for L, out in zip(input_size, output_size, strict=True):
+        shapes.adaptive_windows(L, min(out, 0))  # torch's checks on both numbers, nothing listed
     notes = []
     per_axis: list[list[str]] = []
-    for L, out, w in zip(input_size, output_size, windows, strict=True):
+    for L, out in zip(input_size, output_size, strict=True):
         axis_notes: list[str] = []
         per_axis.append(axis_notes)
         if out and L % out == 0:
@@ -971,24 +1218,45 @@ def adaptive_cmd(input_size: tuple[int, ...], output_size: tuple[int, ...], as_j
                 f"{L} is a multiple of {out}: the same as pooling with kernel = stride = {L // out}"
             )
         elif out:
-            widths = sorted({b - a for a, b in w})
-            overlap = any(w[i + 1][0] < w[i][1] for i in range(len(w) - 1))
+            # Widths repeat with period O/gcd(L, O) (window i + period is window i shifted by
+            # L/gcd), so one period shows them all; each is ⌊L/O⌋ + 1 or ⌊L/O⌋ + 2. Windows
+            # overlap because some boundary i·L/O is not whole (O does not divide L).
+            period = out // math.gcd(L, out)
+            widths = sorted(
+                {b - a for a, b in (shapes.adaptive_window(L, out, i) for i in range(period))}
+                if period <= LIST_LIMIT
+                else {L // out + 1, L // out + 2}
+            )
             axis_notes.append(
-                f"window sizes {', '.join(map(str, widths))}"
-                + ("; neighbouring windows overlap" if overlap else "")
+                f"window sizes {', '.join(map(str, widths))}; neighbouring windows overlap"
                 + ("; input cells repeat because out > L" if out > L else "")
             )
     notes += _merge_notes(ndim, per_axis)
-    report = {
+    report: dict[str, Any] = {
         "operation": "adaptive",
         "input": list(input_size),
         "output": list(output_size),
-        "windows": [[list(x) for x in w] for w in windows],
     }
+    if as_json:
+        for axis, out in zip(AXES[ndim], output_size, strict=True):
+            _json_list(out, "windows", axis)
+        report["windows"] = [
+            [list(w) for w in shapes.adaptive_windows(L, out)]
+            for L, out in zip(input_size, output_size, strict=True)
+        ]
+    texts = [
+        _listing(
+            out,
+            lambda i, L=L, out=out: "[{},{})".format(*shapes.adaptive_window(L, out, i)),
+            unit="windows",
+        )
+        or "(empty)"
+        for L, out in zip(input_size, output_size, strict=True)
+    ]
     lines = [
         f"AdaptivePool{TORCH_NAMES[ndim]}: input {_fmt_size(input_size)} → output {_fmt_size(output_size)}",
         "  window i = [⌊i·L/O⌋, ⌈(i + 1)·L/O⌉)",
-        *_per_axis(ndim, [" ".join(f"[{a},{b})" for a, b in w) or "(empty)" for w in windows]),
+        *_per_axis(ndim, texts),
     ]
     _emit(report, lines + _notes(notes), as_json)
 
@@ -1044,7 +1312,7 @@ def stack_cmd(
     per-dimension values 3x5, padding 1:2 | same | valid | full | causal. Example:
       convanim shape stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10
     """
-    from convanim.stack import PRESETS, analyse_stack, parse_layers
+    from convanim.stack import PRESETS, analyse_stack, check_layer_count, parse_layers
 
     notes: list[str] = []
     if preset is not None:
@@ -1063,7 +1331,9 @@ def stack_cmd(
             raise click.UsageError("Missing option '-i' / '--input'")
         if blocks < 1:
             raise ValueError(f"--blocks must be at least 1, got {blocks}")
-        stack_layers = parse_layers(layers) * blocks
+        parsed = parse_layers(layers)
+        check_layer_count(len(parsed) * blocks)
+        stack_layers = parsed * blocks
         size = input_size
         channels = 1 if in_channels is None else in_channels
     result = analyse_stack(size, stack_layers, channels)
@@ -1118,6 +1388,18 @@ def stack_cmd(
         f"{_num(result.params)} parameters, {_num(result.multiply_adds)} multiply-adds",
         "  r_l = r_{l−1} + (K_l − 1)·j_{l−1},  j_l = j_{l−1}·s_l  (from the input: r = j = 1)",
     ]
+    if preset is not None and PRESETS[preset].adaptive_pool is not None:
+        want = PRESETS[preset].adaptive_pool
+        last = [r for r in result.layers if r.layer.kind != "fc"][-1]
+        if last.output != want:
+            features = last.out_channels * _prod(want)
+            notes.append(
+                f"at this input the last map is {_fmt_size(last.output)}, not {_fmt_size(want)}: "
+                f"torchvision's AdaptiveAvgPool2d({want}) would resize it, so its first fully "
+                f"connected layer takes {_num(features)} features, not "
+                f"{_num(last.out_channels * _prod(last.output))} (the counts above leave that "
+                "pool out)"
+            )
     big = [axis for axis, (r, L) in enumerate(zip(rf, size, strict=True)) if r > L]
     if big:
         notes.append("the receptive field is wider than the input: the padding supplies the rest")

@@ -50,7 +50,9 @@ def test_conv_teaching_view() -> None:
     assert "output 3×3" in out
     assert "⌊(6 + 2·1 − 3)/2⌋ + 1 = ⌊5/2⌋ + 1 = 3" in out
     assert "5 and 6 both give 3" in out and "output_padding=1" in out
-    assert "uncovered" in out  # the floor drops a padded row
+    # the floor drops a padded row and column; named as such, and known to be padding
+    assert "the floor drops the last row and column (bottom/right)" in out
+    assert "they are padding, so no input is lost" in out
 
 
 def test_same_split_note() -> None:
@@ -86,10 +88,9 @@ def test_conv_channels_and_params() -> None:
 def test_transposed_json() -> None:
     data = run_json("transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1")
     assert data["output"] == [5, 5]
-    assert data["reachable"][0] == [
-        {"size": 5, "output_padding": 0},
-        {"size": 6, "output_padding": 1},
-    ]
+    # "reachable" is sizes per dimension for every framework; torch adds their output_padding
+    assert data["reachable"] == [[5, 6], [5, 6]]
+    assert data["reachable_output_padding"] == [[0, 1], [0, 1]]
     data = run_json(
         "transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"
     )
@@ -246,6 +247,15 @@ def test_help_for_every_subcommand() -> None:
         ),
         (["pool", "-i", "5", "-k", "3", "--kind", "lp", "-p", "1"], "lp pooling has no padding"),
         (["pool", "-i", "5", "-k", "3", "--kind", "median"], "Invalid value for '--kind'"),
+        (
+            ["pool", "-i", "5x5", "-k", "3", "--divisor-override", "2"],
+            "divisor_override belongs to average pooling",
+        ),
+        (
+            ["pool", "-i", "5", "-k", "3", "-d", "2", "--framework", "tf"],
+            "torch's pooling arguments",
+        ),
+        (["pool", "-i", "5", "-k", "3", "--ceil-mode", "--framework", "jax"], "torch's pooling"),
         (["adaptive", "-i", "5", "--output-size", "-1"], "greater than or equal to 0"),
         (["adaptive", "-i", "0", "--output-size", "2"], "non-zero size"),
         (["stack", "-i", "8", "conv:k=9"], "layer 1 (conv k9)"),
@@ -253,6 +263,10 @@ def test_help_for_every_subcommand() -> None:
         (["stack", "--preset", "alexnet", "--blocks", "2"], "no repeatable block"),
         (["stack", "conv:k=3"], "Missing option '-i'"),
         (["conv", "-i", "6", "-k", "3", "--framework", "keras", "-p", "1"], "ZeroPadding1D"),
+        (
+            ["conv", "-i", "6", "-k", "3", "--in-channels", "4", "--framework", "tf"],
+            "describe torch modules",
+        ),
         (
             ["conv", "-i", "6", "-k", "3", "-s", "2", "-d", "2", "--framework", "keras"],
             "strides > 1` not supported",
@@ -322,3 +336,177 @@ def test_conv_json_matches_torch(sizes: list[int], k: int, s: int, p: int, d: in
         return
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["output"] == expected
+
+
+# --------------------------------------------------------------------------------------------
+# The teaching view says what a student would otherwise miss (in-process: fast)
+# --------------------------------------------------------------------------------------------
+
+
+def show(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["shape", *args])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def test_floor_drop_names_rows_columns_and_real_input() -> None:
+    out = show("conv", "-i", "8x9", "-k", "3", "-s", "2")
+    assert "H: the floor drops the last row (bottom): the windows reach 7 of the 8 rows" in out
+    assert "1 of them is real input, never read" in out
+    assert "W: the floor" not in out  # (9 − 3)/2 is whole: nothing dropped along W
+
+
+def test_stride_longer_than_the_window_skips_cells() -> None:
+    out = show("conv", "-i", "9x9", "-k", "2", "-s", "4", "-p", "1")
+    assert "stride 4 > K = 2: 2 rows and columns between neighbouring windows are never read" in out
+    assert "stride 3 > K = 1: 2 cells between" in show("pool", "-i", "5", "-k", "1", "-s", "3")
+    assert "never read" not in show("conv", "-i", "9", "-k", "3", "-s", "2", "-d", "2")
+
+
+def test_dilation_note_only_where_it_spreads_taps() -> None:
+    out = show("conv", "-i", "8x6", "-k", "3,1", "-d", "2")
+    assert "H: dilation 2 spreads the 3 taps over K = 2·(3 − 1) + 1 = 5 cells" in out
+    assert "spreads the 1 taps" not in out
+
+
+def test_pool_ceil_mode_hint_only_when_it_adds_a_window() -> None:
+    assert "--ceil-mode keeps a partial window" in show("pool", "-i", "5", "-k", "2")
+    # torch's ceil_mode would start the extra window at 6 ≥ L + p = 5 and drop it again
+    assert "--ceil-mode keeps" not in show("pool", "-i", "5", "-k", "1", "-s", "3")
+
+
+def test_max_unpool_note_with_dilation() -> None:
+    out = show("pool", "-i", "11", "-k", "2", "-d", "4")
+    assert "knows nothing of dilation or ceil_mode" in out and "cannot restore 11" in out
+
+
+def test_long_window_lists_are_summarised() -> None:
+    out = show("pool", "-i", "224x224", "-k", "2")
+    assert "[0,2) [2,4)" in out and "[222,224)  (112 windows in all)" in out
+    assert "[100,102)" not in out
+
+
+def test_framework_views_show_the_formula() -> None:
+    assert "trunc((5 − 6 + 6)/6) = 0" in show("pool", "-i", "5", "-k", "6", "--framework", "tf")
+    assert "max(0, ⌊(5 − 6)/6⌋ + 1) = 0" in show(
+        "pool", "-i", "5", "-k", "6", "--framework", "keras"
+    )
+    out = show("transposed", "-i", "5", "-k", "3", "-s", "2", "-p", "same", "--framework", "tf")
+    assert "output_shape ∈ [(5 − 1)·2 + 1, 5·2] = [9, 10]" in out
+    out = show("transposed", "-i", "5", "-k", "4", "-s", "2", "-p", "same", "--framework", "keras")
+    assert "5·2 = 10   (output_padding=None)" in out and "an even kernel" in out
+    out = show("conv", "-i", "3", "-k", "6", "-s", "2", "--framework", "tf")
+    assert "only because it truncates toward zero: ⌊−1/2⌋ = −1" in out
+
+
+def test_preset_at_another_input_mentions_torchvision_adaptive_pool() -> None:
+    out = show("stack", "--preset", "alexnet", "-i", "100x100")
+    assert "takes 9,216 features, not 1,024" in out
+    assert "would resize" not in show("stack", "--preset", "alexnet")
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd numbers: answered at once or refused in one line, never a hang or a huge allocation
+# --------------------------------------------------------------------------------------------
+
+HUGE = str(2**62)  # fits torch's int64: sizes are answered, enumerations summarised
+BIG = str(2**60)  # for transposed convolutions, whose output must fit int64 too
+TOO_BIG = str(10**26)  # does not fit: refused as torch refuses it
+
+
+ABSURD = [
+    (
+        ["conv", "-i", HUGE, "-k", "3", "-s", HUGE, "-p", "1"],
+        "(4,611,686,018,427,387,904 sizes)",
+    ),
+    (["conv", "-i", HUGE, "-k", "3", "-s", HUGE, "--json"], "--json would list"),
+    (["conv", "-i", "5", "-k", "3", "-s", TOO_BIG], "does not fit in a 64-bit integer"),
+    (["conv", "-i", "5", "-k", "3", "--groups", TOO_BIG], "does not fit in a 64-bit integer"),
+    (["transposed", "-i", "5", "-k", "3", "-s", BIG], "in all)"),
+    (["transposed", "-i", "5", "-k", "3", "-s", "2", "-d", BIG], "in all)"),
+    (["transposed", "-i", "5", "-k", "3", "-s", BIG, "--json"], "--json would list"),
+    (["transposed", "-i", HUGE, "-k", "3", "-s", HUGE], "does not fit in a 64-bit integer"),
+    (
+        ["transposed", "-i", "5", "-k", "3", "-s", HUGE, "-p", "same", "--framework", "keras"],
+        "in all)",
+    ),
+    (
+        [
+            "transposed",
+            "-i",
+            "5",
+            "-k",
+            "3",
+            "-s",
+            HUGE,
+            "-p",
+            "same",
+            "--framework",
+            "tf",
+            "--json",
+        ],
+        "--json would list",
+    ),
+    (
+        ["pool", "-i", HUGE, "-k", "3", "-s", "1", "--kind", "avg", "-p", "1", "--ceil-mode"],
+        "windows in all)",
+    ),
+    (["pool", "-i", HUGE, "-k", "3", "-s", "1", "--json"], '"output": [4611686018427387902]'),
+    (["adaptive", "-i", "10", "--output-size", HUGE], "windows in all)"),
+    (["adaptive", "-i", "10", "--output-size", HUGE, "--json"], "--json would list"),
+    (["adaptive", "-i", HUGE, "--output-size", "3", "--json"], '"output": [3]'),
+    (["stack", "--preset", "wavenet", "--blocks", TOO_BIG], "analyses at most 10,000"),
+    (["stack", "--preset", "wavenet", "--blocks", "100000"], "analyses at most 10,000"),
+    (["stack", "-i", "5", "1000000000*conv:k=1"], "analyses at most 10,000"),
+    (["stack", "-i", "5", "conv:k=1", "--blocks", "1000000000"], "analyses at most 10,000"),
+    (["stack", "-i", HUGE, "conv:k=3,s=2", "fc:c=10"], "multiply-adds"),
+]
+
+
+@pytest.mark.parametrize(
+    "args,outcome", ABSURD, ids=lambda a: " ".join(a) if isinstance(a, list) else None
+)
+def test_absurd_numbers_are_instant_or_refused(args: list[str], outcome: str) -> None:
+    proc = run_limited([args])[0]
+    assert proc["code"] in (0, 2), proc
+    if proc["code"] == 2:
+        assert proc["out"] == "" and len(proc["err"].splitlines()) == 1, proc
+        assert proc["err"].startswith("Error: ")
+    assert outcome in proc["out"] + proc["err"]
+
+
+# All cases run in one child process (one interpreter start, not twenty) with 1 GiB of address
+# space and a time limit: a runaway list fails fast instead of taking the machine down.
+_DRIVER = """
+import contextlib, io, json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from convanim.cli import main
+results = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(["shape", *argv])
+        except SystemExit as exc:
+            code = exc.code or 0
+    results.append({"code": code, "out": out.getvalue(), "err": err.getvalue()})
+print(json.dumps(results))
+"""
+_ABSURD_RESULTS: dict[str, dict] = {}
+
+
+def run_limited(cases: list[list[str]]) -> list[dict]:
+    """Run ``convanim shape`` argument lists in one limited child; results cached per argv."""
+    if not _ABSURD_RESULTS:
+        every = [case for case, _ in ABSURD]
+        proc = subprocess.run(
+            [sys.executable, "-c", _DRIVER, json.dumps(every)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        for case, result in zip(every, json.loads(proc.stdout), strict=True):
+            _ABSURD_RESULTS[json.dumps(case)] = result
+    return [_ABSURD_RESULTS[json.dumps(case)] for case in cases]

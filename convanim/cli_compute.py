@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,30 +234,52 @@ def _g(value: float) -> str:
     return f"{value + 0.0:g}"
 
 
-def _cell_label(tap: Any, multi: bool, name: str = "x") -> str:
+Where = Callable[[Any], Sequence[int]]
+
+
+def _in_user_rank(full: tuple[int, ...], full_shape: Sequence[int], user_shape: Sequence[int]):
+    """An index into the (N, C, …) array as an index into the array the user typed."""
+    import numpy as np
+
+    flat = np.ravel_multi_index(full, tuple(full_shape))
+    return [int(v) for v in np.unravel_index(flat, tuple(user_shape))]
+
+
+def _cell_label(tap: Any, where: Where | None = None, name: str = "x") -> str:
     if tap.role == "inserted":
         return "0 (inserted)"
     if tap.role == "padding" and tap.source is None:
         return "0 (padding)" if tap.value == 0 else f"{_g(tap.value)} (padding)"
-    coords = ([tap.channel] if multi else []) + list(tap.source)
+    coords = where(tap) if where is not None else list(tap.source)
     label = f"{name}[{', '.join(map(str, coords))}]"
     return f"pad={label}" if tap.role == "padding" else label
 
 
-def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tuple[list[str], dict]:
+def _explain(
+    trace: Any,
+    coord: tuple[int, ...],
+    what: str,
+    x_where: Where | None = None,
+    w_where: Where | None = None,
+    shown: tuple[int, ...] | None = None,
+) -> tuple[list[str], dict]:
+    """One output cell's terms. ``x_where``/``w_where`` map a tap to its index in the arrays as
+    the user gave them; ``shown`` is the output coordinate as the user typed it."""
     step = next((s for s in trace.steps if s.output == coord), None)
     if step is None:
         raise ValueError(
             f"--explain {list(coord)} is outside the output {list(trace.output_shape)}"
         )
-    where = ", ".join(map(str, coord))
+    shown = coord if shown is None else shown
+    where = ", ".join(map(str, shown))
     lines = [f"{what}[{where}]"]
-    data: dict[str, Any] = {"coordinate": list(coord), "terms": []}
+    data: dict[str, Any] = {"coordinate": list(shown), "terms": []}
     if trace.op in ("conv", "transposed"):
         rows = []
         for tap in step.taps:
-            k = ", ".join(map(str, ([tap.channel] if multi else []) + list(tap.kernel)))
-            cell = _cell_label(tap, multi)
+            kernel = w_where(tap) if w_where is not None else list(tap.kernel)
+            k = ", ".join(map(str, kernel))
+            cell = _cell_label(tap, x_where)
             rows.append(
                 (f"{cell} · w[{k}]", f"{_g(tap.value)} · {_g(tap.weight)}", _g(tap.product))
             )
@@ -265,7 +287,7 @@ def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tupl
                 {
                     "cell": cell,
                     "value": tap.value,
-                    "kernel": list(tap.kernel),
+                    "kernel": list(kernel),
                     "weight": tap.weight,
                     "product": tap.product,
                 }
@@ -279,10 +301,10 @@ def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tupl
     else:
         cells = []
         for tap in step.taps:
-            label = _cell_label(tap, False)
+            label = _cell_label(tap, x_where)
             # a zero/-inf padding cell's label already says its value
             cells.append(label if tap.source is None else f"{label}={_g(tap.value)}")
-            data["terms"].append({"cell": _cell_label(tap, False), "value": tap.value})
+            data["terms"].append({"cell": label, "value": tap.value})
         lines.append("  window: " + ", ".join(cells))
         if trace.op == "max_pool" and step.winner is None:
             lines.append(f"  max = {_g(step.value)} (every tap is padding: no input cell to pick)")
@@ -290,10 +312,10 @@ def _explain(trace: Any, coord: tuple[int, ...], what: str, multi: bool) -> tupl
         elif step.winner is not None:
             win = next(t for t in step.taps if t.grid == step.winner)
             lines.append(
-                f"  max = {_g(step.value)} at {_cell_label(win, False)} "
+                f"  max = {_g(step.value)} at {_cell_label(win, x_where)} "
                 "(the first maximum in scan order wins ties)"
             )
-            data.update(value=step.value, winner=list(win.source or step.winner))
+            data.update(value=step.value, winner=list(x_where(win) if x_where else win.source))
         elif step.divisor is not None:
             lines.append(f"  sum = {_g(step.total)}, ÷ {_g(step.divisor)} → {_g(step.value)}")
             data.update(sum=step.total, divisor=step.divisor, value=step.value)
@@ -743,8 +765,19 @@ def _run_conv(
             trace = engine.trace_conv_transpose(
                 x, w, b, stride, padding, op_pad, groups, dilation, mode, batch=n, out_channel=c
             )
-        multi = len(trace.params["in_channels"]) > 1
-        lines, data = _explain(trace, tuple(spatial), "output", multi)
+        first = trace.params["in_channels"][0]  # the group's first input channel
+
+        def x_where(tap: Any) -> list[int]:
+            return _in_user_rank((n, tap.channel, *tap.source), x.shape, x_raw.shape)
+
+        def w_where(tap: Any) -> list[int]:
+            if family == "conv":  # (C_out, C_in/groups, *k)
+                full = (c, tap.channel - first, *tap.kernel)
+            else:  # (C_in, C_out/groups, *k)
+                full = (tap.channel, c % w.shape[1], *tap.kernel)
+            return _in_user_rank(full, w.shape, w_raw.shape)
+
+        lines, data = _explain(trace, tuple(spatial), "output", x_where, w_where, coord)
         note = (
             (
                 "(equivalent direct convolution: zeros inserted between input cells, the kernel "
@@ -908,7 +941,13 @@ def _run_pool(
         )
     result = Result(out, header, header_json={"params": _jsonable(params)})
     if trace is not None:
-        result.explain, result.explain_json = _explain(trace, tuple(spatial), "output", False)
+
+        def x_where(tap: Any) -> list[int]:
+            return _in_user_rank((n, c, *tap.source), x.shape, x_raw.shape)
+
+        result.explain, result.explain_json = _explain(
+            trace, tuple(spatial), "output", x_where, None, coord
+        )
         result.explain[0] += ":"
     return result
 

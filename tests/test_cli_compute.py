@@ -346,3 +346,32 @@ def test_max_pool_window_of_padding_only(capsys):
     code, out, err = run(capsys, *args)
     assert code == 0 and err == ""
     assert "-inf" in out and "every tap is padding" in out
+
+
+def test_explain_names_cells_in_the_arrays_as_given(capsys):
+    # 4 channels, 2 groups: output channel 1 reads input channels 2 and 3 through its own filter
+    x = "[[[1,2],[3,4]],[[5,6],[7,8]],[[1,1],[1,1]],[[2,2],[2,2]]]"
+    w = "[[[[1]],[[2]]],[[[3]],[[4]]]]"
+    code, out, err = run(
+        capsys, "conv2d", "--input", x, "--weight", w, "--groups", "2", "--explain", "1,0,1"
+    )
+    assert code == 0, err
+    assert "output[1, 0, 1] (correlation):" in out
+    assert "x[2, 0, 1] · w[1, 0, 0, 0] = 1 · 3 = 3" in out
+    assert "x[3, 0, 1] · w[1, 1, 0, 0] = 2 · 4 = 8" in out
+    # several filters typed as (C_out, *k) on a one-channel input: w keeps that rank
+    code, out, _ = run(
+        capsys, "conv1d", "--input", "[1,2,3]", "--weight", "[[1,1],[2,0]]", "--explain", "1,1"
+    )
+    assert "x[1] · w[1, 0] = 2 · 2 = 4" in out
+    data = run_json(
+        capsys,
+        "max_pool2d",
+        "--input",
+        "[[[1,2],[3,4]],[[8,6],[7,5]]]",
+        "-k",
+        "2",
+        "--explain",
+        "1,0,0",
+    )
+    assert data["explain"]["winner"] == [1, 0, 0] and data["explain"]["coordinate"] == [1, 0, 0]

@@ -488,14 +488,36 @@ def build_plan(
         xmax = max(ixmax, oxmax + dx)
         top = max(iymax, lift + oymax)
         width = xmax - xmin
-        body = top
-        height = body + band
-        grids_geom = {
-            "input": _affine(True, gr, -xmin, band, height),
-            "output": _affine(True, orows, dx - xmin, lift + band, height),
-        }
+
+        def place(below: float, above: float) -> dict[str, tuple]:
+            h = below + top + above + band
+            return {
+                "input": _affine(True, gr, -xmin, band + below, h),
+                "output": _affine(True, orows, dx - xmin, lift + band + below, h),
+            }
+
+        below = above = 0.0
         if labels:
-            # The bounding box's bottom-left and top-left corners are always empty.
+            # The bounding box's bottom-left and top-left corners are empty unless a plane is
+            # a row or two high (a 1-D-like map, a 1x1 output): then the label gets a row of
+            # its own rather than being drawn over the plane.
+            body = top
+            geom = place(0.0, 0.0)
+            planes = [
+                [_apply(geom[key], pt) for pt in ((0, 0), (c, 0), (c, r), (0, r))]
+                for key, r, c in (("input", gr, gc), ("output", orows, ocols))
+            ]
+            for text, y0, y1 in ((names["input"], body - 0.5, body), (names["output"], 0.0, 0.5)):
+                box = (0.0, y0, len(text) * 0.5 * _CHAR_WIDTH, y1)
+                if any(_rect_meets_polygon(box, poly) for poly in planes):
+                    if y0 > 0:
+                        below = 0.6
+                    else:
+                        above = 0.6
+        body = below + top + above
+        height = body + band
+        grids_geom = place(below, above)
+        if labels:
             label_list.append(Label(names["input"], (0.0, body), ("left", "bottom"), 0.5))
             label_list.append(Label(names["output"], (0.0, 0.0), ("left", "top"), 0.5))
     else:
@@ -715,6 +737,31 @@ def caption_for(trace: Trace, numbers: bool, has_weights: bool) -> str:
 def _key(shape: Sequence[int], r: int, c: int) -> tuple[int, ...]:
     """The trace's coordinate for drawn cell (r, c): 1-D traces use ``(c,)``."""
     return (c,) if len(shape) == 1 else (r, c)
+
+
+def _apply(transform: tuple, corner: tuple[float, float]) -> Point:
+    """Where a grid's transform puts corner ``(col, row)``."""
+    ax, bx, tx, ay, by, ty = transform
+    col, row = corner
+    return (ax * col + bx * row + tx, ay * col + by * row + ty)
+
+
+def _rect_meets_polygon(rect: tuple[float, float, float, float], poly: Sequence[Point]) -> bool:
+    """Whether an axis-aligned ``(x0, y0, x1, y1)`` and a convex polygon overlap (separating
+    axes: the rectangle's two, then each polygon edge's normal)."""
+    x0, y0, x1, y1 = rect
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    xs = [p[0] for p in poly]
+    ys = [p[1] for p in poly]
+    if max(xs) <= x0 or min(xs) >= x1 or max(ys) <= y0 or min(ys) >= y1:
+        return False
+    for (ax, ay), (bx, by) in zip(poly, [*poly[1:], poly[0]], strict=True):
+        nx, ny = by - ay, ax - bx
+        a = [nx * x + ny * y for x, y in poly]
+        r = [nx * x + ny * y for x, y in corners]
+        if max(a) <= min(r) or max(r) <= min(a):
+            return False
+    return True
 
 
 def _shift(transform: tuple, dx: float) -> tuple:

@@ -299,6 +299,26 @@ def test_inserted_zeros_stand_apart_from_padding_in_every_theme():
         assert contrast(theme.muted, theme.inserted) >= 3.0, theme.name  # its muted "0"
 
 
+@pytest.mark.parametrize(
+    "size, k", [((1, 1), 1), ((1, 6), (1, 3)), ((2, 2), 1), ((3, 3), 1), ((6, 6), 3)]
+)
+def test_perspective_labels_never_sit_on_a_plane(size, k):
+    """'The bounding box's corners are always empty' failed for planes a row or two high:
+    'input' and 'output' were drawn over the cells."""
+    from convanim.plan import _CHAR_WIDTH, _rect_meets_polygon
+
+    t = tracing.trace_conv(np.ones(size), np.ones(k if isinstance(k, tuple) else (k, k)))
+    plan = build_plan(t, look="perspective")
+    planes = [g.box_polygon(0, 0, g.rows, g.cols) for g in plan.grids]
+    for lb in plan.labels:
+        w = len(lb.text) * lb.size * _CHAR_WIDTH
+        y0 = lb.at[1] - lb.size if lb.anchor[1] == "bottom" else lb.at[1]
+        box = (lb.at[0], y0, lb.at[0] + w, y0 + lb.size)
+        assert not any(_rect_meets_polygon(box, list(poly)) for poly in planes), lb.text
+    assert _rect_meets_polygon((0, 0, 1, 1), [(0.5, 0.5), (2, 0.5), (2, 2)])
+    assert not _rect_meets_polygon((0, 0, 1, 1), [(1.5, 0), (3, 0), (1.5, 1.4)])
+
+
 def test_bad_requests():
     t = tracing.trace_conv(np.ones((3, 3)), np.ones((2, 2)))
     with pytest.raises(ValueError):

@@ -578,12 +578,14 @@ def preflight(entry: Entry, cell_px: float, margin_px: float = 21.5, still: bool
 
     (gr, gc), (orows, ocols), (kr, kc) = drawn_shapes(entry)
     perspective = entry.look == "perspective" and gr > 1 and len(entry.size) == 2
+    # Slack for the bands (legend, caption, label rows); a caption or legend wider than a
+    # tiny picture widens it to about 12 units.
     if perspective:
-        width = gc + 0.7 * gr
+        width = max(gc + 0.7 * gr, 12.0)
         lift = gr + 1.0 - min(orows, ocols) / 3
-        height = max(gr + 0.5 * gc, lift + orows + 0.5 * ocols) + 2.0
+        height = max(gr + 0.5 * gc, lift + orows + 0.5 * ocols) + 3.0
     else:
-        width = gc + 1.5 + ocols + 1.5 + kc + 3.0
+        width = max(gc + 1.5 + ocols + 1.5 + kc + 3.0, 12.0)
         height = 1.0 + max(gr, orows + 1.0 + kr) + 2.0
     w = int(round(width * cell_px + 2 * margin_px))
     h = int(round(height * cell_px + 2 * margin_px))

@@ -187,7 +187,9 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
         "caption": _markdown_text(caption) if markdown else caption,
         "width": width,
         "mime": VIDEO_MIME.get(PurePosixPath(src).suffix.lower(), ""),
-        "source": _url(options.source, "source") if options.source else "",
+        "source": (_markdown_url if markdown else str)(_url(options.source, "source"))
+        if options.source
+        else "",
         "source_text": _markdown_text(source_text) if markdown else source_text,
         "poster": _url(options.poster, "poster") if options.poster else "",
         "poster_or_src": _markdown_url(options.poster or src)

@@ -220,3 +220,10 @@ def test_any_caption_round_trips_as_text(caption: str) -> None:
 
 def test_fill_escapes_plain_strings() -> None:
     assert fill("${a}", {"a": "'\"<>&"}) == "&#x27;&quot;&lt;&gt;&amp;"
+
+
+def test_markdown_source_link_survives_spaces_and_parentheses() -> None:
+    # A Wikipedia-style URL with a space would end the Markdown link destination early.
+    url = "https://en.wikipedia.org/wiki/Kernel_(image_processing) x"
+    text = snippet("a.gif", EmbedOptions(template="markdown", source=url))
+    assert text.endswith("(https://en.wikipedia.org/wiki/Kernel_%28image_processing%29%20x)")

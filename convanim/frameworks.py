@@ -349,6 +349,8 @@ def framework_pool_geometry(
     """
     sizes = tuple(input_size)
     ndim = len(sizes)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"pooling has 1, 2 or 3 spatial dimensions, got {ndim}")
     k = per_dim(kernel_size, ndim, "kernel_size")
     s = k if stride is None else per_dim(stride, ndim, "stride")
     _check_common(sizes, k, s, (1,) * ndim)
@@ -475,6 +477,8 @@ def framework_transposed_sizes(
     """
     sizes = tuple(input_size)
     ndim = len(sizes)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
     k = per_dim(kernel_size, ndim, "kernel_size")
     s = per_dim(stride, ndim, "stride")
     d = per_dim(dilation, ndim, "dilation")

@@ -227,6 +227,11 @@ def test_help_for_every_subcommand() -> None:
             "wrapping around more than once",
         ),
         (["conv", "-i", "2x3x4x5", "-k", "1"], "1, 2 or 3 spatial dimensions"),
+        (["pool", "-i", "2x3x4x5", "-k", "1", "--framework", "tf"], "1, 2 or 3 spatial"),
+        (
+            ["transposed", "-i", "2x3x4x5", "-k", "1", "-p", "same", "--framework", "jax"],
+            "1, 2 or 3 spatial",
+        ),
         (["conv", "-k", "3"], "Missing option"),
         (["conv", "-i", "5", "-k", "3", "-p", "causal"], "torch has no padding='causal'"),
         (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,9 @@ MAX_ADAPTIVE_POSITIONS = 250_000
 
 #: Arrays bigger than this are summarised in the human view (``--json`` prints everything).
 SHOW_LIMIT = 600
+
+#: Taps plus grid cells an --explain trace may hold (a 64×64 three-channel 3×3 conv is ~110 000).
+TRACE_LIMIT = 200_000
 
 
 @dataclass
@@ -199,6 +202,28 @@ def _check_work(
         raise ValueError(
             f"{op} would gather {work} window cells (kernel {taps} taps × {channels} channels × "
             f"{positions} positions × batch {n}); the limit is {MAX_WORK}"
+        )
+
+
+def _check_buffer(op: str, planes: int, spans: Sequence[int]) -> None:
+    """Refuse a padded grid far beyond the output (huge padding cancelled by huge dilation)."""
+    from convanim.engine.arrays import MAX_ELEMENTS
+
+    cells = planes * _prod(spans)
+    if cells > 4 * MAX_ELEMENTS:
+        raise ValueError(
+            f"{op} would fill a working grid of {cells} cells ({_shape_text(spans)} per channel: "
+            f"the padding and dilation reach far past the input); the limit is {4 * MAX_ELEMENTS}"
+        )
+
+
+def _check_trace(op: str, positions: int, taps: int, grid: int) -> None:
+    """--explain builds the step trace (Python objects): keep it to a teaching example's size."""
+    size = positions * taps + grid
+    if size > TRACE_LIMIT:
+        raise ValueError(
+            f"--explain traces {op} step by step: {positions} positions × {taps} taps and "
+            f"{grid} grid cells are beyond the limit of {TRACE_LIMIT}; explain a smaller example"
         )
 
 
@@ -701,6 +726,14 @@ def _run_conv(
             x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode
         )
         _check_work(op, x.shape[0], x.shape[1], _prod(w.shape[2:]), w.shape[0], out_shape)
+        geom = shapes.conv_geometry(
+            x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode
+        )
+        # forward pads the input; the input gradient pads ∂L/∂y by the dilated kernel each side
+        spans = [max(g.padded, g.output + 2 * (g.effective_kernel - 1)) for g in geom]
+        _check_buffer(op, x.shape[0] * max(x.shape[1], w.shape[0]), spans)
+        if coord is not None:
+            _check_trace(op, _prod(out_shape), _prod(w.shape[1:]), _prod(g.padded for g in geom))
         y = engine.conv(x, w, b, stride, padding, dilation, groups, padding_mode, mode)
         params = dict(
             stride=stride,
@@ -720,6 +753,18 @@ def _run_conv(
         )
         _check_work(op, x.shape[0], w.shape[1] * groups, 1, w.shape[1] * groups, out_shape)
         _check_work(op, x.shape[0], x.shape[1], _prod(w.shape[2:]), 1, x.shape[2:])
+        geom = shapes.transposed_geometry(
+            x.shape[2:], w.shape[2:], stride, padding, dilation, op_pad
+        )
+        # the uncropped canvas, and the input padded by the dilated kernel (stride-1 kernel)
+        spans = [
+            max(g.output + 2 * g.padding, g.size + 2 * (g.kernel - 1) * g.dilation, g.grid)
+            for g in geom
+        ]
+        _check_buffer(op, x.shape[0] * max(x.shape[1], w.shape[1] * groups), spans)
+        if coord is not None:
+            taps = (x.shape[1] // groups) * _prod(w.shape[2:])
+            _check_trace(op, _prod(out_shape), taps, _prod(g.grid for g in geom))
         y = engine.conv_transpose(x, w, b, stride, padding, op_pad, groups, dilation, mode)
         params = dict(
             stride=stride, padding=padding, output_padding=op_pad, dilation=dilation, groups=groups
@@ -791,7 +836,7 @@ def _run_conv(
     return result
 
 
-def _prod(values: Sequence[int]) -> int:
+def _prod(values: Iterable[int]) -> int:
     result = 1
     for v in values:
         result *= v
@@ -865,6 +910,10 @@ def _run_pool(
             y = engine.adaptive_avg_pool(x, size, ndim=ndim)
             out["output"] = _display(y, extra)
         if coord is not None:
+            sizes = x.shape[2:]
+            # windows overlap by at most one cell per dimension: Σ taps ≤ Π (size + out)
+            taps = _prod(a + o for a, o in zip(sizes, out_shape, strict=True))
+            _check_trace(op, 1, taps, _prod(sizes))
             n, c, spatial = _split_coord(coord, ndim)
             trace = engine.trace_adaptive_pool(
                 x, family.split("_")[1], size, ndim=ndim, batch=n, channel=c
@@ -903,8 +952,10 @@ def _run_pool(
             y = engine.lp_pool(x, norm, kernel_size, stride, ceil, ndim=ndim)
             out["output"] = _display(y, extra)
         if coord is not None:
+            pads = shapes.per_dim(0 if kind == "lp" else p, ndim, "padding")
+            grid = _prod(a + 2 * q for a, q in zip(x.shape[2:], pads, strict=True))
+            _check_trace(op, _prod(out_shape), _prod(k_dims), grid)
             n, c, spatial = _split_coord(coord, ndim)
-            kind = family.split("_")[0]
             trace = engine.trace_pool(
                 x,
                 kind,

@@ -286,6 +286,32 @@ def test_pooling(capsys):
         (["conv_transpose1d", "--input", "[1,2]", "--weight", "[1]", "-s", "1000000000"], "limit"),
         (["conv2d", "--input", "[[1,2],[3,4]]", "--weight", "[[1]]", "-p", "100000"], "limit"),
         (["adaptive_avg_pool2d", "--input", "[[1,2]]", "--output-size", "100000"], "positions"),
+        # huge padding cancelled by huge dilation: a tiny output over a 10^10-cell grid
+        (
+            ["conv2d", "--input", "[[1,2],[3,4]]", "--weight", "[[1,1],[1,1]]"]
+            + ["-p", "100000", "-d", "200000"],
+            "working grid",
+        ),
+        (
+            ["conv_transpose2d", "--input", "[[1,2],[3,4]]", "--weight", "[[1,1],[1,1]]"]
+            + ["-d", "100000", "-p", "49999"],
+            "working grid",
+        ),
+        # --explain builds Python objects per tap: a big output is refused, not traced for minutes
+        (
+            [
+                "conv2d",
+                "--input",
+                "[[1,2],[3,4]]",
+                "--weight",
+                "[[1]]",
+                "-p",
+                "300",
+                "--explain",
+                "0,0",
+            ],
+            "smaller example",
+        ),
         (
             ["max_unpool1d", "--input", "[5,2]", "--indices", "[1,2]", "-k", "2", "-s", "99999999"],
             "limit",

@@ -1266,6 +1266,11 @@ def adaptive_cmd(input_size: tuple[int, ...], output_size: tuple[int, ...], as_j
 # --------------------------------------------------------------------------------------------
 
 
+def _half(x: float) -> str:
+    """A start coordinate (a multiple of ½) in full: ``-1534.5``, ``3``, never ``-1.2e+06``."""
+    return str(int(x)) if x == int(x) else f"{x:.1f}"
+
+
 def _num(n: int) -> str:
     return f"{n:,}"
 
@@ -1365,7 +1370,7 @@ def stack_cmd(
                 shape_text,
                 _fmt_size(r.receptive_field),
                 _fmt_size(r.jump) if r.jump else "",
-                "×".join(f"{s:g}" for s in r.start) if r.start else "",
+                "×".join(_half(s) for s in r.start) if r.start else "",
                 _num(r.params),
                 _num(r.multiply_adds),
             )

@@ -404,6 +404,11 @@ def test_framework_views_show_the_formula() -> None:
     assert "only because it truncates toward zero: ⌊−1/2⌋ = −1" in out
 
 
+def test_stack_start_is_written_in_full() -> None:
+    out = show("stack", "-i", "100000000", "conv:k=2,p=causal,d=12345677", "maxpool:k=2")
+    assert " -6172838.5 " in out and " -6172838 " in out and "e+06" not in out
+
+
 def test_preset_at_another_input_mentions_torchvision_adaptive_pool() -> None:
     out = show("stack", "--preset", "alexnet", "-i", "100x100")
     assert "takes 9,216 features, not 1,024" in out

@@ -1004,8 +1004,12 @@ def build(
         snippets[(ph.line, ph.start)] = (ph.end, snip)
     if errors:
         raise DeckError("; ".join(errors))
+    # What the build writes itself is never copied over (a deck linking to itself, say).
+    own = {deck.name, f"{deck.stem}.html"}
     for asset in local_references(text, deck.parent, out_dir):
-        planner.assets.setdefault(asset.rel, asset)  # a placeholder's own output wins
+        top = asset.rel.split("/", 1)[0]
+        if asset.rel not in own and top not in ("reveal.js", CACHE_DIR):
+            planner.assets.setdefault(asset.rel, asset)  # a placeholder's own output wins
     assets = list(planner.assets.values())
 
     manifest = load_manifest(out_dir)

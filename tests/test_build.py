@@ -462,6 +462,17 @@ def test_files_the_deck_embeds_by_hand_are_copied_too(deck: Path) -> None:
     assert run(deck, fakes).rendered == []
     (lecture / "my fig.svg").write_bytes(b"svg, edited")
     assert run(deck, fakes).rendered == ["my fig.svg"]
+    # Links to what the build writes itself are not copied over it.
+    (lecture / "reveal.js").mkdir()
+    (lecture / "reveal.js" / "reveal.css").write_bytes(b"old")
+    (lecture / f"{deck.stem}.html").write_bytes(b"old page")
+    deck.write_text(
+        f'<a href="{deck.name}">me</a> <a href="{deck.stem}.html">page</a>\n'
+        '<link href="reveal.js/reveal.css">\n'
+    )
+    result = run(deck, fakes, html_page=True)
+    assert result.assets == [] and run(deck, fakes, html_page=True).deck_changed is False
+    assert (out / deck.name).read_text().startswith("<a href")
 
 
 def test_unknown_render_parameter_is_reported_with_its_line(deck: Path) -> None:

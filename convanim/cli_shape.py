@@ -193,6 +193,10 @@ def shape(ctx: click.Context) -> None:
     convanim shape pool       -i 5 -k 2 --ceil-mode
     convanim shape adaptive   -i 10 --output-size 3
     convanim shape stack      --preset vgg16
+
+    Any size up to torch's 2⁶³ − 1 is answered at once. Long lists (windows, reachable
+    sizes, preimages) are summarised in the text; --json lists at most 100 000 entries per
+    dimension and refuses more (pool then leaves its windows out and still gives the size).
     """
     # Bare `convanim shape` shows this help (exit 0) instead of click's usage error.
     if ctx.invoked_subcommand is None:

@@ -1210,6 +1210,7 @@ def adaptive_cmd(input_size: tuple[int, ...], output_size: tuple[int, ...], as_j
         raise ValueError(
             f"output_size must have 1 or {ndim} elements for a {ndim}-d input, got {len(output_size)}"
         )
+    shapes.check_int64(output_size, "output_size")
     for L, out in zip(input_size, output_size, strict=True):
         shapes.adaptive_windows(L, min(out, 0))  # torch's checks on both numbers, nothing listed
     notes = []

@@ -465,6 +465,7 @@ ABSURD = [
     (["adaptive", "-i", "10", "--output-size", HUGE], "windows in all)"),
     (["adaptive", "-i", "10", "--output-size", HUGE, "--json"], "--json would list"),
     (["adaptive", "-i", HUGE, "--output-size", "3", "--json"], '"output": [3]'),
+    (["adaptive", "-i", "10", "--output-size", TOO_BIG], "does not fit in a 64-bit integer"),
     (["stack", "--preset", "wavenet", "--blocks", TOO_BIG], "analyses at most 10,000"),
     (["stack", "--preset", "wavenet", "--blocks", "100000"], "analyses at most 10,000"),
     (["stack", "-i", "5", "1000000000*conv:k=1"], "analyses at most 10,000"),

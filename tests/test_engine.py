@@ -296,8 +296,10 @@ def pool_cases(draw):
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), *size)
     rng = np.random.default_rng(draw(st.integers(0, 2**31)))
     # small integers: plenty of ties, so torch's tie rule is really exercised
-    x = rng.integers(-3, 4, shape).astype(np.float64)
+    dtype = draw(st.sampled_from([np.float64, np.float64, np.float32]))
+    x = rng.integers(-3, 4, shape).astype(dtype)
     return dict(
+        dtype=dtype,
         ndim=ndim,
         k=k,
         s=s,
@@ -325,7 +327,7 @@ def test_pooling_matches_torch(c):
     if ok_max:
         y, i = E.max_pool(x, c["k"], c["s"], c["p"], c["d"], c["ceil"], True, ndim=nd)
         yt, it = getattr(F, f"max_pool{nd}d")(xt, c["k"], c["s"], c["p"], c["d"], c["ceil"], True)
-        check(y, yt.numpy())
+        check(y, yt.numpy(), c["dtype"])
         assert np.array_equal(i, it.numpy())
     try:
         shapes.pool_geometry(x.shape[2:], c["k"], c["s"], c["p"], 1, c["ceil"], "avg")
@@ -336,7 +338,7 @@ def test_pooling_matches_torch(c):
         div = c["div"] if nd > 1 else None
         y = E.avg_pool(x, c["k"], c["s"], c["p"], c["ceil"], c["cip"], div, ndim=nd)
         args = (xt, c["k"], c["s"], c["p"], c["ceil"], c["cip"]) + ((div,) if nd > 1 else ())
-        check(y, getattr(F, f"avg_pool{nd}d")(*args).numpy())
+        check(y, getattr(F, f"avg_pool{nd}d")(*args).numpy(), c["dtype"])
     try:
         shapes.pool_geometry(x.shape[2:], c["k"], c["s"], 0, 1, c["ceil"], "lp")
         ok_lp = True
@@ -348,7 +350,7 @@ def test_pooling_matches_torch(c):
         # torch's lp_pool1d wants plain ints
         k, s = (c["k"][0], c["s"] and c["s"][0]) if nd == 1 else (c["k"], c["s"])
         yt = getattr(F, f"lp_pool{nd}d")(t.from_numpy(xa), c["norm"], k, s, c["ceil"])
-        check(y, yt.numpy())
+        check(y, yt.numpy(), c["dtype"])
 
 
 @settings(STABLE, max_examples=200)
@@ -368,15 +370,17 @@ def test_adaptive_pooling_matches_torch(case):
     nd, size, out, seed = case
     if nd == 1:  # torch's 1-d adaptive pools take no None
         out = (size[0] if out[0] is None else out[0],)
-    x = np.random.default_rng(seed).integers(-3, 4, (2, 2, *size)).astype(np.float64)
+    dtype = np.float32 if seed % 3 == 0 else np.float64  # float32 stays float32
+    x = np.random.default_rng(seed).integers(-3, 4, (2, 2, *size)).astype(dtype)
     y, i = E.adaptive_max_pool(x, out, True, ndim=nd)
     if all((o if o is not None else 1) > 0 for o in out):
         yt, it = getattr(F, f"adaptive_max_pool{nd}d")(t.from_numpy(x), out, True)
-        check(y, yt.numpy())
+        check(y, yt.numpy(), dtype)
         assert np.array_equal(i, it.numpy())
     check(
         E.adaptive_avg_pool(x, out, ndim=nd),
         getattr(F, f"adaptive_avg_pool{nd}d")(t.from_numpy(x), out).numpy(),
+        dtype,
     )
 
 
@@ -403,7 +407,7 @@ def test_max_unpool_matches_torch(c, ask_size):
     expected = getattr(F, f"max_unpool{nd}d")(
         t.from_numpy(y), t.from_numpy(i), c["k"], c["s"], c["p"], size
     )
-    check(out, expected.numpy())
+    check(out, expected.numpy(), c["dtype"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -126,10 +126,10 @@ def test_pooling_gradients_match_torch(c, seed):
         y, idx = getattr(F, f"max_pool{nd}d")(xt, c["k"], c["s"], c["p"], c["d"], c["ceil"], True)
         inside = bool(((idx >= 0) & (idx < int(np.prod(x.shape[2:])))).all())
         if inside and bool(t.isfinite(y).all()):
-            gy = rng.standard_normal(tuple(y.shape))
+            gy = rng.standard_normal(tuple(y.shape)).astype(c["dtype"])
             y.backward(t.from_numpy(gy))
             g = E.max_pool_backward(x, gy, c["k"], c["s"], c["p"], c["d"], c["ceil"], ndim=nd)
-            check(g.grad_input, xt.grad.numpy())
+            check(g.grad_input, xt.grad.numpy(), c["dtype"])
     try:
         shapes.pool_geometry(x.shape[2:], c["k"], c["s"], c["p"], 1, c["ceil"], "avg")
     except ValueError:
@@ -138,10 +138,10 @@ def test_pooling_gradients_match_torch(c, seed):
     xt = t.from_numpy(x).requires_grad_()
     args = (c["k"], c["s"], c["p"], c["ceil"], c["cip"]) + ((div,) if nd > 1 else ())
     y = getattr(F, f"avg_pool{nd}d")(xt, *args)
-    gy = rng.standard_normal(tuple(y.shape))
+    gy = rng.standard_normal(tuple(y.shape)).astype(c["dtype"])
     y.backward(t.from_numpy(gy))
     g = E.avg_pool_backward(x, gy, c["k"], c["s"], c["p"], c["ceil"], c["cip"], div, ndim=nd)
-    check(g.grad_input, xt.grad.numpy())
+    check(g.grad_input, xt.grad.numpy(), c["dtype"])
 
 
 def test_max_pool_window_of_padding_only():

@@ -411,3 +411,26 @@ def test_two_digit_values_keep_clear_of_their_subscripts():
         assert len(xs) and len(nx)
         # the subscript starts right of the number or below it
         assert xs.min() > nx.max() or ys.min() > ny.max(), (r, col)
+
+
+def test_a_second_decoder_sees_the_same_frames(rendered, tmp_path):
+    """The GIF bytes are written here, not by Pillow (narrow colour table, transparent
+    "unchanged" marker): FFmpeg's decoder (PyAV) must agree with Pillow's on every pixel."""
+    import av  # a dev dependency (pyproject), so no skip
+    paths = [
+        rendered / "padding_strides_odd_transposed.gif",
+        catalogue.render_named("numerical_max_pooling", tmp_path / "t.gif", transparent=True),
+    ]
+    for path in paths:
+        with av.open(str(path)) as container:
+            theirs = [f.to_ndarray(format="rgba") for f in container.decode(video=0)]
+        with Image.open(path) as im:
+            ours = []
+            for i in range(im.n_frames):
+                im.seek(i)
+                ours.append(np.asarray(im.convert("RGBA")))
+        assert len(theirs) == len(ours)
+        for a, b in zip(theirs, ours, strict=True):
+            assert (a[..., 3] == b[..., 3]).all()
+            seen = a[..., 3] > 0
+            assert (a[seen][:, :3] == b[seen][:, :3]).all()

@@ -226,9 +226,13 @@ def _kernel_text(k: np.ndarray) -> tuple[str, list[list[str]]]:
     return "", [[f"{v:.2f}" for v in r] for r in k]
 
 
-def _draw_kernel(draw, centre_x: float, top: float, k: np.ndarray, px: float, t: Theme) -> None:
+def _draw_kernel(
+    draw, centre_x: float, top: float, k: np.ndarray, px: float, t: Theme, name: str = ""
+) -> None:
     """A small grid of the kernel's numbers, its scale written to the left."""
     prefix, rows = _kernel_text(k)
+    if name == "sobel":  # the magnitude uses Gx and its transpose Gy: say which is drawn
+        prefix = "Gx ="
     box = px * 1.7
     x0 = centre_x - box * len(rows[0]) / 2
     for r, row in enumerate(rows):
@@ -266,7 +270,7 @@ def _render_vision(out: Path, opts: gif.RenderOptions, image: str | Path | None)
         canvas.paste(tile.convert("RGB"), (x0, y0))
         draw.rectangle([x0 - 1, y0 - 1, x0 + tw, y0 + th], outline=_rgb(t.line))
         _text(draw, (x0 + tw / 2, y0 + th + title_px), _TITLES[name], title_px, _rgb(t.text))
-        _draw_kernel(draw, x0 + tw / 2, y0 + th + title_px * 1.9, k, k_px, t)
+        _draw_kernel(draw, x0 + tw / 2, y0 + th + title_px * 1.9, k, k_px, t, name)
     return _write_still(canvas, out, opts)
 
 

@@ -67,7 +67,9 @@ class FIRConvolution1D(ConvanimScene):
         x0 = -5.3 + dx / 2
         xs = [x0 + i * dx for i in range(L_in)]
         left, right = xs[0] - dx / 2, xs[-1] + dx / 2
-        base_x, base_h, base_y, prod_y = 1.1, -1.2, -3.3, -2.3
+        base_x, base_h, base_y, prod_y = 1.0, -1.1, -3.2, -2.15
+        # Numbers shrink with the sample spacing so that neighbours never touch (24 samples).
+        num_size = max(13.0, min(22.0, 22.0 * dx / 0.8))
 
         sign = "-" if convolution else "+"
         title = colored_math(
@@ -83,7 +85,7 @@ class FIRConvolution1D(ConvanimScene):
 
         # -- the signal --------------------------------------------------------------------
         x_scale = max(abs(v) for v in x_vals) or 1.0
-        x_stems = stem_row(self, x_vals, xs, base_x, 0.62, x_scale, BLUE, "x")
+        x_stems = stem_row(self, x_vals, xs, base_x, 0.55, x_scale, BLUE, "x", num_size)
         x_axis = axis(left, right, base_x)
         names = VGroup(
             tex("x[n]", size=34).move_to(np.array([-6.45, base_x, 0])),
@@ -105,7 +107,9 @@ class FIRConvolution1D(ConvanimScene):
 
         # -- the impulse response, then flipped into place ---------------------------------
         h_scale = max(abs(v) for v in h_vals) or 1.0
-        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.45, h_scale, TEAL, "h", size=20)
+        k_stems = stem_row(
+            self, h_vals, xs[:M], base_h, 0.45, h_scale, TEAL, "h", min(20.0, num_size)
+        )
         k_names = VGroup(
             *(
                 tex(f"h[{k}]", size=24, color=GREY).move_to(
@@ -129,6 +133,11 @@ class FIRConvolution1D(ConvanimScene):
 
         # -- the steps ---------------------------------------------------------------------
         y_scale = max(abs(trace.output_values[(i,)]) for i in range(L_out)) or 1.0
+        # The window spans from above the tallest sample's number down to the products; the
+        # formula with this step's numbers sits between it and the title.
+        box_top = max(s.get_top()[1] for s in x_stems) + 0.12
+        box_bottom = prod_y - 0.22
+        self._slot = (title.get_bottom()[1] - 0.12, box_top + 0.06)
         window = None
         eq = None
         for step in steps:
@@ -139,12 +148,12 @@ class FIRConvolution1D(ConvanimScene):
             box = RoundedRectangle(
                 corner_radius=0.12,
                 width=hi - lo,
-                height=base_x + 0.95 - (prod_y - 0.17),
+                height=box_top - box_bottom,
                 fill_color=LIGHT,
                 fill_opacity=0.55,
                 stroke_color=TEAL,
                 stroke_width=3,
-            ).move_to(np.array([(lo + hi) / 2, (base_x + 0.95 + prod_y - 0.17) / 2, 0]))
+            ).move_to(np.array([(lo + hi) / 2, (box_top + box_bottom) / 2, 0]))
             box.set_z_index(-1)
             targets = {t.kernel[0]: xs[t.grid[0]] for t in step.taps}
             moves = [
@@ -162,7 +171,7 @@ class FIRConvolution1D(ConvanimScene):
 
             products = VGroup(
                 *(
-                    self.number(t.product, "product", size=22, color=GOLD).move_to(
+                    self.number(t.product, "product", size=num_size, color=GOLD).move_to(
                         np.array([xs[t.grid[0]], prod_y, 0])
                     )
                     for t in step.taps
@@ -172,7 +181,9 @@ class FIRConvolution1D(ConvanimScene):
             extra = [FadeIn(names[2])] if step is steps[0] else []
             self.play(TransformFromCopy(sources, products), *extra, run_time=0.7 * self.t)
 
-            y_stem = stem_row(self, [step.value], [xs[n]], base_y, 0.38, y_scale, RED, "y")[0]
+            y_stem = stem_row(
+                self, [step.value], [xs[n]], base_y, 0.36, y_scale, RED, "y", num_size
+            )[0]
             self.play(ReplacementTransform(products, y_stem), run_time=0.7 * self.t)
 
         # -- the output length -------------------------------------------------------------
@@ -180,7 +191,8 @@ class FIRConvolution1D(ConvanimScene):
             r"L_{out} = L_{in} - M + 1",
             f"= {L_in} - {M} + 1 = {L_out}",
             size=40,
-        ).move_to(np.array([0, 2.3, 0]))
+        )
+        self._place(final)
         final[1].set_color(RED)
         self.shown.extend([("L_in", L_in), ("M", M), ("L_out", L_out)])
         fades = [FadeOut(m) for m in (window, eq) if m is not None]
@@ -197,7 +209,7 @@ class FIRConvolution1D(ConvanimScene):
         for t in step.taps:
             self.shown.extend([("h", t.weight), ("x", t.value)])
         self.shown.append(("y", step.value))
-        return colored_math(
+        eq = colored_math(
             [
                 "y[",
                 str(n),
@@ -209,7 +221,17 @@ class FIRConvolution1D(ConvanimScene):
             ],
             {1: RED, 6: RED},
             size=34,
-        ).move_to(np.array([0, 2.3, 0]))
+        )
+        return self._place(eq)
+
+    def _place(self, m):  # noqa: ANN001, ANN202
+        """Centre ``m`` in the band between the title and the window, shrunk to fit it."""
+        top, bottom = getattr(self, "_slot", (2.75, 1.95))
+        if m.height > top - bottom:
+            m.scale_to_fit_height(top - bottom)
+        if m.width > 13.4:
+            m.scale_to_fit_width(13.4)
+        return m.move_to(np.array([0, (top + bottom) / 2, 0]))
 
 
 def _paren(v: float) -> str:

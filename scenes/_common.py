@@ -113,6 +113,10 @@ class ConvanimScene(Scene):
         self.shown: list[tuple[str, float]] = []
         if not config.transparent:
             self.camera.background_color = WHITE
+        # Manim's animation cache hashes every mobject on every play, which costs more than
+        # drawing these generated scenes (even fully cached). `convanim render` turns it off;
+        # this does the same for plain `manim scenes/fir.py FIRConvolution1D`.
+        config.disable_caching = True
 
     # -- pacing ---------------------------------------------------------------------------
     def step_count(self, total: int) -> int:

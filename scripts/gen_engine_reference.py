@@ -157,6 +157,18 @@ def _pool_cases():
     yield "adaptive_avg_pool", 3, (1, 1, 4, 5, 6), dict(output_size=(2, 3, 4))
 
 
+def _unpool_cases():
+    # (ndim, shape of the pooled input, max-pool kwargs, output_size or None)
+    yield 2, (1, 2, 5, 6), dict(kernel_size=2, stride=2), None
+    yield 1, (2, 1, 7), dict(kernel_size=3, stride=2, padding=1), [8]
+    yield (
+        3,
+        (1, 1, 4, 3, 5),
+        dict(kernel_size=(2, 1, 2), stride=(2, 1, 3), padding=(1, 0, 1)),
+        [4, 3, 5],
+    )
+
+
 def _torch_conv(x, w, b, kw, ndim):
     kw = dict(kw)
     mode = kw.pop("mode", "correlation")
@@ -249,6 +261,15 @@ def build() -> dict[str, np.ndarray]:
         if op in ("max_pool", "adaptive_max_pool"):
             ekw["return_indices"] = True
         cases.append({"key": key, "op": op, "kwargs": ekw})
+    for i, (ndim, shape, kw, size) in enumerate(_unpool_cases()):
+        x = tensor(shape, "float64", integers=True).detach()
+        pooled, idx = getattr(F, f"max_pool{ndim}d")(x, **kw, return_indices=True)
+        y = getattr(F, f"max_unpool{ndim}d")(pooled, idx, **kw, output_size=size)
+        key = f"max_unpool{i}"
+        store(key, x=pooled, indices=idx.numpy(), y=y)
+        cases.append(
+            {"key": key, "op": "max_unpool", "kwargs": dict(kw, output_size=size, ndim=ndim)}
+        )
     arrays["cases"] = np.array(json.dumps(cases))
     arrays["torch_version"] = np.array(torch.__version__)
     return arrays

@@ -453,6 +453,8 @@ def run_reference_case(case, data):
         return E.adaptive_max_pool(x, **kw), None
     if op == "adaptive_avg_pool":
         return E.adaptive_avg_pool(x, **kw), None
+    if op == "max_unpool":
+        return E.max_unpool(x, data[f"{key}/indices"], **kw), None
     raise AssertionError(op)
 
 

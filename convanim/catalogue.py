@@ -43,6 +43,9 @@ __all__ = [
 #: The deck's 2-D convolution figure: a binary image and an "X" kernel.
 BINARY_IMAGE = ((1, 1, 1, 0, 0), (0, 1, 1, 1, 0), (0, 0, 1, 1, 1), (0, 0, 1, 1, 0), (0, 1, 1, 0, 0))
 X_KERNEL = ((1, 0, 1), (0, 1, 0), (1, 0, 1))
+#: The deck's max-pooling figure: one clear maximum per 2x2 window (4, 5, 6, 7); the seeded
+#: example values (0 … 3) tied three ways in the first window, so "the maximum" was ambiguous.
+MAXPOOL_IMAGE = ((1, 4, 2, 0), (3, 2, 5, 1), (0, 6, 2, 3), (1, 2, 4, 7))
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,7 @@ FIGURES: tuple[Entry, ...] = (
         look="flat",
         numbers=True,
         fill="progressive",
-        seed=4,
+        values=MAXPOOL_IMAGE,
         source="deck",
         hold_last_ms=3000,
     ),

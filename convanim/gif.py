@@ -364,7 +364,9 @@ def render_frames(plan: Plan, opts: RenderOptions | None = None) -> list[Image.I
         img = base.copy()
         draw = ImageDraw.Draw(img)
         _draw_grid(cv, draw, g_in, set(frame.window), lambda r, c: True, num_size, num_at)
-        if frame.winner is not None:
+        if frame.window_box is not None:
+            cv.thick_box(draw, g_in, frame.window_box, cv.colour(t.line))
+        if frame.winner is not None:  # after the window outline, which hid its outer edges
             cv.outline(
                 draw,
                 cv.poly(g_in.cell_polygon(*frame.winner)),
@@ -372,8 +374,6 @@ def render_frames(plan: Plan, opts: RenderOptions | None = None) -> list[Image.I
                 "solid",
                 cv.thick_w,
             )
-        if frame.window_box is not None:
-            cv.thick_box(draw, g_in, frame.window_box, cv.colour(t.line))
         # Kernel weights as subscripts at the bottom right of each covered cell, drawn after
         # the window's thick outline and inset past it (at 0.95 the outline hid them).
         inset = (cv.thick_w + 1.5) / cv.cell

@@ -417,6 +417,7 @@ def test_a_second_decoder_sees_the_same_frames(rendered, tmp_path):
     """The GIF bytes are written here, not by Pillow (narrow colour table, transparent
     "unchanged" marker): FFmpeg's decoder (PyAV) must agree with Pillow's on every pixel."""
     import av  # a dev dependency (pyproject), so no skip
+
     paths = [
         rendered / "padding_strides_odd_transposed.gif",
         catalogue.render_named("numerical_max_pooling", tmp_path / "t.gif", transparent=True),
@@ -434,3 +435,21 @@ def test_a_second_decoder_sees_the_same_frames(rendered, tmp_path):
             assert (a[..., 3] == b[..., 3]).all()
             seen = a[..., 3] > 0
             assert (a[seen][:, :3] == b[seen][:, :3]).all()
+
+
+def test_max_pool_winner_outline_shows_on_the_window_edge():
+    """The window's thick outline was drawn over the winner's, hiding its outer sides."""
+    plan = plan_named("2d_maxpool")
+    frame = plan.frames[0]
+    r, c = frame.winner
+    assert r == frame.window_box[0]  # its top side is the window's top side
+    img = gif.render_frames(replace_frames(plan, frame))[0]
+    x, y = plan.grid("input").point(c + 0.5, r)
+    px = (round(OPTS.margin_px + x * OPTS.cell_px), round(OPTS.margin_px + y * OPTS.cell_px) + 1)
+    assert img.getpixel(px) == rgb(THEME.winner)
+
+
+def replace_frames(plan, *frames):
+    from dataclasses import replace
+
+    return replace(plan, frames=frames)

@@ -98,6 +98,9 @@ def test_max_pool_marks_the_winner():
     trace = _trace(ENTRIES["2d_maxpool"], 29.5)
     for frame, step in zip(plan.frames, trace.steps, strict=True):
         assert frame.winner == step.winner
+        # one clear maximum per window, or "the maximum marked" is a coin toss on a slide
+        values = [tap.value for tap in step.taps]
+        assert values.count(max(values)) == 1
         r, c = frame.winner
         assert plan.grid("input").text(r, c) == plan.grid("output").text(*frame.output_cell)
 

@@ -677,3 +677,28 @@ def test_forward_is_vectorised():
     start = time.perf_counter()
     E.conv2d(x, w, padding=1)
     assert time.perf_counter() - start < 0.5
+
+
+def test_max_pool_nan_rule():
+    # torch's scan keeps a cell that is greater than the best so far *or NaN*: the last NaN of a
+    # window wins (numpy's argmax would take the first); gradients follow that index.
+    x = np.array([[[np.nan, 1.0, np.nan, 2.0, 5.0, 5.0]]])
+    y, i = E.max_pool1d(x, 3, return_indices=True)
+    assert np.isnan(y[0, 0, 0]) and i.tolist() == [[[2, 4]]]
+    y, i = E.adaptive_max_pool1d(x, 2, return_indices=True)
+    assert i.tolist() == [[[2, 4]]]
+    g = E.max_pool_backward(x, np.array([[[1.0, 1.0]]]), 3, ndim=1)
+    assert g.grad_input.tolist() == [[[0.0, 0.0, 1.0, 0.0, 1.0, 0.0]]]
+    t = pytest.importorskip("torch")
+    x2 = np.random.default_rng(4).integers(0, 3, (1, 2, 4, 6)).astype(float)
+    x2[x2 == 2] = np.nan
+    for nd, xx in ((1, x), (2, x2), (3, x2[None])):
+        kernel = (2,) * nd
+        _, i = E.max_pool(xx, kernel, ndim=nd, return_indices=True)
+        _, it = getattr(t.nn.functional, f"max_pool{nd}d")(
+            t.from_numpy(xx), kernel, return_indices=True
+        )
+        assert np.array_equal(i, it.numpy())
+        _, i = E.adaptive_max_pool(xx, (1,) * nd, True, ndim=nd)
+        _, it = getattr(t.nn.functional, f"adaptive_max_pool{nd}d")(t.from_numpy(xx), 1, True)
+        assert np.array_equal(i, it.numpy())

@@ -403,6 +403,22 @@ def pool_windows(
     return cols, pairs
 
 
+def torch_argmax(a: np.ndarray, axis: int) -> np.ndarray:
+    """Index of each maximum along ``axis``, by torch's pooling rule: scanning in order, a cell
+    wins when it is greater than the best so far or is NaN. So the first maximum wins ties, and
+    the last NaN wins when there are NaNs (``numpy.argmax`` would pick the first NaN).
+
+    >>> torch_argmax(np.array([[1.0, 3.0, 3.0], [np.nan, 2.0, np.nan]]), 1)
+    array([1, 2])
+    """
+    arg = a.argmax(axis=axis)
+    nan = np.isnan(a)
+    if nan.any():
+        last = a.shape[axis] - 1 - np.flip(nan, axis=axis).argmax(axis=axis)
+        arg = np.where(nan.any(axis=axis), last, arg)
+    return arg
+
+
 def _max_pool_core(
     x: np.ndarray, geom: Sequence[shapes.PoolDim]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -420,7 +436,7 @@ def _max_pool_core(
     cols, _ = pool_windows(x, geom, -np.inf)
     kk = int(np.prod(kernel))
     flat = cols.reshape(n, c, kk, *out)
-    arg = flat.argmax(axis=2)
+    arg = torch_argmax(flat, 2)
     values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
     taps = np.unravel_index(arg, kernel)
     index = np.zeros(arg.shape, dtype=np.int64)
@@ -723,7 +739,7 @@ def adaptive_max_pool(
         block = x[(slice(None), slice(None), *(slice(a, b) for a, b in spans))].reshape(n, c, -1)
         if block.shape[-1] == 0:
             continue
-        arg = block.argmax(axis=-1)
+        arg = torch_argmax(block, -1)
         values[(slice(None), slice(None), *pos)] = np.take_along_axis(block, arg[..., None], -1)[
             ..., 0
         ]

@@ -1401,7 +1401,7 @@ def stack_cmd(
     if preset is not None and PRESETS[preset].adaptive_pool is not None:
         want = PRESETS[preset].adaptive_pool
         last = [r for r in result.layers if r.layer.kind != "fc"][-1]
-        if last.output != want:
+        if len(last.output) == len(want) and last.output != want:
             features = last.out_channels * _prod(want)
             notes.append(
                 f"at this input the last map is {_fmt_size(last.output)}, not {_fmt_size(want)}: "

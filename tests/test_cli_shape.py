@@ -413,6 +413,7 @@ def test_preset_at_another_input_mentions_torchvision_adaptive_pool() -> None:
     out = show("stack", "--preset", "alexnet", "-i", "100x100")
     assert "takes 9,216 features, not 1,024" in out
     assert "would resize" not in show("stack", "--preset", "alexnet")
+    assert "would resize" not in show("stack", "--preset", "alexnet", "-i", "224")  # 1-D: n/a
 
 
 # --------------------------------------------------------------------------------------------

@@ -522,3 +522,53 @@ def run_limited(cases: list[list[str]]) -> list[dict]:
         for case, result in zip(every, json.loads(proc.stdout), strict=True):
             _ABSURD_RESULTS[json.dumps(case)] = result
     return [_ABSURD_RESULTS[json.dumps(case)] for case in cases]
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch for the live check")
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_transposed_and_pool_json_match_torch(data: st.DataObject) -> None:
+    # Per-dimension parameters through the CLI's parsing (N,N,N) into torch's functions.
+    n = data.draw(st.integers(1, 3))
+    dims = lambda lo, hi: data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n))  # noqa: E731
+    sizes, k, s = dims(1, 7), dims(1, 4), dims(1, 3)
+    x = torch.zeros(1, 1, *sizes)
+    join = lambda v: ",".join(map(str, v))  # noqa: E731
+    base = ["shape", "-i", "x".join(map(str, sizes)), "-k", join(k), "-s", join(s)]
+    if data.draw(st.booleans()):
+        p, d = dims(0, 3), dims(1, 3)
+        op = [data.draw(st.integers(0, max(a, b) - 1)) for a, b in zip(s, d, strict=True)]
+        args = base[:1] + ["transposed"] + base[1:]
+        args += ["-p", join(p), "-d", join(d), "--output-padding", join(op), "--json"]
+        # oneDNN's ConvTranspose2d/3d skips torch's "output size too small" check
+        # (scripts/gen_shape_reference.py): ask the reference kernels.
+        was, torch.backends.mkldnn.enabled = torch.backends.mkldnn.enabled, False
+        try:
+            f = getattr(F, f"conv_transpose{n}d")
+            y = f(x, torch.zeros(1, 1, *k), stride=s, padding=p, output_padding=op, dilation=d)
+            expected = list(y.shape[2:])
+        except RuntimeError:
+            expected = None
+        finally:
+            torch.backends.mkldnn.enabled = was
+    else:
+        kind = data.draw(st.sampled_from(["max", "avg"]))
+        p = [data.draw(st.integers(0, kk // 2)) for kk in k]
+        d = dims(1, 2) if kind == "max" else [1] * n
+        ceil = data.draw(st.booleans())
+        args = base[:1] + ["pool"] + base[1:] + ["-p", join(p), "-d", join(d), "--kind", kind]
+        args += ["--json"] + (["--ceil-mode"] if ceil else [])
+        try:
+            if kind == "max":
+                y = getattr(F, f"max_pool{n}d")(x, k, s, p, d, ceil)
+            else:
+                y = getattr(F, f"avg_pool{n}d")(x, k, s, p, ceil)
+            expected = list(y.shape[2:])
+        except RuntimeError:
+            expected = None
+    result = CliRunner().invoke(cli, args)
+    if expected is None:
+        assert isinstance(result.exception, ValueError), (args, result.output)
+    else:
+        assert result.exit_code == 0, (args, result.output, result.exception)
+        assert json.loads(result.output)["output"] == expected, args

@@ -305,7 +305,8 @@ def get(name: str) -> Entry:
 
 #: Overrides :func:`render_named` accepts, with what they change.
 OVERRIDES: dict[str, str] = {
-    "size": "input size (tuple), for a transposed entry the direct conv's input",
+    "size": "input size (tuple; one number on a 2-D entry: square), for a transposed entry "
+    "the direct conv's input",
     "kernel": "kernel size",
     "stride": "stride",
     "padding": "padding (int, 'same', 'valid', 'full' or ((before, after), …))",
@@ -488,6 +489,10 @@ def _with(entry: Entry, changes: dict[str, Any]) -> Entry:
     changes = dict(changes)
     if "size" in changes:
         changes["size"] = tuple(changes["size"])
+        if len(changes["size"]) == 1 and len(entry.size) == 2:
+            # `render padding_strides -i 7` means 7x7: a square preset stays square (a 1-D
+            # animation is `render conv -i 7 …`).
+            changes["size"] = changes["size"] * 2
     if changes.get("numbers") and "look" not in changes:
         changes["look"] = "flat"  # numbers read best side by side (an explicit look wins)
     return replace(entry, **changes)

@@ -120,6 +120,8 @@ def test_overrides_change_the_operation(tmp_path):
     )
     with Image.open(path) as im:
         assert im.n_frames == 36
+    # one number on a square preset keeps it square (it silently became a 1-D animation)
+    assert catalogue.plan_named("padding_strides", size=(7,)).grid("input").rows == 9
     path = catalogue.render_named("padding_strides", tmp_path, stride=1)
     assert path == tmp_path / "padding_strides.gif"
     with Image.open(path) as im:

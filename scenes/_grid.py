@@ -31,6 +31,8 @@ from convanim.plan import THEMES, Frame, GridView, Plan
 #: Text height per cell side, like the GIF renderer's ``num_size`` for the flat look.
 NUM_SIZE = 0.42
 SUB_SIZE = 0.28
+#: The widest a number may be, as a share of its cell's width.
+CELL_FILL = 0.84
 _DIGIT_HEIGHT_PER_FONT_SIZE = 0.0105  # Text("8").height / font_size, measured with DejaVu Sans
 
 
@@ -71,10 +73,15 @@ class PlanView:
     def poly(self, pts: Sequence[Sequence[float]], **style: Any) -> Polygon:
         return Polygon(*(self.pt(p) for p in pts), **style)
 
-    def text(self, s: str, at: Sequence[float], size: float, color: str) -> Text:
-        return Text(s, font=FONT, font_size=font_size_for(size * self.u), color=color).move_to(
-            self.pt(at)
-        )
+    def text(
+        self, s: str, at: Sequence[float], size: float, color: str, fit: float | None = 1.0
+    ) -> Text:
+        """``s`` centred at plan point ``at``; ``fit`` (plan units, default one cell) caps its
+        width so that a wide number (``−1``, ``−2.5``) never spills over the cell's border."""
+        m = Text(s, font=FONT, font_size=font_size_for(size * self.u), color=color)
+        if fit is not None and m.width > CELL_FILL * fit * self.u:
+            m.scale_to_fit_width(CELL_FILL * fit * self.u)
+        return m.move_to(self.pt(at))
 
     def cached_text(self, s: str, size: float, color: str) -> Text:
         """A copy of a Text made once per (string, size, colour): Pango and SVG parsing are

@@ -178,6 +178,7 @@ class MultiChannelConv(ConvanimScene):
                             g_in.point(L + 1.1, i + 0.5),
                             NUM_SIZE * 0.8,
                             t.text,
+                            fit=None,
                         )
                         for i in chans
                     )

@@ -201,9 +201,19 @@ def backward_example(p: dict):  # noqa: ANN201
     tw = trace_grad_weight(x, w, gy, mode="convolution")
     ti = trace_grad_input(x, w, gy, mode="convolution")
     plans = [
-        build_plan(t, look="flat", numbers=True, labels=False, duration_ms=ms) for t in (tw, ti)
+        _without_caption(build_plan(t, look="flat", numbers=True, labels=False, duration_ms=ms))
+        for t in (tw, ti)
     ]
     return x, w, gy, grads, (tw, plans[0]), (ti, plans[1])
+
+
+def _without_caption(plan):  # noqa: ANN001, ANN202
+    """The plan without its caption: for a gradient trace the plan names the *forward* mode
+    ("kernel flipped"), while the picture slides ∂L/∂y (or w) unflipped; the scene says what
+    is drawn instead."""
+    import dataclasses
+
+    return dataclasses.replace(plan, labels=tuple(lb for lb in plan.labels if lb.role != "caption"))
 
 
 def layout_plan_row(key: str, texts: Sequence[str]):  # noqa: ANN201 - a one-row Plan

@@ -88,7 +88,7 @@ class ConvBackward(ConvanimScene):
                 r"w",
                 r"\frac{\partial \mathcal{L}}{\partial \mathbf{x}}",
             ),
-            "∂L/∂x: ∂L/∂y padded with M−1 zeros, convolved with the flipped kernel",
+            "∂L/∂x: w slides over ∂L/∂y padded with M−1 zeros (a convolution with flip(w))",
         )
 
         summary = tex(

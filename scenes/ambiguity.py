@@ -1,9 +1,10 @@
 """TransposedAmbiguity: 6×6 and 5×5 both become 3×3; ``output_padding`` picks which comes back.
 
 The deck's "Ambiguities in Transposed Convolutions" slide as a video: both convolutions
-(kernel 3, stride 2, padding 1) run side by side in lockstep (the 6×6 input's last row and
-column are never covered: the floor drops them), then the transposed convolution of the 3×3
-result is drawn twice, with ``output_padding`` 0 and 1, next to the size formula.
+(kernel 3, stride 2, padding 1) run side by side in lockstep (for the 6×6 input the last
+padding row and column are never covered: the floor drops them), then the transposed
+convolution of the 3×3 result is drawn twice, with ``output_padding`` 0 and 1, next to the
+size formula.
 
     manim -ql scenes/ambiguity.py TransposedAmbiguity
 """

@@ -29,10 +29,16 @@ class TransposedConv2D(ConvanimScene):
         direct, plan, scatter = transposed_example(p)
         (O1, O2) = direct.output_shape
         op = p["output_padding"]
+        keys = ("input", "kernel", "stride", "padding", "output_padding")
+        dims = list(zip(*(_pair(p[key]) for key in keys), strict=True))
+        # The rule with this scene's numbers, once per distinct axis (rows, then columns).
+        worked = " ,\\; ".join(
+            f"({i}-1)\\cdot {st} - {2 * pd} + {k} + {o}" for i, k, st, pd, o in dict.fromkeys(dims)
+        )
         size = tex(
             r"o = (i-1)\,s - 2p + k + ",
             r"\text{output\_padding}",
-            f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}",
+            f"= {worked} = {O1}" if O1 == O2 else f"= {worked} = {O1} \\times {O2}",
             size=30,
         )
         size[1].set_color(RED)
@@ -167,6 +173,27 @@ class TransposedConv2D(ConvanimScene):
             # extra row and column hold just the bias): the engine's values, which must agree
             # with the sums drawn.
             finals = []
+            extra = [
+                (key[0] + off[0], key[1] + off[1])
+                for key in trace.output_values
+                if (key[0] + off[0], key[1] + off[1]) not in sums
+            ]
+            if extra:
+                # output_padding's cells: nothing scatters into them; outline them in red.
+                outline = VGroup(
+                    *(
+                        view.poly(g_out.cell_polygon(*rc), stroke_color=RED, stroke_width=4)
+                        .set_fill(opacity=0)
+                        .set_z_index(1)
+                        for rc in extra
+                    )
+                )
+                op = self.p["output_padding"]
+                tag = Text(
+                    f"output_padding = {_t(op)}", font=FONT, font_size=18, color=RED
+                ).next_to(view.pt(g_out.point(g_out.cols, 0)), np.array([0, 1, 0]), buff=0.12)
+                tag.shift(np.array([-tag.width / 2, 0, 0]))
+                finals.extend([FadeIn(outline), FadeIn(tag)])
             for key, value in trace.output_values.items():
                 canvas = (key[0] + off[0], key[1] + off[1])
                 if abs(sums.get(canvas, 0.0) + bias - value) > 1e-9:
@@ -181,6 +208,10 @@ class TransposedConv2D(ConvanimScene):
             if finals:
                 self.play(*finals, run_time=0.6)
         return title
+
+
+def _pair(v: list[int]) -> tuple[int, int]:
+    return (v[0], v[0]) if len(v) == 1 else (v[0], v[1])
 
 
 def _size(v: list[int]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import importlib
+import types
 
 import numpy as np
 import pytest
@@ -17,7 +18,14 @@ import pytest
 pytest.importorskip("manim")
 
 from convanim.scenes._common import fmt  # noqa: E402
-from manim import Text, tempconfig  # noqa: E402
+from manim import (  # noqa: E402
+    Polygon,
+    RoundedRectangle,
+    SingleStringMathTex,
+    Text,
+    config,
+    tempconfig,
+)
 
 from convanim import shapes, video  # noqa: E402
 from convanim.engine import conv1d, conv2d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
@@ -29,8 +37,68 @@ def media(tmp_path_factory):
     return tmp_path_factory.mktemp("manim-media")
 
 
+def layout_problems(scene) -> list[str]:
+    """What a viewer would see as broken on screen right now: text beyond the frame's edge,
+    two texts on top of each other, or a text cut by an outline (a window box, a marker)
+    instead of lying wholly inside or outside it."""
+    texts, outlines = [], []
+    for top in scene.mobjects:
+        skip: set[int] = set()
+        for m in top.get_family():
+            if id(m) in skip:
+                continue
+            if isinstance(m, Text | SingleStringMathTex):
+                skip.update(id(s) for s in m.get_family())
+                if m.get_fill_opacity() > 0 and m.width > 0:
+                    texts.append(m)
+            elif (
+                isinstance(m, Polygon | RoundedRectangle)
+                and m.get_stroke_width() >= 1.5
+                and m.get_stroke_opacity() > 0
+            ):
+                outlines.append(m)
+    if not texts:
+        return []
+
+    def box(m):
+        return [m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1]]
+
+    def name(m) -> str:
+        return getattr(m, "text", None) or getattr(m, "tex_string", "?")
+
+    tb = np.array([box(m) for m in texts])
+    tol = 0.02
+    w, h = config.frame_width / 2 - tol, config.frame_height / 2 - tol
+    out = [
+        f"off screen: {name(m)!r}"
+        for m, (x0, y0, x1, y1) in zip(texts, tb, strict=True)
+        if x0 < -w or x1 > w or y0 < -h or y1 > h
+    ]
+    # Overlap of every pair of texts, as a share of the smaller one's area.
+    ow = np.minimum(tb[:, None, 2], tb[None, :, 2]) - np.maximum(tb[:, None, 0], tb[None, :, 0])
+    oh = np.minimum(tb[:, None, 3], tb[None, :, 3]) - np.maximum(tb[:, None, 1], tb[None, :, 1])
+    area = (tb[:, 2] - tb[:, 0]) * (tb[:, 3] - tb[:, 1])
+    share = np.clip(ow, 0, None) * np.clip(oh, 0, None) / np.minimum.outer(area, area)
+    for i, j in zip(*np.nonzero(np.triu(share > 0.1, 1)), strict=True):
+        out.append(f"overlap: {name(texts[i])!r} / {name(texts[j])!r}")
+    for o in outlines:
+        x0, y0, x1, y1 = box(o)
+        inside = (
+            (tb[:, 0] >= x0 - tol)
+            & (tb[:, 2] <= x1 + tol)
+            & (tb[:, 1] >= y0 - tol)
+            & (tb[:, 3] <= y1 + tol)
+        )
+        touch = (np.minimum(tb[:, 2], x1) - np.maximum(tb[:, 0], x0) > tol) & (
+            np.minimum(tb[:, 3], y1) - np.maximum(tb[:, 1], y0) > tol
+        )
+        out.extend(f"cut by an outline: {name(texts[i])!r}" for i in np.nonzero(touch & ~inside)[0])
+    return out
+
+
 def dry(media, name: str, **params):
-    """Run scene ``name`` under ``dry_run`` and return it."""
+    """Run scene ``name`` under ``dry_run`` and return it; the layout is checked after every
+    ``play`` (the state each animation ends in is what stays on screen)."""
     module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
     cfg = {
         "dry_run": True,
@@ -42,9 +110,18 @@ def dry(media, name: str, **params):
         "pixel_height": 480,
         "frame_rate": 15,
     }
+    problems: list[str] = []
     with tempconfig(cfg):
         scene = getattr(module, name)(params=params)
+        play = scene.play
+
+        def checked_play(*args, **kwargs):
+            play(*args, **kwargs)
+            problems.extend(p for p in layout_problems(scene) if p not in problems)
+
+        scene.play = checked_play
         scene.render()
+    assert not problems, f"{name} {params}: " + "; ".join(problems[:8])
     return scene
 
 
@@ -235,3 +312,17 @@ def test_bad_parameters_are_value_errors():
         video.resolve_params("FIRConvolution1D", {"signal": "1,2", "kernel": "1,2,3"})
     with pytest.raises(ValueError, match="same output"):
         video.resolve_params("TransposedAmbiguity", {"sizes": "6,4"})
+
+
+def test_cell_numbers_fit_their_cells():
+    # A wide number ("−1", "−2.5") used to fill a kernel cell border to border.
+    from convanim.scenes._grid import PlanView, layout_plan
+
+    texts = ["−1", "−2.5", "−10", "7"]
+    plan = layout_plan("fit", [("g", 1, 4, ["kernel"] * 4, texts, 0.0, 0.0)])
+    view = PlanView(types.SimpleNamespace(shown=[]), plan, max_unit=0.5)
+    grid = view.grid("g")
+    numbers = [m for m in grid.get_family() if isinstance(m, Text)]
+    assert sorted(m.text for m in numbers) == sorted(texts)
+    for m in numbers:
+        assert m.width <= 0.9 * view.u, m.text  # a margin on both sides

@@ -100,6 +100,27 @@ def test_quality_spellings(spelling, folder):
     assert video.resolve_quality(spelling).folder == folder
 
 
+@pytest.mark.parametrize(
+    ("args", "folder"),
+    [
+        (["-ql"], "480p15"),
+        (["-qm"], "720p30"),
+        (["-qh"], "1080p60"),
+        (["-qp"], "1440p60"),
+        (["-qk"], "2160p60"),
+        (["--quality", "-qh"], "1080p60"),
+        (["--quality=1440p60"], "1440p60"),
+        (["-q", "2160p60"], "2160p60"),
+    ],
+)
+def test_quality_spellings_on_the_command_line(args, folder):
+    # Manim's glued -ql … -qk must reach resolve_quality as click parses them.
+    from convanim.cli_video import render_video
+
+    ctx = render_video.make_context("render", ["FIRConvolution1D", *args])
+    assert video.resolve_quality(ctx.params["quality"]).folder == folder
+
+
 def test_unknown_quality_and_format():
     with pytest.raises(ValueError, match="unknown quality"):
         video.resolve_quality("ultra")

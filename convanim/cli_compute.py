@@ -345,8 +345,23 @@ def _explain(
             lines.append(f"  sum = {_g(step.total)}, ÷ {_g(step.divisor)} → {_g(step.value)}")
             data.update(sum=step.total, divisor=step.divisor, value=step.value)
         else:
-            lines.append(f"  Σ x^p = {_g(step.total)} → {_g(step.value)}")
-            data.update(sum=step.total, value=step.value)
+            full = _prod(trace.kernel_shape)
+            if len(step.taps) < full:
+                # torch computes avg_pool(x^p) · (kernel size), and avg_pool divides a ceil_mode
+                # window cut short by its real cells: the sum is scaled up to the full kernel
+                scaled = step.total * full / len(step.taps)
+                lines.append(
+                    f"  Σ x^p = {_g(step.total)}, × {full}/{len(step.taps)} (torch scales a window "
+                    f"cut short by ceil_mode to the full kernel) = {_g(scaled)}, "
+                    f"^(1/{_g(trace.params['norm_type'])}) → {_g(step.value)}"
+                )
+                data.update(sum=step.total, scale=full / len(step.taps), value=step.value)
+            else:
+                lines.append(
+                    f"  Σ x^p = {_g(step.total)}, ^(1/{_g(trace.params['norm_type'])}) "
+                    f"→ {_g(step.value)}"
+                )
+                data.update(sum=step.total, value=step.value)
     return lines, data
 
 

@@ -401,3 +401,14 @@ def test_explain_names_cells_in_the_arrays_as_given(capsys):
         "1,0,0",
     )
     assert data["explain"]["winner"] == [1, 0, 0] and data["explain"]["coordinate"] == [1, 0, 0]
+
+
+def test_explain_lp_pool_window_cut_short_by_ceil_mode(capsys):
+    # torch: lp_pool = (avg_pool(x^p) · k)^(1/p), and avg_pool divides the last window (one real
+    # cell) by 1, so that window's sum counts twice: (5 · 2/1)^(1/1) = 10, not 5
+    args = ("lp_pool1d", "--input", "[1,2,3,4,5]", "-k", "2", "--ceil-mode", "--norm-type", "1")
+    data = run_json(capsys, *args, "--explain", "2")
+    assert data["output"] == [3, 7, 10]
+    assert data["explain"]["sum"] == 5 and data["explain"]["scale"] == 2
+    code, out, _ = run(capsys, *args, "--explain", "2")
+    assert "Σ x^p = 5, × 2/1" in out and "→ 10" in out

@@ -11,7 +11,8 @@ demo: setup
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/python -m pytest -n 2 -q
+	# Two workers on two cores: one thread each, or torch/BLAS pools fight over the cores.
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 -q
 
 bench: setup
 	.venv/bin/python benchmarks/run.py

@@ -112,7 +112,7 @@ class FIRConvolution1D(ConvanimScene):
         )
         k_names = VGroup(
             *(
-                tex(f"h[{k}]", size=24, color=GREY).move_to(
+                tex(f"h[{k}]", size=min(24.0, 24.0 * dx / 0.9), color=GREY).move_to(
                     np.array([xs[k], base_h + (-0.22 if h_vals[k] >= 0 else 0.22), 0])
                 )
                 for k in range(M)

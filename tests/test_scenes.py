@@ -178,6 +178,14 @@ def test_fir_correlation_and_max_steps(media):
     assert_on_screen(scene, [fmt(v) for v in expected])
 
 
+def test_fir_largest_signal_stays_legible(media):
+    # 24 samples and 8 taps (the most the scene draws): numbers shrink with the spacing.
+    x = [1, -2, 3, 1, 0, -1, 2, 1, 2.5, -3, 1, 1, 1, 2, 3, 0, 1, 2, -1, -2.5, 1, 1, 0, 1]
+    h = [1, -0.5, 0.25, 2, 1, -1, 0.5, 3]
+    scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, max_steps=2, step_time=0.1)
+    np.testing.assert_allclose(shown(scene, "y")[::2], np.convolve(x, h, mode="valid")[:2])
+
+
 def test_conv2d_steps_and_numbers(media):
     params = dict(input="4x4", kernel=3, stride=2, padding=1, step_time=0.1)
     scene = dry(media, "Conv2D", **params)

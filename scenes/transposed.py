@@ -60,7 +60,9 @@ class TransposedConv2D(ConvanimScene):
             )
             top_formulas(title)
             view = PlanView(self, plan, centre=(0.0, -0.2), max_width=13.0, max_height=5.8)
-            self.play(Write(title), FadeIn(view.static(), info), run_time=1.5)
+            self.play(
+                Write(title), FadeIn(view.static(), info, *_output_padding(view, op)), run_time=1.5
+            )
             play_plan(
                 self,
                 view,
@@ -208,6 +210,36 @@ class TransposedConv2D(ConvanimScene):
             if finals:
                 self.play(*finals, run_time=0.6)
         return title
+
+
+def _output_padding(view: PlanView, op: list[int]) -> list:
+    """In the direct view, the extra rows and columns output_padding adds at the bottom and
+    right of the padded input (drawn as padding by the plan), outlined in red and labelled."""
+    g = view.plan.grid("input")
+    rows, cols = _pair(op)
+    strips = [(g.rows - rows, 0, g.rows, g.cols)] if rows else []
+    strips += [(0, g.cols - cols, g.rows, g.cols)] if cols else []
+    strips = [
+        box
+        for box in strips
+        if all(
+            g.role(r, c) == "padding" for r in range(box[0], box[2]) for c in range(box[1], box[3])
+        )
+    ]
+    if not strips:
+        return []
+    outline = VGroup(
+        *(
+            view.poly(g.box_polygon(*box), stroke_color=RED, stroke_width=4)
+            .set_fill(opacity=0)
+            .set_z_index(1)
+            for box in strips
+        )
+    )
+    tag = Text(f"output_padding = {_t(op)}", font=FONT, font_size=18, color=RED)
+    tag.next_to(view.pt(g.point(g.cols, 0)), np.array([0, 1, 0]), buff=0.12)
+    tag.shift(np.array([-tag.width / 2, 0, 0]))
+    return [outline, tag]
 
 
 def _pair(v: list[int]) -> tuple[int, int]:

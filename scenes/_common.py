@@ -69,8 +69,8 @@ def params_from_env() -> dict[str, Any]:
 def fmt(value: float) -> str:
     """A number as the scenes print it: integers bare, otherwise up to two decimals.
 
-    >>> fmt(3.0), fmt(-0.5), fmt(0.125), fmt(-0.0)
-    ('3', '−0.5', '0.13', '0')
+    >>> fmt(3.0), fmt(-0.5), fmt(1 / 3), fmt(-0.0)
+    ('3', '−0.5', '0.33', '0')
     """
     v = float(value)
     if math.isinf(v):

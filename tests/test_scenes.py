@@ -334,3 +334,13 @@ def test_cell_numbers_fit_their_cells():
     assert sorted(m.text for m in numbers) == sorted(texts)
     for m in numbers:
         assert m.width <= 0.9 * view.u, m.text  # a margin on both sides
+
+
+def test_scene_helpers_doctests():
+    # pytest's --doctest-modules skips scenes/ (Manim scene files), so run these here.
+    import doctest
+
+    from convanim.scenes import _common
+
+    result = doctest.testmod(_common, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 2 and result.failed == 0

@@ -1,13 +1,26 @@
 """FIRConvolution1D: the deck's video, ``y[n] = Σ_{k=0}^{M−1} h[k] x[n−k]`` step by step.
 
 The signal ``x[n]`` is drawn as stems, the impulse response ``h[k]`` appears, is flipped
-(true convolution, the FIR filter) and slides along the signal; under the window the products
-``h[k]·x[n−k]`` appear, their sum lands in ``y[n]`` and the output grows stem by stem, while the
-formula shows the current ``n``. It ends on ``L_out = L_in − M + 1``.
+(true convolution, the FIR filter) and slides along the signal. For each ``n`` the products
+``h[k]·x[n−k]`` appear under the window (the ``h·x`` row), then move one by one, in the
+formula's order ``k = 0, 1, …``, into a small accumulator on the ``y`` row under the window,
+whose value runs ``0 → p₀ → p₀+p₁ → …``; the finished sum lands there as the ``y[n]`` stem (and
+only then completes the formula line, which shows the current ``n``), so the output grows stem
+by stem. It ends on ``L_out = L_in − M + 1``.
 
-Every number comes from the engine's trace of a 1-D convolution (``mode="convolution"``); the
-output ``y[n]`` is drawn under the newest sample it uses, ``n = M−1 … L_in−1`` (with
-``--mode correlation`` the window starts at ``n``: ``y[n] = Σ h[k] x[n+k]``).
+Pacing: one addition takes ``0.3 × step_time`` (0.24 s by default, never less than a frame).
+Only the first steps add their products one at a time, as long as that makes at most
+:attr:`FIRConvolution1D.ACCUMULATE_PRODUCTS` (18) one-at-a-time additions in all (the first step
+always does): every step of the default signal (6 steps of 3 taps, 21.6 s of video). Later
+steps of a long signal move all their products into the accumulator at once, which shows the
+sum directly.
+
+Every number comes from the engine's trace of a 1-D convolution (``mode="convolution"``): the
+products are ``Step.taps[…].product``, the accumulator's last value is ``Step.total`` and the
+stem ``Step.value``; the intermediate running sums are the trace's products added up in order
+(the trace records no partial sums). The output ``y[n]`` is drawn under the newest sample it
+uses, ``n = M−1 … L_in−1`` (with ``--mode correlation`` the window starts at ``n``:
+``y[n] = Σ h[k] x[n+k]``).
 
     manim -ql scenes/fir.py FIRConvolution1D
     CONVANIM_SCENE_PARAMS='{"signal": [1, 2, 3, 4], "kernel": [1, -1]}' manim -ql scenes/fir.py FIRConvolution1D
@@ -20,6 +33,7 @@ from convanim.scenes._common import (
     BLUE,
     GOLD,
     GREY,
+    INK,
     LIGHT,
     RED,
     TEAL,
@@ -35,6 +49,7 @@ from convanim.scenes._common import (
 )
 from convanim.scenes._data import conv1d_trace
 from manim import (
+    WHITE,
     FadeIn,
     FadeOut,
     LaggedStart,
@@ -43,11 +58,16 @@ from manim import (
     TransformFromCopy,
     VGroup,
     Write,
+    config,
 )
 
 
 class FIRConvolution1D(ConvanimScene):
     """The FIR filter as a 1-D convolution, drawn from the engine's trace."""
+
+    #: At most this many products are added into the running sum one at a time (one play
+    #: each); steps beyond that budget add all their products in one play.
+    ACCUMULATE_PRODUCTS = 18
 
     def construct(self) -> None:
         p = self.p
@@ -140,7 +160,8 @@ class FIRConvolution1D(ConvanimScene):
         self._slot = (title.get_bottom()[1] - 0.12, box_top + 0.06)
         window = None
         eq = None
-        for step in steps:
+        add_time = max(0.3 * self.t, 1 / config.frame_rate)
+        for index, step in enumerate(steps):
             i = step.output[0]
             n = i + shift
             cols = [t.grid[0] for t in step.taps]
@@ -162,29 +183,62 @@ class FIRConvolution1D(ConvanimScene):
                 )
                 for k in range(M)
             ]
-            new_eq = self._instance(step, n, convolution)
+            # The formula line holds back its "= y[n]" until the sum has landed.
+            full_eq = self._instance(step, n, convolution)
+            new_eq = full_eq.copy()
+            new_eq[5:].set_opacity(0)
             step_anims = [*moves]
             step_anims.append(FadeIn(box) if window is None else ReplacementTransform(window, box))
             step_anims.append(FadeIn(new_eq) if eq is None else ReplacementTransform(eq, new_eq))
             self.play(*step_anims, run_time=0.6 * self.t)
             window, eq = box, new_eq
 
-            products = VGroup(
-                *(
-                    self.number(t.product, "product", size=num_size, color=GOLD).move_to(
-                        np.array([xs[t.grid[0]], prod_y, 0])
-                    )
-                    for t in step.taps
-                )
+            # In the formula's order (h[0]·x[n] first), so the sum reads like the line above.
+            taps = sorted(step.taps, key=lambda t: t.kernel[0])
+            products = [
+                self.number(t.product, "product", size=num_size, color=GOLD)
+                .move_to(np.array([xs[t.grid[0]], prod_y, 0]))
+                .set_z_index(2)
+                for t in taps
+            ]
+            one_by_one = index == 0 or (index + 1) * M <= self.ACCUMULATE_PRODUCTS
+            running = _running_sums([t.product for t in taps], step.total)
+            sums = [0.0, *(running if one_by_one else running[-1:])]
+            acc, acc_box = self._accumulator(sums, xs[n], base_y, num_size)
+            sources = VGroup(*(x_stems[t.grid[0]][1] for t in taps))
+            extra = [FadeIn(names[2])] if index == 0 else []
+            self.play(
+                TransformFromCopy(sources, VGroup(*products)),
+                FadeIn(acc_box, acc[0]),
+                *extra,
+                run_time=0.7 * self.t,
             )
-            sources = VGroup(*(x_stems[t.grid[0]][1] for t in step.taps))
-            extra = [FadeIn(names[2])] if step is steps[0] else []
-            self.play(TransformFromCopy(sources, products), *extra, run_time=0.7 * self.t)
+
+            into = acc_box.get_center()
+            if one_by_one:
+                for j, product in enumerate(products):
+                    self.play(
+                        FadeOut(product, target_position=into, scale=0.6),
+                        ReplacementTransform(acc[j], acc[j + 1]),
+                        run_time=add_time,
+                    )
+            else:
+                self.play(
+                    *(FadeOut(q, target_position=into, scale=0.6) for q in products),
+                    ReplacementTransform(acc[0], acc[1]),
+                    run_time=0.5 * self.t,
+                )
 
             y_stem = stem_row(
                 self, [step.value], [xs[n]], base_y, 0.36, y_scale, RED, "y", num_size
             )[0]
-            self.play(ReplacementTransform(products, y_stem), run_time=0.7 * self.t)
+            self.play(
+                ReplacementTransform(acc[-1], y_stem),
+                FadeOut(acc_box),
+                ReplacementTransform(new_eq, full_eq),
+                run_time=0.7 * self.t,
+            )
+            eq = full_eq
 
         # -- the output length -------------------------------------------------------------
         final = tex(
@@ -224,6 +278,27 @@ class FIRConvolution1D(ConvanimScene):
         )
         return self._place(eq)
 
+    def _accumulator(
+        self, sums: list[float], x: float, y: float, size: float
+    ) -> tuple[list, RoundedRectangle]:
+        """The running sum's values (recorded as ``"sum"``) and the box that holds them at
+        ``(x, y)``, sized for the widest so that it never changes size while the sum runs."""
+        values = [
+            self.number(v, "sum", size=size, color=INK).move_to(np.array([x, y, 0])).set_z_index(2)
+            for v in sums
+        ]
+        box = RoundedRectangle(
+            corner_radius=0.08,
+            width=max(v.width for v in values) + 0.24,
+            height=max(v.height for v in values) + 0.18,
+            fill_color=WHITE,
+            fill_opacity=1.0,
+            stroke_color=RED,
+            stroke_width=2,
+        ).move_to(np.array([x, y, 0]))
+        box.set_z_index(1)  # over the y axis, under the numbers flying in
+        return values, box
+
     def _place(self, m):  # noqa: ANN001, ANN202
         """Centre ``m`` in the band between the title and the window, shrunk to fit it."""
         top, bottom = getattr(self, "_slot", (2.75, 1.95))
@@ -232,6 +307,19 @@ class FIRConvolution1D(ConvanimScene):
         if m.width > 13.4:
             m.scale_to_fit_width(13.4)
         return m.move_to(np.array([0, (top + bottom) / 2, 0]))
+
+
+def _running_sums(products: list[float], total: float) -> list[float]:
+    """The sum after each product is added; the last is the trace's own total.
+
+    >>> _running_sums([3.0, 1.0, -1.0], 3.0)
+    [3.0, 4.0, 3.0]
+    """
+    sums, acc = [], 0.0
+    for p in products[:-1]:
+        acc += p
+        sums.append(acc)
+    return [*sums, total]
 
 
 def _paren(v: float) -> str:

@@ -1,6 +1,6 @@
 """Structural tests of the Manim scenes: Manim's ``dry_run`` (no frames, no video).
 
-For every scene: how many animations it plays (one per engine step, plus a fixed intro and
+For every scene: how many animations it plays (per engine step, plus a fixed intro and
 outro, so a lost or doubled step fails), and that the numbers on screen are the engine's:
 the ``Text`` mobjects left on screen are compared with values computed independently
 (``numpy.convolve``, the engine's ``ops``/``conv_backward``, the shape core).
@@ -157,14 +157,53 @@ def test_every_scene_has_a_module_and_specs():
         assert hasattr(module, name)
 
 
+def fir_plays(scene, signal, kernel, mode="convolution", max_steps=0) -> int:
+    """The plays FIRConvolution1D should make, from the engine's trace: 3 intro plays; per
+    output sample the slide, the products, one addition per product (or, past the scene's
+    one-at-a-time budget, one for all), the landing; the L_out formula and the final wait."""
+    from convanim.scenes._data import conv1d_trace
+
+    trace = conv1d_trace(signal, kernel, mode=mode)
+    steps = trace.steps[:max_steps] if max_steps else trace.steps
+    budget = type(scene).ACCUMULATE_PRODUCTS
+    adds = 0
+    for index, step in enumerate(steps):
+        one_by_one = index == 0 or (index + 1) * len(step.taps) <= budget
+        adds += len(step.taps) if one_by_one else 1
+    return 3 + 3 * len(steps) + adds + 2
+
+
+def running_sums(signal, kernel, mode, steps, budget=18) -> list[float]:
+    """What the accumulator shows, computed independently of the engine: per output sample
+    0, then the sum after each product h[k]·x[n∓k] in k order (only the total past the
+    budget of one-at-a-time additions)."""
+    x, h = np.asarray(signal, float), np.asarray(kernel, float)
+    m = len(h)
+    out: list[float] = []
+    for index in range(steps):
+        n = index + m - 1 if mode == "convolution" else index
+        products = [h[k] * (x[n - k] if mode == "convolution" else x[n + k]) for k in range(m)]
+        sums = np.cumsum(products)
+        one_by_one = index == 0 or (index + 1) * m <= budget
+        out += [0.0, *(sums if one_by_one else sums[-1:])]
+    return out
+
+
 def test_fir_steps_and_numbers(media):
     x, h = [1, 2, 3, 1, 0, -1], [1, 0.5, -1]
     scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, step_time=0.1)
     expected = np.convolve(x, h, mode="valid")  # the deck's y[n] = Σ h[k] x[n−k]
     assert len(expected) == shapes.conv_output_size(len(x), len(h))
-    # 3 intro plays, 3 per output sample (slide, products, sum), the L_out formula, a wait
-    assert scene.renderer.num_plays == 3 + 3 * len(expected) + 2
+    assert scene.renderer.num_plays == fir_plays(scene, x, h)
+    # 4 steps of 3 taps stay within the budget: every product is added on its own
+    assert scene.renderer.num_plays == 3 + (3 + len(h)) * len(expected) + 2
     np.testing.assert_allclose(shown(scene, "y")[::2], expected)  # formula, then the stem
+    # the products under the window, then the running sum 0 → p0 → p0+p1 → y[n]
+    products = [h[k] * x[n - k] for n in range(len(h) - 1, len(x)) for k in range(len(h))]
+    np.testing.assert_allclose(shown(scene, "product"), products)
+    sums = shown(scene, "sum")
+    np.testing.assert_allclose(sums, running_sums(x, h, "convolution", len(expected)))
+    np.testing.assert_allclose(sums[len(h) :: len(h) + 1], expected)  # each sum lands in y[n]
     assert_on_screen(scene, [fmt(v) for v in x] + [fmt(v) for v in h] + [fmt(v) for v in expected])
     assert shown(scene, "L_out") == [len(expected)]
 
@@ -172,18 +211,23 @@ def test_fir_steps_and_numbers(media):
 def test_fir_correlation_and_max_steps(media):
     x, h = [1, 2, 3, 4], [1, -1]
     scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, mode="correlation", max_steps=2)
-    assert scene.renderer.num_plays == 3 + 3 * 2 + 2
+    assert scene.renderer.num_plays == fir_plays(scene, x, h, "correlation", max_steps=2)
     expected = np.correlate(x, h, mode="valid")[:2]
     np.testing.assert_allclose(shown(scene, "y")[::2], expected)
+    np.testing.assert_allclose(shown(scene, "sum"), running_sums(x, h, "correlation", 2))
     assert_on_screen(scene, [fmt(v) for v in expected])
 
 
 def test_fir_largest_signal_stays_legible(media):
     # 24 samples and 8 taps (the most the scene draws): numbers shrink with the spacing.
+    # Past two steps the 8 products no longer go into the sum one by one but all at once.
     x = [1, -2, 3, 1, 0, -1, 2, 1, 2.5, -3, 1, 1, 1, 2, 3, 0, 1, 2, -1, -2.5, 1, 1, 0, 1]
     h = [1, -0.5, 0.25, 2, 1, -1, 0.5, 3]
-    scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, max_steps=2, step_time=0.1)
-    np.testing.assert_allclose(shown(scene, "y")[::2], np.convolve(x, h, mode="valid")[:2])
+    scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, max_steps=4, step_time=0.1)
+    assert scene.renderer.num_plays == fir_plays(scene, x, h, max_steps=4)
+    assert scene.renderer.num_plays == 3 + 3 * 4 + (8 + 8 + 1 + 1) + 2
+    np.testing.assert_allclose(shown(scene, "y")[::2], np.convolve(x, h, mode="valid")[:4])
+    np.testing.assert_allclose(shown(scene, "sum"), running_sums(x, h, "convolution", 4))
 
 
 def test_conv2d_steps_and_numbers(media):
@@ -344,3 +388,7 @@ def test_scene_helpers_doctests():
 
     result = doctest.testmod(_common, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2 and result.failed == 0
+    from convanim.scenes import fir
+
+    result = doctest.testmod(fir)
+    assert result.attempted >= 1 and result.failed == 0

@@ -173,23 +173,18 @@ class PlanView:
             dx = {"left": m.width / 2, "centre": 0.0, "right": -m.width / 2}[h]
             dy = {"top": -m.height / 2, "middle": 0.0, "bottom": m.height / 2}[v]
             group.add(m.move_to(at + np.array([dx, dy, 0])))
-        if self.plan.legend:
-            size = self.plan.legend_size
-            x, y = self.plan.legend_at
-            for role, text in self.plan.legend:
-                box = self.poly(
-                    [(x, y), (x + size, y), (x + size, y + size), (x, y + size)],
-                    fill_color=t.fill(role),
-                    fill_opacity=1,
-                    stroke_color=t.line,
-                    stroke_width=1.5,
-                )
-                m = Text(
-                    text, font=FONT, font_size=font_size_for(size * self.u * 0.7), color=t.muted
-                )
-                m.move_to(self.pt((x + size * 1.3, y + size / 2)) + np.array([m.width / 2, 0, 0]))
-                group.add(box, m)
-                x += size * 1.3 + len(text) * size * 0.58 + size * 0.9
+        size = self.plan.legend_size
+        for role, text, (x, y), at in self.plan.legend_items():
+            box = self.poly(
+                [(x, y), (x + size, y), (x + size, y + size), (x, y + size)],
+                fill_color=t.fill(role),
+                fill_opacity=1,
+                stroke_color=t.line,
+                stroke_width=1.5,
+            )
+            m = Text(text, font=FONT, font_size=font_size_for(size * self.u * 0.7), color=t.muted)
+            m.move_to(self.pt(at) + np.array([m.width / 2, 0, 0]))
+            group.add(box, m)
         return group
 
     def static(self) -> VGroup:

@@ -145,7 +145,9 @@ def multichannel_example(p: dict):  # noqa: ANN201 - (x, w, b, [Trace per output
 
 
 class CausalStack:
-    """A causal 1-D stack, as the shape core sees it: who feeds whom, and the receptive field.
+    """A causal 1-D stack, drawn from the engine's traces through the same
+    :func:`convanim.plan.build_stack_plan` as the WaveNet GIF: who feeds whom, and the
+    receptive field.
 
     ``taps[l][t]``: positions in layer ``l`` (0 = input) that feed node ``t`` of layer ``l+1``
     (the real, non-padding cells of its window). ``field[l]``: the nodes of layer ``l`` the
@@ -153,28 +155,32 @@ class CausalStack:
     """
 
     def __init__(self, length: int, kernel: int, dilations: Sequence[int]) -> None:
-        from convanim import shapes
+        from convanim.engine.tracing import trace_conv
+        from convanim.plan import build_stack_plan
         from convanim.stack import Layer, analyse_stack
 
         layers = [Layer("conv", kernel, 1, "causal", d) for d in dilations]
         result = analyse_stack((length,), layers)
         self.receptive_field: int = result.receptive_field[0]
-        self.taps: list[list[list[int]]] = []
-        for d in dilations:
-            g = shapes.conv_geometry((length,), kernel, 1, [(d * (kernel - 1), 0)], d)[0]
-            if g.output != length:  # causal padding keeps the length
-                raise AssertionError("a causal layer changed the length")
-            rows = []
-            for t in range(length):
-                start = g.window_start(t)
-                rows.append([start + i * d for i in range(kernel) if start + i * d >= 0])
-            self.taps.append(rows)
-        field = [set() for _ in range(len(dilations) + 1)]
-        field[-1] = {length - 1}
-        for layer in range(len(dilations), 0, -1):
-            for t in field[layer]:
-                field[layer - 1].update(self.taps[layer - 1][t])
-        self.field: list[list[int]] = [sorted(f) for f in field]
+        traces = [
+            trace_conv(
+                np.zeros(length), np.ones(kernel), padding=[(d * (kernel - 1), 0)], dilation=d
+            )
+            for d in dilations
+        ]
+        if any(t.output_shape != (length,) for t in traces):  # causal padding keeps the length
+            raise AssertionError("a causal layer changed the length")
+        plan = build_stack_plan(traces)
+        self.taps: list[list[list[int]]] = [[[] for _ in range(length)] for _ in dilations]
+        for (layer, s), (_, t) in plan.edges:
+            self.taps[layer][t].append(s)
+        for rows in self.taps:
+            for sources in rows:
+                sources.sort()
+        lit = plan.frames[-1].nodes  # the last output's receptive field, every layer
+        self.field: list[list[int]] = [
+            sorted(t for layer_, t in lit if layer_ == layer) for layer in range(len(dilations) + 1)
+        ]
 
 
 def causal_stack(length: int, kernel: int, dilations: Sequence[int]) -> CausalStack:

@@ -83,11 +83,9 @@ class TransposedConv2D(ConvanimScene):
 
     def _scatter(self, trace, info: Text) -> VGroup:  # noqa: ANN001
         ivals = trace.params["input_values"]
-        ir = 1 + max(r for r, _ in ivals)
-        ic = 1 + max(c for _, c in ivals)
         kvals = {t.kernel: t.weight for t in trace.steps[0].taps}
-        kr = 1 + max(r for r, _ in kvals)
-        kc = 1 + max(c for _, c in kvals)
+        ir, ic = trace.input_shape
+        kr, kc = trace.kernel_shape
         gr, gc = trace.grid_shape
         roles = [
             "output" if trace.grid_roles.get((r, c), "input") == "input" else "dropped"

@@ -31,7 +31,7 @@ The conv_arithmetic Figure 1.1 (valid 3×3 correlation of a 5×5 input):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -109,11 +109,15 @@ def _window_steps(
     out_shape: Sequence[int],
     sources: dict[Coord, Coord | None],
     roles: dict[Coord, Role],
-    stored_index: Callable[[Coord], Coord],
+    flipped: bool,
     channels: Sequence[int],
     bias: float,
 ) -> list[Step]:
-    """Steps of a correlation of ``grid`` (C, *G) with ``kernel`` (C, *k, as applied)."""
+    """Steps of a correlation of ``grid`` (C, *G) with ``kernel`` (C, *k, as applied).
+
+    ``flipped``: the applied kernel is the stored one rotated by 180°, so ``Tap.kernel`` names
+    the stored entry ``k−1−t`` of window offset ``t``.
+    """
     c = grid.shape[0]
     kshape = kernel.shape[1:]
     ndim = len(kshape)
@@ -127,7 +131,7 @@ def _window_steps(
     products = prods.T.tolist()
     weights = kernel.reshape(-1).tolist()
     offsets = _raster(kshape)
-    stored = [stored_index(t) for t in offsets]
+    stored = [_flip(t, kshape) for t in offsets] if flipped else offsets
     steps = []
     for p, o in enumerate(_raster(out_shape)):
         start = [o[a] * stride[a] for a in range(ndim)]
@@ -153,6 +157,11 @@ def _window_steps(
     return steps
 
 
+def _flip(t: Coord, kshape: Sequence[int]) -> Coord:
+    """Kernel index ``t`` rotated by 180°."""
+    return tuple(k - 1 - a for k, a in zip(kshape, t, strict=True))
+
+
 def _roles_and_sources(
     per_dim: Sequence[Sequence[tuple[Role, int | None]]],
 ) -> tuple[dict[Coord, Role], dict[Coord, Coord | None]]:
@@ -174,6 +183,41 @@ def _roles_and_sources(
         srcs = tuple(s for _, s in parts)
         sources[cell] = None if any(s is None for s in srcs) else srcs
     return roles, sources
+
+
+def _padded_roles(
+    geom: Sequence[shapes.ConvDim], padding_mode: str
+) -> tuple[dict[Coord, Role], dict[Coord, Coord | None]]:
+    """Roles and sources of a convolution's padded input (a copied cell's source is real)."""
+    per_dim = []
+    for g in geom:
+        idx = K.pad_source_index(g.size, g.pad_before, g.pad_after, padding_mode).tolist()
+        per_dim.append(
+            [
+                (
+                    "input" if g.pad_before <= q < g.pad_before + g.size else "padding",
+                    i if i >= 0 else None,
+                )
+                for q, i in enumerate(idx)
+            ]
+        )
+    return _roles_and_sources(per_dim)
+
+
+def _with_dropped(
+    roles: dict[Coord, Role],
+    grid_shape: Sequence[int],
+    geom: Sequence[shapes.ConvDim] | Sequence[shapes.PoolDim],
+) -> dict[Coord, Role]:
+    """``roles`` with the grid cells no window reaches marked ``dropped``."""
+    masks = [
+        _covered_mask(size, [i * g.stride for i in range(g.output)], g.effective_kernel)
+        for size, g in zip(grid_shape, geom, strict=True)
+    ]
+    return {
+        cell: ("dropped" if not all(masks[a][q] for a, q in enumerate(cell)) else role)
+        for cell, role in roles.items()
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,31 +255,9 @@ def trace_conv(
     chans = list(range(group * ci_g, (group + 1) * ci_g))
     pairs = [(g.pad_before, g.pad_after) for g in geom]
     grid = K.pad(xb[n : n + 1, chans], pairs, padding_mode)[0]
-    per_dim = []
-    for g in geom:
-        idx = K.pad_source_index(g.size, g.pad_before, g.pad_after, padding_mode).tolist()
-        per_dim.append(
-            [
-                (
-                    "input" if g.pad_before <= q < g.pad_before + g.size else "padding",
-                    i if i >= 0 else None,
-                )
-                for q, i in enumerate(idx)
-            ]
-        )
-    roles, sources = _roles_and_sources(per_dim)
+    roles, sources = _padded_roles(geom, padding_mode)
     w_eff = ops.effective_weight(w, mode)[co]
     kshape = w.shape[2:]
-    if mode == "convolution":
-
-        def stored(t: Coord) -> Coord:
-            return tuple(k - 1 - a for k, a in zip(kshape, t, strict=True))
-
-    else:
-
-        def stored(t: Coord) -> Coord:
-            return t
-
     bias_value = float(b[co]) if b is not None else 0.0
     steps = _window_steps(
         grid,
@@ -245,18 +267,10 @@ def trace_conv(
         [g.output for g in geom],
         sources,
         roles,
-        stored,
+        mode == "convolution",
         chans,
         bias_value,
     )
-    masks = [
-        _covered_mask(g.padded, [i * g.stride for i in range(g.output)], g.effective_kernel)
-        for g in geom
-    ]
-    grid_roles: dict[Coord, Role] = {
-        cell: ("dropped" if not all(masks[a][q] for a, q in enumerate(cell)) else role)
-        for cell, role in roles.items()
-    }
     gshape = tuple(g.padded for g in geom)
     out_shape = tuple(g.output for g in geom)
     return Trace(
@@ -267,7 +281,7 @@ def trace_conv(
         output_shape=out_shape,
         kernel_shape=tuple(kshape),
         steps=tuple(steps),
-        grid_roles=grid_roles,
+        grid_roles=_with_dropped(roles, gshape, geom),
         grid_values=_as_dict(_raster(gshape), grid[0]),
         kernel_values=_as_dict(_raster(kshape), w_eff[0]),
         output_values=_as_dict(_raster(out_shape), y[n, co]),
@@ -290,6 +304,18 @@ def trace_conv(
 # --------------------------------------------------------------------------------------------
 
 
+def _transposed_kernel(
+    w: np.ndarray, groups: int, co: int, mode: str
+) -> tuple[list[int], np.ndarray]:
+    """Output channel ``co`` of a transposed convolution (weight (C_in, C_out/g, *k)): the
+    input channels of its group and their kernels as stored, flipped in ``convolution`` mode."""
+    cout_g = w.shape[1]
+    group = co // cout_g
+    cin_g = w.shape[0] // groups
+    chans = list(range(group * cin_g, (group + 1) * cin_g))
+    return chans, ops.effective_weight(w, mode)[chans, co - group * cout_g]
+
+
 def _direct_view(
     xb: np.ndarray,
     w: np.ndarray,
@@ -309,10 +335,7 @@ def _direct_view(
     the kernel rotated by 180°, stride 1.
     """
     ndim = len(stride)
-    cout_g = w.shape[1]
-    group = co // cout_g
-    cin_g = w.shape[0] // groups
-    chans = list(range(group * cin_g, (group + 1) * cin_g))
+    chans, w_eff = _transposed_kernel(w, groups, co, mode)
     sizes = xb.shape[2:]
     kshape = w.shape[2:]
     gshape = [o + (k - 1) * d for o, k, d in zip(out_shape, kshape, dilation, strict=True)]
@@ -340,20 +363,18 @@ def _direct_view(
     for i, ch in enumerate(chans):
         grid[i][dst_idx] = xb[n, ch][src_idx]
     roles, sources = _roles_and_sources(per_dim)
-    w_eff = ops.effective_weight(w, mode)[chans, co - group * cout_g]
     applied = K.spatial_flip(w_eff[None])[0]
-    if mode == "convolution":
-
-        def stored(t: Coord) -> Coord:
-            return t
-
-    else:
-
-        def stored(t: Coord) -> Coord:
-            return tuple(k - 1 - a for k, a in zip(kshape, t, strict=True))
-
     steps = _window_steps(
-        grid, applied, [1] * ndim, dilation, out_shape, sources, roles, stored, chans, bias_value
+        grid,
+        applied,
+        [1] * ndim,
+        dilation,
+        out_shape,
+        sources,
+        roles,
+        mode != "convolution",
+        chans,
+        bias_value,
     )
     return steps, grid, roles, applied, chans
 
@@ -460,17 +481,10 @@ def trace_scatter(
     ndim = len(geom)
     n = _pick(batch, xb.shape[0], "batch")
     co = _pick(out_channel, w.shape[1] * groups, "out_channel")
-    cout_g = w.shape[1]
-    group = co // cout_g
-    cin_g = w.shape[0] // groups
-    chans = list(range(group * cin_g, (group + 1) * cin_g))
-    w_eff = ops.effective_weight(w, mode)[chans, co - group * cout_g]
+    chans, w_eff = _transposed_kernel(w, groups, co, mode)
     kshape = w.shape[2:]
     offsets = _raster(kshape)
-    if mode == "convolution":
-        stored = [tuple(k - 1 - a for k, a in zip(kshape, t, strict=True)) for t in offsets]
-    else:
-        stored = offsets
+    stored = [_flip(t, kshape) for t in offsets] if mode == "convolution" else offsets
     canvas = tuple(g.output + 2 * g.padding for g in geom)
     out_shape = tuple(g.output for g in geom)
     xs = xb[n, chans].reshape(len(chans), -1).tolist()
@@ -630,10 +644,6 @@ def trace_pool(
     for cell in _raster(gshape):
         inside = all(g.padding <= q < g.padding + g.size for g, q in zip(geom, cell, strict=True))
         roles[cell] = "input" if inside else "padding"
-    masks = [
-        _covered_mask(gshape[a], [i * g.stride for i in range(g.output)], g.effective_kernel)
-        for a, g in enumerate(geom)
-    ]
     steps = []
     out_shape = tuple(g.output for g in geom)
     yv = y[n, c].tolist()
@@ -673,10 +683,7 @@ def trace_pool(
         output_shape=out_shape,
         kernel_shape=tuple(g.kernel for g in geom),
         steps=tuple(steps),
-        grid_roles={
-            cell: ("dropped" if not all(masks[a][q] for a, q in enumerate(cell)) else role)
-            for cell, role in roles.items()
-        },
+        grid_roles=_with_dropped(roles, gshape, geom),
         grid_values=_as_dict(_raster(gshape), grid),
         output_values=_as_dict(_raster(out_shape), y[n, c]),
         params={
@@ -714,8 +721,6 @@ def trace_adaptive_pool(
     """
     if kind not in ("max", "avg"):
         raise ValueError(f"adaptive pooling kind must be max or avg, got {kind!r}")
-    if ndim is None and isinstance(output_size, Sequence):
-        ndim = len(output_size)
     xb, ndim = _pool_input(x, ndim, output_size)
     n = _pick(batch, xb.shape[0], "batch")
     c = _pick(channel, xb.shape[1], "channel")
@@ -760,6 +765,16 @@ def trace_adaptive_pool(
 # --------------------------------------------------------------------------------------------
 
 
+def _batched_grad_output(grad_output: np.ndarray, ndim: int) -> np.ndarray:
+    """∂L/∂y as (N, C_out, *O): a plain array is one channel, one more rank is (C_out, …)."""
+    gy = np.asarray(grad_output, dtype=np.float64)
+    if gy.ndim == ndim:
+        return gy[None, None]
+    if gy.ndim == ndim + 1:
+        return gy[None]
+    return gy
+
+
 def trace_grad_weight(
     x: np.ndarray,
     weight: np.ndarray,
@@ -783,13 +798,9 @@ def trace_grad_weight(
     elements the step holds element ``batch``'s share; ``grad_weight`` sums the shares.
     """
     xb, w, _ = _conv_arrays(x, weight, None)
-    gy = np.asarray(grad_output, dtype=np.float64)
     geom = shapes.conv_geometry(xb.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    gy = _batched_grad_output(grad_output, len(geom))
     out_shape = tuple(g.output for g in geom)
-    if gy.ndim == len(geom):
-        gy = gy[None, None]
-    elif gy.ndim == len(geom) + 1:
-        gy = gy[None]
     full = G.conv_backward(xb, w, gy, stride, padding, dilation, groups, padding_mode, mode)
     n = _pick(batch, xb.shape[0], "batch")
     co = _pick(out_channel, w.shape[0], "out_channel")
@@ -798,19 +809,7 @@ def trace_grad_weight(
     ch = group * w.shape[1] + cil
     pairs = [(g.pad_before, g.pad_after) for g in geom]
     grid = K.pad(xb[n : n + 1, [ch]], pairs, padding_mode)[0]
-    per_dim = []
-    for g in geom:
-        idx = K.pad_source_index(g.size, g.pad_before, g.pad_after, padding_mode).tolist()
-        per_dim.append(
-            [
-                (
-                    "input" if g.pad_before <= q < g.pad_before + g.size else "padding",
-                    i if i >= 0 else None,
-                )
-                for q, i in enumerate(idx)
-            ]
-        )
-    roles, sources = _roles_and_sources(per_dim)
+    roles, sources = _padded_roles(geom, padding_mode)
     kshape = w.shape[2:]
     steps = _window_steps(
         grid,
@@ -820,7 +819,7 @@ def trace_grad_weight(
         kshape,
         sources,
         roles,
-        lambda o: o,
+        False,
         [ch],
         0.0,
     )
@@ -828,7 +827,7 @@ def trace_grad_weight(
         # The applied kernel is flipped: window offset t is stored entry k−1−t.
         steps = [
             Step(
-                tuple(k - 1 - a for k, a in zip(kshape, s.output, strict=True)),
+                _flip(s.output, kshape),
                 s.taps,
                 s.total,
                 s.bias,
@@ -888,12 +887,8 @@ def trace_grad_input(
     if padding_mode != "zeros":
         raise ValueError("the grad_input trace is drawn for padding_mode='zeros' only")
     xb, w, _ = _conv_arrays(x, weight, None)
-    gy = np.asarray(grad_output, dtype=np.float64)
     geom = shapes.conv_geometry(xb.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
-    if gy.ndim == len(geom):
-        gy = gy[None, None]
-    elif gy.ndim == len(geom) + 1:
-        gy = gy[None]
+    gy = _batched_grad_output(grad_output, len(geom))
     full = G.conv_backward(xb, w, gy, stride, padding, dilation, groups, padding_mode, mode)
     n = _pick(batch, xb.shape[0], "batch")
     ci = _pick(in_channel, xb.shape[1], "in_channel")

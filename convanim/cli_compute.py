@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,9 +188,7 @@ def _check_work(
     """Refuse computations far beyond a teaching example before allocating anything."""
     from convanim.engine.arrays import MAX_ELEMENTS
 
-    positions = 1
-    for v in out_shape:
-        positions *= v
+    positions = math.prod(out_shape)
     outputs = n * out_channels * positions
     if outputs > MAX_ELEMENTS:
         raise ValueError(
@@ -209,7 +207,7 @@ def _check_buffer(op: str, planes: int, spans: Sequence[int]) -> None:
     """Refuse a padded grid far beyond the output (huge padding cancelled by huge dilation)."""
     from convanim.engine.arrays import MAX_ELEMENTS
 
-    cells = planes * _prod(spans)
+    cells = planes * math.prod(spans)
     if cells > 4 * MAX_ELEMENTS:
         raise ValueError(
             f"{op} would fill a working grid of {cells} cells ({_shape_text(spans)} per channel: "
@@ -345,7 +343,7 @@ def _explain(
             lines.append(f"  sum = {_g(step.total)}, ÷ {_g(step.divisor)} → {_g(step.value)}")
             data.update(sum=step.total, divisor=step.divisor, value=step.value)
         else:
-            full = _prod(trace.kernel_shape)
+            full = math.prod(trace.kernel_shape)
             if len(step.taps) < full:
                 # torch computes avg_pool(x^p) · (kernel size), and avg_pool divides a ceil_mode
                 # window cut short by its real cells: the sum is scaled up to the full kernel
@@ -420,7 +418,7 @@ def _reject(op: str, **given: Any) -> None:
 @click.option("--groups", type=click.IntRange(min=1), help="Groups (conv, transposed conv).")
 @click.option(
     "--padding-mode",
-    type=click.Choice(("zeros", "reflect", "replicate", "circular")),
+    type=click.Choice(shapes.PADDING_MODES),
     help="Padding mode (conv only).",
 )
 @click.option("--output-padding", type=DIMS, help="Transposed conv: extra cells at the end.")
@@ -737,18 +735,18 @@ def _run_conv(
     if family == "conv":
         w = arrays.as_conv_weight(w_raw, ndim, x.shape[1], groups, "--weight")
         b = _bias_array(bias, w.shape[0])
-        out_shape = shapes.conv_output_shape(
-            x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode
-        )
-        _check_work(op, x.shape[0], x.shape[1], _prod(w.shape[2:]), w.shape[0], out_shape)
         geom = shapes.conv_geometry(
             x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode
         )
+        out_shape = [g.output for g in geom]
+        _check_work(op, x.shape[0], x.shape[1], math.prod(w.shape[2:]), w.shape[0], out_shape)
         # forward pads the input; the input gradient pads ∂L/∂y by the dilated kernel each side
         spans = [max(g.padded, g.output + 2 * (g.effective_kernel - 1)) for g in geom]
         _check_buffer(op, x.shape[0] * max(x.shape[1], w.shape[0]), spans)
         if coord is not None:
-            _check_trace(op, _prod(out_shape), _prod(w.shape[1:]), _prod(g.padded for g in geom))
+            _check_trace(
+                op, math.prod(out_shape), math.prod(w.shape[1:]), math.prod(g.padded for g in geom)
+            )
         y = engine.conv(x, w, b, stride, padding, dilation, groups, padding_mode, mode)
         params = dict(
             stride=stride,
@@ -758,19 +756,15 @@ def _run_conv(
             padding_mode=padding_mode,
         )
     else:
-        if padding_mode not in (None, "zeros"):
-            raise ValueError("transposed convolutions support only padding_mode='zeros'")
         w = arrays.as_transposed_weight(w_raw, ndim, x.shape[1], "--weight")
         b = _bias_array(bias, w.shape[1] * groups)
         op_pad = 0 if output_padding is None else output_padding
-        out_shape = shapes.transposed_output_shape(
-            x.shape[2:], w.shape[2:], stride, padding, dilation, op_pad
-        )
-        _check_work(op, x.shape[0], w.shape[1] * groups, 1, w.shape[1] * groups, out_shape)
-        _check_work(op, x.shape[0], x.shape[1], _prod(w.shape[2:]), 1, x.shape[2:])
         geom = shapes.transposed_geometry(
             x.shape[2:], w.shape[2:], stride, padding, dilation, op_pad
         )
+        out_shape = [g.output for g in geom]
+        _check_work(op, x.shape[0], w.shape[1] * groups, 1, w.shape[1] * groups, out_shape)
+        _check_work(op, x.shape[0], x.shape[1], math.prod(w.shape[2:]), 1, x.shape[2:])
         # the uncropped canvas, and the input padded by the dilated kernel (stride-1 kernel)
         spans = [
             max(g.output + 2 * g.padding, g.size + 2 * (g.kernel - 1) * g.dilation, g.grid)
@@ -778,8 +772,8 @@ def _run_conv(
         ]
         _check_buffer(op, x.shape[0] * max(x.shape[1], w.shape[1] * groups), spans)
         if coord is not None:
-            taps = (x.shape[1] // groups) * _prod(w.shape[2:])
-            _check_trace(op, _prod(out_shape), taps, _prod(g.grid for g in geom))
+            taps = (x.shape[1] // groups) * math.prod(w.shape[2:])
+            _check_trace(op, math.prod(out_shape), taps, math.prod(g.grid for g in geom))
         y = engine.conv_transpose(x, w, b, stride, padding, op_pad, groups, dilation, mode)
         params = dict(
             stride=stride, padding=padding, output_padding=op_pad, dilation=dilation, groups=groups
@@ -799,11 +793,8 @@ def _run_conv(
         out["grad_input"] = g.grad_input.reshape(x_raw.shape)
         out["grad_weight"] = g.grad_weight.reshape(w_raw.shape)
         out["grad_bias"] = g.grad_bias
-    header = [
-        f"{op} · {CONVENTIONS[mode] if family == 'conv' else TRANSPOSED_CONVENTIONS[mode]}",
-        "  " + " · ".join(f"{k.replace('_', ' ')} {_param_text(v)}" for k, v in params.items()),
-        f"  input {_shape_text(x_raw.shape)} → output {_shape_text(shown.shape)}",
-    ]
+    convention = CONVENTIONS[mode] if family == "conv" else TRANSPOSED_CONVENTIONS[mode]
+    header = _header(f"{op} · {convention}", params, x_raw.shape, shown.shape)
     result = Result(out, header, header_json={"mode": mode, "params": _jsonable(params)})
     if coord is not None:
         n, c, spatial = _split_coord(coord, ndim)
@@ -851,11 +842,15 @@ def _run_conv(
     return result
 
 
-def _prod(values: Iterable[int]) -> int:
-    result = 1
-    for v in values:
-        result *= v
-    return result
+def _header(
+    title: str, params: dict[str, Any], in_shape: Sequence[int], out_shape: Sequence[int]
+) -> list[str]:
+    """The lines every op prints first: its name, its parameters, input → output shapes."""
+    return [
+        title,
+        "  " + " · ".join(f"{k.replace('_', ' ')} {_param_text(v)}" for k, v in params.items()),
+        f"  input {_shape_text(in_shape)} → output {_shape_text(out_shape)}",
+    ]
 
 
 def _param_text(value: Any) -> str:
@@ -867,9 +862,7 @@ def _param_text(value: Any) -> str:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
 
@@ -912,7 +905,7 @@ def _run_pool(
         size = _parse_output_size(output_size, ndim)
         params["output_size"] = size
         out_shape = [x.shape[2 + a] if v is None else v for a, v in enumerate(size)]
-        if _prod(out_shape) > MAX_ADAPTIVE_POSITIONS:
+        if math.prod(out_shape) > MAX_ADAPTIVE_POSITIONS:
             raise ValueError(
                 f"{op} output {_shape_text(out_shape)} has more than "
                 f"{MAX_ADAPTIVE_POSITIONS} positions"
@@ -927,8 +920,8 @@ def _run_pool(
         if coord is not None:
             sizes = x.shape[2:]
             # windows overlap by at most one cell per dimension: Σ taps ≤ Π (size + out)
-            taps = _prod(a + o for a, o in zip(sizes, out_shape, strict=True))
-            _check_trace(op, 1, taps, _prod(sizes))
+            taps = math.prod(a + o for a, o in zip(sizes, out_shape, strict=True))
+            _check_trace(op, 1, taps, math.prod(sizes))
             n, c, spatial = _split_coord(coord, ndim)
             trace = engine.trace_adaptive_pool(
                 x, family.split("_")[1], size, ndim=ndim, batch=n, channel=c
@@ -950,7 +943,7 @@ def _run_pool(
             ceil,
             kind,
         )
-        _check_work(op, x.shape[0], x.shape[1], _prod(k_dims), x.shape[1], out_shape)
+        _check_work(op, x.shape[0], x.shape[1], math.prod(k_dims), x.shape[1], out_shape)
         if family == "max_pool":
             params.update(padding=p, dilation=d, ceil_mode=ceil)
             y, idx = engine.max_pool(x, kernel_size, stride, p, d, ceil, True, ndim=ndim)
@@ -968,8 +961,8 @@ def _run_pool(
             out["output"] = _display(y, extra)
         if coord is not None:
             pads = shapes.per_dim(0 if kind == "lp" else p, ndim, "padding")
-            grid = _prod(a + 2 * q for a, q in zip(x.shape[2:], pads, strict=True))
-            _check_trace(op, _prod(out_shape), _prod(k_dims), grid)
+            grid = math.prod(a + 2 * q for a, q in zip(x.shape[2:], pads, strict=True))
+            _check_trace(op, math.prod(out_shape), math.prod(k_dims), grid)
             n, c, spatial = _split_coord(coord, ndim)
             trace = engine.trace_pool(
                 x,
@@ -996,11 +989,7 @@ def _run_pool(
                 )
             out["grad_input"] = g.grad_input.reshape(x_raw.shape)
     shown = out["output"]
-    header = [
-        f"{op}",
-        "  " + " · ".join(f"{k.replace('_', ' ')} {_param_text(v)}" for k, v in params.items()),
-        f"  input {_shape_text(x_raw.shape)} → output {_shape_text(shown.shape)}",
-    ]
+    header = _header(op, params, x_raw.shape, shown.shape)
     if "indices" in out:
         header.append(
             "  indices: flat position of each maximum in its input plane (first maximum wins ties)"
@@ -1058,10 +1047,5 @@ def _run_unpool(
         "stride": stride if stride is not None else "kernel size",
         "padding": p,
     }
-    header = [
-        op,
-        "  " + " · ".join(f"{k.replace('_', ' ')} {_param_text(v)}" for k, v in params.items()),
-        f"  input {_shape_text(x_raw.shape)} → output {_shape_text(shown.shape)}",
-    ]
-    result = Result({"output": shown}, header, header_json={"params": _jsonable(params)})
-    return result
+    header = _header(op, params, x_raw.shape, shown.shape)
+    return Result({"output": shown}, header, header_json={"params": _jsonable(params)})

@@ -306,7 +306,7 @@ class Plan:
         items = []
         for role, text in self.legend:
             items.append((role, text, (x, y), (x + size * 1.3, y + size / 2)))
-            x += size * 1.3 + len(text) * size * _CHAR_WIDTH + size * 0.9
+            x += _legend_entry_width(text, size)
         return items
 
     def pixel_size(self, cell_px: float, margin_px: float) -> tuple[int, int]:
@@ -410,8 +410,13 @@ def _legend_entries(roles: Iterable[str], enabled: bool) -> tuple[tuple[str, str
     return tuple((r, ROLE_NAMES[r]) for r in order if r in present)
 
 
+def _legend_entry_width(text: str, size: float) -> float:
+    """Room for one legend entry: swatch, gap, text, gap to the next entry."""
+    return size * 1.3 + len(text) * size * _CHAR_WIDTH + size * 0.9
+
+
 def _legend_width(entries: Sequence[tuple[str, str]], size: float) -> float:
-    return sum(size * 1.3 + len(text) * size * _CHAR_WIDTH + size * 0.9 for _, text in entries)
+    return sum(_legend_entry_width(text, size) for _, text in entries)
 
 
 def build_plan(
@@ -555,11 +560,7 @@ def build_plan(
     if caption:
         cap_size = 0.42
         needed = len(caption) * cap_size * _CHAR_WIDTH
-        if needed > width:  # widen rather than clip (tiny maps)
-            extra = needed - width
-            width = needed
-            grids_geom = {k: _shift(v, extra / 2) for k, v in grids_geom.items()}
-            label_list = [replace(lb, at=(lb.at[0] + extra / 2, lb.at[1])) for lb in label_list]
+        width, grids_geom, label_list = _widen(width, needed, grids_geom, label_list)
         label_list.append(
             Label(
                 caption, (width / 2, body + legend_h + 0.15), ("centre", "top"), cap_size, "caption"
@@ -569,11 +570,7 @@ def build_plan(
     # Legends wider than the picture widen it (rare, tiny maps).
     if legend_entries:
         needed = _legend_width(legend_entries, legend_size)
-        if needed > width:
-            extra = needed - width
-            width = needed
-            grids_geom = {k: _shift(v, extra / 2) for k, v in grids_geom.items()}
-            label_list = [replace(lb, at=(lb.at[0] + extra / 2, lb.at[1])) for lb in label_list]
+        width, grids_geom, label_list = _widen(width, needed, grids_geom, label_list)
         legend_x = (width - needed) / 2
     else:
         legend_x = 0.0
@@ -767,6 +764,21 @@ def _rect_meets_polygon(rect: tuple[float, float, float, float], poly: Sequence[
 def _shift(transform: tuple, dx: float) -> tuple:
     ax, bx, tx, ay, by, ty = transform
     return (ax, bx, tx + dx, ay, by, ty)
+
+
+def _widen(
+    width: float, needed: float, grids_geom: dict[str, tuple], label_list: list[Label]
+) -> tuple[float, dict[str, tuple], list[Label]]:
+    """Widen the picture to ``needed`` units, the grids and labels kept centred: a caption or
+    legend longer than a tiny map widens the picture rather than being clipped."""
+    if needed <= width:
+        return width, grids_geom, label_list
+    dx = (needed - width) / 2
+    return (
+        needed,
+        {k: _shift(v, dx) for k, v in grids_geom.items()},
+        [replace(lb, at=(lb.at[0] + dx, lb.at[1])) for lb in label_list],
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from manim import (
     Text,
     VGroup,
     VMobject,
-    Write,
 )
 
 from convanim.plan import THEMES, Frame, GridView, Plan
@@ -269,10 +268,6 @@ class PlanView:
                     self.scene.shown.append(("output", float(output_values[rc])))
         self.shown |= set(frame.shown_outputs)
         return anims
-
-
-def write_all(*mobs: Any) -> list:
-    return [Write(m) for m in mobs]
 
 
 def top_formulas(*formulas: Any, width: float = 13.4) -> VGroup:

@@ -439,6 +439,8 @@ def conv_cmd(
     as_json: bool,
 ) -> None:
     """Output size of a convolution, its preimage (the ambiguity) and its weights."""
+    from convanim.stack import conv_vs_dense
+
     if framework != "torch":
         # The framework view computes sizes only: refuse, rather than silently ignore, the
         # options it would not use.
@@ -468,8 +470,9 @@ def conv_cmd(
         for axis, g in zip(AXES[ndim], dims, strict=True):
             _json_list(len(_preimage(g)), "preimage sizes", axis)
             pre.append(list(_preimage(g)))
-    weights = c_out * (c_in // g_count) * _prod(k)
-    dense = _prod(input_size) * c_in * _prod(out) * c_out
+    # The same counts `shape stack` reports for each convolution.
+    compared = conv_vs_dense(input_size, out, k, c_in, c_out, g_count)
+    weights, dense = compared.conv, compared.dense
     report = {
         "operation": "conv",
         "framework": "torch",
@@ -510,7 +513,7 @@ def conv_cmd(
     lines.append(
         f"Weights: {c_out}·{c_in // g_count}·{'·'.join(map(str, k))} = {weights} (+{c_out} bias); "
         f"a fully connected layer on the same signal needs "
-        f"{_prod(input_size) * c_in}·{_prod(out) * c_out} = {dense}"
+        f"{compared.input_length * c_in}·{compared.output_length * c_out} = {dense}"
     )
     notes = _conv_notes(dims, padding, symmetric, ndim)
     if padding_mode in ("reflect", "circular"):
@@ -527,14 +530,7 @@ def _preimage(g: shapes.ConvDim) -> range:
 
 def _lmin(g: shapes.ConvDim) -> int:
     """Smallest input the transposed convolution returns: ``(O−1)s + K − p_before − p_after``."""
-    return (g.output - 1) * g.stride + g.effective_kernel - g.pad_before - g.pad_after
-
-
-def _prod(values: Sequence[int]) -> int:
-    result = 1
-    for v in values:
-        result *= v
-    return result
+    return g.covered - g.pad_before - g.pad_after
 
 
 def _framework_formula(framework: str, g: Any, pooling: bool) -> str:
@@ -697,11 +693,6 @@ def transposed_cmd(
             as_json,
         )
         return
-    if isinstance(padding, str):
-        raise ValueError(
-            f"ConvTranspose takes integer padding, not {padding!r} (torch: argument 'padding' must "
-            "be tuple of ints, but found element of type str)"
-        )
     if isinstance(padding, list) and any(isinstance(p, tuple) for p in padding):
         raise ValueError(
             "ConvTranspose has no asymmetric padding: torch crops p from both sides "
@@ -1402,12 +1393,12 @@ def stack_cmd(
         want = PRESETS[preset].adaptive_pool
         last = [r for r in result.layers if r.layer.kind != "fc"][-1]
         if len(last.output) == len(want) and last.output != want:
-            features = last.out_channels * _prod(want)
+            features = last.out_channels * math.prod(want)
             notes.append(
                 f"at this input the last map is {_fmt_size(last.output)}, not {_fmt_size(want)}: "
                 f"torchvision's AdaptiveAvgPool2d({want}) would resize it, so its first fully "
                 f"connected layer takes {_num(features)} features, not "
-                f"{_num(last.out_channels * _prod(last.output))} (the counts above leave that "
+                f"{_num(last.out_channels * math.prod(last.output))} (the counts above leave that "
                 "pool out)"
             )
     big = [axis for axis, (r, L) in enumerate(zip(rf, size, strict=True)) if r > L]

@@ -28,9 +28,9 @@ from .ops import (
     _max_pool_core,
     _pool_input,
     _unbatch,
-    batched,
-    check_weight,
+    conv_operands,
     effective_weight,
+    pool_pads,
 )
 
 __all__ = [
@@ -78,11 +78,7 @@ def conv_backward(
     bias: bool = True,
 ) -> Grads:
     """∂L/∂x, ∂L/∂w, ∂L/∂b of :func:`convanim.engine.conv` (same arguments, plus ``grad_output``)."""
-    w = np.asarray(weight)
-    ndim = w.ndim - 2
-    name = f"conv{ndim}d"
-    x, unbatched = batched(input, ndim, name)
-    check_weight(x, w, groups, ndim, False, name)
+    x, w, unbatched = conv_operands(input, weight, groups, transposed=False)
     dtype = K.float_dtype(x, w)
     geom = shapes.conv_geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
     out = tuple(g.output for g in geom)
@@ -120,11 +116,7 @@ def conv_transpose_backward(
     ∂L/∂x is the *direct* convolution of ∂L/∂y (the transposed conv's adjoint) and ∂L/∂w the
     correlation of ∂L/∂y's windows with ``x``.
     """
-    w = np.asarray(weight)
-    ndim = w.ndim - 2
-    name = f"conv_transpose{ndim}d"
-    x, unbatched = batched(input, ndim, name)
-    check_weight(x, w, groups, ndim, True, name)
+    x, w, unbatched = conv_operands(input, weight, groups, transposed=True)
     dtype = K.float_dtype(x, w)
     geom = shapes.transposed_geometry(
         x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
@@ -218,10 +210,7 @@ def avg_pool_backward(
     share = (gy / divisor).astype(x.dtype, copy=False)
     kernel = [g.kernel for g in geom]
     cols = np.broadcast_to(share.reshape(n, c, *([1] * ndim), *out), (n, c, *kernel, *out))
-    pairs = []
-    for g in geom:
-        stop = g.window(g.output - 1)[1]
-        pairs.append((g.padding, max(g.padding, stop - g.size)))
+    pairs = pool_pads(geom)
     grid = [g.size + a + b for g, (a, b) in zip(geom, pairs, strict=True)]
     gxp = K.col2im(cols, grid, [g.stride for g in geom], [1] * ndim)
     gx = K.unpad(gxp, x.shape[2:], pairs, "zeros")

@@ -99,15 +99,23 @@ def _unbatch(y: np.ndarray, unbatched: bool) -> np.ndarray:
     return y[0] if unbatched else y
 
 
-def check_weight(
-    x: np.ndarray, w: np.ndarray, groups: int, ndim: int, transposed: bool, name: str
-) -> None:
+def conv_operands(
+    input: np.ndarray, weight: np.ndarray, groups: int, transposed: bool
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``input`` as ``(N, C, *spatial)``, ``weight`` as an array, and whether the input came
+    unbatched; the spatial rank is read from ``weight`` and checked by torch's rules."""
+    w = np.asarray(weight)
+    ndim = w.ndim - 2
+    if ndim not in (1, 2, 3):
+        layout = "(in, out/groups, *k)" if transposed else "(out, in/groups, *k)"
+        raise ValueError(f"weight must be {layout} with 1-3 spatial dims, got {list(w.shape)}")
+    x, unbatched = batched(input, ndim, f"conv_transpose{ndim}d" if transposed else f"conv{ndim}d")
+    check_weight(x, w, groups, transposed)
+    return x, w, unbatched
+
+
+def check_weight(x: np.ndarray, w: np.ndarray, groups: int, transposed: bool) -> None:
     """Channel and group rules of ``F.conv*`` / ``F.conv_transpose*`` (shape core: check_groups)."""
-    if w.ndim != ndim + 2:
-        raise ValueError(
-            f"weight of {name} must have {ndim + 2} dimensions "
-            f"((out, in/groups, *k) or (in, out/groups, *k)), but got weight of size {list(w.shape)}"
-        )
     if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups <= 0:
         raise ValueError(f"groups must be a positive integer, got {groups!r}")
     c_in = x.shape[1]
@@ -181,15 +189,7 @@ def conv(
     >>> conv(x[None], np.array([[[1.0, 0.0, -1.0]]]), mode="convolution")   # flipped kernel
     array([[2., 2., 2.]])
     """
-    w = np.asarray(weight)
-    ndim = w.ndim - 2
-    name = f"conv{ndim}d"
-    if ndim not in (1, 2, 3):
-        raise ValueError(
-            f"weight must be (out, in/groups, *k) with 1-3 spatial dims, got {list(w.shape)}"
-        )
-    x, unbatched = batched(input, ndim, name)
-    check_weight(x, w, groups, ndim, False, name)
+    x, w, unbatched = conv_operands(input, weight, groups, transposed=False)
     check_bias(bias, w.shape[0])
     dtype = K.float_dtype(x, w) if bias is None else K.float_dtype(x, w, np.asarray(bias))
     geom = shapes.conv_geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
@@ -282,15 +282,7 @@ def conv_transpose(
     >>> conv_transpose(np.array([[1.0, 2.0]]), np.array([[[1.0, 1.0, 1.0]]]), stride=2)
     array([[1., 1., 3., 2., 2.]])
     """
-    w = np.asarray(weight)
-    ndim = w.ndim - 2
-    name = f"conv_transpose{ndim}d"
-    if ndim not in (1, 2, 3):
-        raise ValueError(
-            f"weight must be (in, out/groups, *k) with 1-3 spatial dims, got {list(w.shape)}"
-        )
-    x, unbatched = batched(input, ndim, name)
-    check_weight(x, w, groups, ndim, True, name)
+    x, w, unbatched = conv_operands(input, weight, groups, transposed=True)
     check_bias(bias, w.shape[1] * groups)
     dtype = K.float_dtype(x, w) if bias is None else K.float_dtype(x, w, np.asarray(bias))
     geom = shapes.transposed_geometry(
@@ -380,27 +372,25 @@ def _pool_input(input: np.ndarray, ndim: int, name: str) -> tuple[np.ndarray, bo
     return x.astype(K.float_dtype(x), copy=False), unbatched
 
 
-def pool_windows(
-    x: np.ndarray, geom: Sequence[shapes.PoolDim], fill: float
-) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Every pooling window of ``x`` (N, C, *S) as ``(N, C, *kernel, *out)``, plus the pads used.
+def pool_pads(geom: Sequence[shapes.PoolDim]) -> list[tuple[int, int]]:
+    """(before, after) pads of the pooling grid: ``padding`` before and, after, enough to hold
+    a ``ceil_mode`` window that hangs past the right padding."""
+    return [(g.padding, max(g.padding, g.window(g.output - 1)[1] - g.size)) for g in geom]
 
-    The grid is padded by ``padding`` before and, after, by enough to hold a ``ceil_mode``
-    window that hangs past the right padding; those cells hold ``fill``.
+
+def pool_windows(x: np.ndarray, geom: Sequence[shapes.PoolDim], fill: float) -> np.ndarray:
+    """Every pooling window of ``x`` (N, C, *S) as ``(N, C, *kernel, *out)``.
+
+    The grid is padded by :func:`pool_pads`; the padding cells hold ``fill``.
     """
-    pairs = []
-    for g in geom:
-        stop = g.window(g.output - 1)[1]
-        pairs.append((g.padding, max(g.padding, stop - g.size)))
-    xp = K.pad(x, pairs, "zeros", value=fill)
-    cols = K.im2col(
+    xp = K.pad(x, pool_pads(geom), "zeros", value=fill)
+    return K.im2col(
         xp,
         [g.kernel for g in geom],
         [g.output for g in geom],
         [g.stride for g in geom],
         [g.dilation for g in geom],
     )
-    return cols, pairs
 
 
 def torch_argmax(a: np.ndarray, axis: int) -> np.ndarray:
@@ -433,7 +423,7 @@ def _max_pool_core(
     n, c = x.shape[:2]
     kernel = [g.kernel for g in geom]
     out = [g.output for g in geom]
-    cols, _ = pool_windows(x, geom, -np.inf)
+    cols = pool_windows(x, geom, -np.inf)
     kk = int(np.prod(kernel))
     flat = cols.reshape(n, c, kk, *out)
     arg = torch_argmax(flat, 2)
@@ -526,7 +516,7 @@ def avg_pool(
     x, unbatched = _pool_input(input, ndim, f"avg_pool{ndim}d")
     geom = shapes.pool_geometry(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode, "avg")
     divisor = _avg_divisor(geom, count_include_pad, divisor_override)
-    cols, _ = pool_windows(x, geom, 0.0)
+    cols = pool_windows(x, geom, 0.0)
     total = cols.sum(axis=tuple(range(2, 2 + ndim)))
     return _unbatch((total / divisor).astype(x.dtype, copy=False), unbatched)
 

@@ -888,10 +888,6 @@ def _run_pool(
 ) -> Result:
     from convanim import engine
 
-    if isinstance(padding, str) or (
-        isinstance(padding, list) and any(isinstance(p, tuple) for p in padding)
-    ):
-        raise ValueError("pooling takes integer padding (one per dimension), not strings or pairs")
     out: dict[str, Any] = {}
     params: dict[str, Any] = {}
     ceil = bool(ceil_mode)
@@ -933,17 +929,18 @@ def _run_pool(
             kernel_size=kernel_size, stride=stride if stride is not None else "kernel size"
         )
         kind = family.split("_")[0]
-        k_dims = shapes.per_dim(kernel_size, ndim, "kernel_size")
-        out_shape = shapes.pool_output_shape(
+        geom = shapes.pool_geometry(
             x.shape[2:],
-            k_dims,
+            kernel_size,
             stride,
             0 if kind == "lp" else p,
             d if kind == "max" else 1,
             ceil,
             kind,
         )
-        _check_work(op, x.shape[0], x.shape[1], math.prod(k_dims), x.shape[1], out_shape)
+        out_shape = [g.output for g in geom]
+        taps = math.prod(g.kernel for g in geom)
+        _check_work(op, x.shape[0], x.shape[1], taps, x.shape[1], out_shape)
         if family == "max_pool":
             params.update(padding=p, dilation=d, ceil_mode=ceil)
             y, idx = engine.max_pool(x, kernel_size, stride, p, d, ceil, True, ndim=ndim)
@@ -960,9 +957,8 @@ def _run_pool(
             y = engine.lp_pool(x, norm, kernel_size, stride, ceil, ndim=ndim)
             out["output"] = _display(y, extra)
         if coord is not None:
-            pads = shapes.per_dim(0 if kind == "lp" else p, ndim, "padding")
-            grid = math.prod(a + 2 * q for a, q in zip(x.shape[2:], pads, strict=True))
-            _check_trace(op, math.prod(out_shape), math.prod(k_dims), grid)
+            grid = math.prod(g.padded for g in geom)
+            _check_trace(op, math.prod(out_shape), taps, grid)
             n, c, spatial = _split_coord(coord, ndim)
             trace = engine.trace_pool(
                 x,

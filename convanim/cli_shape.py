@@ -916,7 +916,7 @@ def _framework_transposed(
 def _pool_formula(g: shapes.PoolDim) -> str:
     pad = f" + 2·{g.padding}" if g.padding else ""
     ker = f" − {g.kernel}" if g.dilation == 1 else f" − {g.dilation}·({g.kernel} − 1) − 1"
-    num = g.size + 2 * g.padding - g.effective_kernel
+    num = g.padded - g.effective_kernel
     if not g.ceil_mode:
         return f"⌊({g.size}{pad}{ker})/{g.stride}⌋ + 1 = ⌊{num}/{g.stride}⌋ + 1 = {g.output}"
     raw = -(-num // g.stride) + 1
@@ -981,12 +981,6 @@ def pool_cmd(
             )
         _framework_pool(framework, input_size, kernel_size, stride, padding, as_json)
         return
-    if isinstance(padding, str) or (
-        isinstance(padding, list) and any(isinstance(p, tuple) for p in padding)
-    ):
-        raise ValueError(
-            f"torch pooling takes symmetric integer padding (at most kernel_size // 2), not {padding!r}"
-        )
     if divisor_override is not None and kind != "avg":
         raise ValueError(
             f"divisor_override belongs to average pooling ({kind}_pool{TORCH_NAMES.get(len(input_size), '')}"
@@ -1032,17 +1026,22 @@ def pool_cmd(
                 f"the last window [{last_start}, {last_stop}) hangs past the input"
                 f"{' and its padding' if g.padding else ''}; only its cells up to L + p count"
             )
-    padded = [g.size + 2 * g.padding for g in dims]
-    reach = [(g.output - 1) * g.stride + g.effective_kernel for g in dims]
     # ceil_mode would add a window only where torch's last-window rule lets it start in time.
     ceil_adds = [replace(g, ceil_mode=True).output > g.output for g in dims]
     dropped = _grouped(
         ndim,
         [
-            (P - r, max(0, P - r - g.padding), r, P, g.padding > 0, more)
-            if r < P and not g.ceil_mode
+            (
+                g.padded - g.covered,
+                max(0, g.padded - g.covered - g.padding),
+                g.covered,
+                g.padded,
+                g.padding > 0,
+                more,
+            )
+            if g.covered < g.padded and not g.ceil_mode
             else None
-            for g, P, r, more in zip(dims, padded, reach, ceil_adds, strict=True)
+            for g, more in zip(dims, ceil_adds, strict=True)
         ],
         lambda key, axes: (
             _dropped_note(key[:5], axes)

@@ -665,8 +665,13 @@ class PoolDim:
         return effective_kernel(self.kernel, self.dilation)
 
     @property
+    def padded(self) -> int:
+        """Length of the padded input."""
+        return self.size + 2 * self.padding
+
+    @property
     def output(self) -> int:
-        num = self.size + 2 * self.padding - self.effective_kernel
+        num = self.padded - self.effective_kernel
         if self.ceil_mode:
             num += self.stride - 1
         out = num // self.stride + 1
@@ -674,6 +679,11 @@ class PoolDim:
         if self.ceil_mode and (out - 1) * self.stride >= self.size + self.padding:
             out -= 1
         return out
+
+    @property
+    def covered(self) -> int:
+        """Padded cells the windows reach (more than ``padded`` when ceil mode overhangs)."""
+        return (self.output - 1) * self.stride + self.effective_kernel
 
     def window(self, i: int) -> tuple[int, int]:
         """Half-open ``[start, stop)`` of window ``i`` in unpadded input coordinates.
@@ -703,6 +713,10 @@ def pool_geometry(
     Traceback (most recent call last):
     ...
     ValueError: pad should be at most half of effective kernel size, but got pad=2, kernel_size=3 and dilation=1
+    >>> pool_geometry((5,), 3, padding="same")
+    Traceback (most recent call last):
+    ...
+    ValueError: pooling takes symmetric integer padding (at most half the kernel), got 'same'
     """
     sizes = tuple(input_size)
     ndim = len(sizes)
@@ -712,6 +726,13 @@ def pool_geometry(
         raise ValueError(f"pooling kind must be one of max, avg, lp, got {kind!r}")
     k = per_dim(kernel_size, ndim, "kernel_size")
     s = k if stride is None else per_dim(stride, ndim, "stride")
+    if isinstance(padding, str) or (
+        not isinstance(padding, int) and not all(isinstance(v, int) for v in padding)
+    ):
+        # torch pooling has no 'same'/'valid' and no (before, after) pairs.
+        raise ValueError(
+            f"pooling takes symmetric integer padding (at most half the kernel), got {padding!r}"
+        )
     p = per_dim(padding, ndim, "padding")
     d = per_dim(dilation, ndim, "dilation")
     if kind != "max" and any(v != 1 for v in d):

@@ -391,17 +391,7 @@ def _one_layer(
         kind = "max" if layer.kind == "maxpool" else "avg"
         if layer.out_channels not in (None, channels):
             raise ValueError("a pooling layer keeps the number of channels")
-        padding = layer.padding
-        if padding == "valid":
-            padding = 0
-        if not isinstance(padding, int):
-            padding = list(padding) if not isinstance(padding, str) else [padding]
-            if not all(isinstance(v, int) for v in padding):
-                raise ValueError(
-                    "pooling takes symmetric integer padding (at most half the kernel), "
-                    f"got {layer.padding!r}"
-                )
-            padding = tuple(padding)
+        padding = 0 if layer.padding == "valid" else layer.padding
         pdims = pool_geometry(
             shape, layer.kernel_size, layer.stride, padding, layer.dilation, layer.ceil_mode, kind
         )

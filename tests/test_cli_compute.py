@@ -250,6 +250,7 @@ def test_pooling(capsys):
         (["conv2d", "--input", X, "--weight", W, "-k", "3"], "does not take --kernel-size"),
         (["max_pool2d", "--input", X], "needs --kernel-size"),
         (["max_pool2d", "--input", X, "-k", "3", "-p", "2"], "half"),
+        (["avg_pool2d", "--input", X, "-k", "3", "-p", "same"], "symmetric integer padding"),
         (["avg_pool1d", "--input", "[1,2]", "-k", "2", "--divisor-override", "2"], "does not take"),
         (["conv2d", "--input", X, "--weight", W, "--grad-output", "[[1]]"], "grad-output"),
         (["conv2d", "--input", "@/no/such.json", "--weight", W], "no such file"),

@@ -245,6 +245,8 @@ def test_help_for_every_subcommand() -> None:
             "not both",
         ),
         (["pool", "-i", "5", "-k", "3", "-p", "2"], "at most half of effective kernel size"),
+        (["pool", "-i", "5", "-k", "3", "-p", "same"], "symmetric integer padding"),
+        (["pool", "-i", "5x5", "-k", "3", "-p", "1:0,1"], "symmetric integer padding"),
         (["pool", "-i", "1", "-k", "3", "-p", "0"], "Output size is too small"),
         (
             ["pool", "-i", "5x5", "-k", "3", "--kind", "avg", "--divisor-override", "0"],

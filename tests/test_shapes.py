@@ -677,6 +677,19 @@ def test_pool_rules() -> None:
     assert shapes.pool_output_shape((2, 2), 3, 1, 1, kind="avg") == (2, 2)
     assert shapes.pool_output_shape((2, 2, 2), 3, 1, 1, kind="max") == (2, 2, 2)
     assert shapes.pool_output_shape((7,), 3) == (2,)  # stride defaults to the kernel
+    # torch pooling has no padding words and no (before, after) pairs: one clear refusal
+    for padding in ("same", [(0, 1)], [1, (0, 1)]):
+        with pytest.raises(ValueError, match="symmetric integer padding"):
+            shapes.pool_output_shape((7, 7), 3, padding=padding)
+
+
+def test_pool_dim_padded_and_covered() -> None:
+    floor, ceil = (
+        shapes.pool_geometry((6,), 3, 2, 1)[0],
+        shapes.pool_geometry((6,), 3, 2, 1, ceil_mode=True)[0],
+    )
+    assert (floor.padded, floor.output, floor.covered) == (8, 3, 7)  # the floor drops one cell
+    assert (ceil.padded, ceil.output, ceil.covered) == (8, 4, 9)  # ceil mode overhangs by one
 
 
 def test_avg_divisors_examples() -> None:

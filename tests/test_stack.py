@@ -198,6 +198,13 @@ def test_parse_errors(text: str, message: str) -> None:
 def test_stack_errors_name_the_layer() -> None:
     with pytest.raises(ValueError, match=r"layer 2 \(conv k9\): Calculated padded input size"):
         analyse_stack((8,), [conv(3, p=1), conv(9)])
+
+
+def test_pool_padding_is_symmetric_integers() -> None:
+    assert analyse_stack((8,), parse_layer("maxpool:k=2,p=valid")).output == (4,)
+    for text in ("maxpool:k=2,p=same", "avgpool:k=3,p=1:0"):
+        with pytest.raises(ValueError, match=r"layer 1 .*symmetric integer padding"):
+            analyse_stack((8,), parse_layer(text))
     with pytest.raises(ValueError, match="cannot follow a fully connected layer"):
         analyse_stack((8,), [Layer("fc", out_channels=4), conv(1)])
     with pytest.raises(ValueError, match="pad should be at most half"):

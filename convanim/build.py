@@ -29,16 +29,17 @@ import concurrent.futures as cf
 import difflib
 import hashlib
 import html
+import io
 import json
 import os
 import re
 import shlex
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from convanim._files import copy_atomic, file_digest, publish, write_atomic
 from convanim.embed import (
     IMAGE_SUFFIXES,
     VIDEO_MIME,
@@ -578,14 +579,6 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class _Planner:
     def __init__(
         self,
@@ -688,7 +681,7 @@ class _Planner:
             if not picture.is_file():
                 raise DeckError(f"image={params['image']!r}: no such file in the deck's folder")
             params["image"] = str(picture.resolve())
-            inputs.append(_file_digest(picture))
+            inputs.append(file_digest(picture))
         key = _digest(
             "image",
             ph.target,
@@ -735,7 +728,7 @@ class _Planner:
             )
         asset_kind(ph.target)
         rel = self._out(ph, PurePosixPath(ph.target).as_posix(), {source.suffix.lower()})
-        key = _digest("file", _file_digest(source))
+        key = _digest("file", file_digest(source))
         return Asset("file", PurePosixPath(ph.target).stem, (), rel, key, source=str(source))
 
 
@@ -782,7 +775,7 @@ def load_manifest(out_dir: Path) -> dict:
 def _stamp(path: Path) -> dict:
     """Size, modification time and content hash of a file the build wrote."""
     stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _file_digest(path)}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": file_digest(path)}
 
 
 def _is_current(asset: Asset, out_dir: Path, manifest: dict) -> bool:
@@ -804,28 +797,11 @@ def _is_current(asset: Asset, out_dir: Path, manifest: dict) -> bool:
         if stat.st_size != stamp.get("size"):
             return False
         if stat.st_mtime_ns != stamp.get("mtime_ns"):
-            if _file_digest(path) != stamp.get("sha256"):
+            if file_digest(path) != stamp.get("sha256"):
                 return False  # changed by hand since it was written
             entry[field_] = {**stamp, "mtime_ns": stat.st_mtime_ns}
             manifest["dirty"] = True
     return True
-
-
-_FILE_MODE = 0o644
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- rendering
@@ -846,9 +822,9 @@ def poster_frame(video: Path, out: Path) -> Path:
             last = frame
     if last is None:
         raise ValueError(f"{video} has no video frames")
-    tmp = _partial(out)
-    last.to_image().save(tmp, format="PNG")
-    os.replace(tmp, out)
+    png = io.BytesIO()
+    last.to_image().save(png, format="PNG")
+    write_atomic(out, png.getvalue())
     return out
 
 
@@ -878,8 +854,7 @@ def render_asset(asset: Asset, out_dir: Path, renderers: Renderers) -> Asset:
             )
         if not made.is_file():
             raise RuntimeError(f"renderer for {asset.name!r} did not write {made}")
-        os.chmod(made, _FILE_MODE)  # temp files are private (0600); a deck is for publishing
-        os.replace(made, target)
+        publish(made, target)  # renderers may write private (0600) files; a deck is published
     finally:
         tmp.unlink(missing_ok=True)
     if asset.poster_rel:
@@ -1140,10 +1115,7 @@ def _copy_if_changed(src: Path, dst: Path, dry_run: bool = False) -> bool:
             return False
     if dry_run:
         return True
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _partial(dst)
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+    copy_atomic(src, dst)
     return True
 
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convanim._files import copy_atomic, file_digest
+
 __all__ = [
     "SCENE_NAMES",
     "SCENE_MODULES",
@@ -617,31 +619,7 @@ def cache_key(
 def _same_file(a: Path, b: Path) -> bool:
     if not (a.is_file() and b.is_file()) or a.stat().st_size != b.stat().st_size:
         return False
-    return _file_digest(a) == _file_digest(b)
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _atomic_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        # mkstemp makes the file private (0600); a video for a slide deck is served to others.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return file_digest(a) == file_digest(b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -682,7 +660,7 @@ def render_scene(
     entry = cache_dir() / "video" / f"{scene}-{key}.{fmt}"
     if not force and entry.is_file():
         if not _same_file(entry, target):
-            _atomic_copy(entry, target)
+            copy_atomic(entry, target)
         return target
 
     require(scene_requirements(scene, fmt))
@@ -696,10 +674,10 @@ def render_scene(
             scene, resolved, q, fmt, transparent, entry.parent, shared_assets=False
         )
     try:
-        _atomic_copy(produced, entry)
+        copy_atomic(produced, entry)
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
-    _atomic_copy(entry, target)
+    copy_atomic(entry, target)
     return target
 
 

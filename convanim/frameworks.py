@@ -326,7 +326,7 @@ def framework_conv_geometry(
         if framework == "tf":
             out = tf_conv_output_size(L, kk, ss, (before, after), dd)
         elif framework == "keras":
-            out = keras_conv_output_size(L, kk, ss, mode, dd) if mode != "causal" else -(-L // ss)
+            out = keras_conv_output_size(L, kk, ss, mode, dd)
         else:
             out = jax_conv_output_size(L, kk, ss, (before, after), dd)
         dims.append(FrameworkDim(framework, L, kk, ss, dd, before, after, out, mode))
@@ -503,8 +503,7 @@ def framework_transposed_sizes(
                 )
             accepted = tf_conv_transpose_output_range(L, kk, ss, padding, dd)
             # What Keras's Conv2DTranspose asks TF for: L·s (SAME), (L−1)s + max(K, s) (VALID).
-            K = effective_kernel(kk, dd)
-            outputs.append((L - 1) * ss + max(K, ss) if padding.upper() == "VALID" else L * ss)
+            outputs.append(keras_transposed_output_size(L, kk, ss, padding, dd))
             reachable.append(accepted)
         elif framework == "keras":
             outputs.append(keras_transposed_output_size(L, kk, ss, padding, dd, op))

@@ -18,6 +18,12 @@ from typing import Any
 import click
 
 from convanim import shapes
+from convanim.frameworks import (
+    FRAMEWORKS,
+    framework_conv_geometry,
+    framework_pool_geometry,
+    framework_transposed_sizes,
+)
 
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 TORCH_NAMES = {1: "1d", 2: "2d", 3: "3d"}
@@ -121,16 +127,19 @@ def _emit(report: dict[str, Any], lines: list[str], as_json: bool) -> None:
         click.echo("\n".join(lines))
 
 
+def _axes_by_text(ndim: int, per_axis: Sequence[Sequence[str]]) -> dict[str, list[str]]:
+    """Each distinct text (first seen first) with the axes it holds for."""
+    axes: dict[str, list[str]] = {}
+    for name, texts in zip(AXES[ndim], per_axis, strict=True):
+        for text in texts:
+            axes.setdefault(text, []).append(name)
+    return axes
+
+
 def _per_axis(ndim: int, texts: Sequence[str], indent: str = "  ") -> list[str]:
     """One line per distinct text, labelled with the axes it applies to (``H, W: …``)."""
-    order: list[str] = []
-    axes: dict[str, list[str]] = {}
-    for name, text in zip(AXES[ndim], texts, strict=True):
-        if text not in axes:
-            order.append(text)
-            axes[text] = []
-        axes[text].append(name)
-    return [f"{indent}{', '.join(axes[t])}: {t}" for t in order]
+    by_text = _axes_by_text(ndim, [[t] for t in texts])
+    return [f"{indent}{', '.join(axes)}: {t}" for t, axes in by_text.items()]
 
 
 def _notes(notes: Sequence[str]) -> list[str]:
@@ -222,17 +231,8 @@ def _conv_formula(g: shapes.ConvDim) -> str:
 
 def _merge_notes(ndim: int, per_axis: Sequence[Sequence[str]]) -> list[str]:
     """Notes computed per axis, each distinct text once, prefixed with the axes it holds for."""
-    order: list[str] = []
-    axes: dict[str, list[str]] = {}
-    for name, texts in zip(AXES[ndim], per_axis, strict=True):
-        for text in texts:
-            if text not in axes:
-                order.append(text)
-                axes[text] = []
-            axes[text].append(name)
-    if ndim == 1:
-        return order
-    return [t if len(axes[t]) == ndim else f"{', '.join(axes[t])}: {t}" for t in order]
+    by_text = _axes_by_text(ndim, per_axis)
+    return [t if len(axes) == ndim else f"{', '.join(axes)}: {t}" for t, axes in by_text.items()]
 
 
 def _cells(n: int) -> str:
@@ -420,7 +420,7 @@ def _conv_notes(
 )
 @click.option(
     "--framework",
-    type=click.Choice(("torch", "tf", "keras", "jax")),
+    type=click.Choice(FRAMEWORKS),
     default="torch",
     show_default=True,
     help="Whose padding/size convention to apply.",
@@ -563,7 +563,7 @@ def _framework_axis_notes(framework: str, g: Any) -> list[str]:
             f"{g.pad_after} after{odd}"
             + ("; it depends on the input size because stride > 1" if g.stride > 1 else "")
         ]
-    num = g.size + total - g.effective_kernel
+    num = g.padded - g.effective_kernel
     if g.output != 0:
         return []
     text = f"the kernel is longer than the input: {framework} returns an empty output, not an error"
@@ -582,8 +582,6 @@ def _framework_conv(
     dilation: Any,
     as_json: bool,
 ) -> None:
-    from convanim.frameworks import framework_conv_geometry
-
     if padding == 0 and framework == "keras":
         padding = "valid"
     dims = framework_conv_geometry(framework, input_size, kernel_size, stride, padding, dilation)
@@ -661,7 +659,7 @@ def _transposed_formula(g: shapes.TransposedDim) -> str:
 )
 @click.option(
     "--framework",
-    type=click.Choice(("torch", "tf", "keras", "jax")),
+    type=click.Choice(FRAMEWORKS),
     default="torch",
     show_default=True,
     help="Whose convention to apply.",
@@ -840,8 +838,6 @@ def _framework_transposed(
     output_size: tuple[int, ...] | None,
     as_json: bool,
 ) -> None:
-    from convanim.frameworks import framework_transposed_sizes
-
     if padding == 0:
         padding = "valid"
     out, reach = framework_transposed_sizes(
@@ -953,7 +949,7 @@ def _pool_formula(g: shapes.PoolDim) -> str:
 )
 @click.option(
     "--framework",
-    type=click.Choice(("torch", "tf", "keras", "jax")),
+    type=click.Choice(FRAMEWORKS),
     default="torch",
     show_default=True,
     help="Whose convention to apply.",
@@ -1137,8 +1133,6 @@ def _framework_pool(
     padding: Any,
     as_json: bool,
 ) -> None:
-    from convanim.frameworks import framework_pool_geometry
-
     if padding == 0:
         padding = "valid"
     if not isinstance(padding, str):

@@ -32,6 +32,7 @@ from convanim.shapes import (
     check_groups,
     check_int64,
     conv_geometry,
+    effective_kernel,
     per_dim,
     pool_geometry,
 )
@@ -294,18 +295,20 @@ def receptive_field(
     """
     r, j, start = 1, 1, 0.0
     for k, s, p, d in layers:
-        K = d * (k - 1) + 1
-        start += ((K - 1) / 2 - p) * j
-        r += (K - 1) * j
-        j *= s
+        r, j, start = _rf_step(r, j, start, effective_kernel(k, d), s, p)
     return r, j, start
+
+
+def _rf_step(r: int, j: int, start: float, K: int, s: int, p: int) -> tuple[int, int, float]:
+    """One layer of the recurrence (effective kernel ``K``, stride ``s``, left padding ``p``)."""
+    return r + (K - 1) * j, j * s, start + ((K - 1) / 2 - p) * j
 
 
 def _resolve_padding(layer: Layer, ndim: int) -> PaddingSpec:
     if isinstance(layer.padding, str) and layer.padding.lower() == "causal":
         k = per_dim(layer.kernel_size, ndim, "kernel_size")
         d = per_dim(layer.dilation, ndim, "dilation")
-        return [(dd * (kk - 1), 0) for kk, dd in zip(k, d, strict=True)]
+        return [(effective_kernel(kk, dd) - 1, 0) for kk, dd in zip(k, d, strict=True)]
     return layer.padding
 
 
@@ -401,9 +404,7 @@ def _one_layer(
     else:
         raise ValueError(f"unknown layer kind {layer.kind!r} (one of {', '.join(LAYER_KINDS)})")
     for axis, (K, s, p) in enumerate(taps):
-        start[axis] += ((K - 1) / 2 - p) * j[axis]
-        r[axis] += (K - 1) * j[axis]
-        j[axis] *= s
+        r[axis], j[axis], start[axis] = _rf_step(r[axis], j[axis], start[axis], K, s, p)
     return LayerResult(
         layer=layer,
         input=shape,

@@ -545,7 +545,7 @@ def transposed_output_sizes(
     range(1, 2)
     """
     check_int64((size, kernel, stride, padding, dilation), "transposed parameter")
-    low = (size - 1) * stride - 2 * padding + effective_kernel(kernel, dilation)
+    low = TransposedDim(size, kernel, stride, padding, dilation, 0).output
     return range(max(low, 1), low + max(stride, dilation))
 
 
@@ -563,7 +563,7 @@ def transposed_output_range(
     >>> transposed_output_range(5, 3, stride=1, dilation=2)
     [(9, 0), (10, 1)]
     """
-    low = (size - 1) * stride - 2 * padding + effective_kernel(kernel, dilation)
+    low = TransposedDim(size, kernel, stride, padding, dilation, 0).output
     return [
         (out, out - low) for out in transposed_output_sizes(size, kernel, stride, padding, dilation)
     ]
@@ -596,7 +596,7 @@ def output_padding_for_size(
     if len(wanted) != ndim:
         raise ValueError(f"output_size must have {ndim} spatial elements (got {len(wanted)})")
     mins = [
-        (L - 1) * ss - 2 * pp + effective_kernel(kk, dd)
+        TransposedDim(L, kk, ss, pp, dd, 0).output
         for L, kk, ss, pp, dd in zip(sizes, k, s, p, d, strict=True)
     ]
     maxs = [m + ss - 1 for m, ss in zip(mins, s, strict=True)]

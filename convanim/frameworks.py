@@ -254,6 +254,24 @@ def _check_common(sizes: Sequence[int], k: Sequence[int], s: Sequence[int], d: S
             raise ValueError(f"{name} must be positive in every dimension, got {list(values)}")
 
 
+def _conv_params(
+    input_size: Sequence[int],
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int],
+    dilation: int | Sequence[int],
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """Sizes, kernel, stride and dilation per dimension, checked as every conv view needs."""
+    sizes = tuple(input_size)
+    ndim = len(sizes)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
+    k = per_dim(kernel_size, ndim, "kernel_size")
+    s = per_dim(stride, ndim, "stride")
+    d = per_dim(dilation, ndim, "dilation")
+    _check_common(sizes, k, s, d)
+    return sizes, k, s, d
+
+
 def framework_conv_geometry(
     framework: str,
     input_size: Sequence[int],
@@ -275,14 +293,8 @@ def framework_conv_geometry(
     """
     if framework not in ("tf", "keras", "jax"):
         raise ValueError(f"framework must be one of tf, keras, jax here, got {framework!r}")
-    sizes = tuple(input_size)
+    sizes, k, s, d = _conv_params(input_size, kernel_size, stride, dilation)
     ndim = len(sizes)
-    if ndim not in (1, 2, 3):
-        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
-    k = per_dim(kernel_size, ndim, "kernel_size")
-    s = per_dim(stride, ndim, "stride")
-    d = per_dim(dilation, ndim, "dilation")
-    _check_common(sizes, k, s, d)
     pads = _split_padding(padding, ndim)
     if framework == "keras" and any(ss > 1 for ss in s) and any(dd > 1 for dd in d):
         raise ValueError(
@@ -475,14 +487,8 @@ def framework_transposed_sizes(
     >>> framework_transposed_sizes("keras", (5,), 4, 2, "same")
     ([10], [range(8, 11)])
     """
-    sizes = tuple(input_size)
+    sizes, k, s, d = _conv_params(input_size, kernel_size, stride, dilation)
     ndim = len(sizes)
-    if ndim not in (1, 2, 3):
-        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
-    k = per_dim(kernel_size, ndim, "kernel_size")
-    s = per_dim(stride, ndim, "stride")
-    d = per_dim(dilation, ndim, "dilation")
-    _check_common(sizes, k, s, d)
     if not isinstance(padding, str):
         raise ValueError(
             f"{framework} transposed convolutions take padding 'same' or 'valid' here, "

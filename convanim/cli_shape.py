@@ -42,16 +42,12 @@ SHOWN = 12
 # --------------------------------------------------------------------------------------------
 
 
-def _ints(text: str, what: str) -> tuple[int, ...]:
+def _ints(text: str, what: str, hint: str) -> tuple[int, ...]:
     parts = [p.strip() for p in _SEP.split(text.strip())]
     try:
         values = tuple(int(p) for p in parts)
     except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not {what} (examples: 6, 6x6, 6,6, 8x6x6)"
-            if what == "a size"
-            else f"{text!r} is not {what} (an integer such as 3, or one per dimension: 3,5)"
-        ) from None
+        raise click.BadParameter(f"{text!r} is not {what} ({hint})") from None
     return values
 
 
@@ -63,7 +59,7 @@ class SizeType(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
-        return _ints(str(value), "a size")
+        return _ints(str(value), "a size", "examples: 6, 6x6, 6,6, 8x6x6")
 
 
 class DimsType(click.ParamType):
@@ -74,7 +70,11 @@ class DimsType(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> int | tuple[int, ...]:
         if isinstance(value, int | tuple):
             return value
-        values = _ints(str(value), "an integer or a list of integers")
+        values = _ints(
+            str(value),
+            "an integer or a list of integers",
+            "an integer such as 3, or one per dimension: 3,5",
+        )
         return values[0] if len(values) == 1 else values
 
 

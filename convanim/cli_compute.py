@@ -767,7 +767,7 @@ def _run_conv(
         _check_work(op, x.shape[0], x.shape[1], math.prod(w.shape[2:]), 1, x.shape[2:])
         # the uncropped canvas, and the input padded by the dilated kernel (stride-1 kernel)
         spans = [
-            max(g.output + 2 * g.padding, g.size + 2 * (g.kernel - 1) * g.dilation, g.grid)
+            max(g.output + 2 * g.padding, g.size + 2 * (g.effective_kernel - 1), g.grid)
             for g in geom
         ]
         _check_buffer(op, x.shape[0] * max(x.shape[1], w.shape[1] * groups), spans)

@@ -1,10 +1,12 @@
-"""Files written whole or not at all, and their content hashes (standard library only).
+"""Files written whole or not at all, and content hashes of files and of code (stdlib only).
 
 Shared by the two content-hash caches, the video cache (:mod:`convanim.video`) and the deck
 build (:mod:`convanim.build`), so both hash and publish files the same way: through a temporary
 file in the target's folder, moved into place with :func:`os.replace`, with the permissions a
 plain ``open()`` would give (``0o666`` less the umask), since rendered assets are served to
-others and ``mkstemp`` makes its files private (0600).
+others and ``mkstemp`` makes its files private (0600). Both also key on the same code: the
+import closure of a renderer within convanim (:func:`import_closure`), so a source edit that
+makes a deck's video stale also makes the video cache render it again.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -66,3 +70,114 @@ def copy_atomic(src: Path, dst: Path) -> None:
             shutil.copyfileobj(source, fh, 1 << 20)
 
     _atomic(Path(dst), fill)
+
+
+# --------------------------------------------------------------------------------------------
+# The code that draws an asset (both caches key on it)
+# --------------------------------------------------------------------------------------------
+
+
+def package_dirs() -> dict[str, Path]:
+    """``convanim`` and ``convanim.scenes`` (installed from another folder) on disk."""
+    import importlib.util
+
+    dirs = {"convanim": Path(__file__).resolve().parent}
+    spec = importlib.util.find_spec("convanim.scenes")
+    if spec and spec.submodule_search_locations:
+        dirs["convanim.scenes"] = Path(list(spec.submodule_search_locations)[0]).resolve()
+    return dirs
+
+
+def scene_modules(dirs: dict[str, Path]) -> list[str]:
+    """Every module of :mod:`convanim.scenes`: :mod:`convanim.video` loads scenes by name, so
+    no import statement leads to them."""
+    if "convanim.scenes" not in dirs:
+        return []
+    return [f"convanim.scenes.{p.stem}" for p in sorted(dirs["convanim.scenes"].glob("*.py"))]
+
+
+def _module_file(name: str, dirs: dict[str, Path]) -> tuple[Path, bool] | None:
+    """The file of convanim module ``name`` and whether it is a package, without importing."""
+    top = "convanim.scenes" if name.startswith("convanim.scenes") else "convanim"
+    if top not in dirs:
+        return None
+    rest = name[len(top) :].lstrip(".")
+    base = dirs[top].joinpath(*rest.split(".")) if rest else dirs[top]
+    if rest and base.with_suffix(".py").is_file():
+        return base.with_suffix(".py"), False
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py", True
+    return None  # a name imported from a module (``from convanim.plan import THEMES``)
+
+
+# Import statements, found with regular expressions rather than ``ast`` (parsing every module
+# costs ~0.3 s, which a no-op build cannot afford). Lines in strings that look like imports
+# only add files to the hash, which is the safe direction.
+_FROM_IMPORT = re.compile(
+    r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M
+)
+_PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.M)
+
+
+def _convanim_imports(path: Path, module: str, is_package: bool) -> set[str]:
+    """Every convanim module ``path`` imports, at the top or inside a function.
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "m.py"
+    >>> _ = f.write_text("import os, convanim.shapes as s\\nfrom . import (gif,\\n plan)\\n"
+    ...                  "def f():\\n    from .engine.ops import conv2d\\n")
+    >>> sorted(_convanim_imports(f, "convanim.m", False))  # doctest: +NORMALIZE_WHITESPACE
+    ['convanim', 'convanim.engine.ops', 'convanim.engine.ops.conv2d', 'convanim.gif',
+     'convanim.plan', 'convanim.shapes']
+    """
+    text = path.read_text(encoding="utf-8")
+    found: set[str] = set()
+    for match in _PLAIN_IMPORT.finditer(text):
+        found.update(part.split()[0] for part in match.group(1).split(",") if part.strip())
+    for match in _FROM_IMPORT.finditer(text):
+        source = match.group(1)
+        dots = len(source) - len(source.lstrip("."))
+        if dots:
+            parts = module.split(".") if is_package else module.split(".")[:-1]
+            parts = parts[: len(parts) - (dots - 1)]
+            rest = source[dots:]
+            source = ".".join(parts + ([rest] if rest else []))
+        found.add(source)
+        names = match.group(2).strip("() \n")
+        found.update(
+            f"{source}.{part.split()[0]}" for part in names.split(",") if part.strip()
+        )  # ``from convanim import gif`` imports the module convanim.gif
+    return {n for n in found if n == "convanim" or n.startswith("convanim.")}
+
+
+def import_closure(roots: Iterable[str], dirs: dict[str, Path]) -> list[Path]:
+    """The files of the convanim modules ``roots`` import, directly or not (each module's parent
+    packages too): what can change what they draw, and nothing else."""
+    todo = list(roots)
+    seen: set[str] = set()
+    files: set[Path] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parents run first
+        found = _module_file(name, dirs)
+        if found is None:
+            continue
+        path, is_package = found
+        files.add(path)
+        todo += _convanim_imports(path, name, is_package)
+    return sorted(files)
+
+
+def code_digest(files: Iterable[Path], dirs: dict[str, Path]) -> str:
+    """A SHA-256 of source ``files`` (names relative to their package, and contents)."""
+    digest = hashlib.sha256()
+    for path in files:
+        top = "convanim.scenes" if path.is_relative_to(dirs.get("convanim.scenes", "/-")) else ""
+        base = dirs[top or "convanim"]
+        digest.update(f"{top}:{path.relative_to(base).as_posix()}".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

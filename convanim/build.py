@@ -39,7 +39,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from convanim._files import copy_atomic, file_digest, publish, write_atomic
+from convanim._files import (
+    code_digest,
+    copy_atomic,
+    file_digest,
+    import_closure,
+    package_dirs,
+    publish,
+    write_atomic,
+)
 from convanim.embed import (
     IMAGE_SUFFIXES,
     VIDEO_MIME,
@@ -276,102 +284,24 @@ def _parse_body(body: str, line: int, start: int, end: int) -> Placeholder:
 # --------------------------------------------------------------------------- renderers
 
 
-# Where each kind of asset starts: the catalogue draws images; convanim.video runs the scenes,
-# which it loads by name from the convanim.scenes package (so the whole package counts).
-_RENDER_ROOTS = {"image": ("convanim.catalogue",), "scene": ("convanim.video",)}
+# Where images start: the catalogue draws them (convanim.video says what draws a scene).
+_RENDER_ROOTS = {"image": ("convanim.catalogue",)}
 # Third-party code that draws the pixels: an upgrade can change the files.
 _RENDER_LIBRARIES = {"image": ("pillow", "numpy"), "scene": ("manim", "numpy")}
 
 
-def _package_dirs() -> dict[str, Path]:
-    """``convanim`` and ``convanim.scenes`` (installed from another folder) on disk."""
-    import importlib.util
-
-    dirs = {"convanim": Path(__file__).resolve().parent}
-    spec = importlib.util.find_spec("convanim.scenes")
-    if spec and spec.submodule_search_locations:
-        dirs["convanim.scenes"] = Path(list(spec.submodule_search_locations)[0]).resolve()
-    return dirs
-
-
-def _module_file(name: str, dirs: dict[str, Path]) -> tuple[Path, bool] | None:
-    """The file of convanim module ``name`` and whether it is a package, without importing."""
-    top = "convanim.scenes" if name.startswith("convanim.scenes") else "convanim"
-    if top not in dirs:
-        return None
-    rest = name[len(top) :].lstrip(".")
-    base = dirs[top].joinpath(*rest.split(".")) if rest else dirs[top]
-    if rest and base.with_suffix(".py").is_file():
-        return base.with_suffix(".py"), False
-    if (base / "__init__.py").is_file():
-        return base / "__init__.py", True
-    return None  # a name imported from a module (``from convanim.plan import THEMES``)
-
-
-# Import statements, found with regular expressions rather than ``ast`` (parsing every module
-# costs ~0.3 s, which a no-op build cannot afford). Lines in strings that look like imports
-# only add files to the hash, which is the safe direction.
-_FROM_IMPORT = re.compile(
-    r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M
-)
-_PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.M)
-
-
-def _convanim_imports(path: Path, module: str, is_package: bool) -> set[str]:
-    """Every convanim module ``path`` imports, at the top or inside a function.
-
-    >>> import tempfile
-    >>> f = Path(tempfile.mkdtemp()) / "m.py"
-    >>> _ = f.write_text("import os, convanim.shapes as s\\nfrom . import (gif,\\n plan)\\n"
-    ...                  "def f():\\n    from .engine.ops import conv2d\\n")
-    >>> sorted(_convanim_imports(f, "convanim.m", False))  # doctest: +NORMALIZE_WHITESPACE
-    ['convanim', 'convanim.engine.ops', 'convanim.engine.ops.conv2d', 'convanim.gif',
-     'convanim.plan', 'convanim.shapes']
-    """
-    text = path.read_text(encoding="utf-8")
-    found: set[str] = set()
-    for match in _PLAIN_IMPORT.finditer(text):
-        found.update(part.split()[0] for part in match.group(1).split(",") if part.strip())
-    for match in _FROM_IMPORT.finditer(text):
-        source = match.group(1)
-        dots = len(source) - len(source.lstrip("."))
-        if dots:
-            parts = module.split(".") if is_package else module.split(".")[:-1]
-            parts = parts[: len(parts) - (dots - 1)]
-            rest = source[dots:]
-            source = ".".join(parts + ([rest] if rest else []))
-        found.add(source)
-        names = match.group(2).strip("() \n")
-        found.update(
-            f"{source}.{part.split()[0]}" for part in names.split(",") if part.strip()
-        )  # ``from convanim import gif`` imports the module convanim.gif
-    return {n for n in found if n == "convanim" or n.startswith("convanim.")}
+_package_dirs = package_dirs  # looked up on each call, so a test can point it at a fake package
 
 
 def _source_files(kind: str) -> list[Path]:
     """The source files that can change an asset of ``kind``: the import closure of its
     renderer within convanim (each module's parent packages too), not the whole package.
     """
-    dirs = _package_dirs()
-    todo = list(_RENDER_ROOTS[kind])
-    if kind == "scene" and "convanim.scenes" in dirs:
-        todo += [f"convanim.scenes.{p.stem}" for p in dirs["convanim.scenes"].glob("*.py")]
-    seen: set[str] = set()
-    files: set[Path] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        parts = name.split(".")
-        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parents run first
-        found = _module_file(name, dirs)
-        if found is None:
-            continue
-        path, is_package = found
-        files.add(path)
-        todo += _convanim_imports(path, name, is_package)
-    return sorted(files)
+    if kind == "scene":
+        from convanim import video
+
+        return video.source_files()  # the files its own render cache keys on
+    return import_closure(_RENDER_ROOTS[kind], _package_dirs())
 
 
 def code_fingerprint(kind: str) -> str:
@@ -383,13 +313,7 @@ def code_fingerprint(kind: str) -> str:
     """
     from importlib import metadata
 
-    digest = hashlib.sha256()
-    dirs = _package_dirs()
-    for path in _source_files(kind):
-        top = "convanim.scenes" if path.is_relative_to(dirs.get("convanim.scenes", "/-")) else ""
-        base = dirs[top or "convanim"]
-        digest.update(f"{top}:{path.relative_to(base).as_posix()}".encode())
-        digest.update(path.read_bytes())
+    digest = hashlib.sha256(code_digest(_source_files(kind), _package_dirs()).encode())
     for library in _RENDER_LIBRARIES[kind]:
         try:
             digest.update(f"{library}=={metadata.version(library)}".encode())

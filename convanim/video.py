@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from convanim._files import copy_atomic, file_digest
+from convanim._files import (
+    code_digest,
+    copy_atomic,
+    file_digest,
+    import_closure,
+    package_dirs,
+    scene_modules,
+)
 
 __all__ = [
     "SCENE_NAMES",
@@ -529,42 +536,18 @@ def output_path(scene: str, out: Path, quality: Quality, fmt: str) -> Path:
 # The content-hash cache
 # --------------------------------------------------------------------------------------------
 
-#: Files whose content decides what a scene looks like (relative to the convanim package):
-#: the scenes' whole pipeline, and nothing else (editing the GIF renderer keeps videos cached).
-_SOURCE_GLOBS = (
-    "__init__.py",
-    "video.py",
-    "shapes.py",
-    "trace.py",
-    "plan.py",
-    "stack.py",
-    "engine/**/*.py",
-)
 
-
-def _package_dir() -> Path:
-    return Path(__file__).resolve().parent
-
-
-def _scenes_dir() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("convanim.scenes")
-    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
-        raise RuntimeError("convanim.scenes is not installed")
-    return Path(list(spec.submodule_search_locations)[0])
+def source_files() -> list[Path]:
+    """The convanim source files that decide what a scene looks like: this module, every scene
+    (loaded by name, so no import leads to them) and what they import within convanim. Editing
+    the GIF renderer, the build or the CLI keeps videos cached.
+    """
+    dirs = package_dirs()
+    return import_closure(["convanim.video", *scene_modules(dirs)], dirs)
 
 
 def _source_digest() -> str:
-    """A digest of convanim's own source (package, engine, scenes): edits invalidate renders."""
-    h = hashlib.sha256()
-    roots = [(_package_dir(), _SOURCE_GLOBS), (_scenes_dir(), ("*.py",))]
-    for root, globs in roots:
-        files = sorted({p for g in globs for p in root.glob(g)})
-        for path in files:
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+    return code_digest(source_files(), package_dirs())
 
 
 def _manim_version() -> str:

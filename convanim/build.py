@@ -36,7 +36,7 @@ import re
 import shlex
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from convanim._files import (
@@ -50,6 +50,7 @@ from convanim._files import (
 )
 from convanim.embed import (
     IMAGE_SUFFIXES,
+    TEMPLATES,
     VIDEO_MIME,
     EmbedOptions,
     Markup,
@@ -78,23 +79,6 @@ OPTION_KEYS = frozenset(
         "format",
     }
 )
-
-# Manim's own folder names for its quality presets (``1080p60`` is what the lecture deck uses).
-QUALITY_DIRS = {
-    "low": "480p15",
-    "medium": "720p30",
-    "high": "1080p60",
-    "production": "1440p60",
-    "fourk": "2160p60",
-}
-QUALITY_ALIASES = {v: k for k, v in QUALITY_DIRS.items()} | {
-    "l": "low",
-    "m": "medium",
-    "h": "high",
-    "p": "production",
-    "k": "fourk",
-    "4k": "fourk",
-}
 
 # Still figures among the catalogue's names, when the catalogue itself cannot say.
 STILL_FIGURES = frozenset({"vision_kernels", "wavenet_before", "wavenet_after"})
@@ -384,8 +368,6 @@ def _check_shape(entry: object, changes: dict) -> None:
         raise DeckError(
             f"{entry.name} is a fixed figure: {', '.join(sorted(changes))} cannot be changed"
         )
-    from dataclasses import replace
-
     if "size" in changes and not isinstance(changes["size"], tuple):
         raise DeckError(
             f"size={changes['size']!r}: give one number per dimension, "
@@ -459,19 +441,23 @@ class BuildResult:
 
 
 def normalize_quality(quality: str) -> str:
-    """``low``/``medium``/``high``/``fourk`` from a preset name or Manim folder name.
+    """``low``/``medium``/``high``/``production``/``fourk`` from any spelling ``convanim render``
+    takes (``1080p60``, ``h``, ``-qh``): one table, :data:`convanim.video.QUALITIES`, names the
+    qualities and their folders for the build and the renderer alike.
 
     >>> normalize_quality("1080p60"), normalize_quality("low")
     ('high', 'low')
     """
-    q = str(quality).strip().lower()
-    q = QUALITY_ALIASES.get(q, q)
-    if q not in QUALITY_DIRS:
+    from convanim import video
+
+    try:
+        return video.resolve_quality(quality).name
+    except ValueError:
+        folders = ", ".join(q.folder for q in video.QUALITIES.values())
         raise ValueError(
             f"unknown video quality {quality!r}: use one of "
-            f"{', '.join(QUALITY_DIRS)} (or {', '.join(QUALITY_DIRS.values())})"
-        )
-    return q
+            f"{', '.join(video.QUALITIES)} (or {folders})"
+        ) from None
 
 
 def confined(rel: str, root: Path, what: str) -> Path:
@@ -578,9 +564,9 @@ class _Planner:
             template_dir=self.template_dir,
         )
         template = options.template
-        if template and template not in _TEMPLATE_NAMES:
+        if template and template not in TEMPLATES:
             path = confined(template, self.deck_dir, "template")
-            options = _replace(options, template=str(path))
+            options = replace(options, template=str(path))
         return asset, make_snippet(asset.rel, options)
 
     def _out(self, ph: Placeholder, default: str, allowed: set[str]) -> str:
@@ -622,7 +608,9 @@ class _Planner:
         if f".{fmt}" not in VIDEO_MIME:
             raise DeckError(f"format={fmt!r}: a scene renders to mp4 or webm")
         tag = f"-{_digest(ph.params)[:8]}" if ph.params else ""
-        qdir = QUALITY_DIRS[self.quality]
+        from convanim import video
+
+        qdir = video.QUALITIES[self.quality].folder
         default = f"assets/videos/{self.stem}/{qdir}/{ph.target}{tag}.{fmt}"
         rel = self._out(ph, default, {f".{fmt}"})
         want_poster = _value(ph.option("poster", "yes")) is not False
@@ -654,15 +642,6 @@ class _Planner:
         rel = self._out(ph, PurePosixPath(ph.target).as_posix(), {source.suffix.lower()})
         key = _digest("file", file_digest(source))
         return Asset("file", PurePosixPath(ph.target).stem, (), rel, key, source=str(source))
-
-
-_TEMPLATE_NAMES = frozenset({"overlay", "video", "figure", "markdown", "html"})
-
-
-def _replace(options: EmbedOptions, **changes: object) -> EmbedOptions:
-    from dataclasses import replace
-
-    return replace(options, **changes)
 
 
 def _humane(name: str) -> str:

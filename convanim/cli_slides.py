@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -92,14 +93,8 @@ def embed(
     src = _ensure_asset(name_or_path, root, deck, quality)
     if isinstance(src, tuple):
         src, poster = src
-        options = _with(options, poster=poster)
+        options = replace(options, poster=poster)
     click.echo(snippets.snippet(src, options))
-
-
-def _with(options: snippets.EmbedOptions, **changes: object) -> snippets.EmbedOptions:
-    from dataclasses import replace
-
-    return replace(options, **changes)
 
 
 def _ensure_asset(target: str, root: Path, deck: str | None, quality: str) -> str | tuple:
@@ -129,8 +124,6 @@ def _ensure_asset(target: str, root: Path, deck: str | None, quality: str) -> st
 
 
 def _flatten(asset: deckbuild.Asset, stem: str) -> deckbuild.Asset:
-    from dataclasses import replace
-
     def strip(rel: str | None) -> str | None:
         return rel.replace(f"/{stem}/", "/", 1) if rel else rel
 

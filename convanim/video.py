@@ -324,7 +324,7 @@ def _validate_conv2d(p: dict[str, Any]) -> None:
         _pair(p["input"], "input"),
         _pair(p["kernel"], "kernel"),
         _pair(p["stride"], "stride"),
-        [_pair(p["padding"], "padding")[i] for i in range(2)],
+        _pair(p["padding"], "padding"),
         _pair(p["dilation"], "dilation"),
     )
     if max(g.padded for g in dims) > 9:

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from convanim import catalogue, gif
+from convanim.draw import catalogue, gif
 
 CONV_ARITHMETIC_BYTES = 3_398_746  # sum of the 15 committed GIFs (reference/conv_arithmetic.md)
 TARGET_SECONDS = 3.0

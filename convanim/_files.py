@@ -1,7 +1,7 @@
 """Files written whole or not at all, and content hashes of files and of code (stdlib only).
 
 Shared by the two content-hash caches, the video cache (:mod:`convanim.video`) and the deck
-build (:mod:`convanim.build`), so both hash and publish files the same way: through a temporary
+build (:mod:`convanim.slides.build`), so both hash and publish files the same way: through a temporary
 file in the target's folder, moved into place with :func:`os.replace`, with the permissions a
 plain ``open()`` would give (``0o666`` less the umask), since rendered assets are served to
 others and ``mkstemp`` makes its files private (0600). Both also key on the same code: the

@@ -85,7 +85,7 @@ def fmt(value: float) -> str:
 def products_text(taps: Iterable[Any]) -> str:
     """``w·x + w·x + …`` of a step's taps, negative numbers in parentheses.
 
-    >>> from convanim.trace import Tap
+    >>> from convanim.draw.trace import Tap
     >>> products_text([Tap((0,), (0,), "input", 2.0, (0,), -1.0, -2.0)])
     '(−1)·2'
     """

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from convanim.trace import Trace
+from convanim.draw.trace import Trace
 
 
 def conv1d_trace(signal: Sequence[float], kernel: Sequence[float], mode: str) -> Trace:
@@ -45,8 +45,8 @@ def conv2d_values(p: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def conv2d_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
     """The Conv2D scene's trace and plan."""
+    from convanim.draw.plan import build_plan
     from convanim.engine.tracing import trace_conv
-    from convanim.plan import build_plan
 
     x, w = conv2d_values(p)
     trace = trace_conv(
@@ -65,8 +65,8 @@ def conv2d_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
 
 def pool_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
     """The MaxPool2D scene's trace and plan (seeded example values, torch's max pooling)."""
+    from convanim.draw.plan import build_plan
     from convanim.engine.tracing import trace_pool
-    from convanim.plan import build_plan
 
     x = example_grid(_pair(p["input"]), p["seed"], 0, 10)
     trace = trace_pool(
@@ -86,8 +86,8 @@ def pool_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
 
 def transposed_example(p: dict):  # noqa: ANN201 - (direct Trace, its Plan, scatter Trace)
     """The TransposedConv2D scene: the direct view's trace and plan, and the scatter trace."""
+    from convanim.draw.plan import build_plan
     from convanim.engine.tracing import trace_conv_transpose, trace_scatter
-    from convanim.plan import build_plan
 
     x = example_grid(_pair(p["input"]), p["seed"], 0, 4)
     w = example_grid(_pair(p["kernel"]), p["seed"] + 1, 0, 3)
@@ -110,9 +110,9 @@ def transposed_example(p: dict):  # noqa: ANN201 - (direct Trace, its Plan, scat
 def ambiguity_plans(p: dict, step_ms: int):  # noqa: ANN201 - list of (size, Trace, Plan) x 2
     """The TransposedAmbiguity scene: each input size's convolution, and each transposed
     convolution back (one per ``output_padding``), as traces and plans without numbers."""
-    from convanim import shapes
+    from convanim.core import shapes
+    from convanim.draw.plan import build_plan
     from convanim.engine.tracing import trace_conv, trace_conv_transpose
-    from convanim.plan import build_plan
 
     k, s, pad = p["kernel"], p["stride"], p["padding"]
     w = example_grid((k, k), 1, 0, 3)
@@ -146,18 +146,18 @@ def multichannel_example(p: dict):  # noqa: ANN201 - (x, w, b, [Trace per output
 
 class CausalStack:
     """A causal 1-D stack, drawn from the engine's traces through the same
-    :func:`convanim.plan.build_stack_plan` as the WaveNet GIF: who feeds whom, and the
+    :func:`convanim.draw.plan.build_stack_plan` as the WaveNet GIF: who feeds whom, and the
     receptive field.
 
     ``taps[l][t]``: positions in layer ``l`` (0 = input) that feed node ``t`` of layer ``l+1``
     (the real, non-padding cells of its window). ``field[l]``: the nodes of layer ``l`` the
-    last output depends on. ``receptive_field``: from :func:`convanim.stack.analyse_stack`.
+    last output depends on. ``receptive_field``: from :func:`convanim.core.stack.analyse_stack`.
     """
 
     def __init__(self, length: int, kernel: int, dilations: Sequence[int]) -> None:
+        from convanim.core.stack import Layer, analyse_stack
+        from convanim.draw.plan import build_stack_plan
         from convanim.engine.tracing import trace_conv
-        from convanim.plan import build_stack_plan
-        from convanim.stack import Layer, analyse_stack
 
         layers = [Layer("conv", kernel, 1, "causal", d) for d in dilations]
         result = analyse_stack((length,), layers)
@@ -192,10 +192,10 @@ def backward_example(p: dict):  # noqa: ANN201
     """The ConvBackward scene: x, w, b, ∂L/∂y (seeded), the engine's gradients, and the traces
     and plans of ∂L/∂w (correlation of ∂L/∂y with x) and ∂L/∂x (full convolution of ∂L/∂y
     with the flipped kernel), for the deck's convolution ``y[n] = Σ w[k] x[n−k] + b``."""
-    from convanim import shapes
+    from convanim.core import shapes
+    from convanim.draw.plan import build_plan
     from convanim.engine import conv_backward
     from convanim.engine.tracing import trace_grad_input, trace_grad_weight
-    from convanim.plan import build_plan
 
     n, m, seed = p["length"], p["kernel"], p["seed"]
     L_out = shapes.conv_output_size(n, m)

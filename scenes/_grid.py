@@ -1,8 +1,8 @@
-"""Draw a :class:`convanim.plan.Plan` with Manim: the same grids, roles, texts and frames the
+"""Draw a :class:`convanim.draw.plan.Plan` with Manim: the same grids, roles, texts and frames the
 GIF renderer draws, placed by the plan's own geometry (one unit = one cell side).
 
 Nothing here decides what a frame shows; :class:`PlanView` maps plan units to scene
-coordinates (y flipped, scaled to fit a box) and turns each :class:`~convanim.plan.Frame`
+coordinates (y flipped, scaled to fit a box) and turns each :class:`~convanim.draw.plan.Frame`
 into one animation: the window and its outline, the current output cell, the kernel weights
 as subscripts, the max-pooling winner, and the output values that become visible.
 """
@@ -25,7 +25,7 @@ from manim import (
     VMobject,
 )
 
-from convanim.plan import THEMES, Frame, GridView, Plan
+from convanim.draw.plan import THEMES, Frame, GridView, Plan
 
 #: Text height per cell side, like the GIF renderer's ``num_size`` for the flat look.
 NUM_SIZE = 0.42
@@ -323,7 +323,7 @@ def layout_plan(name: str, grids: Sequence[tuple]) -> Plan:
     Each grid is ``(key, rows, cols, roles, texts, x, y[, label])`` with its top-left corner at
     units ``(x, y)``; a one-unit band above each grid holds its label (default: the key).
     """
-    from convanim.plan import Label
+    from convanim.draw.plan import Label
 
     views = []
     labels = []

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from convanim import shapes
+from convanim.core import shapes
 
 DEFAULT = Path(__file__).resolve().parent.parent / "tests" / "data" / "engine_reference.npz"
 

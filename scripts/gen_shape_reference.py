@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate tests/data/shapes_reference.json: shape cases answered by real torch.
 
-The shape tests compare :mod:`convanim.shapes` with torch live when torch is importable and with
+The shape tests compare :mod:`convanim.core.shapes` with torch live when torch is importable and with
 this committed file otherwise, so the checks also run where torch is absent. Each case is a
 plain dict (see ``torch_result``); the answer is ``{"result": …}`` or ``{"error": "Type: text"}``.
 

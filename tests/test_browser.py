@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from convanim.build import build
+from convanim.slides.build import build
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "04-convolutional_layers.md"

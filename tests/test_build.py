@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from convanim import build as deckbuild
-from convanim.build import DeckError, Renderers, build, parse_placeholders
+from convanim.slides import build as deckbuild
+from convanim.slides.build import DeckError, Renderers, build, parse_placeholders
 
 IMAGES = ("dilation", "padding_strides_odd", "vision_kernels", "2d_convolution")
 SCENES = ("FIRConvolution1D",)
@@ -291,38 +291,58 @@ def test_stale_assets_are_rendered_again(deck: Path) -> None:
 
 def test_renderer_fingerprints_follow_imports_not_the_whole_package() -> None:
     def rel(kind: str) -> set[str]:
-        return {p.as_posix().split("/")[-1] for p in deckbuild._source_files(kind)}
+        # the last two path parts: "draw/gif.py", "video/__init__.py", "scenes/fir.py"
+        return {"/".join(p.as_posix().split("/")[-2:]) for p in deckbuild._source_files(kind)}
 
     image, scene = rel("image"), rel("scene")
-    assert {"catalogue.py", "gif.py", "plan.py", "shapes.py", "ops.py", "figures.py"} <= image
-    assert {"video.py", "plan.py", "fir.py", "_render.py"} <= scene
+    assert {
+        "draw/catalogue.py",
+        "draw/gif.py",
+        "draw/plan.py",
+        "core/shapes.py",
+        "engine/ops.py",
+        "draw/figures.py",
+    } <= image
+    assert {"video/__init__.py", "draw/plan.py", "scenes/fir.py", "scenes/_render.py"} <= scene
     # The Manim side, the build and the CLI do not draw GIFs, and the GIF renderer no video.
-    assert not image & {"video.py", "build.py", "embed.py", "cli.py", "cli_slides.py", "fir.py"}
-    assert not scene & {"gif.py", "build.py", "embed.py", "cli_render.py"}
+    assert not image & {
+        "video/__init__.py",
+        "slides/build.py",
+        "slides/embed.py",
+        "cli/__init__.py",
+        "cli/slides.py",
+        "scenes/fir.py",
+    }
+    assert not scene & {"draw/gif.py", "slides/build.py", "slides/embed.py", "cli/render.py"}
 
 
 def test_editing_an_unimported_module_keeps_assets_current(tmp_path: Path, monkeypatch) -> None:
     pkg = tmp_path / "convanim"
-    (pkg / "engine").mkdir(parents=True)
+    for sub in ("engine", "draw", "core", "video", "slides"):
+        (pkg / sub).mkdir(parents=True)
     files = {
         "__init__.py": "",
-        "catalogue.py": "from convanim import shapes\ndef f():\n    from convanim import gif\n",
-        "gif.py": "from convanim.engine.ops import conv\n",
+        "draw/__init__.py": "",
+        "core/__init__.py": "",
+        "slides/__init__.py": "",
+        "draw/catalogue.py": "from convanim.core import shapes\ndef f():\n    from . import gif\n",
+        "draw/gif.py": "from convanim.engine.ops import conv\n",
         "engine/__init__.py": "from .ops import *\n",
-        "engine/ops.py": "from ..plan import (\n    Plan,\n)\n",
-        "plan.py": "",
-        "shapes.py": "",
-        "video.py": "from convanim import plan\n",
-        "build.py": "",
+        "engine/ops.py": "from ..draw.plan import (\n    Plan,\n)\n",
+        "draw/plan.py": "",
+        "core/shapes.py": "",
+        "video/__init__.py": "from convanim.draw import plan\n",
+        "slides/build.py": "",
     }
     for name, text in files.items():
         (pkg / name).write_text(text)
     monkeypatch.setattr(deckbuild, "_package_dirs", lambda: {"convanim": pkg})
     before = deckbuild.code_fingerprint("image")
-    for unrelated in ("video.py", "build.py"):
+    for unrelated in ("video/__init__.py", "slides/build.py"):
         (pkg / unrelated).write_text("# edited\n")
         assert deckbuild.code_fingerprint("image") == before, unrelated
-    for used in ("plan.py", "engine/__init__.py", "shapes.py"):  # lazy, relative, parent imports
+    # lazy, relative, parent imports
+    for used in ("draw/plan.py", "engine/__init__.py", "core/shapes.py", "draw/gif.py"):
         (pkg / used).write_text(f"# edited {used}\n")
         after = deckbuild.code_fingerprint("image")
         assert after != before, used

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convanim import catalogue, figures, shapes
+from convanim.core import shapes
+from convanim.draw import catalogue, figures
 
 GOLDEN = Path(__file__).parent / "golden" / "catalogue.json"
 
@@ -96,7 +97,7 @@ def test_parameters_and_frames_are_the_papers(name):
 
 def test_import_is_light():
     code = (
-        "import sys, convanim.catalogue as c; c.names(); c.get('dilation').describe();"
+        "import sys, convanim.draw.catalogue as c; c.names(); c.get('dilation').describe();"
         "print(sorted(m for m in ('numpy', 'PIL') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -148,7 +149,7 @@ PREFLIGHT_CASES = [
 def test_preflight_bounds_the_drawn_picture_closely(monkeypatch, kind, size, k, s, p, d, op):
     """The size check before any work bounds the real picture from above, but not wildly: it
     once took every input for a square, refusing a 100-sample 1-D signal as '5534x5534'."""
-    from convanim import gif
+    from convanim.draw import gif
 
     seen = []
     monkeypatch.setattr(gif, "check_budget", lambda frames, w, h: seen.append((w, h)))

@@ -357,7 +357,7 @@ def test_subprocess_exit_status_and_no_numpy_for_other_commands():
     assert (
         proc.returncode == 2 and proc.stderr.startswith("Error:") and "Traceback" not in proc.stderr
     )
-    code = "import sys, convanim, convanim.cli, convanim.cli_compute; print('numpy' in sys.modules)"
+    code = "import sys, convanim, convanim.cli, convanim.cli.compute; print('numpy' in sys.modules)"
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "False"  # numpy loads only when a computation runs
 

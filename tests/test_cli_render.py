@@ -11,7 +11,9 @@ import click
 import pytest
 from PIL import Image
 
-from convanim import catalogue, cli, cli_render
+from convanim import cli
+from convanim.cli import render as cli_render
+from convanim.draw import catalogue
 
 
 def run(argv, capsys) -> tuple[int, str, str]:
@@ -170,7 +172,7 @@ def test_scene_names_go_to_the_video_command(monkeypatch, capsys):
     def fake_render_video(scene, quality, rest):
         seen.update(scene=scene, quality=quality, rest=rest)
 
-    import convanim.cli_video as cli_video
+    import convanim.cli.video as cli_video
 
     monkeypatch.setattr(cli_render, "scene_names", lambda: ("FakeScene",))
     monkeypatch.setattr(cli_video, "render_video", fake_render_video)

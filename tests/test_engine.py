@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from convanim import engine as E
-from convanim import shapes
+from convanim.core import shapes
 from convanim.engine import arrays, examples
 
 REFERENCE = Path(__file__).parent / "data" / "engine_reference.npz"

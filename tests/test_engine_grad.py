@@ -21,7 +21,7 @@ from test_engine import (  # the strategies and the torch reference live beside 
 )
 
 from convanim import engine as E
-from convanim import shapes
+from convanim.core import shapes
 
 # --------------------------------------------------------------------------------------------
 # torch autograd

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import convanim.frameworks as fw
-from convanim import shapes
+import convanim.core.frameworks as fw
+from convanim.core import shapes
 
 try:
     import torch

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convanim import catalogue, gif
-from convanim.catalogue import plan_named
+from convanim.draw import catalogue, gif
+from convanim.draw.catalogue import plan_named
+from convanim.draw.plan import THEMES, build_plan
 from convanim.engine import tracing
-from convanim.plan import THEMES, build_plan
 
 ANIMATED = [e.name for e in (*catalogue.ARITHMETIC, *catalogue.NUMERICAL)] + [
     "2d_convolution",

@@ -30,7 +30,7 @@ def loaded_heavy(body: str) -> tuple[list[str], subprocess.CompletedProcess[str]
 
 def test_import_convanim_is_light() -> None:
     heavy, proc = loaded_heavy(
-        "import convanim, convanim.shapes, convanim.frameworks, convanim.stack"
+        "import convanim, convanim.core.shapes, convanim.core.frameworks, convanim.core.stack"
     )
     assert proc.returncode == 0, proc.stderr
     assert heavy == []

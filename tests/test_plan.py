@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convanim import shapes, stack
-from convanim.catalogue import ENTRIES, _trace, plan_named
-from convanim.engine import examples, ops, tracing
-from convanim.plan import (
+from convanim.core import shapes, stack
+from convanim.draw.catalogue import ENTRIES, _trace, plan_named
+from convanim.draw.plan import (
     SLANT,
     THEMES,
     build_plan,
@@ -21,6 +20,7 @@ from convanim.plan import (
     contrast,
     format_values,
 )
+from convanim.engine import examples, ops, tracing
 
 
 def plan_of(name: str, **overrides):
@@ -128,7 +128,7 @@ def test_padded_max_pool_keeps_integers_and_leaves_its_minus_infinity_padding_bl
 def test_transposed_animations_say_so():
     """Labels alone leave same_padding_no_strides_transposed pixel-identical to
     same_padding_no_strides (conv_arithmetic #9, #30, #35: which is which?)."""
-    from convanim.catalogue import TRANSPOSED_CAPTION
+    from convanim.draw.catalogue import TRANSPOSED_CAPTION
 
     for name in ("same_padding_no_strides_transposed", "padding_strides_odd_transposed"):
         captions = [lb.text for lb in plan_of(name).labels if lb.role == "caption"]
@@ -308,7 +308,7 @@ def test_inserted_zeros_stand_apart_from_padding_in_every_theme():
 def test_perspective_labels_never_sit_on_a_plane(size, k):
     """'The bounding box's corners are always empty' failed for planes a row or two high:
     'input' and 'output' were drawn over the cells."""
-    from convanim.plan import _CHAR_WIDTH, _rect_meets_polygon
+    from convanim.draw.plan import _CHAR_WIDTH, _rect_meets_polygon
 
     t = tracing.trace_conv(np.ones(size), np.ones(k if isinstance(k, tuple) else (k, k)))
     plan = build_plan(t, look="perspective")

@@ -27,9 +27,10 @@ from manim import (  # noqa: E402
     tempconfig,
 )
 
-from convanim import shapes, video  # noqa: E402
+from convanim import video
+from convanim.core import shapes  # noqa: E402
+from convanim.draw.plan import format_values  # noqa: E402
 from convanim.engine import conv1d, conv2d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
-from convanim.plan import format_values  # noqa: E402
 
 
 @pytest.fixture(scope="module")

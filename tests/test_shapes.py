@@ -1,7 +1,7 @@
 """The shape core against torch (live, or the committed reference data) and against the paper.
 
 * Oracle: every case is answered by torch (``scripts/gen_shape_reference.py`` holds the one
-  definition of "ask torch") and by :mod:`convanim.shapes`; sizes and valid/invalid verdicts
+  definition of "ask torch") and by :mod:`convanim.core.shapes`; sizes and valid/invalid verdicts
   must agree. Live hypothesis tests run when torch is importable; the committed
   ``tests/data/shapes_reference.json`` (generated from torch 2.13.0) runs everywhere.
 * The fifteen relationships of Dumoulin & Visin, their worked examples and the
@@ -22,7 +22,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import convanim.shapes as shapes
+import convanim.core.shapes as shapes
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "data" / "shapes_reference.json"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import convanim.stack as stack
-from convanim.stack import MAX_LAYERS, PRESETS, Layer, analyse_stack, parse_layer, parse_layers
+import convanim.core.stack as stack
+from convanim.core.stack import MAX_LAYERS, PRESETS, Layer, analyse_stack, parse_layer, parse_layers
 
 try:
     import torch

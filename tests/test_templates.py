@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convanim.embed import TEMPLATES, EmbedOptions, fill, snippet
+from convanim.slides.embed import TEMPLATES, EmbedOptions, fill, snippet
 
 EVIL = "He said \"hi\" & <script>alert('x')</script> <img src=x onerror=alert(1)>"
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from convanim import engine as E
-from convanim import shapes
+from convanim.core import shapes
 from convanim.engine import examples
 
 #: a fixed example set: failures reproduce on the next run and in CI

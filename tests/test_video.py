@@ -115,7 +115,7 @@ def test_quality_spellings(spelling, folder):
 )
 def test_quality_spellings_on_the_command_line(args, folder):
     # Manim's glued -ql … -qk must reach resolve_quality as click parses them.
-    from convanim.cli_video import render_video
+    from convanim.cli.video import render_video
 
     ctx = render_video.make_context("render", ["FIRConvolution1D", *args])
     assert video.resolve_quality(ctx.params["quality"]).folder == folder

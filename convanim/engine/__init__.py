@@ -1,7 +1,7 @@
 """The numeric engine: NumPy values, gradients and step traces for every operation.
 
 Names and layouts follow ``torch.nn.functional``; sizes and validation come from
-:mod:`convanim.shapes`. Importing it loads NumPy (``import convanim`` alone never does).
+:mod:`convanim.core.shapes`. Importing it loads NumPy (``import convanim`` alone never does).
 
 * :mod:`~convanim.engine.ops`: forward operations (``conv2d``, ``conv_transpose2d``,
   ``max_pool2d``, ``avg_pool2d``, ``lp_pool2d``, adaptive pools, ``max_unpool2d`` …), each with

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import shapes
+from ..core import shapes
 from . import _kernels as K
 from .ops import (
     Mode,

@@ -2,7 +2,7 @@
 
 ``x`` is ``(N, C, *spatial)`` or unbatched ``(C, *spatial)``; conv weights are
 ``(C_out, C_in/groups, *k)``, transposed-conv weights ``(C_in, C_out/groups, *k)``. Sizes and
-validity come from :mod:`convanim.shapes`; this module only computes values.
+validity come from :mod:`convanim.core.shapes`; this module only computes values.
 
 Two conventions, always explicit: ``mode="correlation"`` (the default, what every framework
 computes: ``y[i] = Σ_k w[k]·x[i·s + k·d]``) and ``mode="convolution"`` (the kernel flipped,
@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from .. import shapes
+from ..core import shapes
 from . import _kernels as K
 
 Mode = Literal["correlation", "convolution"]

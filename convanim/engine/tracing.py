@@ -1,4 +1,4 @@
-"""Step traces: every step of an operation as plain data (:mod:`convanim.trace`) for the renderers.
+"""Step traces: every step of an operation as plain data (:mod:`convanim.draw.trace`) for the renderers.
 
 A trace follows one batch element and one output channel. Steps come in raster order of the
 output (the order an animation visits them); each step lists the cells under the window with
@@ -35,8 +35,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import shapes
-from ..trace import Role, Step, Tap, Trace
+from ..core import shapes
+from ..draw.trace import Role, Step, Tap, Trace
 from . import _kernels as K
 from . import grad as G
 from . import ops

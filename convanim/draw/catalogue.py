@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from convanim import shapes
+from convanim.core import shapes
 
 __all__ = [
     "Entry",
@@ -363,7 +363,7 @@ def render_named(name: str, out: Path, **overrides: Any) -> Path:
     entry_changes = {k: v for k, v in overrides.items() if k in _ENTRY_FIELDS and v is not None}
     render = {k: v for k, v in overrides.items() if k not in _ENTRY_FIELDS and v is not None}
     if entry.kind == "figure":
-        from convanim import figures
+        from convanim.draw import figures
 
         hold = entry_changes.pop("hold_last_ms", None)
         if entry_changes:
@@ -446,7 +446,7 @@ def entry_plan(
     ``still``: only one frame will be drawn (a PNG), so the frame limit does not apply (the
     window count is still bounded: every window is traced).
     """
-    from convanim.plan import build_plan
+    from convanim.draw.plan import build_plan
 
     trace = _trace(entry, cell_px, still)
     look = "flat" if len(trace.grid_shape) == 1 else entry.look
@@ -472,7 +472,7 @@ def entry_plan(
 
 
 def plan_named(name: str, **overrides: Any) -> Any:
-    """The :class:`~convanim.plan.Plan` that :func:`render_named` would draw (for other
+    """The :class:`~convanim.draw.plan.Plan` that :func:`render_named` would draw (for other
     renderers, e.g. the Manim scenes). Pixel-only overrides (theme, cell size …) are ignored."""
     entry = get(name)
     if entry.kind == "figure":
@@ -510,7 +510,7 @@ def _render_entry(
     legend: bool = True,
 ) -> Path:
     """Plan an entry and draw it with Pillow."""
-    from convanim import gif
+    from convanim.draw import gif
 
     if out.suffix.lower() not in (".gif", ".png"):
         raise ValueError(f"output must end in .gif or .png, got {out.name!r}")
@@ -582,7 +582,7 @@ def preflight(entry: Entry, cell_px: float, margin_px: float = 21.5, still: bool
     layout rules plus room for labels, legend and caption), so the refusal names a size close
     to the one that would have been drawn, and a long 1-D signal is not taken for a square.
     """
-    from convanim import gif
+    from convanim.draw import gif
 
     (gr, gc), (orows, ocols), (kr, kc) = drawn_shapes(entry)
     perspective = entry.look == "perspective" and gr > 1 and len(entry.size) == 2

@@ -1,7 +1,7 @@
 """The step plan: what every frame of an animation shows, as plain data.
 
-A plan is built once from an engine :class:`~convanim.trace.Trace` and then drawn by any
-renderer: :mod:`convanim.gif` (Pillow) and the Manim scenes draw the *same* plan, so a GIF and
+A plan is built once from an engine :class:`~convanim.draw.trace.Trace` and then drawn by any
+renderer: :mod:`convanim.draw.gif` (Pillow) and the Manim scenes draw the *same* plan, so a GIF and
 a video of one operation can never disagree. Standard library only.
 
 Everything a renderer needs is decided here, once:
@@ -21,7 +21,7 @@ Everything a renderer needs is decided here, once:
 * **Labels**, the **legend** and a **caption**, with anchors.
 * **Colours**: :data:`THEMES` (Solarized, as in the paper) keyed by role.
 
->>> from convanim.trace import Step, Tap, Trace
+>>> from convanim.draw.trace import Step, Tap, Trace
 >>> taps = tuple(Tap((0, c), (0, c), "input", float(c), (0, c), 1.0, float(c)) for c in range(2))
 >>> t = Trace("conv", "correlation", (1, 3), (1, 3), (1, 2), (1, 2),
 ...           steps=(Step((0, 0), taps, 1.0, value=1.0),),
@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from convanim.trace import Step, Trace
+from convanim.draw.trace import Step, Trace
 
 __all__ = [
     "Look",
@@ -675,7 +675,7 @@ def build_plan(
 def step_note(op: str, step: Step) -> str:
     """The arithmetic of one step as text, with the engine's numbers.
 
-    >>> from convanim.trace import Step, Tap
+    >>> from convanim.draw.trace import Step, Tap
     >>> taps = (Tap((0,), (0,), "input", 3.0, (0,), 2.0, 6.0), Tap((1,), None, "padding", 0.0, (1,), 1.0, 0.0))
     >>> step_note("conv", Step((0,), taps, 6.0, value=6.0))
     '3·2 + 0·1 = 6'
@@ -840,7 +840,7 @@ def build_stack_plan(
     """Lay out ``traces`` (layer ``l`` → ``l + 1``, 1-D) as a graph and grow the receptive field
     of output ``target`` (default: the last) one layer per frame, from the output down.
 
-    >>> from convanim.trace import Step, Tap, Trace
+    >>> from convanim.draw.trace import Step, Tap, Trace
     >>> def layer(n):   # a causal k=2 convolution: output t reads t-1 and t
     ...     steps = tuple(Step((t,), tuple(Tap((t + a,), (t + a - 1,) if t + a else None,
     ...                   "input" if t + a else "padding", 0.0) for a in (0, 1)), 0.0)

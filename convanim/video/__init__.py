@@ -310,7 +310,7 @@ def resolve_params(scene: str, params: Mapping[str, Any] | None = None) -> dict[
 
 
 def _validate_fir(p: dict[str, Any]) -> None:
-    from convanim import shapes
+    from convanim.core import shapes
 
     if len(p["signal"]) > 24 or len(p["kernel"]) > 8:
         raise ValueError("FIRConvolution1D draws at most 24 samples and 8 taps")
@@ -318,7 +318,7 @@ def _validate_fir(p: dict[str, Any]) -> None:
 
 
 def _validate_conv2d(p: dict[str, Any]) -> None:
-    from convanim import shapes
+    from convanim.core import shapes
 
     dims = shapes.conv_geometry(
         _pair(p["input"], "input"),
@@ -332,7 +332,7 @@ def _validate_conv2d(p: dict[str, Any]) -> None:
 
 
 def _validate_transposed(p: dict[str, Any]) -> None:
-    from convanim import shapes
+    from convanim.core import shapes
 
     dims = shapes.transposed_geometry(
         _pair(p["input"], "input"),
@@ -347,7 +347,7 @@ def _validate_transposed(p: dict[str, Any]) -> None:
 
 
 def _validate_pool(p: dict[str, Any]) -> None:
-    from convanim import shapes
+    from convanim.core import shapes
 
     dims = shapes.pool_geometry(
         _pair(p["input"], "input"),
@@ -361,7 +361,7 @@ def _validate_pool(p: dict[str, Any]) -> None:
 
 
 def _validate_multichannel(p: dict[str, Any]) -> None:
-    from convanim import shapes
+    from convanim.core import shapes
 
     shapes.check_groups(p["in_channels"], p["out_channels"], p["groups"])
     shapes.conv_geometry((p["length"],), p["kernel"])
@@ -375,7 +375,7 @@ def _validate_wavenet(p: dict[str, Any]) -> None:
 
 
 def _validate_backward(p: dict[str, Any]) -> None:
-    from convanim import shapes
+    from convanim.core import shapes
 
     shapes.conv_geometry((p["length"],), p["kernel"])
     if p["length"] > 10:
@@ -383,7 +383,7 @@ def _validate_backward(p: dict[str, Any]) -> None:
 
 
 def _validate_ambiguity(p: dict[str, Any]) -> None:
-    from convanim import shapes
+    from convanim.core import shapes
 
     outs = {shapes.conv_output_size(n, p["kernel"], p["stride"], p["padding"]) for n in p["sizes"]}
     if len(outs) != 1:

@@ -2,7 +2,7 @@
 
 ``render`` takes a catalogue name (``convanim list``), an operation (``conv``, ``transposed``,
 ``pool``) with its parameters, or ``--all``. A Manim scene name (``FIRConvolution1D`` …) is
-handed, with every argument, to the video command (:mod:`convanim.cli_video`).
+handed, with every argument, to the video command (:mod:`convanim.cli.video`).
 
 Light at import: click and the shape core's parameter types only; NumPy and Pillow load when
 something is drawn.
@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from convanim import catalogue
-from convanim.cli_shape import DIMS, PADDING, SIZE
+from convanim.cli.shape import DIMS, PADDING, SIZE
+from convanim.draw import catalogue
 
 __all__ = ["list_cmd", "render", "RenderCommand", "scene_names"]
 
@@ -70,7 +70,7 @@ class RenderCommand(click.Command):
 
     def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201
         if args and args[0] in scene_names():
-            from convanim.cli_video import render_video
+            from convanim.cli.video import render_video
 
             return render_video.make_context(info_name, list(args), parent=parent, **extra)
         return super().make_context(info_name, args, parent=parent, **extra)

@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from convanim import shapes
-from convanim.cli_shape import DIMS, PADDING
+from convanim.cli.shape import DIMS, PADDING
+from convanim.core import shapes
 
 # op name -> (family, spatial rank)
 FAMILIES = (

@@ -16,13 +16,13 @@ import click
 
 # name -> (module, attribute, one-line help shown by `convanim --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "shape": ("convanim.cli_shape", "shape", "Output sizes, the arithmetic behind them, and why."),
-    "compute": ("convanim.cli_compute", "compute", "Actual values: outputs and gradients."),
-    "list": ("convanim.cli_render", "list_cmd", "The animation catalogue, one line each."),
-    "render": ("convanim.cli_render", "render", "Render GIFs/PNGs (Pillow) and videos (Manim)."),
-    "doctor": ("convanim.cli_video", "doctor", "Which optional parts (Manim, LaTeX, …) work here."),
-    "embed": ("convanim.cli_slides", "embed", "Print the slide snippet for an asset."),
-    "build": ("convanim.cli_slides", "build", "Render and embed every asset a deck references."),
+    "shape": ("convanim.cli.shape", "shape", "Output sizes, the arithmetic behind them, and why."),
+    "compute": ("convanim.cli.compute", "compute", "Actual values: outputs and gradients."),
+    "list": ("convanim.cli.render", "list_cmd", "The animation catalogue, one line each."),
+    "render": ("convanim.cli.render", "render", "Render GIFs/PNGs (Pillow) and videos (Manim)."),
+    "doctor": ("convanim.cli.video", "doctor", "Which optional parts (Manim, LaTeX, …) work here."),
+    "embed": ("convanim.cli.slides", "embed", "Print the slide snippet for an asset."),
+    "build": ("convanim.cli.slides", "build", "Render and embed every asset a deck references."),
 }
 
 

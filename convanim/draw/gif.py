@@ -1,4 +1,4 @@
-"""The Pillow renderer: draws a :class:`~convanim.plan.Plan` into GIF frames or a PNG.
+"""The Pillow renderer: draws a :class:`~convanim.draw.plan.Plan` into GIF frames or a PNG.
 
 Nothing here decides *what* is shown (that is the plan's job) or computes a size or a value
 (shape core and engine). This module maps plan units to pixels, picks colours from the theme,
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from convanim.plan import THEMES, GridView, Plan, Theme, blend
+from convanim.draw.plan import THEMES, GridView, Plan, Theme, blend
 
 __all__ = [
     "RenderOptions",

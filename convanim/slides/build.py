@@ -48,7 +48,7 @@ from convanim._files import (
     publish,
     write_atomic,
 )
-from convanim.embed import (
+from convanim.slides.embed import (
     IMAGE_SUFFIXES,
     TEMPLATES,
     VIDEO_MIME,
@@ -57,8 +57,8 @@ from convanim.embed import (
     asset_kind,
     load_template,
 )
-from convanim.embed import fill as fill_template
-from convanim.embed import snippet as make_snippet
+from convanim.slides.embed import fill as fill_template
+from convanim.slides.embed import snippet as make_snippet
 
 MARKER = "{{CONVANIM:"
 CACHE_DIR = ".convanim-cache"
@@ -269,7 +269,7 @@ def _parse_body(body: str, line: int, start: int, end: int) -> Placeholder:
 
 
 # Where images start: the catalogue draws them (convanim.video says what draws a scene).
-_RENDER_ROOTS = {"image": ("convanim.catalogue",)}
+_RENDER_ROOTS = {"image": ("convanim.draw.catalogue",)}
 # Third-party code that draws the pixels: an upgrade can change the files.
 _RENDER_LIBRARIES = {"image": ("pillow", "numpy"), "scene": ("manim", "numpy")}
 
@@ -308,7 +308,7 @@ def code_fingerprint(kind: str) -> str:
 
 def _catalogue_names() -> list[str]:
     try:
-        from convanim import catalogue
+        from convanim.draw import catalogue
     except ImportError:
         return []
     return list(catalogue.names())
@@ -325,7 +325,7 @@ def _scene_names() -> list[str]:
 def _catalogue_ext(name: str) -> str:
     """The catalogue's own file type for ``name`` (``.gif`` for animations, ``.png`` stills)."""
     try:
-        from convanim import catalogue
+        from convanim.draw import catalogue
 
         return catalogue.get(name).ext
     except (ImportError, AttributeError, ValueError):
@@ -337,7 +337,7 @@ def _check_params(kind: str, name: str, params: dict) -> None:
     if not params:
         return
     if kind == "image":
-        from convanim import catalogue
+        from convanim.draw import catalogue
 
         unknown = sorted(set(params) - set(catalogue.OVERRIDES))
         if unknown:
@@ -380,7 +380,7 @@ def _check_shape(entry: object, changes: dict) -> None:
 
 
 def _render_named(name: str, out: Path, **overrides: object) -> Path:
-    from convanim import catalogue
+    from convanim.draw import catalogue
 
     return catalogue.render_named(name, out, **overrides)
 
@@ -468,7 +468,7 @@ def confined(rel: str, root: Path, what: str) -> Path:
     >>> confined("../a.gif", Path("/deck"), "out")
     Traceback (most recent call last):
     ...
-    convanim.build.DeckError: out '../a.gif' leaves the deck's folder ('..' is not allowed)
+    convanim.slides.build.DeckError: out '../a.gif' leaves the deck's folder ('..' is not allowed)
     """
     if not rel or "\\" in rel or "\x00" in rel:
         raise DeckError(f"{what} {rel!r} is not a usable relative path")
@@ -543,7 +543,9 @@ class _Planner:
             close = difflib.get_close_matches(target, known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             if not known:
-                hint = " (no renderer is installed: convanim.catalogue / convanim.video missing)"
+                hint = (
+                    " (no renderer is installed: convanim.draw.catalogue / convanim.video missing)"
+                )
             raise DeckError(f"unknown asset {target!r}{hint} (`convanim list` shows the names)")
         previous = self.assets.get(asset.rel)
         if previous is not None and previous.key != asset.key:
@@ -992,7 +994,7 @@ def find_revealjs() -> Path:
     candidates = []
     if os.environ.get("CONVANIM_REVEALJS"):
         candidates.append(Path(os.environ["CONVANIM_REVEALJS"]))
-    for base in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[1]]:
+    for base in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]]:
         candidates.append(base / "node_modules" / "reveal.js")
     for candidate in candidates:
         dist = candidate / "dist" if (candidate / "dist").is_dir() else candidate

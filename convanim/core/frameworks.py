@@ -1,6 +1,6 @@
 """Padding and size conventions of TensorFlow, Keras and JAX, next to torch's.
 
-Standard library only, like :mod:`convanim.shapes`. torch is the default everywhere in convanim;
+Standard library only, like :mod:`convanim.core.shapes`. torch is the default everywhere in convanim;
 this module answers "what would TF/Keras/JAX do with the same layer?":
 
 * TF ``SAME`` (and JAX ``SAME``): output ``⌈L/s⌉`` whatever the kernel; the total padding
@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from convanim.shapes import _check_input_sizes, effective_kernel, per_dim
+from convanim.core.shapes import _check_input_sizes, effective_kernel, per_dim
 
 __all__ = [
     "FRAMEWORKS",
@@ -199,7 +199,7 @@ def jax_conv_output_size(
 class FrameworkDim:
     """One resolved dimension of a conv/pool under a framework's convention.
 
-    Unlike :class:`convanim.shapes.ConvDim`, ``output`` is stored: TF and JAX return 0 where
+    Unlike :class:`convanim.core.shapes.ConvDim`, ``output`` is stored: TF and JAX return 0 where
     torch raises, and Keras ``same``/``causal`` are defined by their output, not a formula.
     """
 

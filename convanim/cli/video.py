@@ -1,7 +1,7 @@
 """``convanim doctor`` and ``convanim render SCENE …`` (videos through Manim).
 
 Both stay light: Manim is probed or run in a subprocess, never imported here. ``render`` (owned
-by :mod:`convanim.cli_render`) forwards to :data:`render_video` when its first argument is one of
+by :mod:`convanim.cli.render`) forwards to :data:`render_video` when its first argument is one of
 :data:`convanim.video.SCENE_NAMES`.
 """
 

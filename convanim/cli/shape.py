@@ -1,7 +1,7 @@
 """``convanim shape``: output sizes, the arithmetic behind them, and what a student should notice.
 
-Thin on purpose: every size, padding split and error comes from :mod:`convanim.shapes`
-(:mod:`convanim.frameworks` and :mod:`convanim.stack` for the TF/Keras/JAX conventions and for
+Thin on purpose: every size, padding split and error comes from :mod:`convanim.core.shapes`
+(:mod:`convanim.core.frameworks` and :mod:`convanim.core.stack` for the TF/Keras/JAX conventions and for
 stacks); this module parses the arguments, substitutes the numbers into the formula and prints.
 It imports nothing heavier than click (json only for ``--json``), so ``convanim shape`` starts
 in a few tens of milliseconds.
@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from convanim import shapes
-from convanim.frameworks import (
+from convanim.core import shapes
+from convanim.core.frameworks import (
     FRAMEWORKS,
     framework_conv_geometry,
     framework_pool_geometry,
@@ -439,7 +439,7 @@ def conv_cmd(
     as_json: bool,
 ) -> None:
     """Output size of a convolution, its preimage (the ambiguity) and its weights."""
-    from convanim.stack import conv_vs_dense
+    from convanim.core.stack import conv_vs_dense
 
     if framework != "torch":
         # The framework view computes sizes only: refuse, rather than silently ignore, the
@@ -534,7 +534,7 @@ def _lmin(g: shapes.ConvDim) -> int:
 
 
 def _framework_formula(framework: str, g: Any, pooling: bool) -> str:
-    """The size formula of one :class:`~convanim.frameworks.FrameworkDim`, numbers filled in."""
+    """The size formula of one :class:`~convanim.core.frameworks.FrameworkDim`, numbers filled in."""
     if g.mode in ("same", "same_lower", "causal"):
         return f"⌈{g.size}/{g.stride}⌉ = {g.output}"
     pad = "".join(f" {'−' if v < 0 else '+'} {abs(v)}" for v in (g.pad_before, g.pad_after) if v)
@@ -1306,7 +1306,7 @@ def stack_cmd(
     per-dimension values 3x5, padding 1:2 | same | valid | full | causal. Example:
       convanim shape stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10
     """
-    from convanim.stack import PRESETS, analyse_stack, check_layer_count, parse_layers
+    from convanim.core.stack import PRESETS, analyse_stack, check_layer_count, parse_layers
 
     notes: list[str] = []
     if preset is not None:

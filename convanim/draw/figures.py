@@ -8,7 +8,7 @@
   (GIF).
 
 Sizes come from the shape core, numbers and window positions from the engine's traces; the
-layouts are plans (:mod:`convanim.plan`) or, for the picture grid, plain arithmetic on tiles.
+layouts are plans (:mod:`convanim.draw.plan`) or, for the picture grid, plain arithmetic on tiles.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from convanim import gif, shapes
+from convanim.core import shapes
+from convanim.draw import gif
+from convanim.draw.plan import THEMES, Plan, StackPlan, Theme, blend, build_plan, build_stack_plan
 from convanim.engine import examples, ops, tracing
-from convanim.plan import THEMES, Plan, StackPlan, Theme, blend, build_plan, build_stack_plan
 
 __all__ = [
     "FIGURES",

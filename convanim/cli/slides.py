@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from convanim import build as deckbuild
-from convanim import embed as snippets
+from convanim.slides import build as deckbuild
+from convanim.slides import embed as snippets
 
 
 @click.command("embed")

@@ -1,6 +1,6 @@
 """Stacks of layers: sizes, receptive field, jump, start, parameters and multiply-adds.
 
-Standard library only. Sizes come from :mod:`convanim.shapes` (so a stack fails with the same
+Standard library only. Sizes come from :mod:`convanim.core.shapes` (so a stack fails with the same
 torch message as the single layer would); this module adds what only a stack has:
 
 * the receptive field recurrence of Araujo, Norris & Sim (Distill 2019), per dimension, with
@@ -26,7 +26,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from convanim.shapes import (
+from convanim.core.shapes import (
     PaddingSpec,
     _check_input_sizes,
     check_groups,
@@ -74,7 +74,7 @@ def check_layer_count(count: int, what: str = "the stack") -> None:
 class Layer:
     """One layer of a stack, in torch's terms.
 
-    ``padding`` takes everything :func:`convanim.shapes.resolve_conv_padding` takes plus
+    ``padding`` takes everything :func:`convanim.core.shapes.resolve_conv_padding` takes plus
     ``"causal"`` (left padding ``d(k−1)``, WaveNet). ``stride=None`` means 1 for a convolution and
     the kernel for a pooling (torch's defaults). ``out_channels=None`` keeps the channel count.
     A ``fc`` layer flattens its input (``C·∏spatial`` features) to ``out_channels``.

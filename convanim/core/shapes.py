@@ -52,9 +52,13 @@ __all__ = [
     "avg_pool_divisors",
     "adaptive_window",
     "adaptive_windows",
+    "AdaptiveDim",
+    "adaptive_geometry",
     "unpool_default_size",
     "unpool_size_range",
     "unpool_output_size",
+    "UnpoolDim",
+    "unpool_geometry",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -938,3 +942,122 @@ def unpool_output_size(
             f"{default - s} and {default + s})"
         )
     return output_size
+
+
+@dataclass(frozen=True)
+class AdaptiveDim:
+    """One dimension of adaptive pooling: ``output`` windows over ``size`` cells."""
+
+    size: int
+    output: int
+
+    def window(self, i: int) -> tuple[int, int]:
+        """Half-open window ``i``: ``[⌊iL/O⌋, ⌈(i+1)L/O⌉)``."""
+        return adaptive_window(self.size, self.output, i)
+
+    def windows(self) -> list[tuple[int, int]]:
+        """Every window (``output`` of them: list only reasonable sizes)."""
+        return adaptive_windows(self.size, self.output)
+
+
+def adaptive_geometry(
+    input_size: Sequence[int], output_size: Sequence[int | None]
+) -> tuple[AdaptiveDim, ...]:
+    """Validate adaptive pooling (torch's checks) and resolve every dimension.
+
+    ``output_size`` has one value (every dimension) or one per dimension; ``None`` keeps that
+    dimension's input size.
+
+    >>> [g.output for g in adaptive_geometry((10, 7), (3, None))]
+    [3, 7]
+    >>> adaptive_geometry((10, 7), (3, 3, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: output_size must have 1 or 2 elements for a 2-d input, got 3
+    """
+    sizes = tuple(input_size)
+    ndim = len(sizes)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"adaptive pooling has 1, 2 or 3 spatial dimensions, got {ndim}")
+    wanted = tuple(output_size)
+    if len(wanted) == 1:
+        wanted = wanted * ndim
+    if len(wanted) != ndim:
+        raise ValueError(
+            f"output_size must have 1 or {ndim} elements for a {ndim}-d input, got {len(wanted)}"
+        )
+    outs = tuple(L if out is None else out for L, out in zip(sizes, wanted, strict=True))
+    check_int64(outs, "output_size")
+    for L, out in zip(sizes, outs, strict=True):
+        adaptive_windows(L, min(out, 0))  # torch's checks on both numbers, nothing listed
+    return tuple(AdaptiveDim(L, out) for L, out in zip(sizes, outs, strict=True))
+
+
+@dataclass(frozen=True)
+class UnpoolDim:
+    """One dimension of max-unpooling: the max pool's ``kernel, stride, padding`` and the
+    output length (its default, or the ``output_size`` asked for)."""
+
+    size: int
+    kernel: int
+    stride: int
+    padding: int
+    output: int
+
+    @property
+    def default(self) -> int:
+        """``(L−1)s + k − 2p``: the length without ``output_size``."""
+        return unpool_default_size(self.size, self.kernel, self.stride, self.padding)
+
+    @property
+    def accepted(self) -> range:
+        """The ``output_size`` lengths torch accepts (strictly within default ± stride)."""
+        return unpool_size_range(self.size, self.kernel, self.stride, self.padding)
+
+
+def unpool_geometry(
+    input_size: Sequence[int],
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    output_size: Sequence[int] | None = None,
+) -> tuple[UnpoolDim, ...]:
+    """Validate max-unpool's sizes (torch's rules and messages) and resolve every dimension.
+
+    ``output_size`` may also carry the batch and channel sizes first (``ndim + 2`` values).
+
+    >>> [g.output for g in unpool_geometry((5,), 3, 2, 1)]
+    [9]
+    >>> unpool_geometry((5, 5), 3, 2, 1, (9, 11))
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid output_size "[9, 11]" (dim 1 must be between 7 and 11)
+    """
+    sizes = tuple(input_size)
+    ndim = len(sizes)
+    k = per_dim(kernel_size, ndim, "kernel_size")
+    s = k if stride is None else per_dim(stride, ndim, "stride")
+    p = per_dim(padding, ndim, "padding")
+    if any(v <= 0 for v in k) or any(v <= 0 for v in s) or any(v < 0 for v in p):
+        raise ValueError(
+            "max_unpool needs positive kernel_size and stride and non-negative padding"
+        )
+    if output_size is None:
+        outs = [unpool_default_size(*args) for args in zip(sizes, k, s, p, strict=True)]
+    else:
+        outs = [int(v) for v in output_size]
+        if len(outs) == ndim + 2:
+            outs = outs[2:]
+        elif len(outs) != ndim:
+            raise ValueError(
+                f"output_size should be a sequence containing {ndim} or {ndim + 2} elements, "
+                f"but it has a length of '{len(outs)}'"
+            )
+        for axis, (L, kk, ss, pp, w) in enumerate(zip(sizes, k, s, p, outs, strict=True)):
+            allowed = unpool_size_range(L, kk, ss, pp)
+            if w not in allowed:
+                raise ValueError(
+                    f'invalid output_size "{outs}" (dim {axis} must be between '
+                    f"{allowed.start - 1} and {allowed.stop})"
+                )
+    return tuple(UnpoolDim(*args) for args in zip(sizes, k, s, p, outs, strict=True))

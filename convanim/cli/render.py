@@ -26,6 +26,8 @@ from convanim.draw import catalogue
 __all__ = ["list_cmd", "render", "RenderCommand", "scene_names"]
 
 OPERATIONS = ("conv", "transposed", "pool")
+#: Handed to :mod:`convanim.cli.network` (a stack's layers are many arguments).
+NETWORK_TARGETS = ("stack", "receptive_field")
 
 
 def scene_names() -> tuple[str, ...]:
@@ -69,6 +71,12 @@ class RenderCommand(click.Command):
     """``render`` that forwards ``render SCENE …`` to the video command untouched."""
 
     def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201
+        if args and args[0] in NETWORK_TARGETS:  # network figures take a LAYER list
+            from convanim.cli import network
+
+            command = {"stack": network.render_stack}.get(args[0], network.render_receptive_field)
+            name = f"{info_name} {args[0]}"
+            return command.make_context(name, list(args[1:]), parent=parent, **extra)
         if args and args[0] in scene_names():
             from convanim.cli.video import render_video
 
@@ -103,7 +111,9 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
     "render",
     cls=RenderCommand,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Videos: `convanim render SCENE …` renders a Manim scene (see `convanim list`).",
+    epilog="Videos: `convanim render SCENE …` renders a Manim scene (see `convanim list`). "
+    "Networks: `convanim render stack …` and `convanim render receptive_field …` "
+    "(see their --help).",
 )
 @click.argument("target", required=False)
 @click.option(

@@ -1280,7 +1280,7 @@ def _num(n: int) -> str:
 @click.argument("layers", nargs=-1)
 @click.option(
     "--preset",
-    type=click.Choice(("alexnet", "vgg16", "wavenet")),
+    type=click.Choice(("alexnet", "alexnet2012", "vgg16", "wavenet")),
     default=None,
     help="A named stack.",
 )
@@ -1306,7 +1306,7 @@ def stack_cmd(
     """Sizes, receptive field, jump, parameters and multiply-adds of a stack of layers.
 
     \b
-    LAYER: [N*]KIND[:key=value,...], KIND conv|maxpool|avgpool|fc, keys k s p d c g bias ceil,
+    LAYER: [N*]KIND[:key=value,...], KIND conv|maxpool|avgpool|lrn|fc, keys k s p d c g bias ceil n,
     per-dimension values 3x5, padding 1:2 | same | valid | full | causal. Example:
       convanim shape stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10
     """

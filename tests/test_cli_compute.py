@@ -274,7 +274,7 @@ def test_pooling(capsys):
         ),
         (["conv2d", "--input", "[" * 5000 + "]" * 5000, "--weight", W], "nested too deeply"),
         (["conv2d", "--input", X, "--weight", W, "--explain", "a,b"], "--explain"),
-        (["lp_pool1d", "--input", "[1,2]", "-k", "2", "--grad-output", "[1]"], "grad-output"),
+        (["lp_pool1d", "--input", "[1,2]", "-k", "2", "--grad-output", "[1, 2]"], "grad-output"),
         # finite inputs, non-finite results (torch: inf / nan): one error, no NumPy warning
         (["conv1d", "--input", "[1e308,1e308]", "--weight", "[10]"], "overflows float64"),
         (["avg_pool1d", "--input", "[1e308,1e308]", "-k", "2"], "overflows float64"),

@@ -342,6 +342,12 @@ def _explain(
         elif step.divisor is not None:
             lines.append(f"  sum = {_g(step.total)}, ÷ {_g(step.divisor)} → {_g(step.value)}")
             data.update(sum=step.total, divisor=step.divisor, value=step.value)
+        elif math.isinf(trace.params["norm_type"]):
+            which = "largest" if trace.params["norm_type"] > 0 else "smallest"
+            lines.append(
+                f"  p = {_g(trace.params['norm_type'])}: the {which} |x| → {_g(step.value)}"
+            )
+            data.update(value=step.value)
         else:
             full = math.prod(trace.kernel_shape)
             if len(step.taps) < full:
@@ -425,7 +431,7 @@ def _reject(op: str, **given: Any) -> None:
 @click.option(
     "--output-size",
     metavar="SIZE",
-    help="Adaptive pools and max_unpool (e.g. 3,3; none keeps a dim).",
+    help="Adaptive pools, max_unpool, conv_transpose (e.g. 3,3; none keeps a dim of a 2-d/3-d adaptive pool).",
 )
 @click.option("--indices", metavar="ARRAY", help="max_unpool: the argmax indices of the max pool.")
 @click.option("--ceil-mode", is_flag=True, default=None, help="Pooling: ceil instead of floor.")
@@ -525,6 +531,7 @@ def compute(
             "dilation",
             "groups",
             "output_padding",
+            "output_size",
             "mode",
         },
         "max_pool": {"kernel_size", "stride", "padding", "dilation", "ceil_mode"},
@@ -544,10 +551,9 @@ def compute(
     if op == "avg_pool1d":
         allowed = allowed - {"divisor_override"}
     _reject(op, **{k: v for k, v in opts.items() if k not in allowed})
-    if grad_output is not None and family not in ("conv", "conv_transpose", "max_pool", "avg_pool"):
+    if family == "conv_transpose" and output_size is not None and output_padding is not None:
         raise click.UsageError(
-            f"--grad-output: gradients are computed for conv, conv_transpose, "
-            f"max_pool and avg_pool, not {op}"
+            "give --output-size or --output-padding, not both (the size sets the padding)"
         )
     if explain is not None and family == "max_unpool":
         raise click.UsageError("--explain is not available for max_unpool")
@@ -569,6 +575,8 @@ def compute(
         report.update(result.header_json)
         for name, array in result.arrays.items():
             report[name] = _json_values(array)
+        # nested lists lose the trailing dimensions of an empty array: say every shape
+        report["shape"] = {name: list(a.shape) for name, a in result.arrays.items()}
         if result.explain_json is not None:
             report["explain"] = _finite_or_none(result.explain_json)
         # strict JSON: a max-pool window made only of padding (-inf in torch) is null
@@ -680,11 +688,13 @@ def _dispatch(
             mode or "correlation",
             grad_output,
             coord,
+            output_size,
         )
     if family == "max_unpool":
         return _run_unpool(
-            op, ndim, x, x_raw, extra, kernel_size, stride, padding, output_size, indices
-        )
+            op, ndim, x, x_raw, extra, kernel_size, stride, padding, output_size, indices,
+            grad_output,
+        )  # fmt: skip
     return _run_pool(
         op,
         family,
@@ -724,9 +734,10 @@ def _run_conv(
     mode: str,
     grad_output: str | None,
     coord: tuple[int, ...] | None,
+    output_size: str | None = None,
 ) -> Result:
     from convanim import engine
-    from convanim.engine import arrays
+    from convanim.engine import arrays, ops
 
     w_raw = arrays.check_finite(_weight_array(weight, ndim), "--weight")
     stride = 1 if stride is None else stride
@@ -759,6 +770,13 @@ def _run_conv(
         w = arrays.as_transposed_weight(w_raw, ndim, x.shape[1], "--weight")
         b = _bias_array(bias, w.shape[1] * groups)
         op_pad = 0 if output_padding is None else output_padding
+        if output_size is not None:  # as the module's forward(x, output_size)
+            size = _parse_output_size(output_size, ndim)
+            if any(v is None for v in size):
+                raise ValueError(f"{op} needs every dimension of --output-size")
+            op_pad = ops.transposed_output_padding(
+                x.shape[2:], w.shape[2:], size, stride, padding, dilation
+            )
         geom = shapes.transposed_geometry(
             x.shape[2:], w.shape[2:], stride, padding, dilation, op_pad
         )
@@ -864,6 +882,8 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"  # lp_pool's norm_type; strict JSON has no inf
     return value
 
 
@@ -913,6 +933,14 @@ def _run_pool(
         else:
             y = engine.adaptive_avg_pool(x, size, ndim=ndim)
             out["output"] = _display(y, extra)
+        if grad_output is not None:
+            gy = _grad_output(grad_output, y.shape, out["output"].shape)
+            backward = (
+                engine.adaptive_max_pool_backward
+                if family == "adaptive_max_pool"
+                else engine.adaptive_avg_pool_backward
+            )
+            out["grad_input"] = backward(x, gy, size, ndim=ndim).grad_input.reshape(x_raw.shape)
         if coord is not None:
             sizes = x.shape[2:]
             # windows overlap by at most one cell per dimension: Σ taps ≤ Π (size + out)
@@ -979,6 +1007,9 @@ def _run_pool(
             gy = _grad_output(grad_output, y.shape, out["output"].shape)
             if family == "max_pool":
                 g = engine.max_pool_backward(x, gy, kernel_size, stride, p, d, ceil, ndim=ndim)
+            elif family == "lp_pool":
+                norm = 2.0 if norm_type is None else norm_type
+                g = engine.lp_pool_backward(x, gy, norm, kernel_size, stride, ceil, ndim=ndim)
             else:
                 g = engine.avg_pool_backward(
                     x, gy, kernel_size, stride, p, ceil, cip, divisor_override, ndim=ndim
@@ -1014,6 +1045,7 @@ def _run_unpool(
     padding: Any,
     output_size: str | None,
     indices: str | None,
+    grad_output: str | None = None,
 ) -> Result:
     from convanim import engine
     from convanim.engine import arrays, ops
@@ -1038,10 +1070,15 @@ def _run_unpool(
     _check_work(op, x.shape[0], x.shape[1], 1, x.shape[1], out_shape)
     y = engine.max_unpool(x, idx, kernel_size, stride, p, size, ndim=ndim)
     shown = _display(y, extra)
+    out: dict[str, Any] = {"output": shown}
+    if grad_output is not None:
+        gy = _grad_output(grad_output, y.shape, shown.shape)
+        g = engine.max_unpool_backward(x, idx, gy, kernel_size, stride, p, size, ndim=ndim)
+        out["grad_input"] = g.grad_input.reshape(x_raw.shape)
     params = {
         "kernel_size": kernel_size,
         "stride": stride if stride is not None else "kernel size",
         "padding": p,
     }
     header = _header(op, params, x_raw.shape, shown.shape)
-    return Result({"output": shown}, header, header_json={"params": _jsonable(params)})
+    return Result(out, header, header_json={"params": _jsonable(params)})

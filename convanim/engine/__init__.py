@@ -15,10 +15,14 @@ Names and layouts follow ``torch.nn.functional``; sizes and validation come from
 from .examples import CLASSIC_KERNELS, classic_kernel, conv_arithmetic_values, example_values
 from .grad import (
     Grads,
+    adaptive_avg_pool_backward,
+    adaptive_max_pool_backward,
     avg_pool_backward,
     conv_backward,
     conv_transpose_backward,
+    lp_pool_backward,
     max_pool_backward,
+    max_unpool_backward,
 )
 from .ops import *  # noqa: F403 - the torch.nn.functional-style operations
 from .ops import __all__ as _ops_all
@@ -39,6 +43,10 @@ __all__ = [
     "conv_transpose_backward",
     "max_pool_backward",
     "avg_pool_backward",
+    "lp_pool_backward",
+    "adaptive_max_pool_backward",
+    "adaptive_avg_pool_backward",
+    "max_unpool_backward",
     "trace_conv",
     "trace_conv_transpose",
     "trace_scatter",

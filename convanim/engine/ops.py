@@ -37,6 +37,7 @@ MODES = ("correlation", "convolution")
 
 __all__ = [
     "MODES",
+    "transposed_output_padding",
     "conv",
     "conv1d",
     "conv2d",
@@ -273,18 +274,28 @@ def conv_transpose(
     groups: int = 1,
     dilation: int | Sequence[int] = 1,
     mode: Mode = "correlation",
+    output_size: Sequence[int] | None = None,
 ) -> np.ndarray:
     """N-d transposed convolution, torch's ``F.conv_transpose*d`` (same argument order).
 
     Each input cell scales the kernel and adds it into the output at ``stride`` steps; then
     ``padding`` is cropped from both ends and ``output_padding`` extends the end.
+    ``output_size`` picks the output size instead of ``output_padding``, as the module's
+    ``forward(x, output_size)`` does (spatial sizes, or with the batch and channel sizes first).
 
     >>> conv_transpose(np.array([[1.0, 2.0]]), np.array([[[1.0, 1.0, 1.0]]]), stride=2)
     array([[1., 1., 3., 2., 2.]])
+    >>> conv_transpose(np.array([[1.0, 2.0]]), np.ones((1, 1, 3)), stride=2, output_size=[6])
+    array([[1., 1., 3., 2., 2., 0.]])
     """
     x, w, unbatched = conv_operands(input, weight, groups, transposed=True)
     check_bias(bias, w.shape[1] * groups)
     dtype = K.float_dtype(x, w) if bias is None else K.float_dtype(x, w, np.asarray(bias))
+    if output_size is not None:
+        output_padding = transposed_output_padding(
+            x.shape[2:], w.shape[2:], output_size, stride, padding, dilation, output_padding,
+            unbatched,
+        )  # fmt: skip
     geom = shapes.transposed_geometry(
         x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
     )
@@ -292,6 +303,36 @@ def conv_transpose(
     w = effective_weight(w.astype(dtype, copy=False), mode)
     y = transposed_scatter(x, w, geom, groups)
     return _unbatch(_add_bias(y, bias), unbatched)
+
+
+def transposed_output_padding(
+    sizes: Sequence[int],
+    kernel_size: Sequence[int],
+    output_size: Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    output_padding: int | Sequence[int] = 0,
+    unbatched: bool = False,
+) -> tuple[int, ...]:
+    """The ``output_padding`` that gives ``output_size`` (torch's ``_output_padding``).
+
+    ``output_size`` is spatial, or carries the batch and channel sizes first (only the
+    channel size for an unbatched input), as torch accepts it.
+    """
+    ndim = len(sizes)
+    wanted = [int(v) for v in output_size]
+    lead = 1 if unbatched else 2
+    if len(wanted) == ndim + lead:
+        wanted = wanted[lead:]
+    if len(wanted) != ndim:
+        raise ValueError(
+            f"ConvTranspose{ndim}D: for {ndim + lead}D input, output_size must have {ndim} or "
+            f"{ndim + lead} elements (got {len(wanted)})"
+        )
+    if any(shapes.per_dim(output_padding, ndim, "output_padding")):
+        raise ValueError("give output_size or output_padding, not both (output_size sets it)")
+    return shapes.output_padding_for_size(sizes, wanted, kernel_size, stride, padding, dilation)
 
 
 def transposed_scatter(
@@ -620,25 +661,45 @@ def lp_pool(
     """Power-average pooling ``(Σ x^p)^(1/p)``, computed exactly as torch ``F.lp_pool*d`` does.
 
     torch computes ``(avg_pool(x^p) · prod(kernel))^(1/p)``: in ``ceil_mode`` a clipped window
-    is therefore rescaled to the full kernel area. We follow it to the letter.
+    is therefore rescaled to the full kernel area. We follow it to the letter, negative ``p``
+    included; ``p = ±inf`` is the largest (smallest) ``|x|`` of each window.
 
     >>> lp_pool(np.array([[3.0, 4.0]]), 2, 2, ndim=1)
     array([[5.]])
+    >>> lp_pool(np.array([[1.0, 2.0, 3.0, 4.0]]), float("inf"), 2, ndim=1)
+    array([[2., 4.]])
     """
     if ndim is None:
         ndim = len(kernel_size) if isinstance(kernel_size, Sequence) else np.ndim(input) - 2
-    if isinstance(norm_type, bool) or not np.isfinite(norm_type) or norm_type <= 0:
-        raise ValueError(f"norm_type must be a positive finite number, got {norm_type!r}")
+    check_norm_type(norm_type)
     x, unbatched = _pool_input(input, ndim, f"lp_pool{ndim}d")
     geom = shapes.pool_geometry(x.shape[2:], kernel_size, stride, 0, 1, ceil_mode, "lp")
-    powered = np.power(x, x.dtype.type(norm_type))
-    avg = avg_pool(
-        powered, [g.kernel for g in geom], [g.stride for g in geom], 0, ceil_mode, ndim=ndim
-    )
-    area = int(np.prod([g.kernel for g in geom]))
-    with np.errstate(invalid="ignore"):
+    if np.isinf(norm_type):
+        # torch: max_pool(|x|) for +inf, −max_pool(−|x|) (the smallest |x|) for −inf
+        sign = 1.0 if norm_type > 0 else -1.0
+        values, _, _ = _max_pool_core(sign * np.abs(x), geom)
+        return _unbatch(sign * values, unbatched)
+    # 0^p = inf for p < 0, a negative sum's fractional root is nan, large sums overflow: all
+    # as in torch, which does not warn either
+    with np.errstate(all="ignore"):
+        powered = np.power(x, x.dtype.type(norm_type))
+        avg = avg_pool(
+            powered, [g.kernel for g in geom], [g.stride for g in geom], 0, ceil_mode, ndim=ndim
+        )
+        area = int(np.prod([g.kernel for g in geom]))
         y = np.power(avg * x.dtype.type(area), x.dtype.type(1.0 / norm_type))
     return _unbatch(y, unbatched)
+
+
+def check_norm_type(norm_type: float) -> None:
+    """torch computes lp pooling for every real ``p`` but 0 (it divides by ``p``) and NaN."""
+    if isinstance(norm_type, bool) or not isinstance(norm_type, int | float | np.number):
+        raise ValueError(f"norm_type must be a number, got {norm_type!r}")
+    if np.isnan(norm_type) or norm_type == 0:
+        raise ValueError(
+            f"norm_type must be a non-zero number (lp pooling takes the 1/p-th power), "
+            f"got {norm_type!r}"
+        )
 
 
 def lp_pool1d(

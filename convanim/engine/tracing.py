@@ -673,7 +673,12 @@ def trace_pool(
             total = float(sum(tap.value for tap in taps))
             steps.append(Step(o, tuple(taps), total, 0.0, value, divisor=float(divisors[o])))
         else:
-            total = float(sum(tap.value**norm_type for tap in taps if tap.role == "input"))
+            real = np.array([tap.value for tap in taps if tap.role == "input"])
+            if np.isinf(norm_type):  # the largest (p = inf) or smallest (−inf) |x|
+                total = float((np.max if norm_type > 0 else np.min)(np.abs(real)))
+            else:
+                with np.errstate(all="ignore"):  # 0^p = inf for p < 0; (−x)^0.5 is nan
+                    total = float(np.sum(np.power(real, norm_type)))
             steps.append(Step(o, tuple(taps), total, 0.0, value))
     return Trace(
         op={"max": "max_pool", "avg": "avg_pool", "lp": "lp_pool"}[kind],

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from convanim._procs import pool_options
 from convanim.cli.shape import DIMS, PADDING, SIZE
 from convanim.draw import catalogue
 
@@ -324,7 +325,7 @@ def _render_all(
                 done.append(_render_one(name, str(folder), overrides))
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, **pool_options()) as pool:
                 futures = [pool.submit(_render_one, n, str(folder), overrides) for n in names]
                 for fut in as_completed(futures):  # the bar moves as files land, in any order
                     done.append(fut.result())

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from convanim._files import publish, write_atomic
+from convanim._procs import pool_options
 from convanim.slides.manifest import safe_target, stamp, write_manifest
 from convanim.slides.plan import Asset
 from convanim.slides.sources import Renderers
@@ -97,7 +98,9 @@ def render_all(
     failures, made = [], []
     if progress:
         progress(0, len(todo), "")
-    with pool_cls(max_workers=min(jobs, len(todo))) as pool:
+    # process workers die with this process (a killed build leaves no orphans rendering)
+    extra = pool_options() if use_processes else {}
+    with pool_cls(max_workers=min(jobs, len(todo)), **extra) as pool:
         futures = {pool.submit(render_asset, a, out_dir, renderers): a for a in todo}
         for done, future in enumerate(cf.as_completed(futures), start=1):
             asset = futures[future]

@@ -39,6 +39,52 @@ def file_mode() -> int:
     return 0o666 & ~umask
 
 
+# The temporary file beside the target is ".<name>.<8 random><suffix>" (or ".tmp"): its name
+# is this much longer than the target's, and must fit too.
+_TEMP_EXTRA = 14
+
+
+def _first_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return Path(".")
+
+
+def check_output(path: Path | str, what: str = "-o", folder: bool = False) -> None:
+    """Refuse, before any work, an output path the OS would refuse after it.
+
+    A file (``folder=False``) must not be an existing folder; a folder must not be an existing
+    file; every name must fit the file system (with room for the temporary file written first);
+    the nearest existing ancestor must be a folder we can write into (missing folders are made).
+    Raises ``ValueError`` naming ``what`` (the option the user gave).
+    """
+    path = Path(path)
+    anchor = _first_existing(path.absolute().parent if not folder else path.absolute())
+    try:
+        name_max = os.pathconf(anchor, "PC_NAME_MAX")
+        path_max = os.pathconf(anchor, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        name_max, path_max = 255, 4096
+    for part in path.parts:
+        extra = _TEMP_EXTRA + len(path.suffix) if part == path.name and not folder else 0
+        if len(os.fsencode(part)) + extra > name_max:
+            raise ValueError(
+                f"{what}: the name {part[:40]!r}… is too long ({len(os.fsencode(part))} bytes; "
+                f"this file system allows {name_max - extra} here)"
+            )
+    if len(os.fsencode(str(path.absolute()))) + _TEMP_EXTRA + 64 > path_max:
+        raise ValueError(f"{what}: the path is too long (the limit is {path_max} bytes)")
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"{what} {path}: a file is in the way of the output folder")
+    if not folder and path.is_dir():
+        raise ValueError(f"{what} {path} is a folder; name the output file (or a new name)")
+    if not anchor.is_dir():
+        raise ValueError(f"{what} {path}: {anchor} is a file, not a folder")
+    if not os.access(anchor, os.W_OK | os.X_OK):
+        raise ValueError(f"{what} {path}: cannot write into {anchor} (permission denied)")
+
+
 def publish(made: Path | str, path: Path) -> None:
     """Give the finished file ``made`` the usual permissions and move it to ``path``."""
     os.chmod(made, file_mode())

@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
         if debug:
             raise
+        status = getattr(exc, "exit_status", None)  # an error that knows its exit status
+        if status in (1, 2):  # e.g. video.MissingRequirementError: 1, with the install line
+            _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, status)
         _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with CONVANIM_DEBUG=1", 1)
     if isinstance(rv, int) and rv:
         sys.exit(rv)

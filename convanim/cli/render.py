@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from convanim._files import check_output
 from convanim._procs import pool_options
 from convanim.cli.shape import DIMS, PADDING, SIZE
 from convanim.draw import catalogue
@@ -269,11 +270,13 @@ def render(
         kwargs.setdefault("padding", 0)
         kwargs.setdefault("dilation", 1)
         kwargs.setdefault("output_padding", 0)
+        check_output(out)  # before the rendering, not after it
         path = catalogue.render_custom(op_kind, out, **kwargs, **_drop_none(common))
         click.echo(str(path))
         return
     entry = catalogue.get(target)
     out = output or Path(f"{target}{entry.ext}")
+    check_output(out if out.suffix else out / f"{target}{entry.ext}")
     overrides = _drop_none({**params, **content, **common, "image": image})
     click.echo(str(catalogue.render_named(target, out, **overrides)))
 
@@ -312,6 +315,7 @@ def _render_all(
 ) -> None:
     """Catalogue entries (all of them by default) into ``folder``, in parallel, with one
     progress bar."""
+    check_output(folder, folder=True)
     folder.mkdir(parents=True, exist_ok=True)
     names = list(names or catalogue.names())
     # Biggest first, so the slowest animation does not start last.

@@ -30,8 +30,10 @@ The conv_arithmetic Figure 1.1 (valid 3×3 correlation of a 5×5 input):
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -52,6 +54,33 @@ __all__ = [
 ]
 
 Coord = tuple[int, ...]
+
+
+def _finite_values(trace_fn: Callable[..., Trace]) -> Callable[..., Trace]:
+    """Refuse what ``convanim compute`` refuses: values that overflow float64 (or a negative
+    sum's fractional root in lp pooling) would draw as blank cells. NumPy's warnings about
+    them are silenced: the refusal is the one message. Only max pooling's windows made of
+    padding alone are legitimately -inf (torch's answer)."""
+
+    @functools.wraps(trace_fn)
+    def traced(*args: object, **kwargs: object) -> Trace:
+        with np.errstate(all="ignore"):
+            trace = trace_fn(*args, **kwargs)
+        values = trace.output_values.values()
+        if all(math.isfinite(v) for v in values):
+            return trace
+        if any(math.isnan(v) for v in values) and trace.op == "lp_pool":
+            raise ValueError(
+                "lp_pool gives nan: a window's sum of x^p is negative and its 1/p-th power is "
+                "not real (negative inputs with an odd or fractional norm_type)"
+            )
+        if trace.op == "max_pool" and all(v == -math.inf or math.isfinite(v) for v in values):
+            return trace
+        raise ValueError(
+            f"{trace.op}: the values overflow float64 (beyond ±1.8e308); use smaller numbers"
+        )
+
+    return traced
 
 
 # --------------------------------------------------------------------------------------------
@@ -225,6 +254,7 @@ def _with_dropped(
 # --------------------------------------------------------------------------------------------
 
 
+@_finite_values
 def trace_conv(
     x: np.ndarray,
     weight: np.ndarray,
@@ -379,6 +409,7 @@ def _direct_view(
     return steps, grid, roles, applied, chans
 
 
+@_finite_values
 def trace_conv_transpose(
     x: np.ndarray,
     weight: np.ndarray,
@@ -451,6 +482,7 @@ def trace_conv_transpose(
     )
 
 
+@_finite_values
 def trace_scatter(
     x: np.ndarray,
     weight: np.ndarray,
@@ -575,6 +607,7 @@ def _pool_input(x: np.ndarray, ndim: int | None, kernel_size: object) -> tuple[n
     return x, ndim
 
 
+@_finite_values
 def trace_pool(
     x: np.ndarray,
     kind: str,
@@ -711,6 +744,7 @@ def _nested(values: list, coord: Coord) -> float:
     return float(values)  # type: ignore[arg-type]
 
 
+@_finite_values
 def trace_adaptive_pool(
     x: np.ndarray,
     kind: str,
@@ -780,6 +814,7 @@ def _batched_grad_output(grad_output: np.ndarray, ndim: int) -> np.ndarray:
     return gy
 
 
+@_finite_values
 def trace_grad_weight(
     x: np.ndarray,
     weight: np.ndarray,
@@ -868,6 +903,7 @@ def trace_grad_weight(
     )
 
 
+@_finite_values
 def trace_grad_input(
     x: np.ndarray,
     weight: np.ndarray,

@@ -617,6 +617,8 @@ class RenderError(RuntimeError):
 class MissingRequirementError(RuntimeError):
     """A system requirement (LaTeX, Cairo, …) is missing; the message says how to install it."""
 
+    exit_status = 1  # the CLI prints the message (with the install line) and exits 1
+
 
 def render_scene(
     scene: str,

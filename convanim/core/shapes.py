@@ -352,4 +352,3 @@ def preimage(
     total = 2 * padding if isinstance(padding, int) else padding[0] + padding[1]
     lmin = (output - 1) * stride + effective_kernel(kernel, dilation) - total
     return range(max(1, lmin), lmin + stride)
-

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from convanim.slides import build as deckbuild
+from convanim.slides import sources
 from convanim.slides.build import DeckError, Renderers, build, parse_placeholders
 
 IMAGES = ("dilation", "padding_strides_odd", "vision_kernels", "2d_convolution")
@@ -281,8 +282,13 @@ def test_stale_assets_are_rendered_again(deck: Path) -> None:
     result = run(deck, fakes)
     assert sorted(n for n, _ in fakes.calls) == ["dilation", "padding_strides_odd"]
     assert ("padding_strides_odd", {"stride": 3}) in fakes.calls
+    # Stable names: a parameter change re-renders the same file, leaving no old one behind.
     changed = [r for r in result.rendered if "padding_strides_odd" in r]
-    assert changed and changed[0] != "assets/images/04-convolutional_layers/padding_strides_odd.gif"
+    assert changed == ["assets/images/04-convolutional_layers/padding_strides_odd.gif"]
+    assert sorted(p.name for p in (out / "assets/images/04-convolutional_layers").iterdir()) == [
+        "dilation.gif",
+        "padding_strides_odd.gif",
+    ]
     # a renderer change (its source fingerprint) makes everything stale
     fakes.calls.clear()
     fakes.version = "v2"
@@ -292,7 +298,7 @@ def test_stale_assets_are_rendered_again(deck: Path) -> None:
 def test_renderer_fingerprints_follow_imports_not_the_whole_package() -> None:
     def rel(kind: str) -> set[str]:
         # the last two path parts: "draw/gif.py", "video/__init__.py", "scenes/fir.py"
-        return {"/".join(p.as_posix().split("/")[-2:]) for p in deckbuild._source_files(kind)}
+        return {"/".join(p.as_posix().split("/")[-2:]) for p in sources._source_files(kind)}
 
     image, scene = rel("image"), rel("scene")
     assert {
@@ -336,15 +342,15 @@ def test_editing_an_unimported_module_keeps_assets_current(tmp_path: Path, monke
     }
     for name, text in files.items():
         (pkg / name).write_text(text)
-    monkeypatch.setattr(deckbuild, "_package_dirs", lambda: {"convanim": pkg})
-    before = deckbuild.code_fingerprint("image")
+    monkeypatch.setattr(sources, "_package_dirs", lambda: {"convanim": pkg})
+    before = sources.code_fingerprint("image")
     for unrelated in ("video/__init__.py", "slides/build.py"):
         (pkg / unrelated).write_text("# edited\n")
-        assert deckbuild.code_fingerprint("image") == before, unrelated
+        assert sources.code_fingerprint("image") == before, unrelated
     # lazy, relative, parent imports
     for used in ("draw/plan.py", "engine/__init__.py", "core/shapes.py", "draw/gif.py"):
         (pkg / used).write_text(f"# edited {used}\n")
-        after = deckbuild.code_fingerprint("image")
+        after = sources.code_fingerprint("image")
         assert after != before, used
         before = after
 
@@ -481,7 +487,9 @@ def test_files_the_deck_embeds_by_hand_are_copied_too(deck: Path) -> None:
     assert not (out / "gone.png").exists() and not (lecture.parent / "build").exists()
     assert run(deck, fakes).rendered == []
     (lecture / "my fig.svg").write_bytes(b"svg, edited")
-    assert run(deck, fakes).rendered == ["my fig.svg"]
+    again = run(deck, fakes)
+    assert again.rendered == [] and again.copied == ["my fig.svg"]
+    assert [(m.rel, m.slide) for m in again.missing] == [("../outside.png", 1), ("gone.png", 1)]
     # Links to what the build writes itself are not copied over it.
     (lecture / "reveal.js").mkdir()
     (lecture / "reveal.js" / "reveal.css").write_bytes(b"old")
@@ -519,7 +527,7 @@ def test_bad_options_and_sizes_are_reported_with_their_line(
     # Caught while planning (the templates' checks, the shape core's), so nothing renders and
     # nothing is written; a render failing in a worker would leave half a build behind.
     fakes = FakeRenderers()
-    renderers = dataclasses.replace(fakes.renderers(), check_params=deckbuild._check_params)
+    renderers = dataclasses.replace(fakes.renderers(), check_params=sources.check_params)
     deck.write_text(f"# x\n{{{{CONVANIM:dilation}}}}\n{{{{CONVANIM:dilation {options}}}}}\n")
     with pytest.raises(DeckError, match=rf"04-convolutional_layers.md:3: .*{message}"):
         build(deck, renderers=renderers)
@@ -528,7 +536,7 @@ def test_bad_options_and_sizes_are_reported_with_their_line(
 
 def test_a_fixed_figure_takes_no_size_parameters(deck: Path) -> None:
     fakes = FakeRenderers()
-    renderers = dataclasses.replace(fakes.renderers(), check_params=deckbuild._check_params)
+    renderers = dataclasses.replace(fakes.renderers(), check_params=sources.check_params)
     deck.write_text("{{CONVANIM:vision_kernels kernel=3}}\n")
     with pytest.raises(DeckError, match=r":1: vision_kernels is a fixed figure"):
         build(deck, renderers=renderers)
@@ -708,7 +716,8 @@ def test_manifest_is_json_with_keys(deck: Path) -> None:
     run(deck, FakeRenderers())
     manifest = json.loads((deck.parent / "build/.convanim-cache/manifest.json").read_text())
     entry = manifest["assets"]["assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.mp4"]
-    assert set(entry) == {"key", "stamp", "poster"}
+    assert set(entry) == {"key", "kind", "stamp", "poster", "poster_rel"}
+    assert manifest["settings"]["quality"] == "low"
 
 
 def test_high_quality_goes_to_1080p60(deck: Path) -> None:

@@ -194,3 +194,36 @@ def test_list_and_help_stay_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_several_names_render_into_one_folder(tmp_path, capsys):
+    # One call for the deck's animations: one file per name, in the folder, named as the deck
+    # references them; the same frames as rendering each name alone.
+    code, out, _ = run(
+        ["render", "dilation", "2d_maxpool", "dilation", "-o", str(tmp_path / "a"), "-j", "1"],
+        capsys,
+    )
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["2d_maxpool.gif", "dilation.gif"]
+    alone = catalogue.render_named("dilation", tmp_path / "alone.gif")
+    with Image.open(tmp_path / "a" / "dilation.gif") as many, Image.open(alone) as one:
+        assert many.n_frames == one.n_frames
+        many.seek(many.n_frames - 1)
+        one.seek(one.n_frames - 1)
+        assert list(many.convert("RGB").getdata()) == list(one.convert("RGB").getdata())
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["dilation", "2d_maxpool", "-o", "x.gif"], "give -o DIR"),
+        (["dilation", "2d_maxpool"], "give -o DIR"),
+        (["dilation", "no_such_name", "-o", "d"], "not catalogue names: no_such_name"),
+    ],
+)
+def test_several_names_are_checked_before_rendering(tmp_path, capsys, argv, message):
+    code, out, err = run(
+        ["render", *[a if a != "d" else str(tmp_path / "d") for a in argv]], capsys
+    )
+    assert code == 2 and message in err and out == ""
+    assert not (tmp_path / "d").exists()

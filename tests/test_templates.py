@@ -181,7 +181,7 @@ def test_user_template_folder_overrides_built_ins(tmp_path: Path) -> None:
     (tmp_path / "reveal-overlay.html").write_text('<p data-x="${alt}">${caption_block}</p>\n')
     out = snippet("a.gif", EmbedOptions(template_dir=tmp_path, alt='"><b>', caption="c"))
     assert out.startswith('<p data-x="&quot;&gt;&lt;b&gt;">')
-    assert '<div style="margin-top: 20px;">c</div>' in out  # caption part still built in
+    assert '<div style="margin-top: 40px;">c</div>' in out  # caption part still built in
     own = tmp_path / "mine.html"
     own.write_text("<em>${src}</em> ${nonsense}")
     with pytest.raises(ValueError, match="unknown field 'nonsense'"):
@@ -208,7 +208,7 @@ def test_every_template_is_packaged_and_filled() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text())
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"))))
 def test_any_caption_round_trips_as_text(caption: str) -> None:
     out = snippet("a.gif", EmbedOptions(template="figure", caption=caption, alt=caption))
     page = Parsed(out)

@@ -26,6 +26,8 @@ from convanim.draw import catalogue
 __all__ = ["list_cmd", "render", "RenderCommand", "scene_names"]
 
 OPERATIONS = ("conv", "transposed", "pool")
+#: Handed to :mod:`convanim.cli.network` (a stack's layers are many arguments).
+NETWORK_TARGETS = ("stack", "receptive_field")
 
 
 def scene_names() -> tuple[str, ...]:
@@ -69,7 +71,14 @@ class RenderCommand(click.Command):
     """``render`` that forwards ``render SCENE …`` to the video command untouched."""
 
     def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201
-        if args and args[0] in scene_names():
+        if args and args[0] in NETWORK_TARGETS:  # network figures take a LAYER list
+            from convanim.cli import network
+
+            command = {"stack": network.render_stack}.get(args[0], network.render_receptive_field)
+            name = f"{info_name} {args[0]}"
+            return command.make_context(name, list(args[1:]), parent=parent, **extra)
+        # A scene alone goes to the video command; several names are rendered here.
+        if args and args[0] in scene_names() and not set(args[1:]) & set(catalogue.names()):
             from convanim.cli.video import render_video
 
             return render_video.make_context(info_name, list(args), parent=parent, **extra)
@@ -103,15 +112,18 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
     "render",
     cls=RenderCommand,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Videos: `convanim render SCENE …` renders a Manim scene (see `convanim list`).",
+    epilog="Videos: `convanim render SCENE …` renders a Manim scene (see `convanim list`). "
+    "Networks: `convanim render stack …` and `convanim render receptive_field …` "
+    "(see their --help).",
 )
-@click.argument("target", required=False)
+@click.argument("targets", nargs=-1)
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="Output .gif or .png (a folder gets <name>.gif|png). With --all: the folder.",
+    help="Output .gif or .png (a folder gets <name>.gif|png). With --all or several "
+    "names: the folder.",
 )
 @click.option("--all", "render_all", is_flag=True, help="Render the whole catalogue into -o DIR.")
 @click.option("-i", "--input", "input_size", type=SIZE, help="Input size: 6, 6x6, 5,7.")
@@ -155,7 +167,7 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
 @click.option("--image", type=click.Path(path_type=Path), help="vision_kernels: the picture.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="--all: parallel processes.")
 def render(
-    target: str | None,
+    targets: tuple[str, ...],
     output: Path | None,
     render_all: bool,
     input_size: tuple[int, ...] | None,
@@ -189,8 +201,14 @@ def render(
     convanim render conv -i 5x5 -k 3 -s 2 -p 1 --numbers -o conv.gif
     convanim render transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1 --numbers -o t.gif
     convanim render pool -i 4x4 -k 2 --kind max --numbers -o pool.gif
+    convanim render dilation padding_strides 2d_maxpool -o assets/
     convanim render --all -o assets/
     """
+    if len(targets) > 1:
+        names = _several(targets, output)
+        _render_all(output, _drop_none({**common_options(locals())}), jobs, names)
+        return
+    target = targets[0] if targets else None
     look = {"style": style}
     if mode == "convolution" and numbers is None:
         # The flip is only visible in the numbers (subscripts, the rotated kernel): asking for
@@ -263,10 +281,38 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def _render_all(folder: Path, common: dict[str, Any], jobs: int | None) -> None:
-    """Every catalogue entry into ``folder``, in parallel, with a progress bar."""
+def common_options(given: dict[str, Any]) -> dict[str, Any]:
+    """The look options of a ``render`` call that apply to every name it renders."""
+    return {
+        "cell_size": given["cell_size"],
+        "duration": given["duration"],
+        "theme": given["theme"],
+        "transparent": given["transparent"],
+        "labels": given["labels"],
+        "legend": given["legend"],
+    }
+
+
+def _several(targets: tuple[str, ...], output: Path | None) -> list[str]:
+    """The catalogue names of ``render NAME NAME … -o DIR``, checked before anything renders."""
+    if output is None or output.suffix:
+        raise click.UsageError("several names render into a folder: give -o DIR")
+    known = set(catalogue.names())
+    unknown = [t for t in targets if t not in known]
+    if unknown:
+        scenes = [t for t in unknown if t in scene_names()]
+        hint = " (render scenes one at a time: `convanim render SCENE`)" if scenes else ""
+        raise click.UsageError(f"not catalogue names: {', '.join(unknown)}{hint}")
+    return list(dict.fromkeys(targets))
+
+
+def _render_all(
+    folder: Path, common: dict[str, Any], jobs: int | None, names: list[str] | None = None
+) -> None:
+    """Catalogue entries (all of them by default) into ``folder``, in parallel, with one
+    progress bar."""
     folder.mkdir(parents=True, exist_ok=True)
-    names = catalogue.names()
+    names = list(names or catalogue.names())
     # Biggest first, so the slowest animation does not start last.
     names.sort(key=lambda n: -catalogue.get(n).frames())
     overrides = _drop_none(common)

@@ -375,7 +375,7 @@ def _conv_notes(
                 f"ambiguity: inputs {_span(pre)} {'both' if len(pre) == 2 else 'all'} give "
                 f"{g.output} (the floor hides up to {_cells(g.stride - 1)} at the end)"
             )
-            if symmetric:
+            if symmetric and g.pad_before >= 0:  # ConvTranspose refuses negative padding
                 if len(pre) <= 6:
                     ops = _and([f"{L} with output_padding={L - lmin}" for L in pre])
                 else:
@@ -507,6 +507,8 @@ def conv_cmd(
             f"{g.pad_before} before, {g.pad_after} after"
             if g.pad_before != g.pad_after
             else f"{g.pad_before} each side"
+            if g.pad_before >= 0
+            else f"{-g.pad_before} cropped each side ({padding_mode} mode crops negative padding)"
             for g in dims
         ]
         lines += ["Padding:", *_per_axis(ndim, pads)]
@@ -525,7 +527,9 @@ def conv_cmd(
 
 
 def _preimage(g: shapes.ConvDim) -> range:
-    return shapes.preimage(g.output, g.kernel, g.stride, (g.pad_before, g.pad_after), g.dilation)
+    return shapes.preimage(
+        g.output, g.kernel, g.stride, (g.pad_before, g.pad_after), g.dilation, g.padding_mode
+    )
 
 
 def _lmin(g: shapes.ConvDim) -> int:
@@ -1276,7 +1280,7 @@ def _num(n: int) -> str:
 @click.argument("layers", nargs=-1)
 @click.option(
     "--preset",
-    type=click.Choice(("alexnet", "vgg16", "wavenet")),
+    type=click.Choice(("alexnet", "alexnet2012", "vgg16", "wavenet")),
     default=None,
     help="A named stack.",
 )
@@ -1302,7 +1306,7 @@ def stack_cmd(
     """Sizes, receptive field, jump, parameters and multiply-adds of a stack of layers.
 
     \b
-    LAYER: [N*]KIND[:key=value,...], KIND conv|maxpool|avgpool|fc, keys k s p d c g bias ceil,
+    LAYER: [N*]KIND[:key=value,...], KIND conv|maxpool|avgpool|lrn|fc, keys k s p d c g bias ceil n,
     per-dimension values 3x5, padding 1:2 | same | valid | full | causal. Example:
       convanim shape stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10
     """

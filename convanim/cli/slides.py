@@ -52,9 +52,9 @@ from convanim.slides import embed as snippets
 )
 @click.option(
     "--quality",
-    default="low",
-    show_default=True,
-    help="Video quality: low, medium, high (1080p60) or fourk.",
+    default=None,
+    help="Video quality: low, medium, high (1080p60) or fourk (default: ROOT/convanim.toml's, "
+    "else low).",
 )
 def embed(
     name_or_path: str,
@@ -68,7 +68,7 @@ def embed(
     template_dir: Path | None,
     deck: str | None,
     root: Path,
-    quality: str,
+    quality: str | None,
 ) -> None:
     """Print the slide snippet for an asset: a file, a catalogue name or a scene.
 
@@ -90,44 +90,28 @@ def embed(
         width=width,
         template_dir=template_dir,
     )
-    src = _ensure_asset(name_or_path, root, deck, quality)
-    if isinstance(src, tuple):
-        src, poster = src
-        options = replace(options, poster=poster)
-    click.echo(snippets.snippet(src, options))
-
-
-def _ensure_asset(target: str, root: Path, deck: str | None, quality: str) -> str | tuple:
-    """The slide-relative path of ``target``, rendering it first when it is missing."""
-    path = root / target
+    path = root / name_or_path
     if path.is_file():
-        deckbuild.confined(target, root, "path")
-        rel = Path(target).as_posix()
+        deckbuild.confined(name_or_path, root, "path")
+        rel = Path(name_or_path).as_posix()
         poster = path.with_suffix(".png")  # what `convanim build` writes beside a video
         if snippets.asset_kind(rel) == "video" and poster.is_file():
-            return rel, Path(rel).with_suffix(".png").as_posix()
-        return rel
-    renderers = deckbuild.Renderers()
-    planner = deckbuild._Planner(
-        Path(root) / f"{deck or 'slides'}.md", root, deckbuild.normalize_quality(quality), renderers
-    )
-    # Unknown names raise the build's helpful "unknown asset …, did you mean …" error.
-    asset, _ = planner.plan(deckbuild.Placeholder(0, 0, 0, target, (), ()))
-    if not deck:  # no deck: keep the folders flat (assets/images/x.gif)
-        asset = _flatten(asset, planner.stem)
+            options = replace(options, poster=Path(rel).with_suffix(".png").as_posix())
+        click.echo(snippets.snippet(rel, options))
+        return
+    # The same settings a build of a deck in ROOT reads (convanim.toml: assets_dir, quality).
+    settings = deckbuild.resolve_settings(root / "slides.md", "", {"quality": quality})
+    asset = deckbuild.plan_one(name_or_path, root, settings, deck)
+    if not deck and settings.assets_dir is None:  # no deck: keep the folders flat
+        asset = deckbuild.with_folder(asset, "slides", "")
+    options = replace(options, poster=asset.poster_rel)
+    text = snippets.snippet(asset.rel, options)  # bad options are refused before any render
     if not (root / asset.rel).is_file() or (
         asset.poster_rel and not (root / asset.poster_rel).is_file()
     ):
         click.echo(f"rendering {asset.rel} …", err=True)
-        deckbuild.render_asset(asset, root, renderers)
-    return (asset.rel, asset.poster_rel) if asset.poster_rel else asset.rel
-
-
-def _flatten(asset: deckbuild.Asset, stem: str) -> deckbuild.Asset:
-    def strip(rel: str | None) -> str | None:
-        return rel.replace(f"/{stem}/", "/", 1) if rel else rel
-
-    return replace(asset, rel=strip(asset.rel), poster_rel=strip(asset.poster_rel))
+        deckbuild.render_asset(asset, root, deckbuild.Renderers())
+    click.echo(text)
 
 
 @click.command("build")
@@ -141,20 +125,37 @@ def _flatten(asset: deckbuild.Asset, stem: str) -> deckbuild.Asset:
 )
 @click.option(
     "--quality",
-    default="low",
-    show_default=True,
-    help="Video quality: low (480p15, quick), medium, high (1080p60) or fourk.",
+    default=None,
+    help="Video quality of placeholders: low (480p15, quick; the default), medium, "
+    "high (1080p60) or fourk.",
 )
 @click.option(
-    "--check", is_flag=True, help="List what is stale, write nothing; exit status 1 if anything is."
+    "--assets-dir",
+    default=None,
+    metavar="NAME",
+    help="Placeholders' assets go to assets/images/NAME/ and assets/videos/NAME/ "
+    "(default: the deck's file name).",
 )
+@click.option(
+    "--css",
+    "css",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A style sheet of the lecture for --html (repeatable).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="List what is stale or missing, write nothing; exit status 1 if anything is.",
+)
+@click.option("--strict", is_flag=True, help="Exit status 1 when a referenced file is missing.")
 @click.option(
     "--html",
     "html_page",
     is_flag=True,
     help="Also write <deck>.html, a reveal.js page (reveal.js copied beside it).",
 )
-@click.option("--theme", default="white", show_default=True, help="reveal.js theme for --html.")
+@click.option("--theme", default=None, help="reveal.js theme name for --html (default: white).")
 @click.option(
     "-j",
     "--jobs",
@@ -172,10 +173,13 @@ def _flatten(asset: deckbuild.Asset, stem: str) -> deckbuild.Asset:
 def build(
     deck: Path,
     out_dir: Path | None,
-    quality: str,
+    quality: str | None,
+    assets_dir: str | None,
+    css: tuple[str, ...],
     check: bool,
+    strict: bool,
     html_page: bool,
-    theme: str,
+    theme: str | None,
     jobs: int | None,
     force: bool,
     template_dir: Path | None,
@@ -187,6 +191,12 @@ def build(
     Missing or stale assets are rendered (in parallel) into OUT/assets/images/<deck>/ and
     OUT/assets/videos/<deck>/<quality>/, and OUT/<deck>.md is written with each placeholder
     replaced by its snippet. Other placeholders ({{TIMELINE:…}}) pass through untouched.
+
+    Files the deck references by hand (<img src>, <source src>, ![](…)) are copied from the
+    deck's folder, rendered at their path when convanim makes that file name
+    (…/1080p60/FIRConvolution1D.mp4, …/dilation.gif), or reported missing with their slide.
+    Settings (quality, assets_dir, theme, template_dir, css) can live in the deck's front
+    matter or in convanim.toml beside it.
     """
     started = time.perf_counter()
     bar = _ProgressBar()
@@ -202,34 +212,48 @@ def build(
             force=force,
             progress=None if check else bar.update,
             template_dir=template_dir,
+            assets_dir=assets_dir,
+            css=list(css) or None,
         )
     except deckbuild.RenderFailed as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
+    for missing in result.missing:
+        click.echo(f"Warning: missing: {missing}", err=True)
     if check:
-        for rel in result.stale:
-            click.echo(f"stale: {rel}")
-        n = len(result.stale)
-        rels = {a.rel for a in result.assets}
-        n_assets = sum(rel in rels for rel in result.stale)
-        click.echo(
-            f"{n} stale: {n_assets} of {len(result.assets)} assets, {n - n_assets} other output(s)"
-            if n
-            else f"up to date: {len(result.assets)} assets",
-            err=True,
-        )
-        return 1 if n else 0
+        return _report_check(result)
     written = [result.deck_out] + ([result.html_out] if result.html_out else [])
+    removed = f", {len(result.removed)} removed" if result.removed else ""
     click.echo(
-        f"{len(result.rendered)} rendered, {len(result.assets) - len(result.rendered)} "
-        f"up to date, {result.placeholders} placeholders in {elapsed:.2f} s",
+        f"{len(result.rendered)} rendered, {len(result.copied)} copied, "
+        f"{result.up_to_date} up to date, {len(result.missing)} missing{removed}; "
+        f"{result.placeholders} placeholders in {elapsed:.2f} s",
         err=True,
     )
     for path in written:
         click.echo(str(path))
-    return 0
+    return 1 if strict and result.missing else 0
+
+
+def _report_check(result: deckbuild.BuildResult) -> int:
+    for rel in result.stale:
+        click.echo(f"stale: {rel}")
+    for rel in result.removed:
+        click.echo(f"unneeded: {rel}")
+    n = len(result.stale)
+    rels = {a.rel for a in result.assets}
+    n_assets = sum(rel in rels for rel in result.stale)
+    missing = f", {len(result.missing)} missing" if result.missing else ""
+    click.echo(
+        f"{n} stale: {n_assets} of {len(result.assets)} assets, {n - n_assets} other output(s)"
+        f"{missing}"
+        if n
+        else f"up to date: {len(result.assets)} assets{missing}",
+        err=True,
+    )
+    return 1 if n or result.missing or result.removed else 0
 
 
 class _ProgressBar:

@@ -288,7 +288,9 @@ def unpool_output_size(
     s = kernel if stride is None else stride
     default = unpool_default_size(size, kernel, s, padding)
     if output_size is None:
-        return default
+        output_size = default
+        if output_size >= 0:
+            return default
     if output_size < 0:
         raise ValueError(
             "max_unpooling: output_size must contain non-negative spatial dimensions, "
@@ -402,6 +404,12 @@ def unpool_geometry(
         )
     if output_size is None:
         outs = [unpool_default_size(*args) for args in zip(sizes, k, s, p, strict=True)]
+        for axis, size in enumerate(outs):
+            if size < 0:  # torch's _unpool_output_size check, its message
+                raise ValueError(
+                    "max_unpooling: output_size must contain non-negative spatial dimensions, "
+                    f"but got output_size[{axis}]={size}"
+                )
     else:
         outs = [int(v) for v in output_size]
         if len(outs) == ndim + 2:

@@ -117,6 +117,7 @@ class ConvDim:
     dilation: int
     pad_before: int
     pad_after: int
+    padding_mode: str = "zeros"
 
     @property
     def effective_kernel(self) -> int:
@@ -124,7 +125,7 @@ class ConvDim:
 
     @property
     def padded(self) -> int:
-        """Length of the padded input."""
+        """Length of the padded input (negative padding, non-zeros modes only, crops)."""
         return self.size + self.pad_before + self.pad_after
 
     @property
@@ -151,11 +152,13 @@ def resolve_conv_padding(
     kernel_size: Sequence[int],
     stride: Sequence[int],
     dilation: Sequence[int],
+    allow_negative: bool = False,
 ) -> tuple[tuple[int, int], ...]:
     """Resolve a padding spec to one ``(before, after)`` pair per dimension.
 
     ``same`` follows torch: total ``d(k−1)``, the odd element goes after; it needs stride 1.
-    ``full`` pads ``d(k−1)`` on both sides (Relationship 4).
+    ``full`` pads ``d(k−1)`` on both sides (Relationship 4). Negative padding is refused
+    unless ``allow_negative`` (``nn.Conv*d`` with a non-zeros ``padding_mode`` crops instead).
 
     >>> resolve_conv_padding("same", (4, 3), (1, 1), (1, 1))
     ((1, 2), (1, 1))
@@ -203,7 +206,7 @@ def resolve_conv_padding(
         else:
             raise ndim_error("padding", ndim, list(items))
         check_int64(pair, "padding")
-        if pair[0] < 0 or pair[1] < 0:
+        if (pair[0] < 0 or pair[1] < 0) and not allow_negative:
             raise ValueError("negative padding is not supported")
         pairs.append(pair)
     return tuple(pairs)
@@ -246,13 +249,28 @@ def conv_geometry(
             "padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, "
             f"but got padding_mode={padding_mode!r}"
         )
-    pads = resolve_conv_padding(padding, k, s, d)
+    # nn.Conv*d hands a non-zeros mode's padding to F.pad, which crops where it is negative
+    pads = resolve_conv_padding(padding, k, s, d, allow_negative=padding_mode != "zeros")
     dims = tuple(
-        ConvDim(L, kk, ss, dd, pb, pa)
+        ConvDim(L, kk, ss, dd, pb, pa, padding_mode)
         for L, kk, ss, dd, (pb, pa) in zip(sizes, k, s, d, pads, strict=True)
     )
     if padding_mode != "zeros":
         for axis, g in enumerate(dims):
+            if min(g.pad_before, g.pad_after) < 0 < max(g.pad_before, g.pad_after):
+                # F.pad would crop one side and pad the other, in an order that differs
+                # between modes; nn.Conv*d (one padding per dimension) never asks for it
+                raise ValueError(
+                    f"padding ({g.pad_before}, {g.pad_after}) at dimension {axis} crops one side "
+                    f"and pads the other; with padding_mode={padding_mode!r} give both sides the "
+                    "same sign (negative padding crops, as torch's nn.Conv does)"
+                )
+            if g.padded <= 0 and (padding_mode != "circular" or g.padded < 0):
+                raise ValueError(
+                    f"padding ({g.pad_before}, {g.pad_after}) at dimension {axis} crops away all "
+                    f"{g.size} cells of the input (padding_mode={padding_mode!r} crops negative "
+                    "padding, as torch's F.pad does)"
+                )
             if padding_mode == "reflect" and max(g.pad_before, g.pad_after) >= g.size:
                 raise ValueError(
                     "Padding size should be less than the corresponding input dimension, but got: "
@@ -332,12 +350,14 @@ def preimage(
     stride: int = 1,
     padding: int | tuple[int, int] = 0,
     dilation: int = 1,
+    padding_mode: str = "zeros",
 ) -> range:
     """Every input length a convolution maps to ``output`` (the transposed-conv ambiguity).
 
     ``padding`` is symmetric (an int) or a ``(before, after)`` pair. Member ``L`` is recovered
     by a transposed convolution with ``output_padding = L − min`` (``min = (O−1)s + K − 2p``);
-    the set is shorter than ``stride`` (or empty) when padding pushes ``min`` below 1.
+    the set is shorter than ``stride`` (or empty) when padding pushes ``min`` below 1, or when
+    ``padding_mode`` needs a longer input (reflect: each pad < ``L``; circular: each pad ≤ ``L``).
 
     >>> list(preimage(3, 3, stride=2, padding=1))   # i = 5 and i = 6 both give 3
     [5, 6]
@@ -345,10 +365,13 @@ def preimage(
     [12, 13, 14]
     >>> list(preimage(1, 1, padding=3))              # unreachable: the smallest output is 7
     []
+    >>> list(preimage(2, 1, stride=4, padding=2, padding_mode="reflect"))  # 1, 2: pad ≥ L
+    [3, 4]
     """
     check_int64((output, kernel, stride, dilation), "preimage parameter")
     if output < 1:
         return range(0)
-    total = 2 * padding if isinstance(padding, int) else padding[0] + padding[1]
-    lmin = (output - 1) * stride + effective_kernel(kernel, dilation) - total
-    return range(max(1, lmin), lmin + stride)
+    pads = (padding, padding) if isinstance(padding, int) else (padding[0], padding[1])
+    lmin = (output - 1) * stride + effective_kernel(kernel, dilation) - pads[0] - pads[1]
+    shortest = {"reflect": max(pads) + 1, "circular": max(pads)}.get(padding_mode, 1)
+    return range(max(1, lmin, shortest), lmin + stride)

@@ -55,7 +55,10 @@ __all__ = [
     "check_layer_count",
 ]
 
-LAYER_KINDS = ("conv", "maxpool", "avgpool", "fc")
+#: ``lrn`` is local response normalisation (AlexNet): it mixes a window of ``k`` neighbouring
+#: channels at each position, so it keeps the shape, learns nothing and leaves the receptive
+#: field alone.
+LAYER_KINDS = ("conv", "maxpool", "avgpool", "lrn", "fc")
 
 #: A stack is analysed layer by layer, so its length is the one number whose size costs time
 #: (sizes themselves are exact integers of any size). 10 000 is ~1000 WaveNet blocks.
@@ -94,6 +97,8 @@ class Layer:
         """A short label such as ``conv 3×3 s2 p1 →64``."""
         if self.kind == "fc":
             return f"fc →{self.out_channels}"
+        if self.kind == "lrn":
+            return f"lrn n{self.kernel_size}"
 
         def txt(v: object) -> str:
             # per-dimension values as 3×5, asymmetric padding as 1:2, strings as =same
@@ -401,6 +406,16 @@ def _one_layer(
         out = tuple(g.output for g in pdims)
         out_channels, params, macs, dense = channels, 0, 0, None
         taps = [(g.effective_kernel, g.stride, g.padding) for g in pdims]
+    elif layer.kind == "lrn":
+        # torch.nn.LocalResponseNorm(size): a window across channels, none across positions.
+        if layer.out_channels not in (None, channels):
+            raise ValueError("a local response normalisation keeps the number of channels")
+        if (layer.stride, layer.padding, layer.dilation, layer.groups) != (None, 0, 1, 1):
+            raise ValueError("lrn takes only its channel window n (no s, p, d or g)")
+        if not isinstance(layer.kernel_size, int) or layer.kernel_size < 1:
+            raise ValueError(f"lrn takes one channel window size n ≥ 1, got {layer.kernel_size}")
+        out, out_channels, params, macs, dense = shape, channels, 0, 0, None
+        taps = [(1, 1, 0)] * ndim
     else:
         raise ValueError(f"unknown layer kind {layer.kind!r} (one of {', '.join(LAYER_KINDS)})")
     for axis, (K, s, p) in enumerate(taps):
@@ -431,12 +446,15 @@ _KIND_ALIASES = {
     "pool": "maxpool",
     "avgpool": "avgpool",
     "avg": "avgpool",
+    "lrn": "lrn",
+    "norm": "lrn",
     "fc": "fc",
     "linear": "fc",
     "dense": "fc",
 }
 _KEY_ALIASES = {
     "k": "kernel_size",
+    "n": "kernel_size",  # lrn's channel window, as torch's LocalResponseNorm(size)
     "kernel": "kernel_size",
     "kernel_size": "kernel_size",
     "s": "stride",
@@ -458,8 +476,9 @@ _KEY_ALIASES = {
 }
 
 LAYER_SYNTAX = (
-    "[N*]KIND[:key=value,...] with KIND conv|maxpool|avgpool|fc and keys k, s, p, d, c "
-    "(out channels/features), g, bias=0|1, ceil=0|1; per-dimension values joined by x "
+    "[N*]KIND[:key=value,...] with KIND conv|maxpool|avgpool|lrn|fc and keys k, s, p, d, c "
+    "(out channels/features), g, bias=0|1, ceil=0|1, n (lrn's channel window, default 5); "
+    "per-dimension values joined by x "
     "(k=3x5), asymmetric padding before:after (p=1:2), p=same|valid|full|causal; "
     "e.g. 2*conv:k=3,p=1,c=64 maxpool:k=2"
 )
@@ -531,7 +550,9 @@ def parse_layer(text: str) -> list[Layer]:
             values[name] = value.lower() in ("1", "true", "yes")
         else:
             values[name] = _int(value, name)
-    if kind != "fc" and "kernel_size" not in values:
+    if kind == "lrn":
+        values.setdefault("kernel_size", 5)  # AlexNet's n = 5
+    if kind not in ("fc", "lrn") and "kernel_size" not in values:
         raise ValueError(f"layer {text!r} needs a kernel size (k=N)")
     layer = Layer(kind, **values)  # type: ignore[arg-type]
     return [layer] * repeat
@@ -572,8 +593,8 @@ class Preset:
         return [*self.prefix, *(self.block * blocks), *self.suffix]
 
 
-def _conv(k: int, c: int, s: int = 1, p: int = 0) -> Layer:
-    return Layer("conv", k, s, p, out_channels=c)
+def _conv(k: int, c: int, s: int = 1, p: int = 0, g: int = 1) -> Layer:
+    return Layer("conv", k, s, p, out_channels=c, groups=g)
 
 
 _VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
@@ -602,6 +623,37 @@ PRESETS: dict[str, Preset] = {
             "map is already 6×6, so it changes nothing and is left out",
         ),
         adaptive_pool=(6, 6),
+    ),
+    "alexnet2012": Preset(
+        "alexnet2012",
+        "AlexNet as in the 2012 paper (Krizhevsky, Sutskever & Hinton): 96/256/384/384/256 "
+        "kernels split over two GPUs, response normalisation, overlapping pooling",
+        (227, 227),
+        3,
+        prefix=(
+            _conv(11, 96, 4),
+            Layer("lrn", 5),
+            Layer("maxpool", 3, 2),
+            _conv(5, 256, p=2, g=2),
+            Layer("lrn", 5),
+            Layer("maxpool", 3, 2),
+            _conv(3, 384, p=1),
+            _conv(3, 384, p=1, g=2),
+            _conv(3, 256, p=1, g=2),
+            Layer("maxpool", 3, 2),
+            Layer("fc", out_channels=4096),
+            Layer("fc", out_channels=4096),
+            Layer("fc", out_channels=1000),
+        ),
+        notes=(
+            "the paper says 224×224 inputs, but an 11×11 kernel at stride 4 without padding "
+            "gives its 55×55 only from 227 (⌊(224 − 11)/4⌋ + 1 = 54); 227 is what the "
+            "arithmetic (and Caffe's reference model) uses",
+            "groups=2 is the two-GPU split: conv2, conv4 and conv5 read only the half of the "
+            "channels on their own GPU; conv3 and the fully connected layers read both",
+            "lrn n5 is local response normalisation over 5 neighbouring channels (k=2, "
+            "α=10⁻⁴, β=0.75): same shape, no parameters; the max-pools overlap (3×3, stride 2)",
+        ),
     ),
     "vgg16": Preset(
         "vgg16",

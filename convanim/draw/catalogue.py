@@ -358,8 +358,10 @@ def render_named(name: str, out: Path, **overrides: Any) -> Path:
     out = Path(out)
     if not out.suffix:  # a folder
         out = out / f"{name}{entry.ext}"
-    if out.suffix.lower() not in (".gif", ".png"):
-        raise ValueError(f"output must end in .gif or .png (or be a folder), got {out.name!r}")
+    if out.suffix.lower() not in (".gif", ".png", ".html"):
+        raise ValueError(
+            f"output must end in .gif, .png or .html (or be a folder), got {out.name!r}"
+        )
     entry_changes = {k: v for k, v in overrides.items() if k in _ENTRY_FIELDS and v is not None}
     render = {k: v for k, v in overrides.items() if k not in _ENTRY_FIELDS and v is not None}
     if entry.kind == "figure":
@@ -440,15 +442,18 @@ def entry_plan(
     legend: bool = True,
     cell_px: float = 29.5,
     still: bool = False,
+    trace: Any = None,
 ) -> Any:
     """Validate (shape core), check the budget, trace (engine) and plan one entry.
 
     ``still``: only one frame will be drawn (a PNG), so the frame limit does not apply (the
-    window count is still bounded: every window is traced).
+    window count is still bounded: every window is traced). ``trace``: the entry's trace when
+    the caller already has it (from :func:`entry_trace`).
     """
     from convanim.draw.plan import build_plan
 
-    trace = _trace(entry, cell_px, still)
+    if trace is None:
+        trace = _trace(entry, cell_px, still)
     look = "flat" if len(trace.grid_shape) == 1 else entry.look
     caption = None
     if entry.kind == "transposed" and not entry.numbers and labels:
@@ -509,11 +514,22 @@ def _render_entry(
     labels: bool = True,
     legend: bool = True,
 ) -> Path:
-    """Plan an entry and draw it with Pillow."""
+    """Plan an entry and draw it with Pillow (or, for ``.html``, as an interactive page)."""
+    if out.suffix.lower() == ".html":
+        return _render_entry_html(
+            entry,
+            out,
+            cell_size=cell_size,
+            duration=duration,
+            theme=theme,
+            transparent=transparent,
+            labels=labels,
+            legend=legend,
+        )
     from convanim.draw import gif
 
     if out.suffix.lower() not in (".gif", ".png"):
-        raise ValueError(f"output must end in .gif or .png, got {out.name!r}")
+        raise ValueError(f"output must end in .gif, .png or .html, got {out.name!r}")
     opts = gif.RenderOptions(
         cell_px=gif.DEFAULT_CELL_PX if cell_size is None else float(cell_size),
         theme=theme,
@@ -528,6 +544,38 @@ def _render_entry(
         still=out.suffix.lower() == ".png",
     )
     return gif.render_gif(plan, out, opts)
+
+
+def entry_trace(entry: Entry, cell_px: float = 29.5) -> Any:
+    """The engine's trace of an entry, after the shape core's checks and the size budget."""
+    return _trace(entry, cell_px)
+
+
+def _render_entry_html(
+    entry: Entry,
+    out: Path,
+    *,
+    cell_size: float | None,
+    duration: int | None,
+    theme: str,
+    transparent: bool,
+    labels: bool,
+    legend: bool,
+) -> Path:
+    """The same plan as the GIF, drawn as one interactive page (:mod:`convanim.draw.html`),
+    with the trace's arithmetic for the hover read-out."""
+    from convanim.draw import html
+
+    opts = html.HtmlOptions(
+        cell_px=html.DEFAULT_CELL_PX if cell_size is None else float(cell_size),
+        theme=theme,
+        transparent=transparent,
+    )
+    trace = entry_trace(entry, opts.cell_px)
+    plan = entry_plan(
+        entry, duration=duration, labels=labels, legend=legend, cell_px=opts.cell_px, trace=trace
+    )
+    return html.render_html(plan, out, opts, trace)
 
 
 def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:

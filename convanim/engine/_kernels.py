@@ -43,16 +43,25 @@ def pad(
         )
         out[inner] = x
         return out
+    if any(a < 0 or b < 0 for a, b in pairs):
+        # negative padding crops (torch's F.pad for the non-zeros modes)
+        for axis, (n, (a, b)) in enumerate(zip(x.shape[2:], pairs, strict=True)):
+            x = np.take(x, pad_source_index(n, a, b, mode), axis=axis + 2)
+        return x
     return np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODE[mode])
 
 
 def pad_source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
-    """For each padded position along one axis, the real index it copies (-1 for a zero)."""
+    """For each padded position along one axis, the real index it copies (-1 for a zero).
+
+    A negative ``before``/``after`` (non-zeros modes) crops that many cells off that end.
+    """
     if mode == "zeros":
         idx = np.full(size + before + after, -1, dtype=np.intp)
         idx[before : before + size] = np.arange(size)
         return idx
-    return np.pad(np.arange(size), (before, after), mode=NUMPY_PAD_MODE[mode])
+    idx = np.pad(np.arange(size), (max(before, 0), max(after, 0)), mode=NUMPY_PAD_MODE[mode])
+    return idx[max(-before, 0) : idx.size - max(-after, 0)]
 
 
 def unpad(

@@ -1,7 +1,9 @@
 """User-supplied arrays: parsing (JSON literal, ``@file`` .json/.npy/.csv), validation, ranks.
 
 Every problem a user can cause is a ``ValueError`` whose message names the argument:
-ragged nesting, non-numeric entries, NaN/inf, arrays beyond a sane size.
+ragged nesting, non-numeric entries, NaN/inf, arrays beyond a sane size. Sizes are checked
+before memory is spent: a file's length before it is read, its separators (an upper bound on
+its entries) while it is read, a ``.npy`` file's shape from its header before its data.
 
 The rank rule of ``convanim compute``: an array whose rank equals the operation's spatial
 rank is one channel; one more rank is ``(C, …)``; two more is ``(N, C, …)``.
@@ -23,6 +25,8 @@ import io
 import json
 import math
 import os
+import re
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +34,7 @@ import numpy as np
 __all__ = [
     "MAX_ELEMENTS",
     "MAX_TEXT",
+    "MAX_NPY_HEADER",
     "parse_array",
     "load_array",
     "check_finite",
@@ -38,10 +43,15 @@ __all__ = [
     "as_transposed_weight",
 ]
 
-#: Largest array the command line accepts (elements) and largest JSON text (characters).
+#: The limits on user arrays, in one place (issue 14): elements of an array, bytes of an
+#: ``@file`` or characters of a literal, bytes of a ``.npy`` header, nesting depth.
 MAX_ELEMENTS = 4_000_000
 MAX_TEXT = 64_000_000
+MAX_NPY_HEADER = 10_000
 _MAX_DEPTH = 6
+_CHUNK = 1 << 20
+# A text made only of these characters holds numbers and brackets: NumPy can shape it directly.
+_PLAIN_JSON = re.compile(r"[\[\]0-9.,+\-eE\s]*")
 
 
 def _shape_of(value: object, name: str, path: tuple[int, ...] = ()) -> tuple[int, ...]:
@@ -97,9 +107,39 @@ def _from_nested(value: object, name: str) -> np.ndarray:
     return check_finite(np.array(value, dtype=np.float64).reshape(shape), name)
 
 
+class _EntryCounter:
+    """Upper bounds on a text's entries, counted chunk by chunk before anything is parsed.
+
+    In a JSON array every number but the first follows a comma and every list opens with a
+    bracket; a CSV cell ends at a comma or a line end. So ``commas + 1`` bounds the numbers
+    (and ``[`` the lists), ``commas + newlines`` the cells: far too many is refused at once.
+    """
+
+    def __init__(self, name: str, csv_text: bool) -> None:
+        self.name, self.csv = name, csv_text
+        self.commas = self.brackets = self.lines = 0
+
+    def add(self, chunk: bytes | str) -> None:
+        comma, bracket, newline = (b",", b"[", b"\n") if isinstance(chunk, bytes) else ",[\n"
+        self.commas += chunk.count(comma)
+        if self.csv:
+            self.lines += chunk.count(newline)
+            # a last line without its newline adds one cell more: check_finite counts it
+            entries, what = self.commas + self.lines, "cells"
+        else:
+            self.brackets += chunk.count(bracket)
+            entries, what = max(self.commas + 1, self.brackets - 1), "values"
+        if entries > MAX_ELEMENTS:
+            raise ValueError(
+                f"{self.name} has more than {MAX_ELEMENTS} {what}; the limit is {MAX_ELEMENTS} "
+                "elements"
+            )
+
+
 def _parse_json(text: str, name: str) -> np.ndarray:
     if len(text) > MAX_TEXT:
         raise ValueError(f"{name} is too long ({len(text)} characters; the limit is {MAX_TEXT})")
+    _EntryCounter(name, csv_text=False).add(text)
     try:
         value = json.loads(text, parse_constant=lambda c: float(c))
     except json.JSONDecodeError as exc:
@@ -108,29 +148,97 @@ def _parse_json(text: str, name: str) -> np.ndarray:
         ) from None
     except RecursionError:
         raise ValueError(f"{name} is nested too deeply") from None
+    if isinstance(value, list) and _PLAIN_JSON.fullmatch(text):
+        # numbers and brackets only: NumPy shapes it in C; a ragged list falls through to
+        # _from_nested, which names the offending rows
+        try:
+            plain = np.array(value, dtype=np.float64)
+        except (ValueError, OverflowError):
+            pass
+        else:
+            if plain.ndim > _MAX_DEPTH:
+                raise ValueError(f"{name} is nested too deeply (more than {_MAX_DEPTH} levels)")
+            return check_finite(plain, name)
     return _from_nested(value, name)
 
 
 def _parse_csv(text: str, name: str) -> np.ndarray:
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
+    _EntryCounter(name, csv_text=True).add(text)
+    rows: list[array] = []
+    for r, row in enumerate(csv.reader(io.StringIO(text))):
+        if not row or not any(c.strip() for c in row):
+            continue
+        try:
+            parsed = array("d", map(float, row))
+        except ValueError:
+            for c, cell in enumerate(row):
+                try:
+                    float(cell)
+                except ValueError:
+                    raise ValueError(
+                        f"{name} has a non-numeric entry at row {r + 1}, column {c + 1}: "
+                        f"{cell.strip()!r}"
+                    ) from None
+            raise
+        if rows and len(parsed) != len(rows[0]):
+            raise ValueError(
+                f"{name} is ragged: the rows at [{len(rows)}] have different lengths "
+                f"({len(rows[0])} and {len(parsed)})"
+            )
+        rows.append(parsed)
     if not rows:
         raise ValueError(f"{name}: the CSV file is empty")
-    values: list[list[float]] = []
-    for r, row in enumerate(rows):
-        parsed = []
-        for c, cell in enumerate(row):
-            try:
-                v = float(cell)
-            except ValueError:
-                raise ValueError(
-                    f"{name} has a non-numeric entry at row {r + 1}, column {c + 1}: {cell.strip()!r}"
-                ) from None
-            if not math.isfinite(v):
-                raise ValueError(f"{name} has a non-finite entry at row {r + 1}, column {c + 1}")
-            parsed.append(v)
-        values.append(parsed)
-    array = _from_nested(values, name)
-    return array[0] if array.shape[0] == 1 else array
+    values = np.array(rows, dtype=np.float64).reshape(len(rows), len(rows[0]))
+    if not np.isfinite(values).all():
+        r, c = (int(i) for i in np.argwhere(~np.isfinite(values))[0])
+        raise ValueError(f"{name} has a non-finite entry at row {r + 1}, column {c + 1}")
+    return check_finite(values[0] if values.shape[0] == 1 else values, name)
+
+
+def _read_text(p: Path, name: str, csv_text: bool) -> str:
+    """The file's text, read in chunks: refused as soon as it is too long or too many entries."""
+    counter = _EntryCounter(name, csv_text)
+    chunks: list[bytes] = []
+    total = 0
+    with p.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            total += len(chunk)
+            if total > MAX_TEXT:  # the file grew, or is not what stat said (a /proc file)
+                raise ValueError(f"{name}: {p} is too large (more than {MAX_TEXT} bytes)")
+            counter.add(chunk)
+            chunks.append(chunk)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name}: {p} is not UTF-8 text") from None
+
+
+def _load_npy(p: Path, name: str) -> np.ndarray:
+    """A ``.npy`` file, its header checked before its data is read: never a pickle."""
+    fmt = np.lib.format
+    try:
+        with p.open("rb") as fh:
+            major, _ = fmt.read_magic(fh)
+            read_header = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
+            shape, _, dtype = read_header(fh, max_header_size=MAX_NPY_HEADER)
+            offset = fh.tell()
+    except (ValueError, OSError, SyntaxError, TypeError) as exc:
+        raise ValueError(f"{name}: cannot read {p} as .npy ({exc})") from None
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise ValueError(f"{name}: {p} holds {dtype} values; it must hold real numbers")
+    count = math.prod(shape)
+    if count > MAX_ELEMENTS:
+        raise ValueError(
+            f"{name}: {p} declares shape {list(shape)} ({count} elements); the limit is "
+            f"{MAX_ELEMENTS}"
+        )
+    if p.stat().st_size < offset + count * dtype.itemsize:
+        raise ValueError(f"{name}: {p} is shorter than its header's shape {list(shape)} needs")
+    try:
+        array = np.load(p, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"{name}: cannot read {p} as .npy ({exc})") from None
+    return check_finite(array, name)
 
 
 def load_array(path: str | os.PathLike[str], name: str = "array") -> np.ndarray:
@@ -144,15 +252,8 @@ def load_array(path: str | os.PathLike[str], name: str = "array") -> np.ndarray:
     if p.stat().st_size > MAX_TEXT:
         raise ValueError(f"{name}: {p} is too large ({p.stat().st_size} bytes)")
     if suffix == ".npy":
-        try:
-            array = np.load(p, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise ValueError(f"{name}: cannot read {p} as .npy ({exc})") from None
-        return check_finite(array, name)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{name}: {p} is not UTF-8 text") from None
+        return _load_npy(p, name)
+    text = _read_text(p, name, csv_text=suffix == ".csv")
     return _parse_json(text, name) if suffix == ".json" else _parse_csv(text, name)
 
 

@@ -687,6 +687,11 @@ def adaptive_output_size(
             raise ValueError(
                 f"output_size must have {ndim} elements (one per spatial dimension), got {items}"
             )
+    if ndim == 1 and items[0] is None:
+        raise ValueError(
+            "a 1-d adaptive pool needs an integer output size: None (keep the input's size) is "
+            "for 2-d and 3-d pools only (torch: output_size must be tuple of ints, not NoneType)"
+        )
     out = []
     for item, size in zip(items, sizes, strict=True):
         if item is None:
@@ -826,10 +831,17 @@ def unpool_output_size(
             "max_unpool needs positive kernel_size and stride and non-negative padding"
         )
     if output_size is None:
-        return tuple(
+        default = [
             shapes.unpool_default_size(L, kk, ss, pp)
             for L, kk, ss, pp in zip(sizes, k, s, p, strict=True)
-        )
+        ]
+        for axis, size in enumerate(default):
+            if size < 0:  # torch's _unpool_output_size check, its message
+                raise ValueError(
+                    "max_unpooling: output_size must contain non-negative spatial dimensions, "
+                    f"but got output_size[{axis}]={size}"
+                )
+        return tuple(default)
     wanted = [int(v) for v in output_size]
     if len(wanted) == ndim + 2:
         wanted = wanted[2:]

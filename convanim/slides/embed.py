@@ -37,12 +37,21 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "figure": {"image": "reveal-figure.html", "video": "reveal-video.html"},
     "markdown": {"image": "markdown-image.md", "video": "markdown-video.md"},
     "html": {"image": "html-image.html", "video": "html-video.html"},
+    "inline": {"image": "reveal-inline.html"},  # a bare <img>: no wrapper inside a table cell
 }
 DEFAULT_TEMPLATE = {"image": "overlay", "video": "video"}
-DEFAULT_WIDTH = {"overlay": "45%", "video": "70%", "figure": "100%", "markdown": "", "html": "100%"}
+DEFAULT_WIDTH = {
+    "overlay": "45%",
+    "video": "70%",
+    "figure": "100%",
+    "markdown": "",
+    "html": "100%",
+    "inline": "100%",
+}
 
 _WIDTH = re.compile(r"^\d+(\.\d+)?(%|px|em|rem|vw|vh)?$")
 _SAFE_URL = re.compile(r"^(https?://|mailto:|#|/|\.{0,2}[A-Za-z0-9_./-])", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Markup(str):
@@ -128,10 +137,37 @@ def _width(value: str | None, default: str) -> str:
     return value + "px" if value.replace(".", "").isdigit() else value
 
 
+def normalise_url(value: str) -> str:
+    """``value`` as a browser reads it: ASCII tabs and newlines anywhere, and leading or
+    trailing control characters and spaces, removed (WHATWG URL parsing).
+
+    >>> normalise_url(" java\\tscript:alert(1)\\n")
+    'javascript:alert(1)'
+    """
+    return re.sub(r"[\t\n\r]", "", value).strip(
+        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b"
+        "\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16"
+        "\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+    )
+
+
 def _url(value: str, what: str) -> str:
-    """Refuse URLs that would run code when clicked (``javascript:``, ``data:``)."""
-    if not _SAFE_URL.match(value) or re.match(r"^\s*(javascript|data|vbscript):", value, re.I):
+    """Refuse URLs that would run code when clicked (``javascript:``, ``data:``), judged on the
+    URL the browser would see, and any control character (tabs hide a ``javascript:``)."""
+    seen = normalise_url(value)
+    if (
+        _CONTROL.search(value)
+        or not _SAFE_URL.match(seen)
+        or re.match(r"^(javascript|data|vbscript):", seen, re.I)
+    ):
         raise ValueError(f"{what} {value!r} must be an http(s) URL or a relative path")
+    return value
+
+
+def _text(value: str | None, what: str) -> str | None:
+    """Refuse control characters (ESC, NUL …) in text that goes onto the slide."""
+    if value is not None and _CONTROL.search(value.replace("\n", "")):
+        raise ValueError(f"{what} contains a control character ({value[:40]!r})")
     return value
 
 
@@ -155,6 +191,8 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
     """The snippet that shows the asset at ``src`` (a URL relative to the slide) on a slide."""
     kind = asset_kind(src)
     _url(src, "asset path")
+    for what in ("caption", "alt", "source_text"):
+        _text(getattr(options, what), what)
     name = options.template or DEFAULT_TEMPLATE[kind]
     tdir = options.template_dir
     if name in TEMPLATES:

@@ -1,0 +1,188 @@
+"""``convanim render stack`` and ``convanim render receptive_field``: network figures.
+
+Both take the layer language and presets of ``convanim shape stack`` (``--preset``, ``-i``,
+``2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10``); the sizes come from the shape core, the drawing
+from :mod:`convanim.draw.network`. ``convanim render`` hands these two names, with every argument,
+to the commands here (as it hands Manim scene names to the video command).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from convanim.cli.shape import SIZE
+from convanim.core.stack import PRESETS, StackResult, analyse_stack, check_layer_count, parse_layers
+
+__all__ = ["render_stack", "render_receptive_field", "NETWORK_TARGETS", "stack_from_args"]
+
+#: ``convanim render NAME …`` names handled here.
+NETWORK_TARGETS = ("stack", "receptive_field")
+
+
+def stack_from_args(
+    preset: str | None,
+    layers: tuple[str, ...],
+    input_size: tuple[int, ...] | None,
+    in_channels: int | None,
+    blocks: int,
+) -> tuple[StackResult, list[str]]:
+    """The analysed stack and the preset's notes, from ``shape stack``'s arguments."""
+    if preset is not None:
+        if layers:
+            raise click.UsageError("give LAYER arguments or --preset, not both")
+        chosen = PRESETS[preset]
+        stack_layers = chosen.layers(blocks)
+        size = input_size if input_size is not None else chosen.input_size
+        channels = in_channels if in_channels is not None else chosen.in_channels
+        notes = list(chosen.notes)
+    else:
+        if not layers:
+            raise click.UsageError("give LAYER arguments (e.g. conv:k=3,p=1,c=16) or --preset")
+        if input_size is None:
+            raise click.UsageError("Missing option '-i' / '--input'")
+        if blocks < 1:
+            raise ValueError(f"--blocks must be at least 1, got {blocks}")
+        parsed = parse_layers(layers)
+        check_layer_count(len(parsed) * blocks)
+        stack_layers, size, notes = parsed * blocks, input_size, []
+        channels = 1 if in_channels is None else in_channels
+    return analyse_stack(size, stack_layers, channels), notes
+
+
+def _common(func):
+    options = [
+        click.argument("layers", nargs=-1),
+        click.option("--preset", type=click.Choice(tuple(PRESETS)), help="A named stack."),
+        click.option("-i", "--input", "input_size", type=SIZE, help="Input size (default: the preset's)."),
+        click.option("--in-channels", type=click.IntRange(1), help="Input channels (default: the preset's, or 1)."),
+        click.option("--blocks", type=int, default=1, show_default=True, help="Repeat the preset's block (wavenet) or the LAYER list."),
+        click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (or a folder)."),
+        click.option("--width", type=click.IntRange(200, 8000), default=1600, show_default=True, help="Widest the figure may be, in pixels (it is as wide as its content needs)."),
+        click.option("--font-size", type=click.FloatRange(8, 48), default=17.0, show_default=True, help="Label size in pixels."),
+        click.option("--theme", type=click.Choice(["solarized", "dark"]), default="solarized", show_default=True),
+        click.option("--transparent", is_flag=True, help="Transparent background (PNG, SVG)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _output(output: Path | None, name: str, default_ext: str, allowed: tuple[str, ...]) -> Path:
+    out = output or Path(f"{name}{default_ext}")
+    if not out.suffix:
+        out = out / f"{name}{default_ext}"
+    if out.suffix.lower() not in allowed:
+        raise click.UsageError(f"-o must end in {', '.join(allowed)}, got {out.name!r}")
+    return out
+
+
+def _caption(result: StackResult, notes: list[str], preset: str | None) -> list[str]:
+    from convanim.draw.network import _totals
+
+    lines = [_totals(result)]
+    if preset == "alexnet2012":
+        lines.append(notes[0])  # why 227 and not the paper's 224
+    return lines
+
+
+@click.command("stack", context_settings={"help_option_names": ["-h", "--help"]})
+@_common
+@click.option(
+    "--streams",
+    type=click.Choice(["auto", "1", "2"]),
+    default="auto",
+    show_default=True,
+    help="Draw the maps as two streams (auto: when the convolutions use groups=2, AlexNet's GPUs).",
+)
+def render_stack(
+    layers: tuple[str, ...],
+    preset: str | None,
+    input_size: tuple[int, ...] | None,
+    in_channels: int | None,
+    blocks: int,
+    output: Path | None,
+    width: int,
+    font_size: float,
+    theme: str,
+    transparent: bool,
+    streams: str,
+) -> None:
+    """Draw a stack of layers as a paper's figure (PNG or SVG), every size computed.
+
+    \b
+      convanim render stack --preset alexnet2012 -o alexnet.png
+      convanim render stack --preset vgg16 -o vgg16.svg --theme dark
+      convanim render stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10 -o toy.png
+    """
+    from convanim.draw.network import render_network
+
+    out = _output(output, preset or "stack", ".png", (".png", ".svg"))
+    result, notes = stack_from_args(preset, layers, input_size, in_channels, blocks)
+    path = render_network(
+        result,
+        out,
+        transparent=transparent,
+        max_width=width,
+        font_px=font_size,
+        theme=theme,
+        streams=None if streams == "auto" else int(streams),
+        caption=_caption(result, notes, preset),
+    )
+    click.echo(str(path))
+
+
+@click.command("receptive_field", context_settings={"help_option_names": ["-h", "--help"]})
+@_common
+@click.option(
+    "--unit",
+    "target",
+    type=SIZE,
+    help="The output unit to follow (default: the centre of the last map).",
+)
+@click.option(
+    "--duration",
+    type=click.IntRange(100, 60_000),
+    default=1600,
+    show_default=True,
+    help="Milliseconds per map.",
+)
+@click.option("--hold", type=click.IntRange(100, 600_000), default=4000, show_default=True, help="Milliseconds on the last frame.")  # fmt: skip
+def render_receptive_field(
+    layers: tuple[str, ...],
+    preset: str | None,
+    input_size: tuple[int, ...] | None,
+    in_channels: int | None,
+    blocks: int,
+    output: Path | None,
+    width: int,
+    font_size: float,
+    theme: str,
+    transparent: bool,
+    target: tuple[int, ...] | None,
+    duration: int,
+    hold: int,
+) -> None:
+    """Walk one output unit's receptive field back through a stack, one map per frame (GIF).
+
+    \b
+      convanim render receptive_field --preset vgg16 -o vgg16_rf.gif
+      convanim render receptive_field -i 32x32 3*conv:k=3 maxpool:k=2 conv:k=3 -o rf.gif
+    """
+    from convanim.draw.network import render_receptive_field as draw
+
+    out = _output(output, f"{preset or 'stack'}_receptive_field", ".gif", (".gif", ".png", ".svg"))
+    result, _ = stack_from_args(preset, layers, input_size, in_channels, blocks)
+    path = draw(
+        result,
+        out,
+        target=target,
+        transparent=transparent,
+        duration_ms=duration,
+        hold_last_ms=hold,
+        max_width=width,
+        font_px=font_size,
+        theme=theme,
+    )
+    click.echo(str(path))

@@ -1,0 +1,306 @@
+"""Interactive figures (``convanim render … -o fig.html``): the page itself (self-contained,
+small, named cells, the plan's frames and the engine's arithmetic), then the page in headless
+Chromium opened from disk, with PyTorch as the oracle for what a hover lights up and writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from convanim.draw import catalogue
+from convanim.draw.html import HtmlOptions, html_document
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "tests" / "figure_check.mjs"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+ANIMATIONS = [n for n in catalogue.names() if catalogue.get(n).kind != "figure"]
+
+X = [[1, 2, 0, 3, 1], [0, 4, 1, 2, 2], [3, 1, 5, 0, 1], [2, 2, 1, 1, 0], [0, 1, 3, 2, 4]]
+W = [[1, 0, -1], [2, 1, 0], [0, 1, 3]]
+
+
+def _data(doc: str) -> dict:
+    """The figure's data block (the JSON its script reads)."""
+    m = re.search(r'<script type="application/json" id="data">(.*?)</script>', doc, re.S)
+    assert m
+    return json.loads(m.group(1).replace("<\\/", "</"))
+
+
+def _render(tmp_path: Path, *args: str) -> Path:
+    out = tmp_path / "fig.html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "render", *args, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(out)
+    return out
+
+
+# --------------------------------------------------------------------------- the document
+
+
+@pytest.mark.parametrize("name", ANIMATIONS)
+def test_catalogue_pages_are_small_self_contained_and_follow_the_plan(
+    name: str, tmp_path: Path
+) -> None:
+    out = catalogue.render_named(name, tmp_path / f"{name}.html")
+    doc = out.read_text(encoding="utf-8")
+    assert out.stat().st_size < 100_000
+    # Nothing to fetch: no URL but the SVG namespace, no src/href but the empty icon.
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", doc))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+    assert re.findall(r"\b(?:src|href)=\"([^\"]*)\"", doc) == ["data:,"]
+    assert "@import" not in doc and "url(" not in doc
+    plan = catalogue.plan_named(name)
+    data = _data(doc)
+    assert len(data["f"]) == len(plan.frames)
+    g_in, g_out = plan.grid("input"), plan.grid("output")
+    for item, frame in zip(data["f"], plan.frames, strict=True):
+        assert item["o"] == frame.output_cell[0] * g_out.cols + frame.output_cell[1]
+        assert item["w"] == [r * g_in.cols + c for r, c in frame.window]
+        assert ("l" in item) == bool(frame.lines)
+    assert data["dur"] == plan.durations
+    # Every cell of both grids is drawn once, focusable and named.
+    cells = re.findall(
+        r'<polygon class="c [a-z]+" data-g="([io])" data-i="(\d+)" tabindex="0"', doc
+    )
+    assert len(cells) == g_in.rows * g_in.cols + g_out.rows * g_out.cols
+    assert len(set(cells)) == len(cells)
+    assert doc.count("aria-label=") >= len(cells)
+    assert '<title id="ttl">' in doc and '<desc id="dsc">' in doc and 'aria-live="polite"' in doc
+    for label in plan.labels:
+        assert f">{label.text}</text>" in doc.replace("&#x27;", "'")
+    for _, text in plan.legend:
+        assert f">{text}</text>" in doc
+
+
+def test_the_arithmetic_is_the_engines(tmp_path: Path) -> None:
+    """Every step's products and value are the trace's, formatted as the plan formats them."""
+    entry = catalogue.get("numerical_padding_strides")
+    trace = catalogue.entry_trace(entry)
+    plan = catalogue.entry_plan(entry, trace=trace)
+    data = _data(html_document(plan, trace=trace))
+    for item, step in zip(data["f"], trace.steps, strict=True):
+        a = item["a"]
+        assert float(a["v"]) == pytest.approx(step.value)
+        assert [float(t[3]) for t in a["t"]] == pytest.approx([t.product for t in step.taps])
+        assert sum(float(t[3]) for t in a["t"]) == pytest.approx(float(a["v"]))
+
+
+def test_theme_size_and_transparency(tmp_path: Path) -> None:
+    plan = catalogue.plan_named("padding_strides")
+    light = html_document(plan)
+    dark = html_document(plan, HtmlOptions(theme="dark", cell_px=40, transparent=True))
+    assert "#002b36" in light and "html{background:#ffffff}" in light
+    assert "html{background:transparent}" in dark and "polygon.ro{fill:#2aa198}" in dark
+    w, h = plan.pixel_size(40, 21.5)
+    assert f'viewBox="0 0 {w} {h}"' in dark  # the GIF's size at the same cell size
+    with pytest.raises(ValueError, match="unknown theme"):
+        HtmlOptions(theme="neon")
+
+
+def test_cli_picks_html_from_the_suffix_and_refuses_bad_input(tmp_path: Path) -> None:
+    out = _render(tmp_path, "conv", "-i", "7", "-k", "3", "-d", "2", "--numbers")
+    data = _data(out.read_text(encoding="utf-8"))
+    assert data["out"][0].startswith("y[0] = ")  # a 1-D operation: one index
+    assert data["in"][0] == "x[0] = " + data["in"][0].split(" = ")[1]
+    bad = subprocess.run(
+        [sys.executable, "-m", "convanim", "render", "conv", "-i", "4", "-k", "5"]
+        + ["-o", str(tmp_path / "bad.html")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("Error:") == 1, bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "bad.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.html"]  # no half-written file
+
+
+# --------------------------------------------------------------------------- in Chromium
+
+
+def _chromium(url: str, actions: list, shots: Path | None = None) -> dict:
+    assert shutil.which("node"), "node is needed (scripts/setup.sh installs it)"
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install chromium"
+    assert (ROOT / "node_modules" / "playwright-core").is_dir(), "run npm install"
+    args = ["node", str(SCRIPT), url, json.dumps(actions)] + ([str(shots)] if shots else [])
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["pageErrors"] == [] and report["consoleErrors"] == []
+    assert report["failedRequests"] == []
+    return report
+
+
+def _torch():
+    t = pytest.importorskip("torch")
+    t.set_num_threads(1)
+    return t
+
+
+def _cell(grid: str, index: int) -> str:
+    return f'polygon[data-g="{grid}"][data-i="{index}"]'
+
+
+@pytest.mark.slow
+def test_conv_figure_steps_and_hover_match_torch(tmp_path: Path) -> None:
+    torch = _torch()
+    out = _render(
+        tmp_path,
+        "conv",
+        "-i",
+        "5x5",
+        "-k",
+        "3",
+        "-s",
+        "2",
+        "-p",
+        "1",
+        "--values",
+        json.dumps(X),
+        "--weights",
+        json.dumps(W),
+    )
+    y = torch.nn.functional.conv2d(
+        torch.tensor(X, dtype=torch.float64)[None, None],
+        torch.tensor(W, dtype=torch.float64)[None, None],
+        stride=2,
+        padding=1,
+    )[0, 0]
+    # Which padded-grid cells each output reads: unfold a map of cell indices (7x7 grid).
+    index = torch.arange(49, dtype=torch.float64).reshape(1, 1, 7, 7)
+    windows = torch.nn.functional.unfold(index, 3, stride=2)[0].T.long().tolist()  # (9, 9)
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    report = _chromium(
+        out.as_uri(),
+        [{"state": "start"}, {"key": "."}, {"key": "."}, {"key": "."}, {"state": "next3"}]
+        + [{"key": ","}, {"key": "]"}, {"key": "["}, {"state": "back"}]
+        + [{"hover": _cell("o", 7)}, {"state": "hover7"}, {"shot": "hover7"}]
+        + [{"hover": _cell("i", 16)}, {"state": "input16"}]
+        + [{"click": "#play"}, {"state": "playing"}],
+        shots,
+    )
+    # Opened from disk, it loaded itself and nothing else, quickly.
+    assert report["requests"] == [out.as_uri()]
+    assert report["loadMs"] < 200
+    s = report["states"]
+    assert s["start"]["current"] == 0 and s["start"]["litInput"] == sorted(windows[0])
+    # Next three times: the fourth output cell in raster order, y[1,0], and its window.
+    assert s["next3"]["current"] == 3 and s["next3"]["litOutput"] == [3]
+    assert s["next3"]["litInput"] == sorted(windows[3])
+    assert s["next3"]["step"] == "step 4 / 9" and s["next3"]["slider"] == 3
+    assert float(s["next3"]["value"]) == pytest.approx(float(y[1, 0]))
+    assert s["back"]["current"] == 2  # , then ] then [
+    # Hovering y[2,1]: its window lights up and its value is written; the step stays.
+    h = s["hover7"]
+    assert h["litInput"] == sorted(windows[7]) and h["litOutput"] == [7]
+    assert float(h["value"]) == pytest.approx(float(y[2, 1]))
+    products = [float(p.replace("−", "-")) for p in h["products"].split(" + ")]
+    assert sum(products) == pytest.approx(float(y[2, 1]))
+    assert h["current"] == 2 and h["note"].startswith("y[2,1] = ")
+    # Hovering x[1,1] (grid cell 16 = row 2, col 2 of the padded 7x7 grid): the outputs whose
+    # windows hold it, from the unfolded index map.
+    feeds = sorted(o for o, cells in enumerate(windows) if 16 in cells)
+    assert s["input16"]["litOutput"] == feeds and s["input16"]["litInput"] == [16]
+    assert s["input16"]["note"].startswith(f"x[1,1] = {X[1][1]} feeds {len(feeds)} outputs")
+    assert s["playing"]["playing"]
+
+
+@pytest.mark.slow
+def test_transposed_figure_input_hover_lights_every_output_it_scatters_to(
+    tmp_path: Path,
+) -> None:
+    torch = _torch()
+    x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    out = _render(
+        tmp_path,
+        "transposed",
+        "-i",
+        "3x3",
+        "-k",
+        "3",
+        "-s",
+        "2",
+        "-p",
+        "1",
+        "--output-padding",
+        "1",
+        "--values",
+        json.dumps(x),
+        "--style",
+        "flat",  # in perspective, today's output plane hides part of the input (issue 10)
+    )
+    data = _data(out.read_text(encoding="utf-8"))
+    cols = 6  # the 6x6 output
+    actions: list = []
+    wanted = {}
+    for a in range(3):
+        for b in range(3):
+            # The drawn grid cell of x[a,b] (the figure names every cell).
+            cell = data["in"].index(f"x[{a},{b}] = {x[a][b]}")
+            one = torch.zeros(1, 1, 3, 3, dtype=torch.float64)
+            one[0, 0, a, b] = 1
+            # Where a one-hot input lands under an all-ones kernel: the outputs it feeds.
+            y = torch.nn.functional.conv_transpose2d(
+                one,
+                torch.ones(1, 1, 3, 3, dtype=torch.float64),
+                stride=2,
+                padding=1,
+                output_padding=1,
+            )[0, 0]
+            wanted[f"{a}{b}"] = sorted(int(i) for i in torch.nonzero(y.flatten()).flatten())
+            assert y.shape == (6, 6)
+            actions += [{"hover": _cell("i", cell)}, {"state": f"{a}{b}"}]
+    report = _chromium(out.as_uri(), actions + [{"shot": "last"}], tmp_path)
+    for key, outs in wanted.items():
+        state = report["states"][key]
+        assert state["litOutput"] == outs, key
+        assert state["note"].split(": ")[0].endswith(f"scatters to {len(outs)} outputs")
+    # The overlap: the middle input cell x[1,1] scatters to a 3x3 block, a corner to 2x2.
+    assert len(wanted["11"]) == 9 and len(wanted["00"]) == 4
+    assert all(o < cols * cols for outs in wanted.values() for o in outs)
+
+
+@pytest.mark.slow
+def test_pool_and_dark_figure_in_chromium(tmp_path: Path) -> None:
+    torch = _torch()
+    values = [[1, 4, 2, 0], [3, 2, 5, 1], [0, 6, 2, 3], [1, 2, 4, 7]]
+    out = _render(
+        tmp_path,
+        "pool",
+        "-i",
+        "4x4",
+        "-k",
+        "2",
+        "--kind",
+        "max",
+        "--numbers",
+        "--values",
+        json.dumps(values),
+        "--theme",
+        "dark",
+        "--style",
+        "perspective",
+    )
+    y = torch.nn.functional.max_pool2d(torch.tensor(values, dtype=torch.float64)[None], 2)[0]
+    report = _chromium(
+        out.as_uri(),
+        [{"hover": _cell("o", k)} for k in range(1)]
+        + [{"state": "o0"}, {"hover": _cell("o", 3)}, {"state": "o3"}, {"shot": "dark"}],
+        tmp_path,
+    )
+    assert float(report["states"]["o0"]["value"]) == y[0, 0]
+    assert float(report["states"]["o3"]["value"]) == y[1, 1]
+    assert report["states"]["o3"]["note"] == "y[1,1] = max(2, 3, 4, 7) = 7"

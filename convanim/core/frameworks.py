@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from convanim.core.shapes import _check_input_sizes, effective_kernel, per_dim
+from convanim.core.dims import check_input_sizes, effective_kernel, per_dim
 
 __all__ = [
     "FRAMEWORKS",
@@ -248,7 +248,7 @@ def _split_padding(padding: object, ndim: int) -> list[str | tuple[int, int]]:
 
 
 def _check_common(sizes: Sequence[int], k: Sequence[int], s: Sequence[int], d: Sequence[int]):
-    _check_input_sizes(sizes, "this framework")
+    check_input_sizes(sizes, "this framework")
     for name, values in (("kernel size", k), ("stride", s), ("dilation", d)):
         if any(v <= 0 for v in values):
             raise ValueError(f"{name} must be positive in every dimension, got {list(values)}")

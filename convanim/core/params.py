@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from convanim.core.shapes import PADDING_MODES
+from convanim.core.dims import PADDING_MODES
 
 __all__ = [
     "Param",

@@ -26,9 +26,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from convanim.core.dims import check_input_sizes
 from convanim.core.shapes import (
     PaddingSpec,
-    _check_input_sizes,
     check_groups,
     check_int64,
     conv_geometry,
@@ -330,7 +330,7 @@ def analyse_stack(
     ndim = len(sizes)
     if ndim not in (1, 2, 3):
         raise ValueError(f"stacks have 1, 2 or 3 spatial dimensions, got {ndim}")
-    _check_input_sizes(sizes, "a stack")
+    check_input_sizes(sizes, "a stack")
     check_layer_count(len(layers))
     check_int64(in_channels, "in_channels")
     if in_channels <= 0:

@@ -1,0 +1,107 @@
+"""Per-dimension parameters: the expansions and checks every size rule starts with.
+
+Standard library only, no dependencies: :mod:`convanim.core.shapes` (convolution),
+:mod:`convanim.core.transposed` and :mod:`convanim.core.pooling` build on it.
+
+>>> per_dim(3, 2, "kernel_size"), effective_kernel(3, 2)
+((3, 3), 5)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "PADDING_MODES",
+    "INT64_MAX",
+    "PaddingSpec",
+    "effective_kernel",
+    "check_int64",
+    "ndim_error",
+    "per_dim",
+    "check_input_sizes",
+    "size_text",
+]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+#: torch stores every size and parameter as a C ``int64_t``; a larger Python int is refused
+#: before any arithmetic ("Overflow when unpacking long long"). So does convanim.
+INT64_MAX = 2**63 - 1
+
+#: One dimension's padding: an int, a (before, after) pair, or one of the strings.
+PaddingSpec = int | str | Sequence[int | tuple[int, int]]
+
+
+def effective_kernel(kernel: int, dilation: int = 1) -> int:
+    """The span of a dilated kernel, ``d·(k−1)+1`` (Relationship 15's k̂).
+
+    >>> effective_kernel(3, 2)
+    5
+    """
+    return dilation * (kernel - 1) + 1
+
+
+def check_int64(values: Sequence[int] | int, name: str) -> None:
+    """Refuse integers that do not fit torch's ``int64_t`` (as torch does, before computing).
+
+    >>> check_int64([3, 2**63], "stride")
+    Traceback (most recent call last):
+    ...
+    ValueError: stride=9223372036854775808 does not fit in a 64-bit integer (torch: Overflow when unpacking long long)
+    """
+    for v in (values,) if isinstance(values, int) else values:
+        if isinstance(v, int) and not -INT64_MAX - 1 <= v <= INT64_MAX:
+            raise ValueError(
+                f"{name}={v} does not fit in a 64-bit integer "
+                "(torch: Overflow when unpacking long long)"
+            )
+
+
+def ndim_error(name: str, ndim: int, value: object) -> ValueError:
+    # torch's own wording (also for 1-D: "... or a list of 1 values ...").
+    return ValueError(
+        f"expected {name} to be a single integer value or a list of {ndim} values to match "
+        f"the convolution dimensions, but got {name}={value!r}"
+    )
+
+
+def per_dim(value: int | Sequence[int], ndim: int, name: str) -> tuple[int, ...]:
+    """Expand an int or per-dimension sequence to ``ndim`` ints (torch's ``_ntuple``).
+
+    >>> per_dim(3, 2, "kernel_size")
+    (3, 3)
+    >>> per_dim((3, 5), 2, "kernel_size")
+    (3, 5)
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if isinstance(value, int):
+        check_int64(value, name)
+        return (value,) * ndim
+    values = tuple(value)
+    if len(values) == 1 and ndim > 1:
+        values = values * ndim
+    if len(values) != ndim or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in values
+    ):
+        raise ndim_error(name, ndim, list(values))
+    check_int64(values, name)
+    return values
+
+
+def check_input_sizes(sizes: Sequence[int], what: str) -> None:
+    """torch rejects empty and negative spatial dimensions for every layer in this module."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
+        raise ValueError(f"input sizes must be integers, got {list(sizes)}")
+    check_int64(sizes, "input size")
+    if any(v <= 0 for v in sizes):
+        raise ValueError(
+            f"every spatial input size must be positive, got {list(sizes)} ({what} accepts "
+            "only an empty batch or channel dimension, never an empty spatial one)"
+        )
+
+
+def size_text(values: Sequence[int]) -> str:
+    """``(5 x 7)``: sizes as torch's messages write them."""
+    return "(" + " x ".join(str(v) for v in values) + ")"

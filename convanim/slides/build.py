@@ -248,8 +248,10 @@ def build(
         result.removed = unneeded(manifest, needed)
         return result
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     safe_target(out_dir, f"{CACHE_DIR}/manifest.json")
+    if html_page:
+        safe_target(out_dir, "reveal.js/theme/x")
+    out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_partials({(out_dir / a.rel).parent for a in assets})
     dirty = manifest.get("settings") != job.settings.record()
     manifest["settings"] = job.settings.record()

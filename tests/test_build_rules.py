@@ -297,3 +297,14 @@ def test_the_page_links_the_lectures_css_and_shields_math(lecture: Path) -> None
     assert "$a&amp;#95;1 &amp;#42; b&amp;#95;2$" in page
     assert "$$&amp;#92;{x&amp;#92;} &amp;#92;&amp;#92; y$$" in page
     assert result.copied == ["css/lecture.css"]
+
+
+def test_embed_reads_the_folders_convanim_toml(tmp_path: Path) -> None:
+    (tmp_path / "convanim.toml").write_text('assets_dir = "ch4"\n')
+    proc = cli("embed", "2d_maxpool", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (img,) = [a for t, a in tags(proc.stdout) if t == "img"]
+    assert img["src"] == "assets/images/ch4/2d_maxpool.gif"
+    assert (tmp_path / img["src"]).read_bytes()[:3] == b"GIF"
+    proc = cli("embed", "2d_maxpool", "--deck", "lec", cwd=tmp_path)  # the flag wins
+    assert "assets/images/lec/2d_maxpool.gif" in proc.stdout

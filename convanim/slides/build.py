@@ -319,15 +319,12 @@ def _page_text(job: _Job, expanded: str, planner: Planner) -> str:
     return pages.page(expanded, title, job.settings.theme, math, css, job.template_dir)
 
 
-def plan_one(
-    target: str, root: Path, settings: DeckSettings, deck_name: str | None = None
-) -> Asset:
+def plan_one(target: str, root: Path, settings: DeckSettings) -> Asset:
     """The asset ``convanim embed TARGET`` renders into ``root``: the build's own planning, for
-    one name, in the folders the deck's settings give (``assets/images/<folder>/…``)."""
-    deck = Path(root) / f"{deck_name or settings.assets_dir or 'slides'}.md"
-    planner = Planner(deck, Path(root), settings)
-    asset = planner.asset_for(Placeholder(0, 0, 0, target, (), ()))
-    return asset
+    one name, in the folders the settings give (``assets/images/<assets_dir>/…``; a deck
+    called ``slides`` without one)."""
+    planner = Planner(Path(root) / "slides.md", Path(root), settings)
+    return planner.asset_for(Placeholder(0, 0, 0, target, (), ()))
 
 
 def embedded_path(asset: Asset) -> str:

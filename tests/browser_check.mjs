@@ -34,6 +34,47 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 });
 
 const report = { url, slides: [], pageErrors: [], consoleErrors: [], failedRequests: [], requests: [] };
+// What one fragment step shows: visible elements reaching outside the slide, KaTeX errors, and
+// formulas left as raw TeX. Runs in the page.
+const inspectStep = async () => {
+  // Images still loading change the layout when they arrive: wait for them first (bounded).
+  const section = Reveal.getCurrentSlide();
+  await Promise.all(
+    [...section.querySelectorAll("img")].map((img) =>
+      img.complete ? null : Promise.race([img.decode().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]),
+    ),
+  );
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const frame = document.querySelector(".reveal .slides").getBoundingClientRect();
+  const seen = (el) =>
+    el.checkVisibility ? el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) : true;
+  const outside = [];
+  for (const el of section.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0 || !seen(el)) continue;
+    if (r.left < frame.left - 1 || r.top < frame.top - 1 || r.right > frame.right + 1 || r.bottom > frame.bottom + 1) {
+      outside.push({
+        tag: el.tagName.toLowerCase(),
+        cls: el.className && el.className.baseVal === undefined ? el.className : "",
+        text: (el.textContent || el.getAttribute("src") || "").trim().slice(0, 60),
+        top: Math.round(r.top - frame.top),
+        bottom: Math.round(r.bottom - frame.top),
+        left: Math.round(r.left - frame.left),
+        right: Math.round(r.right - frame.left),
+      });
+    }
+  }
+  const katexErrors = [...section.querySelectorAll(".katex-error")].map((e) => e.textContent.slice(0, 80));
+  // Text outside code and formulas that still holds a $: TeX that Markdown mangled or KaTeX missed.
+  const walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
+  const rawTex = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("code, pre, .katex, script, style")) continue;
+    if (node.textContent.includes("$")) rawTex.push(node.textContent.trim().slice(0, 80));
+  }
+  return { outside, katexErrors, rawTex, fragment: Reveal.getIndices().f ?? null };
+};
+
 // Two animation frames: the browser has laid out and painted what the last command changed.
 const painted = (page) =>
   page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
@@ -69,7 +110,7 @@ try {
       const { h, v } = Reveal.getIndices(slide);
       Reveal.slide(h, v, -1);
     }, index);
-    const slide = { index, title: "", images: [], videos: [], shots: [] };
+    const slide = { index, title: "", images: [], videos: [], shots: [], steps: [] };
     // Every fragment step, so overlays that appear and vanish are each on screen once.
     let step = 0;
     for (;;) {
@@ -77,6 +118,7 @@ try {
       const shot = join(shotDir, `slide-${String(index).padStart(2, "0")}-${step}.png`);
       await page.screenshot({ path: shot });
       slide.shots.push(shot);
+      slide.steps.push(await page.evaluate(inspectStep));
       const advanced = await page.evaluate(() => Reveal.nextFragment());
       if (!advanced || step > 20) break;
       step++;

@@ -754,3 +754,51 @@ def test_cli_embed_renders_a_catalogue_name_once(tmp_path: Path) -> None:
     assert gif.stat().st_mtime_ns == stamp
     proc = cli("embed", "dilaton", cwd=tmp_path)
     assert proc.returncode == 2 and "did you mean dilation" in proc.stderr
+
+
+@pytest.mark.slow
+def test_html_page_from_an_installed_wheel(tmp_path: Path) -> None:
+    # Installed with pip from a wheel (no checkout, no node_modules, no network): reveal.js,
+    # KaTeX and their licences come with the package.
+    import os
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    wheels = tmp_path / "wheels"
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run(
+        [*pip, "wheel", str(root), "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = wheels.glob("convanim-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "convanim/slides/vendor/reveal.js/LICENSE" in names
+    assert "convanim/slides/vendor/katex/LICENSE" in names
+    site = tmp_path / "site-packages"
+    subprocess.run(
+        [*pip, "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    (work / "d.md").write_text("# T\n\n---\n\n## x\n\n$a_b$\n")
+    env = {k: v for k, v in os.environ.items() if k != "CONVANIM_REVEALJS"}
+    env["PYTHONPATH"] = str(site)
+    code = "import convanim, sys; sys.argv[0] = 'convanim'; print(convanim.__file__)"
+    where = subprocess.run([sys.executable, "-c", code], env=env, cwd=work, capture_output=True)
+    assert where.stdout.decode().startswith(str(site))  # the wheel's copy, not the checkout
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "build", "d.md", "-o", "out", "--html"],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "out/reveal.js/reveal.js").is_file()
+    assert (work / "out/reveal.js/katex/dist/katex.min.js").is_file()

@@ -100,9 +100,10 @@ def embed(
         click.echo(snippets.snippet(rel, options))
         return
     # The same settings a build of a deck in ROOT reads (convanim.toml: assets_dir, quality).
-    settings = deckbuild.resolve_settings(root / "slides.md", "", {"quality": quality})
-    asset = deckbuild.plan_one(name_or_path, root, settings, deck)
-    if not deck and settings.assets_dir is None:  # no deck: keep the folders flat
+    given = {"quality": quality, "assets_dir": deck}  # the command line wins
+    settings = deckbuild.resolve_settings(root / "slides.md", "", given)
+    asset = deckbuild.plan_one(name_or_path, root, settings)
+    if settings.assets_dir is None:  # no deck: keep the folders flat
         asset = deckbuild.with_folder(asset, "slides", "")
     options = replace(options, poster=asset.poster_rel)
     text = snippets.snippet(asset.rel, options)  # bad options are refused before any render

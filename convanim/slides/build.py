@@ -220,63 +220,91 @@ def build(
     }
     job = _prepare(deck, out_dir, given, html_page)
     planner, placeholders, expanded = plan_deck(job, renderers)
-    out_dir, deck = job.out_dir, job.deck
+    out = _Outputs.of(job, expanded, planner)
     assets = list(planner.assets.values())
-    deck_out = safe_target(out_dir, deck.name)
-    html_out = safe_target(out_dir, f"{deck.stem}.html") if html_page else None
-    for asset in assets:  # no write through a planted link, found before any work
-        safe_target(out_dir, asset.rel)
-        if asset.poster_rel:
-            safe_target(out_dir, asset.poster_rel)
-    manifest = load_manifest(out_dir)
-    stale = [a for a in assets if force or not is_current(a, out_dir, manifest)]
-    deck_changed = not deck_out.is_file() or deck_out.read_text(encoding="utf-8") != expanded
-    page = _page_text(job, expanded, planner) if html_page else None
-    page_changed = bool(
-        html_page and (not html_out.is_file() or html_out.read_text(encoding="utf-8") != page)
-    )
+    manifest = load_manifest(job.out_dir)
+    stale = [a for a in assets if force or not is_current(a, job.out_dir, manifest)]
     result = BuildResult(
-        deck, out_dir, deck_out, html_out, len(placeholders), assets, job.settings,
-        stale=[a.rel for a in stale], missing=list(planner.missing), deck_changed=deck_changed,
+        job.deck, job.out_dir, out.deck_out, out.html_out, len(placeholders), assets,
+        job.settings, stale=[a.rel for a in stale], missing=list(planner.missing),
+        deck_changed=out.deck_changed,
     )  # fmt: skip
-    needed = {a.rel for a in assets}
     if check:
-        result.stale += [deck_out.name] if deck_changed else []
-        result.stale += [html_out.name] if page_changed else []
-        if html_page and copy_revealjs(out_dir, job.settings.theme, dry_run=True):
-            result.stale.append("reveal.js/")
-        result.removed = unneeded(manifest, needed)
+        result.stale += out.stale(job)
+        result.removed = unneeded(manifest, {a.rel for a in assets})
         return result
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    safe_target(out_dir, f"{CACHE_DIR}/manifest.json")
-    remove_stale_partials({(out_dir / a.rel).parent for a in assets})
-    dirty = manifest.get("settings") != job.settings.record()
-    manifest["settings"] = job.settings.record()
+    processes = executor == "process" or (executor == "auto" and renderers is None)
     try:
-        if stale:
-            default = renderers is None
-            processes = executor == "process" or (executor == "auto" and default)
-            made = render_all(
-                stale, out_dir, planner.renderers, manifest,
-                jobs=jobs, processes=processes, progress=progress,
-            )  # fmt: skip
-        else:
-            made = []
+        remove_stale_partials({(job.out_dir / a.rel).parent for a in assets})
+        made = _make(job, stale, planner.renderers, manifest, jobs, processes, progress)
     except RenderFailed as exc:
         _count(result, exc.made)
         raise
     _count(result, made)
-    result.removed = remove_unneeded(out_dir, manifest, needed)
-    if dirty or made or manifest.get("dirty"):
-        write_manifest(out_dir, manifest)
-    if deck_changed:
-        write_atomic(deck_out, expanded.encode("utf-8"))
-    if html_page:
-        copy_revealjs(out_dir, job.settings.theme)
-        if page_changed:
-            write_atomic(html_out, page.encode("utf-8"))
+    result.removed = remove_unneeded(job.out_dir, manifest, {a.rel for a in assets})
+    if made or manifest.get("dirty"):
+        write_manifest(job.out_dir, manifest)
+    out.write(job)
     return result
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    """The built deck and page: where they go, what they hold, whether they changed."""
+
+    deck_out: Path
+    expanded: str
+    deck_changed: bool
+    html_out: Path | None = None
+    page: str | None = None
+    page_changed: bool = False
+
+    @classmethod
+    def of(cls, job: _Job, expanded: str, planner: Planner) -> _Outputs:
+        out_dir = job.out_dir
+        deck_out = safe_target(out_dir, job.deck.name)
+        for asset in planner.assets.values():  # no write through a planted link, before work
+            safe_target(out_dir, asset.rel)
+            if asset.poster_rel:
+                safe_target(out_dir, asset.poster_rel)
+        safe_target(out_dir, f"{CACHE_DIR}/manifest.json")
+        changed = not deck_out.is_file() or deck_out.read_text(encoding="utf-8") != expanded
+        if not job.html_page:
+            return cls(deck_out, expanded, changed)
+        safe_target(out_dir, "reveal.js/theme/x")
+        html_out = safe_target(out_dir, f"{job.deck.stem}.html")
+        page = _page_text(job, expanded, planner)
+        page_changed = not html_out.is_file() or html_out.read_text(encoding="utf-8") != page
+        return cls(deck_out, expanded, changed, html_out, page, page_changed)
+
+    def stale(self, job: _Job) -> list[str]:
+        """The outputs other than assets that a build would write."""
+        names = [self.deck_out.name] if self.deck_changed else []
+        names += [self.html_out.name] if self.page_changed else []
+        if job.html_page and copy_revealjs(job.out_dir, job.settings.theme, dry_run=True):
+            names.append("reveal.js/")
+        return names
+
+    def write(self, job: _Job) -> None:
+        if self.deck_changed:
+            write_atomic(self.deck_out, self.expanded.encode("utf-8"))
+        if job.html_page:
+            copy_revealjs(job.out_dir, job.settings.theme)
+            if self.page_changed:
+                write_atomic(self.html_out, self.page.encode("utf-8"))
+
+
+def _make(job, stale, renderers, manifest, jobs, processes, progress) -> list[Asset]:
+    """Render (or copy) the stale assets into the output folder, once it is safe to."""
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    if manifest.get("settings") != job.settings.record():
+        manifest["settings"] = job.settings.record()
+        manifest["dirty"] = True
+    if not stale:
+        return []
+    return render_all(
+        stale, job.out_dir, renderers, manifest, jobs=jobs, processes=processes, progress=progress
+    )
 
 
 def _count(result: BuildResult, made: list[Asset]) -> None:
@@ -291,15 +319,12 @@ def _page_text(job: _Job, expanded: str, planner: Planner) -> str:
     return pages.page(expanded, title, job.settings.theme, math, css, job.template_dir)
 
 
-def plan_one(
-    target: str, root: Path, settings: DeckSettings, deck_name: str | None = None
-) -> Asset:
+def plan_one(target: str, root: Path, settings: DeckSettings) -> Asset:
     """The asset ``convanim embed TARGET`` renders into ``root``: the build's own planning, for
-    one name, in the folders the deck's settings give (``assets/images/<folder>/…``)."""
-    deck = Path(root) / f"{deck_name or settings.assets_dir or 'slides'}.md"
-    planner = Planner(deck, Path(root), settings)
-    asset = planner.asset_for(Placeholder(0, 0, 0, target, (), ()))
-    return asset
+    one name, in the folders the settings give (``assets/images/<assets_dir>/…``; a deck
+    called ``slides`` without one)."""
+    planner = Planner(Path(root) / "slides.md", Path(root), settings)
+    return planner.asset_for(Placeholder(0, 0, 0, target, (), ()))
 
 
 def embedded_path(asset: Asset) -> str:

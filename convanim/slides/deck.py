@@ -446,11 +446,13 @@ class Reference:
 
 
 _REFERENCE = re.compile(
-    r"""\b(?:src|href|poster|data-src|data-background-(?:image|video))\s*=\s*(["'])([^"'\n]*?)\1"""
+    r"""\b(?:src|href|poster|data-src|data-background(?:-image|-video)?)\s*=\s*(["'])([^"'\n]*?)\1"""
     r"""|!\[[^\]\n]*\]\(\s*<?([^)\s>]+)""",
     re.I,
 )
-_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^/|^#|^\{\{")
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^/|^#|^\{\{|^\$\{")
+# reveal.js's Markdown attributes live in comments: <!-- .slide: data-background="bg.png" -->
+_ATTRIBUTE_COMMENT = re.compile(r"<!--\s*\.(?:slide|element):.*?-->")
 
 
 def references(text: str) -> list[Reference]:
@@ -461,15 +463,18 @@ def references(text: str) -> list[Reference]:
 
     >>> [(r.rel, r.slide) for r in references(
     ...     '<img src="a.gif">\\n\\n---\\n\\n![x](b%20c.png) <a href="https://x.org">\\n'
-    ...     '```\\n<img src="code.gif">\\n```\\n')]
-    [('a.gif', 1), ('b c.png', 2)]
+    ...     '```\\n<img src="code.gif">\\n```\\n<!-- .slide: data-background="bg.png" -->\\n'
+    ...     '<!-- <img src="off.gif"> -->\\n')]
+    [('a.gif', 1), ('b c.png', 2), ('bg.png', 2)]
     """
     found: dict[str, Reference] = {}
     for line in scan_lines(text):
         if line.code or ("=" not in line.text and "](" not in line.text):
             continue
+        attributes = [m.span() for m in _ATTRIBUTE_COMMENT.finditer(line.text)]
         for match in _REFERENCE.finditer(line.text):
-            if not line.is_content(match.start()):
+            in_attributes = any(a <= match.start() < b for a, b in attributes)
+            if not line.is_content(match.start()) and not in_attributes:
                 continue
             ref = html.unescape(match.group(2) or match.group(3) or "")
             ref = unquote(ref.split("#", 1)[0].split("?", 1)[0]).strip()

@@ -238,8 +238,13 @@ def _check_shape(entry: object, changes: dict) -> None:
         sizes = value if isinstance(value, tuple) else (value,)
         if any(isinstance(v, int) and not isinstance(v, bool) and v > 64 for v in sizes):
             raise DeckError(f"{key}={value!r}: at most 64 cells per dimension in an animation")
+    # Through the operation's spec (convanim.core.specs): the same parameter parsing and
+    # torch-identical checks as `convanim shape` and `render` on the command line.
+    from convanim.core import specs
+
     try:
-        replace(entry, **changes).output_shape()
+        changed = replace(entry, **changes)
+        specs.spec_from_mapping(changed.kind, changed.operation()).output_shape  # noqa: B018
     except (ValueError, TypeError) as exc:
         raise DeckError(f"{entry.name}: {exc}") from None
 

@@ -1,0 +1,310 @@
+"""The deck build's rules: settings that persist, stable names and clean-up, hostile decks
+(sizes, URLs, control characters, symlinks, themes, code blocks), and snippet conventions.
+
+Renderers are the fakes of test_build.py (tiny real GIF/PNG/MP4 files, calls recorded).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import pytest
+from test_build import FakeRenderers, cli, run, tags
+
+from convanim.slides import deck as decks
+from convanim.slides import sources
+from convanim.slides.build import DeckError, build, parse_placeholders
+
+CH = "assets/images/04-convolutional_layers"
+
+
+@pytest.fixture
+def lecture(tmp_path: Path) -> Path:
+    path = tmp_path / "lecture" / "04-convolutional_layers.md"
+    path.parent.mkdir()
+    return path
+
+
+# ------------------------------------------------------------------ settings
+
+
+def test_settings_from_convanim_toml_and_front_matter(lecture: Path) -> None:
+    (lecture.parent / "convanim.toml").write_text('assets_dir = "ch4"\nquality = "1080p60"\n')
+    lecture.write_text("# t\n\n{{CONVANIM:dilation}}\n{{CONVANIM:FIRConvolution1D}}\n")
+    fakes = FakeRenderers()
+    result = run(lecture, fakes)
+    assert sorted(result.rendered) == [
+        "assets/images/ch4/dilation.gif",
+        "assets/videos/ch4/1080p60/FIRConvolution1D.mp4",
+    ]
+    assert ("FIRConvolution1D", {"quality": "high"}) in fakes.calls
+    # The front matter wins over the file; the command line over both.
+    lecture.write_text("---\nconvanim:\n  assets_dir: ch4b\n---\n# t\n\n{{CONVANIM:dilation}}\n")
+    assert run(lecture, fakes).rendered == ["assets/images/ch4b/dilation.gif"]
+    assert run(lecture, fakes, assets_dir="x").rendered == ["assets/images/x/dilation.gif"]
+
+
+def test_check_agrees_with_the_last_build_without_repeating_flags(lecture: Path) -> None:
+    lecture.write_text("# t\n\n{{CONVANIM:FIRConvolution1D}}\n")
+    fakes = FakeRenderers()
+    run(lecture, fakes, quality="high", assets_dir="ch4")
+    again = run(lecture, fakes, check=True)  # no flags: the manifest's record applies
+    assert again.stale == [] and again.settings.quality == "high"
+    assert again.assets[0].rel == "assets/videos/ch4/1080p60/FIRConvolution1D.mp4"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('assets_dir = "../out"', "must be a folder name"),
+        ('colour = "red"', "unknown setting"),
+        ('quality = "8k"', "unknown video quality"),
+        ("quality = [", "convanim.toml"),
+    ],
+)
+def test_bad_settings_are_refused_before_work(lecture: Path, config: str, message: str) -> None:
+    (lecture.parent / "convanim.toml").write_text(config + "\n")
+    lecture.write_text("# t\n\n{{CONVANIM:dilation}}\n")
+    fakes = FakeRenderers()
+    with pytest.raises(ValueError, match=message):
+        run(lecture, fakes)
+    assert fakes.calls == [] and not (lecture.parent / "build").exists()
+
+
+# ------------------------------------------------------------------ names and clean-up
+
+
+def test_names_are_stable_and_a_suffix_only_tells_variants_apart(lecture: Path) -> None:
+    lecture.write_text("{{CONVANIM:dilation stride=2}}\n{{CONVANIM:dilation}}\n")
+    result = run(lecture, FakeRenderers())
+    first, second = sorted(result.rendered, key=len)
+    assert first == f"{CH}/dilation.gif"  # the first placeholder's, whatever its parameters
+    assert second.startswith(f"{CH}/dilation-") and second.endswith(".gif")
+
+
+def test_files_no_longer_needed_are_removed_but_hand_edits_are_kept(lecture: Path) -> None:
+    lecture.write_text(
+        "{{CONVANIM:dilation}}\n{{CONVANIM:2d_convolution}}\n{{CONVANIM:FIRConvolution1D}}\n"
+    )
+    fakes = FakeRenderers()
+    run(lecture, fakes)
+    out = lecture.parent / "build"
+    (out / CH / "2d_convolution.gif").write_bytes(b"edited by hand")
+    (out / "mine.txt").write_text("not the build's")
+    lecture.write_text("{{CONVANIM:dilation}}\n")
+    assert run(lecture, fakes, check=True).removed == [
+        f"{CH}/2d_convolution.gif",
+        "assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.mp4",
+    ]
+    result = run(lecture, fakes)
+    assert result.removed == [
+        "assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.mp4",
+        "assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.png",
+    ]
+    assert (out / CH / "2d_convolution.gif").read_bytes() == b"edited by hand"
+    assert (out / "mine.txt").is_file() and not (out / "assets/videos").exists()
+    assert run(lecture, fakes, check=True).removed == []
+
+
+def test_a_killed_builds_partial_files_are_removed(lecture: Path) -> None:
+    lecture.write_text("{{CONVANIM:dilation}}\n")
+    fakes = FakeRenderers()
+    run(lecture, fakes)
+    folder = lecture.parent / "build" / CH
+    dead = folder / ".dilation.partial-999999999.gif"  # no such process
+    dead.write_bytes(b"half")
+    alive = folder / f".dilation.partial-{os.getppid()}.gif"  # a running process's
+    alive.write_bytes(b"busy")
+    run(lecture, fakes)
+    assert not dead.exists() and alive.exists()
+
+
+# ------------------------------------------------------------------ hostile decks
+
+
+def test_parsing_is_linear_in_a_long_value() -> None:
+    caption = "a" * 3_900
+    text = "\n".join(f'{{{{CONVANIM:dilation caption="{caption}"}}}}' for _ in range(100))
+    started = time.perf_counter()
+    assert len(parse_placeholders(text)) == 100
+    assert time.perf_counter() - started < 0.5
+    started = time.perf_counter()
+    with pytest.raises(DeckError, match="400,000 characters long"):
+        parse_placeholders('{{CONVANIM:dilation caption="' + "b" * 400_000 + '"}}')
+    assert time.perf_counter() - started < 0.5
+    # Many backticks on one long line (inline code spans) stay linear too.
+    started = time.perf_counter()
+    parse_placeholders("`x " * 100_000 + "{{CONVANIM:dilation}}")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_deck_size_and_placeholder_count_are_capped() -> None:
+    with pytest.raises(DeckError, match="at most 4,000,000"):
+        parse_placeholders("x" * 4_000_001)
+    many = "\n".join("{{CONVANIM:dilation}}" for _ in range(decks.LIMITS.placeholders + 1))
+    with pytest.raises(DeckError, match="more than 500 placeholders"):
+        parse_placeholders(many)
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ('source="java\tscript:alert(1)"', "http"),
+        ('source=" javascript:alert(1)"', "http"),
+        ('caption="\x1b[31mred"', "control character"),
+        ('caption="nul\x00"', "control character"),
+        ("duration=0", r"duration=0: give a whole number from 10 to 60000"),
+        ("cell_size=nan", "cell_size='nan': give a number above 0"),
+        ("cell_size=10000", "at most 200"),
+        ("values=@/etc/passwd", "give the values inline"),
+        ("theme=../../x", "use one of solarized, dark"),
+        ("size=100000x100000", "at most 64 cells"),
+        ("kernel=9", "Kernel size can't be greater than actual input size"),
+    ],
+)
+def test_bad_deck_parameters_are_refused_at_plan_time(
+    lecture: Path, words: str, message: str
+) -> None:
+    lecture.write_text(f"# t\n\n{{{{CONVANIM:padding_strides_odd {words}}}}}\n")
+    fakes = FakeRenderers()
+    with pytest.raises(DeckError, match=rf"04-convolutional_layers.md:3: .*{message}"):
+        real_checks = dataclasses.replace(fakes.renderers(), check_params=sources.check_params)
+        build(lecture, renderers=real_checks)
+    assert fakes.calls == []
+
+
+@pytest.mark.parametrize("link", ["reveal.js", ".convanim-cache", "assets"])
+def test_no_write_goes_through_a_symlink_in_the_output_folder(
+    lecture: Path, tmp_path: Path, link: str
+) -> None:
+    lecture.write_text("# t\n\n{{CONVANIM:dilation}}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = lecture.parent / "build"
+    out.mkdir()
+    (out / link).symlink_to(elsewhere)
+    fakes = FakeRenderers()
+    with pytest.raises(DeckError, match="symbolic link|resolves outside"):
+        run(lecture, fakes, html_page=True)
+    assert list(elsewhere.iterdir()) == [] and fakes.calls == []
+
+
+def test_theme_is_a_name_never_a_path(lecture: Path, tmp_path: Path) -> None:
+    lecture.write_text("# t\n")
+    for theme in ["../../x", "/etc/passwd", "white/../black"]:
+        with pytest.raises(ValueError, match="unknown reveal.js theme"):
+            run(lecture, FakeRenderers(), html_page=True, theme=theme)
+    assert not (lecture.parent / "build").exists()
+
+
+def test_placeholders_in_every_kind_of_code_block_are_left_alone(lecture: Path) -> None:
+    text = (
+        "# t\n\nA paragraph:\n\n    {{CONVANIM:indented}}\n\n"
+        "- item\n\n  ```\n  {{CONVANIM:fenced_in_a_list}}\n  ```\n\n"
+        "<pre>\n{{CONVANIM:pre}}\n</pre>\n\n"
+        "<div>\n    {{CONVANIM:dilation}}\n</div>\n\n"
+        "- item\n\n      {{CONVANIM:indented_in_a_list}}\n"
+    )
+    assert [p.target for p in parse_placeholders(text)] == ["dilation"]
+    lecture.write_text(text)
+    built = run(lecture, FakeRenderers()).deck_out.read_text()
+    for name in ["indented", "fenced_in_a_list", "pre", "indented_in_a_list"]:
+        assert f"{{{{CONVANIM:{name}}}}}" in built
+
+
+def test_cli_embed_with_a_bad_width_writes_nothing(tmp_path: Path) -> None:
+    proc = cli("embed", "dilation", "--width", "bad", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("Error: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_embed_refuses_a_tab_hidden_javascript_source(tmp_path: Path) -> None:
+    (tmp_path / "a.gif").write_bytes(b"GIF89a")
+    proc = cli("embed", "a.gif", "--source", "java\tscript:alert(1)", cwd=tmp_path)
+    assert proc.returncode == 2 and "javascript" not in proc.stdout
+
+
+# ------------------------------------------------------------------ hand-written references
+
+
+def test_references_are_made_at_their_path_or_reported(lecture: Path) -> None:
+    lecture.write_text(
+        "# t\n\n---\n\n## a\n\n"
+        f'<img src="{CH}/dilation.gif">\n'
+        '<video data-autoplay><source src="v/1080p60/FIRConvolution1D.mp4" type="video/mp4">'
+        "</video>\n\n---\n\n## b\n\n"
+        '<section data-background-image="bg/vision_kernels.png"></section>\n'
+        "![x](figs/2d_convolution.png) ![y](figs/nothing.png)\n"
+        '```html\n<img src="in-code/dilation.gif">\n```\n'
+    )
+    fakes = FakeRenderers()
+    result = run(lecture, fakes)
+    assert sorted(result.rendered) == [
+        f"{CH}/dilation.gif",
+        "bg/vision_kernels.png",
+        "figs/2d_convolution.png",
+        "v/1080p60/FIRConvolution1D.mp4",
+    ]
+    assert ("FIRConvolution1D", {"quality": "high"}) in fakes.calls  # from the folder's name
+    assert [(m.rel, m.slide, m.line) for m in result.missing] == [("figs/nothing.png", 3, 15)]
+    out = lecture.parent / "build"
+    assert (out / "figs/2d_convolution.png").read_bytes()[:4] == b"\x89PNG"  # format: extension
+    assert not (out / "v/1080p60/FIRConvolution1D.png").exists()  # no poster the deck never asked
+    # --strict makes a missing reference an error; --check lists it.
+    proc = cli("build", str(lecture), "--check")
+    assert proc.returncode == 1 and "missing: slide 3 (line 15): figs/nothing.png" in proc.stderr
+
+
+# ------------------------------------------------------------------ snippets and the page
+
+
+def test_a_placeholder_in_a_table_cell_is_a_bare_image(lecture: Path) -> None:
+    lecture.write_text(
+        '<table><tr>\n<td style="text-align: center;">{{CONVANIM:dilation width=70%}}</td>\n'
+        "<td>\n{{CONVANIM:2d_convolution}}\n</td></tr></table>\n\n{{CONVANIM:padding_strides_odd}}\n"
+    )
+    text = run(lecture, FakeRenderers()).deck_out.read_text()
+    found = [t for t, _ in tags(text)]
+    assert found == ["table", "tr", "td", "img", "td", "img", "div", "img"]
+    img = tags(text)[3][1]
+    assert img["style"] == "width: 70%; height: auto;"
+
+
+def test_a_videos_alt_text_is_its_slides_title(lecture: Path) -> None:
+    lecture.write_text("# t\n\n---\n\n## FIR Filters Animation\n\n{{CONVANIM:FIRConvolution1D}}\n")
+    text = run(lecture, FakeRenderers()).deck_out.read_text()
+    (video,) = [a for t, a in tags(text) if t == "video"]
+    assert video["aria-label"] == "FIR Filters Animation"
+
+
+def test_the_page_links_the_lectures_css_and_shields_math(lecture: Path) -> None:
+    (lecture.parent / "lecture.css").write_text(".reveal { color: #123; }")
+    lecture.write_text(
+        "---\nconvanim:\n  css: lecture.css\n---\n# t\n\n$a_1 * b_2$ and $$\\{x\\} \\\\ y$$\n"
+    )
+    fakes = FakeRenderers()
+    result = run(lecture, fakes, html_page=True)
+    out = lecture.parent / "build"
+    page = result.html_out.read_text()
+    assert '<link rel="stylesheet" href="css/lecture.css">' in page
+    assert (out / "css/lecture.css").read_text() == ".reveal { color: #123; }"
+    assert "convanim:" not in page.split("<textarea")[1]  # the front matter is not a slide
+    # html-escaped once more inside the textarea: &#95; arrives as &amp;#95;
+    assert "$a&amp;#95;1 &amp;#42; b&amp;#95;2$" in page
+    assert "$$&amp;#92;{x&amp;#92;} &amp;#92;&amp;#92; y$$" in page
+    assert result.copied == ["css/lecture.css"]
+
+
+def test_embed_reads_the_folders_convanim_toml(tmp_path: Path) -> None:
+    (tmp_path / "convanim.toml").write_text('assets_dir = "ch4"\n')
+    proc = cli("embed", "2d_maxpool", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (img,) = [a for t, a in tags(proc.stdout) if t == "img"]
+    assert img["src"] == "assets/images/ch4/2d_maxpool.gif"
+    assert (tmp_path / img["src"]).read_bytes()[:3] == b"GIF"
+    proc = cli("embed", "2d_maxpool", "--deck", "lec", cwd=tmp_path)  # the flag wins
+    assert "assets/images/lec/2d_maxpool.gif" in proc.stdout

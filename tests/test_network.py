@@ -367,14 +367,14 @@ def test_walk_random_and_against_torch(size, body, data) -> None:
         )
     y[0, 0, target[0], target[1]].backward()
     rows, cols = np.nonzero(x.grad[0, 0].numpy())
-    if rows.size == 0:  # dilated taps that all land in the padding: the unit sees no pixel
-        assert any(layer.dilation > 1 for layer in layers)
+    if rows.size == 0:  # taps that all land in the padding or holes: the unit sees no pixel
+        assert any(x.dilation > 1 or (x.stride or 1) > x.kernel_size for x in layers)
         return
     (r0, r1), (c0, c1) = walk[-1].clipped()
     seen = (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)
-    if all(layer.dilation == 1 for layer in layers):
+    if all(x.dilation == 1 and (x.stride or 1) <= x.kernel_size for x in layers):
         assert seen == (r0, r1, c0, c1)
-    else:  # dilated kernels skip pixels: the span still bounds every pixel that counts
+    else:  # dilation, or a stride past the kernel, skips pixels: the span still bounds them
         assert r0 <= seen[0] and seen[1] <= r1 and c0 <= seen[2] and seen[3] <= c1
 
 
@@ -494,3 +494,64 @@ def test_font_fallback(monkeypatch, tmp_path: Path) -> None:
     with Image.open(out) as im:
         fig = nw.layout_network(r)
         assert im.size == (fig.width, fig.height)
+
+
+# --------------------------------------------------------------------------------------------
+# 1-D stacks: the WaveNet figure's graph, shared
+# --------------------------------------------------------------------------------------------
+
+
+def test_graph_is_the_wavenet_figure() -> None:
+    from convanim.draw.figures import wavenet_plan
+
+    causal = [f"conv:k=2,d={d},p=causal" for d in (1, 2, 4, 8)]
+    result = analyse_stack((16,), parse_layers(causal), 1)
+    ours = nw.receptive_field_graph(result, target=15, duration_ms=1000, hold_last_ms=2500)
+    theirs = wavenet_plan(True)
+    assert ours.positions == theirs.positions and ours.edges == theirs.edges
+    assert [f.nodes for f in ours.frames] == [f.nodes for f in theirs.frames]
+    assert ours.durations == theirs.durations
+    right = [lb.text for lb in ours.labels if lb.role == "caption"]
+    assert right == ["r 2, j 1", "r 4, j 1", "r 8, j 1", "r 16, j 1"]  # the shape core's
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(4, 40),
+    body=st.lists(
+        st.tuples(st.integers(1, 4), st.integers(1, 2), st.integers(0, 2), st.integers(1, 3)),
+        min_size=1,
+        max_size=4,
+    ),
+    data=st.data(),
+)
+def test_graph_agrees_with_the_walk(size, body, data) -> None:
+    layers = [Layer("conv", k, s, min(p, k // 2), d) for k, s, p, d in body]
+    try:
+        result = analyse_stack((size,), layers, 1)
+    except ValueError:
+        assume(False)
+    assert nw.graph_fits(result)
+    t = data.draw(st.integers(0, result.output[0] - 1))
+    plan = nw.receptive_field_graph(result, target=t)
+    reached = sorted(pos for layer, pos in plan.frames[-1].nodes if layer == 0)
+    ((lo, hi),) = nw.receptive_field_walk(result, (t,))[-1].clipped()
+    if not reached:  # only padding under the taps
+        return
+    assert lo <= reached[0] and reached[-1] < hi
+    if all(x.dilation == 1 and (x.stride or 1) <= x.kernel_size for x in layers):
+        assert reached == list(range(lo, hi))  # no holes: the engine's edges fill the span
+
+
+def test_cli_graph_view(tmp_path: Path, capsys) -> None:
+    argv = ["render", "receptive_field", "-i", "16", "conv:k=2,p=causal", "conv:k=2,d=2,p=causal"]
+    code, _, err = run([*argv, "-o", str(tmp_path / "g.gif")], capsys)
+    assert code == 0, err
+    with Image.open(tmp_path / "g.gif") as im:
+        assert im.n_frames == 3  # the output, then two layers back (WaveNet's growth)
+    code, _, err = run([*argv, "--view", "boxes", "-o", str(tmp_path / "b.gif")], capsys)
+    assert code == 0, err
+    code, _, err = run(
+        ["render", "receptive_field", "-i", "32x32", "conv:k=3", "--view", "graph"], capsys
+    )
+    assert code == 2 and "graph view takes 1-D stacks" in err

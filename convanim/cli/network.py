@@ -142,6 +142,14 @@ def render_stack(
     help="The output unit to follow (default: the centre of the last map).",
 )
 @click.option(
+    "--view",
+    type=click.Choice(["auto", "boxes", "graph"]),
+    default="auto",
+    show_default=True,
+    help="graph: every position a node, as the WaveNet figure (1-D stacks of convolutions, "
+    "at most 48 long); auto: graph when it fits.",
+)
+@click.option(
     "--duration",
     type=click.IntRange(100, 60_000),
     default=1600,
@@ -161,6 +169,7 @@ def render_receptive_field(
     theme: str,
     transparent: bool,
     target: tuple[int, ...] | None,
+    view: str,
     duration: int,
     hold: int,
 ) -> None:
@@ -169,6 +178,7 @@ def render_receptive_field(
     \b
       convanim render receptive_field --preset vgg16 -o vgg16_rf.gif
       convanim render receptive_field -i 32x32 3*conv:k=3 maxpool:k=2 conv:k=3 -o rf.gif
+      convanim render receptive_field -i 16 conv:k=2,p=causal conv:k=2,d=2,p=causal -o g.gif
     """
     from convanim.draw.network import render_receptive_field as draw
 
@@ -181,6 +191,7 @@ def render_receptive_field(
         transparent=transparent,
         duration_ms=duration,
         hold_last_ms=hold,
+        graph={"auto": None, "boxes": False, "graph": True}[view],
         max_width=width,
         font_px=font_size,
         theme=theme,

@@ -52,6 +52,8 @@ __all__ = [
     "render_png",
     "render_network",
     "render_receptive_field",
+    "receptive_field_graph",
+    "graph_fits",
     "DEFAULT_WIDTH",
 ]
 
@@ -355,12 +357,20 @@ def _kernel_text(r: LayerResult) -> str:
     layer = r.layer
     if layer.kind == "fc":
         return "fc"
-    taps = _layer_taps(r)
-    k = "×".join(str(t[0]) for t in taps)
-    strides = {t[1] for t in taps}
-    text = {"conv": "conv", "maxpool": "max", "avgpool": "avg"}[layer.kind] + f" {k}"
-    if strides != {1}:
-        text += " s" + "×".join(str(t[1]) for t in taps) if len(strides) > 1 else f" s{taps[0][1]}"
+    ndim = len(r.input)
+
+    def dims(value: int | tuple[int, ...]) -> str:
+        values = shapes.per_dim(value, ndim, "size")
+        return str(values[0]) if len(set(values)) == 1 and ndim > 1 else "×".join(map(str, values))
+
+    k = shapes.per_dim(layer.kernel_size, ndim, "kernel_size")
+    text = {"conv": "conv", "maxpool": "max", "avgpool": "avg"}[layer.kind]
+    text += " " + "×".join(map(str, k))
+    stride = layer.stride if layer.stride is not None else (1 if layer.kind == "conv" else k)
+    if set(shapes.per_dim(stride, ndim, "stride")) != {1}:
+        text += f" s{dims(stride)}"
+    if set(shapes.per_dim(layer.dilation, ndim, "dilation")) != {1}:
+        text += f" d{dims(layer.dilation)}"
     if layer.kind == "conv" and layer.groups != 1:
         text += f" g{layer.groups}"
     return text
@@ -982,6 +992,92 @@ def render_network(
     return _write(out, _png_bytes(render_png(fig, transparent)))
 
 
+#: A 1-D stack of convolutions at most this long and deep is drawn position by position.
+GRAPH_MAX_LENGTH, GRAPH_MAX_LAYERS = 48, 12
+
+
+def graph_fits(result: StackResult) -> bool:
+    """Is ``result`` a 1-D stack of convolutions small enough for the WaveNet-style graph?"""
+    return (
+        len(result.input) == 1
+        and result.input[0] <= GRAPH_MAX_LENGTH
+        and 0 < len(result.layers) <= GRAPH_MAX_LAYERS
+        and all(r.layer.kind == "conv" for r in result.layers)
+    )
+
+
+def receptive_field_graph(
+    result: StackResult,
+    target: int | None = None,
+    duration_ms: int = 1600,
+    hold_last_ms: int = 4000,
+) -> Any:
+    """The WaveNet figure's graph for any small 1-D stack of convolutions: one node per position,
+    the engine's traces for the edges, the receptive field grown from the output down one layer
+    per frame (:func:`convanim.draw.plan.build_stack_plan`, the code ``wavenet_before`` and
+    ``wavenet_after`` are drawn with), each layer labelled with the shape core's ``r`` and ``j``.
+    """
+    import numpy as np
+
+    from convanim.draw.plan import build_stack_plan
+    from convanim.engine import tracing
+
+    if not graph_fits(result):
+        raise ValueError(
+            f"the graph view takes 1-D stacks of at most {GRAPH_MAX_LAYERS} convolutions on at "
+            f"most {GRAPH_MAX_LENGTH} positions"
+        )
+    traces, length = [], result.input[0]
+    for r in result.layers:
+        layer = r.layer
+        traces.append(
+            tracing.trace_conv(
+                np.zeros(length),
+                np.ones(shapes.per_dim(layer.kernel_size, 1, "kernel_size")[0]),
+                stride=1 if layer.stride is None else layer.stride,
+                padding=_resolve_padding(layer, 1),
+                dilation=layer.dilation,
+            )
+        )
+        length = r.output[0]
+    names = ["input", *(_kernel_text(r) for r in result.layers)]
+    right = [f"r {r.receptive_field[0]}, j {r.jump[0]}" for r in result.layers]
+    return build_stack_plan(
+        traces,
+        layer_names=names,
+        right_labels=right,
+        target=target,
+        duration_ms=duration_ms,
+        hold_last_ms=hold_last_ms,
+        name="receptive_field",
+    )
+
+
+def _render_graph(
+    result: StackResult,
+    out: Path,
+    target: Sequence[int] | None,
+    theme: str,
+    transparent: bool,
+    duration_ms: int,
+    hold_last_ms: int,
+) -> Path:
+    from convanim.draw import gif
+    from convanim.draw.figures import _draw_stack
+
+    plan = receptive_field_graph(
+        result, None if target is None else target[0], duration_ms, hold_last_ms
+    )
+    opts = gif.RenderOptions(theme=theme, transparent=transparent)
+    w, h = plan.pixel_size(opts.cell_px, opts.margin_px)
+    if out.suffix.lower() == ".png":
+        gif.check_budget(1, w, h)
+        return gif.write_png(_draw_stack(plan, -1, opts), out, theme, transparent)
+    gif.check_budget(len(plan.frames), w, h)
+    frames = [_draw_stack(plan, i, opts) for i in range(len(plan.frames))]
+    return gif.write_gif(frames, plan.durations, out, theme, transparent)
+
+
 def render_receptive_field(
     result: StackResult,
     out: Path,
@@ -990,14 +1086,25 @@ def render_receptive_field(
     transparent: bool = False,
     duration_ms: int = 1600,
     hold_last_ms: int = 4000,
+    graph: bool | None = None,
     **layout: Any,
 ) -> Path:
     """The receptive-field walk as a looping GIF (one frame per map), a PNG of its last frame,
-    or an SVG of its last frame."""
+    or an SVG of its last frame. ``graph`` (default: when :func:`graph_fits`) draws a small 1-D
+    stack as the WaveNet figure's graph of positions instead of boxes."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".gif", ".png", ".svg"):
         raise ValueError(f"a receptive-field animation is .gif, .png or .svg, got {out.name!r}")
+    if graph and not graph_fits(result):
+        receptive_field_graph(result)  # raises, saying which stacks the graph takes
+    if graph is None:
+        graph = graph_fits(result) and suffix != ".svg"
+    if graph:
+        if suffix == ".svg":
+            raise ValueError("the graph view is drawn as .gif or .png")
+        theme = layout.get("theme", "solarized")
+        return _render_graph(result, out, target, theme, transparent, duration_ms, hold_last_ms)
     fig, frames = layout_receptive_field(result, target, **layout)
 
     def framed(index: int) -> NetworkFigure:

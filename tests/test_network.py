@@ -555,3 +555,43 @@ def test_cli_graph_view(tmp_path: Path, capsys) -> None:
         ["render", "receptive_field", "-i", "32x32", "conv:k=3", "--view", "graph"], capsys
     )
     assert code == 2 and "graph view takes 1-D stacks" in err
+
+
+# --------------------------------------------------------------------------------------------
+# The deck build recognises alexnet.png and {{CONVANIM:stack …}}
+# --------------------------------------------------------------------------------------------
+
+
+def test_deck_build_renders_alexnet(tmp_path: Path) -> None:
+    from convanim.slides.build import build
+    from convanim.slides.deck import DeckError
+
+    deck = tmp_path / "lecture.md"
+    deck.write_text(
+        "## AlexNet Example\n\n"
+        '<img src="assets/images/01-history/alexnet.png" alt="AlexNet">\n\n---\n\n'
+        "{{CONVANIM:stack preset=alexnet2012}}\n\n"
+        '{{CONVANIM:stack layers="conv:k=3,c=8 maxpool:k=2 fc:c=10" input=32x32 theme=dark}}\n\n'
+        "{{CONVANIM:receptive_field preset=vgg16 max_width=1200 width=80%}}\n"
+    )
+    out = tmp_path / "site"
+    result = build(deck, out, executor="thread")
+    assert result.missing == []
+    rels = sorted(a.rel for a in result.assets)
+    assert "assets/images/01-history/alexnet.png" in rels
+    expected = nw.layout_network(
+        preset("alexnet2012"), caption=nw.figure_caption(preset("alexnet2012"), "alexnet2012")
+    )
+    with Image.open(out / "assets/images/01-history/alexnet.png") as im:
+        assert im.size == (expected.width, expected.height)
+    stacks = [r for r in rels if "/stack" in r]
+    assert len(stacks) == 2 and all(r.endswith(".png") for r in stacks)
+    (first,) = [r for r in stacks if r.endswith("/stack.png")]  # the first placeholder's name
+    assert (out / first).read_bytes() == (out / "assets/images/01-history/alexnet.png").read_bytes()
+    (gif,) = [r for r in rels if r.endswith(".gif")]
+    with Image.open(out / gif) as im:
+        assert im.n_frames == 19 and im.size[0] <= 1200
+    assert build(deck, out, executor="thread").rendered == []  # up to date the second time
+    deck.write_text("# x\n{{CONVANIM:stack preset=alexnet2012 bogus=1}}\n")
+    with pytest.raises(DeckError, match=r"lecture.md:2: unknown parameter\(s\) bogus for stack"):
+        build(deck, out, executor="thread")

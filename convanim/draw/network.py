@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from convanim.core import shapes
-from convanim.core.stack import LayerResult, StackResult, _resolve_padding
+from convanim.core.stack import (
+    PRESETS,
+    LayerResult,
+    StackResult,
+    _resolve_padding,
+    analyse_stack,
+    check_layer_count,
+    parse_layers,
+)
 from convanim.draw.plan import THEMES, Theme, blend
 
 __all__ = [
@@ -54,6 +62,12 @@ __all__ = [
     "render_receptive_field",
     "receptive_field_graph",
     "graph_fits",
+    "stack_for",
+    "figure_caption",
+    "names",
+    "default_ext",
+    "check_params",
+    "render_named",
     "DEFAULT_WIDTH",
 ]
 
@@ -1139,3 +1153,140 @@ def render_receptive_field(
         )  # fmt: skip
 
     return atomic_write(out, write, ".gif")
+
+
+# ---------------------------------------------------------------------------------------------
+# Stacks by name or layer list, and the deck's named figures
+# ---------------------------------------------------------------------------------------------
+
+
+def stack_for(
+    preset: str | None = None,
+    layers: Sequence[str] = (),
+    input_size: Sequence[int] | None = None,
+    in_channels: int | None = None,
+    blocks: int = 1,
+) -> tuple[StackResult, list[str]]:
+    """The analysed stack and the preset's notes, from ``shape stack``'s arguments."""
+    if preset is not None:
+        if layers:
+            raise ValueError("give LAYER arguments or --preset, not both")
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+        chosen = PRESETS[preset]
+        stack_layers = chosen.layers(blocks)
+        size = tuple(input_size) if input_size is not None else chosen.input_size
+        channels = in_channels if in_channels is not None else chosen.in_channels
+        notes = list(chosen.notes)
+    else:
+        if not layers:
+            raise ValueError("give LAYER arguments (e.g. conv:k=3,p=1,c=16) or --preset")
+        if input_size is None:
+            raise ValueError("a LAYER list needs an input size (-i / --input)")
+        if blocks < 1:
+            raise ValueError(f"--blocks must be at least 1, got {blocks}")
+        parsed = parse_layers(layers)
+        check_layer_count(len(parsed) * blocks)
+        stack_layers, size, notes = parsed * blocks, tuple(input_size), []
+        channels = 1 if in_channels is None else in_channels
+    return analyse_stack(size, stack_layers, channels), notes
+
+
+def figure_caption(result: StackResult, preset: str | None = None) -> list[str]:
+    """The caption's lines: the totals, and for the paper's AlexNet why its input is 227."""
+    lines = [_totals(result)]
+    if preset == "alexnet2012" and result.input == PRESETS[preset].input_size:
+        lines.append(PRESETS[preset].notes[0])
+    return lines
+
+
+#: Named figures a deck can reference by file name (``assets/images/01-history/alexnet.png``)
+#: or placeholder (``{{CONVANIM:stack preset=alexnet2012}}``): name -> (preset, kind).
+NAMED: dict[str, tuple[str | None, str]] = {
+    "alexnet": ("alexnet2012", "stack"),  # the deck's AlexNet slide: the 2012 paper's figure
+    "stack": (None, "stack"),
+    "receptive_field": (None, "receptive_field"),
+}
+_DECK_KEYS = {
+    "preset", "layers", "input", "size", "in_channels", "blocks", "max_width", "font_size", "theme",
+    "transparent", "streams", "unit", "view", "duration", "hold",
+}  # fmt: skip
+
+
+def names() -> list[str]:
+    """The names the deck build may ask this module for."""
+    return list(NAMED)
+
+
+def default_ext(name: str) -> str:
+    return ".gif" if NAMED[name][1] == "receptive_field" else ".png"
+
+
+def _deck_stack(name: str, params: dict[str, Any]) -> tuple[StackResult, str | None]:
+    unknown = sorted(set(params) - _DECK_KEYS)
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)} for {name}; "
+            f"known: {', '.join(sorted(_DECK_KEYS))}"
+        )
+    preset = params.get("preset", NAMED[name][0])
+    layers = params.get("layers", ())
+    if isinstance(layers, tuple):  # the deck split "conv:k=3,c=8 fc:c=10" at its commas
+        layers = ",".join(map(str, layers))
+    tokens = str(layers).split() if layers else []
+    size = params.get("input", params.get("size"))
+    if isinstance(size, int):
+        size = (size,)
+    result, _ = stack_for(
+        preset if not tokens else params.get("preset"),
+        tokens,
+        size,
+        params.get("in_channels"),
+        int(params.get("blocks", 1)),
+    )
+    return result, (preset if not tokens else params.get("preset"))
+
+
+def check_params(name: str, params: dict[str, Any]) -> None:
+    """Refuse a deck's parameters the renderer would refuse (the stack is analysed: cheap)."""
+    _deck_stack(name, params)
+    if params.get("theme", "solarized") not in THEMES:
+        raise ValueError(f"theme={params['theme']!r}: one of {', '.join(THEMES)}")
+    width = params.get("max_width", DEFAULT_WIDTH)  # (the deck's width= sizes the <img>)
+    if not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ValueError(f"max_width={width!r}: between {MIN_WIDTH} and {MAX_WIDTH} pixels")
+
+
+def render_named(name: str, out: Path, **params: Any) -> Path:
+    """Draw a named figure (:data:`NAMED`) to ``out``, as the deck build calls it."""
+    if name not in NAMED:
+        raise ValueError(f"unknown network figure {name!r}; one of {', '.join(NAMED)}")
+    result, preset = _deck_stack(name, params)
+    look = {
+        "max_width": int(params.get("max_width", DEFAULT_WIDTH)),
+        "font_px": float(params.get("font_size", 17.0)),
+        "theme": str(params.get("theme", "solarized")),
+    }
+    transparent = bool(params.get("transparent", False))
+    if NAMED[name][1] == "receptive_field":
+        unit = params.get("unit")
+        view = params.get("view", "auto")
+        return render_receptive_field(
+            result,
+            Path(out),
+            target=(unit,) if isinstance(unit, int) else unit,
+            transparent=transparent,
+            duration_ms=int(params.get("duration", 1600)),
+            hold_last_ms=int(params.get("hold", 4000)),
+            graph={"auto": None, "boxes": False, "graph": True}[view],
+            **look,
+        )
+    streams = params.get("streams", "auto")
+    return render_network(
+        result,
+        Path(out),
+        transparent=transparent,
+        streams=None if streams == "auto" else int(streams),
+        caption=figure_caption(result, preset),
+        **look,
+    )

@@ -378,6 +378,17 @@ def test_walk_random_and_against_torch(size, body, data) -> None:
         assert r0 <= seen[0] and seen[1] <= r1 and c0 <= seen[2] and seen[3] <= c1
 
 
+def test_walk_skips_padding_and_dropped_columns() -> None:
+    # k2 s2 on 55 columns drops column 54 (27 outputs read 0…53); then k4 s3 p2: output column 9
+    # reads columns 25…28 of a 27-wide map, 27 and 28 being padding. The unit depends on input
+    # columns 50…53 only, although its (unclipped) receptive field spans 50…57.
+    result = analyse_stack((55, 55), [Layer("conv", 2, 2), Layer("conv", 4, 3, 2)], 1)
+    walk = check_walk(result, (0, 9))
+    assert walk[1].start[1] == 25 and walk[1].stop[1] == 29 and walk[1].clipped()[1] == (25, 27)
+    assert (walk[-1].start[1], walk[-1].stop[1]) == (50, 58)
+    assert walk[-1].clipped()[1] == (50, 54)
+
+
 def test_walk_errors() -> None:
     with pytest.raises(ValueError, match="no convolution or pooling"):
         nw.receptive_field_walk(analyse_stack((4, 4), [Layer("fc", out_channels=3)], 1))

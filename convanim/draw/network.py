@@ -612,6 +612,14 @@ def layout_network(
     cap_size = font_px * 0.85
     if caption is None:
         caption = [_totals(result)]
+    if streams > 1:
+        groups = sorted({r.layer.groups for r in result.layers if r.layer.kind == "conv"} - {1})
+        caption = [
+            *caption,
+            f"two streams: each holds half of every map's channels; the convolutions with "
+            f"groups={'/'.join(map(str, groups)) or 1} read only their own stream, the others "
+            "read both (AlexNet's two GPUs)",
+        ]
     cap_lines = [ln for text in caption for ln in _wrap(text, cap_size, max_width - 2 * margin)]
     cap_width = max((text_width(t, cap_size) for t in cap_lines), default=0.0)
     width = max(width, cap_width + 2 * margin)
@@ -732,16 +740,17 @@ class RegionStep:
     stop: tuple[int, ...]  # exclusive
     receptive_field: tuple[int, ...]
     jump: tuple[int, ...]
+    seen: tuple[tuple[int, int], ...] = ()
 
     @property
     def span(self) -> tuple[int, ...]:
         return tuple(b - a for a, b in zip(self.start, self.stop, strict=True))
 
     def clipped(self) -> tuple[tuple[int, int], ...]:
-        """The interval inside the map, per dimension."""
-        return tuple(
-            (max(0, a), min(n, b)) for a, b, n in zip(self.start, self.stop, self.size, strict=True)
-        )
+        """The cells of this map the unit really depends on, per dimension: the interval walked
+        back from the cells of the next map (not from its padding), inside this map. Empty
+        (``(a, a)``) when only padding lies under the windows."""
+        return self.seen
 
 
 def receptive_field_walk(
@@ -770,6 +779,8 @@ def receptive_field_walk(
     ):
         raise ValueError(f"the unit must lie in the last map ({_size_text(last.output)})")
     lo, hi = list(t), [v + 1 for v in t]
+    # The same walk from real cells only: padding (and rows the floor drops) has no preimage.
+    seen = [(v, v + 1) for v in t]
     steps: list[RegionStep] = []
     for index in range(len(spatial), -1, -1):
         if index == 0:
@@ -779,10 +790,14 @@ def receptive_field_walk(
             r = spatial[index - 1]
             name, size, ch = _kernel_text(r), r.output, r.out_channels
             rf, jump = r.receptive_field, r.jump
-        steps.append(RegionStep(index, name, size, ch, tuple(lo), tuple(hi), rf, jump))
+        seen = [(max(0, a), max(0, min(n, b))) for (a, b), n in zip(seen, size, strict=True)]
+        seen = [(a, max(a, b)) for a, b in seen]
+        steps.append(RegionStep(index, name, size, ch, tuple(lo), tuple(hi), rf, jump, tuple(seen)))
         if index:
             for axis, (K, s, p) in enumerate(_layer_taps(spatial[index - 1])):
                 lo[axis], hi[axis] = lo[axis] * s - p, (hi[axis] - 1) * s - p + K
+                a, b = seen[axis]
+                seen[axis] = (a * s - p, (b - 1) * s - p + K) if b > a else (0, 0)
     return steps
 
 
@@ -830,7 +845,8 @@ def layout_receptive_field(
         clip = step.clipped()
         rows = clip[-2] if len(clip) >= 2 else clip[0]
         cols = clip[-1] if len(clip) >= 2 else (0, 1)
-        shown.append(Window(box.key, rows, cols, (0.0, 1.0), "region"))
+        if rows[1] > rows[0] and cols[1] > cols[0]:  # (padding alone under the windows: none)
+            shown.append(Window(box.key, rows, cols, (0.0, 1.0), "region"))
         frames.append((tuple(shown), cap))
     return fig, frames
 
@@ -1141,8 +1157,12 @@ def render_receptive_field(
 
     check_budget(len(frames), fig.width, fig.height)
     images = [render_png(framed(i)).convert("RGB") for i in range(len(frames))]
-    # One palette for every frame, taken from the last (it holds every colour drawn).
-    palette = images[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    # One palette for every frame, from the first and last frames side by side: every map's
+    # own colours and every highlight's.
+    both = Image.new("RGB", (fig.width, 2 * fig.height))
+    both.paste(images[0], (0, 0))
+    both.paste(images[-1], (0, fig.height))
+    palette = both.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
     quantized = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
     durations = [duration_ms] * (len(frames) - 1) + [hold_last_ms]
 

@@ -83,13 +83,19 @@ def check_figure(fig: nw.NetworkFigure, result: StackResult, max_width: int) -> 
     maps = drawn_maps(result)
     elements = sorted({b.element for b in fig.boxes})
     assert len(elements) == len(maps)
-    sizes = [lb.text for lb in fig.labels if lb.role == "size"]
+    size_labels = [lb for lb in fig.labels if lb.role == "size"]
+    layer_labels = [lb for lb in fig.labels if lb.role == "layer"]
     for e, (size, channels) in zip(elements, maps, strict=True):
         boxes = [b for b in fig.boxes if b.element == e]
         assert {b.size for b in boxes} == {size}
         assert sum(b.channels for b in boxes) == channels == boxes[0].total_channels
         expected = "×".join(map(str, (*size, channels)))
-        assert boxes[0].label_size == expected == sizes[e]
+        # one size label names each map (a run of equal maps shares one), and says its size
+        (label,) = [lb for lb in size_labels if e in lb.covers]
+        assert boxes[0].label_size == expected == label.text
+        assert len([lb for lb in layer_labels if e in lb.covers]) == 1
+    for lb in size_labels + layer_labels:  # runs are consecutive maps
+        assert list(lb.covers) == list(range(lb.covers[0], lb.covers[-1] + 1))
     # Heights grow with rows and widths with channels (the compressed scales are monotone).
     spatial = [b for b in fig.boxes if b.size]
     for a in spatial:

@@ -287,6 +287,7 @@ class TextLabel:
     size: float
     anchor: str = "middle"  # start | middle
     role: str = "size"  # size | layer | caption | title | step
+    covers: tuple[int, ...] = ()  # the elements a size or layer label names
 
     def rect(self) -> tuple[float, float, float, float]:
         """``(x0, y0, x1, y1)`` the text can cover (ascent above the baseline, descent below)."""
@@ -584,14 +585,21 @@ def layout_network(
         placed: list[tuple[float, float, float, float]] = []
         box_rects = [b.bounds() for b in boxes]
 
+        # A run of maps with the same label gets one label, centred on the run (VGG's
+        # "2 × conv 3×3" over two 224×224×64 maps), as papers label blocks.
+        sizes = [by_element[e.index][0].label_size for e in elements]
+        tops = []
         for e in elements:
-            bs = by_element[e.index]
-            cx = min(b.x for b in bs) + max(b.w + b.dx for b in bs) / 2
-            labels.append(_place_label(bs[0].label_size, cx, True, font_px, box_rects, placed))
             top = "input" if e.result is None else _kernel_text(e.result)
-            if e.extra:
-                top += " + " + " + ".join(e.extra)
-            labels.append(_place_label(top, cx, False, font_px * 0.9, box_rects, placed))
+            tops.append(top + "".join(f" + {x}" for x in e.extra))
+        for texts, below in ((sizes, True), (tops, False)):
+            for text, run in _runs(texts):
+                bs = [b for i in run for b in by_element[i]]
+                cx = (min(b.x for b in bs) + max(b.x + b.w + b.dx for b in bs)) / 2
+                shown = text if below or len(run) == 1 else f"{len(run)} × {text}"
+                size = font_px if below else font_px * 0.9
+                label = _place_label(shown, cx, below, size, box_rects, placed)
+                labels.append(replace(label, covers=tuple(run)))
 
         # Everything so far in one frame, then the caption under it.
         rects = box_rects + placed
@@ -625,10 +633,7 @@ def layout_network(
     width = max(width, cap_width + 2 * margin)
     shift_x = margin - x0 + (width - 2 * margin - (x1 - x0)) / 2
     shift_y = margin - y0
-    out_labels = [
-        TextLabel(lb.text, (lb.at[0] + shift_x, lb.at[1] + shift_y), lb.size, lb.anchor, lb.role)
-        for lb in labels
-    ]
+    out_labels = [replace(lb, at=(lb.at[0] + shift_x, lb.at[1] + shift_y)) for lb in labels]
     if title:
         out_labels.append(
             TextLabel(title, (margin, margin + ASCENT * font_px), font_px, "start", "title")
@@ -657,6 +662,21 @@ def layout_network(
         theme=theme,
         unit=unit,
     )
+
+
+def _runs(texts: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """Consecutive equal texts grouped: ``(text, indices)``.
+
+    >>> _runs(["a", "a", "b", "a"])
+    [('a', [0, 1]), ('b', [2]), ('a', [3])]
+    """
+    runs: list[tuple[str, list[int]]] = []
+    for i, text in enumerate(texts):
+        if runs and runs[-1][0] == text:
+            runs[-1][1].append(i)
+        else:
+            runs.append((text, [i]))
+    return runs
 
 
 def _overlaps(a: Sequence[float], b: Sequence[float], pad: float = 2.0) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from convanim.cli.shape import SIZE
-from convanim.core.stack import PRESETS, StackResult, analyse_stack, check_layer_count, parse_layers
+from convanim.core.stack import PRESETS, StackResult
 
 __all__ = ["render_stack", "render_receptive_field", "NETWORK_TARGETS", "stack_from_args"]
 
@@ -29,26 +29,9 @@ def stack_from_args(
     blocks: int,
 ) -> tuple[StackResult, list[str]]:
     """The analysed stack and the preset's notes, from ``shape stack``'s arguments."""
-    if preset is not None:
-        if layers:
-            raise click.UsageError("give LAYER arguments or --preset, not both")
-        chosen = PRESETS[preset]
-        stack_layers = chosen.layers(blocks)
-        size = input_size if input_size is not None else chosen.input_size
-        channels = in_channels if in_channels is not None else chosen.in_channels
-        notes = list(chosen.notes)
-    else:
-        if not layers:
-            raise click.UsageError("give LAYER arguments (e.g. conv:k=3,p=1,c=16) or --preset")
-        if input_size is None:
-            raise click.UsageError("Missing option '-i' / '--input'")
-        if blocks < 1:
-            raise ValueError(f"--blocks must be at least 1, got {blocks}")
-        parsed = parse_layers(layers)
-        check_layer_count(len(parsed) * blocks)
-        stack_layers, size, notes = parsed * blocks, input_size, []
-        channels = 1 if in_channels is None else in_channels
-    return analyse_stack(size, stack_layers, channels), notes
+    from convanim.draw.network import stack_for
+
+    return stack_for(preset, layers, input_size, in_channels, blocks)
 
 
 def _common(func):
@@ -76,15 +59,6 @@ def _output(output: Path | None, name: str, default_ext: str, allowed: tuple[str
     if out.suffix.lower() not in allowed:
         raise click.UsageError(f"-o must end in {', '.join(allowed)}, got {out.name!r}")
     return out
-
-
-def _caption(result: StackResult, notes: list[str], preset: str | None) -> list[str]:
-    from convanim.draw.network import _totals
-
-    lines = [_totals(result)]
-    if preset == "alexnet2012":
-        lines.append(notes[0])  # why 227 and not the paper's 224
-    return lines
 
 
 @click.command("stack", context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,10 +90,10 @@ def render_stack(
       convanim render stack --preset vgg16 -o vgg16.svg --theme dark
       convanim render stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10 -o toy.png
     """
-    from convanim.draw.network import render_network
+    from convanim.draw.network import figure_caption, render_network
 
     out = _output(output, preset or "stack", ".png", (".png", ".svg"))
-    result, notes = stack_from_args(preset, layers, input_size, in_channels, blocks)
+    result, _ = stack_from_args(preset, layers, input_size, in_channels, blocks)
     path = render_network(
         result,
         out,
@@ -128,7 +102,7 @@ def render_stack(
         font_px=font_size,
         theme=theme,
         streams=None if streams == "auto" else int(streams),
-        caption=_caption(result, notes, preset),
+        caption=figure_caption(result, preset),
     )
     click.echo(str(path))
 
@@ -140,6 +114,14 @@ def render_stack(
     "target",
     type=SIZE,
     help="The output unit to follow (default: the centre of the last map).",
+)
+@click.option(
+    "--view",
+    type=click.Choice(["auto", "boxes", "graph"]),
+    default="auto",
+    show_default=True,
+    help="graph: every position a node, as the WaveNet figure (1-D stacks of convolutions, "
+    "at most 48 long); auto: graph when it fits.",
 )
 @click.option(
     "--duration",
@@ -161,6 +143,7 @@ def render_receptive_field(
     theme: str,
     transparent: bool,
     target: tuple[int, ...] | None,
+    view: str,
     duration: int,
     hold: int,
 ) -> None:
@@ -169,6 +152,7 @@ def render_receptive_field(
     \b
       convanim render receptive_field --preset vgg16 -o vgg16_rf.gif
       convanim render receptive_field -i 32x32 3*conv:k=3 maxpool:k=2 conv:k=3 -o rf.gif
+      convanim render receptive_field -i 16 conv:k=2,p=causal conv:k=2,d=2,p=causal -o g.gif
     """
     from convanim.draw.network import render_receptive_field as draw
 
@@ -181,6 +165,7 @@ def render_receptive_field(
         transparent=transparent,
         duration_ms=duration,
         hold_last_ms=hold,
+        graph={"auto": None, "boxes": False, "graph": True}[view],
         max_width=width,
         font_px=font_size,
         theme=theme,

@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from convanim.core import shapes
-from convanim.core.stack import LayerResult, StackResult, _resolve_padding
+from convanim.core.stack import (
+    PRESETS,
+    LayerResult,
+    StackResult,
+    _resolve_padding,
+    analyse_stack,
+    check_layer_count,
+    parse_layers,
+)
 from convanim.draw.plan import THEMES, Theme, blend
 
 __all__ = [
@@ -52,6 +60,14 @@ __all__ = [
     "render_png",
     "render_network",
     "render_receptive_field",
+    "receptive_field_graph",
+    "graph_fits",
+    "stack_for",
+    "figure_caption",
+    "names",
+    "default_ext",
+    "check_params",
+    "render_named",
     "DEFAULT_WIDTH",
 ]
 
@@ -271,6 +287,7 @@ class TextLabel:
     size: float
     anchor: str = "middle"  # start | middle
     role: str = "size"  # size | layer | caption | title | step
+    covers: tuple[int, ...] = ()  # the elements a size or layer label names
 
     def rect(self) -> tuple[float, float, float, float]:
         """``(x0, y0, x1, y1)`` the text can cover (ascent above the baseline, descent below)."""
@@ -355,12 +372,20 @@ def _kernel_text(r: LayerResult) -> str:
     layer = r.layer
     if layer.kind == "fc":
         return "fc"
-    taps = _layer_taps(r)
-    k = "×".join(str(t[0]) for t in taps)
-    strides = {t[1] for t in taps}
-    text = {"conv": "conv", "maxpool": "max", "avgpool": "avg"}[layer.kind] + f" {k}"
-    if strides != {1}:
-        text += " s" + "×".join(str(t[1]) for t in taps) if len(strides) > 1 else f" s{taps[0][1]}"
+    ndim = len(r.input)
+
+    def dims(value: int | tuple[int, ...]) -> str:
+        values = shapes.per_dim(value, ndim, "size")
+        return str(values[0]) if len(set(values)) == 1 and ndim > 1 else "×".join(map(str, values))
+
+    k = shapes.per_dim(layer.kernel_size, ndim, "kernel_size")
+    text = {"conv": "conv", "maxpool": "max", "avgpool": "avg"}[layer.kind]
+    text += " " + "×".join(map(str, k))
+    stride = layer.stride if layer.stride is not None else (1 if layer.kind == "conv" else k)
+    if set(shapes.per_dim(stride, ndim, "stride")) != {1}:
+        text += f" s{dims(stride)}"
+    if set(shapes.per_dim(layer.dilation, ndim, "dilation")) != {1}:
+        text += f" d{dims(layer.dilation)}"
     if layer.kind == "conv" and layer.groups != 1:
         text += f" g{layer.groups}"
     return text
@@ -380,7 +405,7 @@ class _Element:
 def _elements(result: StackResult, streams: int) -> list[_Element]:
     elements = [_Element(0, "input", result.input, result.in_channels, False, None)]
     for r in result.layers:
-        if r.layer.kind == "lrn" and len(elements) > 1:
+        if r.layer.kind == "lrn":
             elements[-1].extra.append("LRN")  # same shape: a word on the map it normalises
             continue
         elements.append(_Element(len(elements), r.layer.kind, r.output, r.out_channels, False, r))
@@ -560,14 +585,21 @@ def layout_network(
         placed: list[tuple[float, float, float, float]] = []
         box_rects = [b.bounds() for b in boxes]
 
+        # A run of maps with the same label gets one label, centred on the run (VGG's
+        # "2 × conv 3×3" over two 224×224×64 maps), as papers label blocks.
+        sizes = [by_element[e.index][0].label_size for e in elements]
+        tops = []
         for e in elements:
-            bs = by_element[e.index]
-            cx = min(b.x for b in bs) + max(b.w + b.dx for b in bs) / 2
-            labels.append(_place_label(bs[0].label_size, cx, True, font_px, box_rects, placed))
             top = "input" if e.result is None else _kernel_text(e.result)
-            if e.extra:
-                top += " + " + " + ".join(e.extra)
-            labels.append(_place_label(top, cx, False, font_px * 0.9, box_rects, placed))
+            tops.append(top + "".join(f" + {x}" for x in e.extra))
+        for texts, below in ((sizes, True), (tops, False)):
+            for text, run in _runs(texts):
+                bs = [b for i in run for b in by_element[i]]
+                cx = (min(b.x for b in bs) + max(b.x + b.w + b.dx for b in bs)) / 2
+                shown = text if below or len(run) == 1 else f"{len(run)} × {text}"
+                size = font_px if below else font_px * 0.9
+                label = _place_label(shown, cx, below, size, box_rects, placed)
+                labels.append(replace(label, covers=tuple(run)))
 
         # Everything so far in one frame, then the caption under it.
         rects = box_rects + placed
@@ -588,15 +620,20 @@ def layout_network(
     cap_size = font_px * 0.85
     if caption is None:
         caption = [_totals(result)]
+    if streams > 1:
+        groups = sorted({r.layer.groups for r in result.layers if r.layer.kind == "conv"} - {1})
+        caption = [
+            *caption,
+            f"two streams: each holds half of every map's channels; the convolutions with "
+            f"groups={'/'.join(map(str, groups)) or 1} read only their own stream, the others "
+            "read both (AlexNet's two GPUs)",
+        ]
     cap_lines = [ln for text in caption for ln in _wrap(text, cap_size, max_width - 2 * margin)]
     cap_width = max((text_width(t, cap_size) for t in cap_lines), default=0.0)
     width = max(width, cap_width + 2 * margin)
     shift_x = margin - x0 + (width - 2 * margin - (x1 - x0)) / 2
     shift_y = margin - y0
-    out_labels = [
-        TextLabel(lb.text, (lb.at[0] + shift_x, lb.at[1] + shift_y), lb.size, lb.anchor, lb.role)
-        for lb in labels
-    ]
+    out_labels = [replace(lb, at=(lb.at[0] + shift_x, lb.at[1] + shift_y)) for lb in labels]
     if title:
         out_labels.append(
             TextLabel(title, (margin, margin + ASCENT * font_px), font_px, "start", "title")
@@ -625,6 +662,21 @@ def layout_network(
         theme=theme,
         unit=unit,
     )
+
+
+def _runs(texts: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """Consecutive equal texts grouped: ``(text, indices)``.
+
+    >>> _runs(["a", "a", "b", "a"])
+    [('a', [0, 1]), ('b', [2]), ('a', [3])]
+    """
+    runs: list[tuple[str, list[int]]] = []
+    for i, text in enumerate(texts):
+        if runs and runs[-1][0] == text:
+            runs[-1][1].append(i)
+        else:
+            runs.append((text, [i]))
+    return runs
 
 
 def _overlaps(a: Sequence[float], b: Sequence[float], pad: float = 2.0) -> bool:
@@ -700,7 +752,7 @@ class RegionStep:
     the receptive field of the unit the walk started from.
     """
 
-    layer: int  # 0 = the stack's input, l = the output of layer l
+    layer: int  # 0 = the stack's input, k = the k-th convolution or pooling's output
     name: str
     size: tuple[int, ...]
     channels: int
@@ -708,16 +760,17 @@ class RegionStep:
     stop: tuple[int, ...]  # exclusive
     receptive_field: tuple[int, ...]
     jump: tuple[int, ...]
+    seen: tuple[tuple[int, int], ...] = ()
 
     @property
     def span(self) -> tuple[int, ...]:
         return tuple(b - a for a, b in zip(self.start, self.stop, strict=True))
 
     def clipped(self) -> tuple[tuple[int, int], ...]:
-        """The interval inside the map, per dimension."""
-        return tuple(
-            (max(0, a), min(n, b)) for a, b, n in zip(self.start, self.stop, self.size, strict=True)
-        )
+        """The cells of this map the unit really depends on, per dimension: the interval walked
+        back from the cells of the next map (not from its padding), inside this map. Empty
+        (``(a, a)``) when only padding lies under the windows."""
+        return self.seen
 
 
 def receptive_field_walk(
@@ -735,7 +788,8 @@ def receptive_field_walk(
     >>> walk[0].span, walk[-1].span, walk[-1].layer
     ((1, 1), (212, 212), 0)
     """
-    spatial = [r for r in result.layers if r.layer.kind != "fc"]
+    # LRN keeps every position where it is: no step of its own (and no box in the figure).
+    spatial = [r for r in result.layers if r.layer.kind not in ("fc", "lrn")]
     if not spatial:
         raise ValueError("the stack has no convolution or pooling layer to walk back through")
     last = spatial[-1]
@@ -745,6 +799,8 @@ def receptive_field_walk(
     ):
         raise ValueError(f"the unit must lie in the last map ({_size_text(last.output)})")
     lo, hi = list(t), [v + 1 for v in t]
+    # The same walk from real cells only: padding (and rows the floor drops) has no preimage.
+    seen = [(v, v + 1) for v in t]
     steps: list[RegionStep] = []
     for index in range(len(spatial), -1, -1):
         if index == 0:
@@ -754,10 +810,14 @@ def receptive_field_walk(
             r = spatial[index - 1]
             name, size, ch = _kernel_text(r), r.output, r.out_channels
             rf, jump = r.receptive_field, r.jump
-        steps.append(RegionStep(index, name, size, ch, tuple(lo), tuple(hi), rf, jump))
+        seen = [(max(0, a), max(0, min(n, b))) for (a, b), n in zip(seen, size, strict=True)]
+        seen = [(a, max(a, b)) for a, b in seen]
+        steps.append(RegionStep(index, name, size, ch, tuple(lo), tuple(hi), rf, jump, tuple(seen)))
         if index:
             for axis, (K, s, p) in enumerate(_layer_taps(spatial[index - 1])):
                 lo[axis], hi[axis] = lo[axis] * s - p, (hi[axis] - 1) * s - p + K
+                a, b = seen[axis]
+                seen[axis] = (a * s - p, (b - 1) * s - p + K) if b > a else (0, 0)
     return steps
 
 
@@ -798,26 +858,15 @@ def layout_receptive_field(
         caption=[longest[0], longest[1], _totals(result)],
     )  # fmt: skip
     fig = replace(fig, windows=(), lines=())
-    map_box = {}
-    element = 0
-    spatial_index = 0
-    for r in [None, *result.layers]:
-        if r is not None and r.layer.kind == "fc":
-            break
-        if r is not None:
-            spatial_index += 1
-            if r.layer.kind != "lrn":
-                element += 1
-        map_box[spatial_index] = f"{element}.0"
     frames: list[tuple[tuple[Window, ...], tuple[str, ...]]] = []
     shown: list[Window] = []
     for step, cap in zip(walk, captions, strict=True):
-        box = fig.box(map_box[step.layer])
+        box = fig.box(f"{step.layer}.0")  # map k of the walk is element k of the figure
         clip = step.clipped()
         rows = clip[-2] if len(clip) >= 2 else clip[0]
         cols = clip[-1] if len(clip) >= 2 else (0, 1)
-        shown = [w for w in shown if w.box != box.key]  # an LRN's map is its conv's box
-        shown.append(Window(box.key, rows, cols, (0.0, 1.0), "region"))
+        if rows[1] > rows[0] and cols[1] > cols[0]:  # (padding alone under the windows: none)
+            shown.append(Window(box.key, rows, cols, (0.0, 1.0), "region"))
         frames.append((tuple(shown), cap))
     return fig, frames
 
@@ -914,7 +963,7 @@ _SUPERSAMPLE = 3
 
 
 def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Window] = ()) -> Any:
-    """The figure as a Pillow RGBA image, anti-aliased (drawn at 3× and downsampled)."""
+    """The figure as a Pillow RGBA image, anti-aliased (drawn at 3× and averaged down)."""
     from PIL import Image, ImageDraw, ImageFont
 
     from convanim.draw.gif import check_budget
@@ -948,7 +997,12 @@ def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Wi
             (lb.at[0] * k, lb.at[1] * k), lb.text, fill=_rgba(_text_colour(t, lb.role)),
             font=fonts[lb.size], anchor=anchor,
         )  # fmt: skip
-    return img.resize((fig.width, fig.height), Image.Resampling.LANCZOS, reducing_gap=None)
+    # The mean of each k×k block (a box filter) is exactly the anti-aliasing wanted, and
+    # 10× faster than a Lanczos resize; premultiplied, so edges over transparency keep no halo
+    # of the background's colour.
+    if transparent:
+        return img.convert("RGBa").reduce(k).convert("RGBA")
+    return img.reduce(k)
 
 
 def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
@@ -988,6 +1042,92 @@ def render_network(
     return _write(out, _png_bytes(render_png(fig, transparent)))
 
 
+#: A 1-D stack of convolutions at most this long and deep is drawn position by position.
+GRAPH_MAX_LENGTH, GRAPH_MAX_LAYERS = 48, 12
+
+
+def graph_fits(result: StackResult) -> bool:
+    """Is ``result`` a 1-D stack of convolutions small enough for the WaveNet-style graph?"""
+    return (
+        len(result.input) == 1
+        and result.input[0] <= GRAPH_MAX_LENGTH
+        and 0 < len(result.layers) <= GRAPH_MAX_LAYERS
+        and all(r.layer.kind == "conv" for r in result.layers)
+    )
+
+
+def receptive_field_graph(
+    result: StackResult,
+    target: int | None = None,
+    duration_ms: int = 1600,
+    hold_last_ms: int = 4000,
+) -> Any:
+    """The WaveNet figure's graph for any small 1-D stack of convolutions: one node per position,
+    the engine's traces for the edges, the receptive field grown from the output down one layer
+    per frame (:func:`convanim.draw.plan.build_stack_plan`, the code ``wavenet_before`` and
+    ``wavenet_after`` are drawn with), each layer labelled with the shape core's ``r`` and ``j``.
+    """
+    import numpy as np
+
+    from convanim.draw.plan import build_stack_plan
+    from convanim.engine import tracing
+
+    if not graph_fits(result):
+        raise ValueError(
+            f"the graph view takes 1-D stacks of at most {GRAPH_MAX_LAYERS} convolutions on at "
+            f"most {GRAPH_MAX_LENGTH} positions"
+        )
+    traces, length = [], result.input[0]
+    for r in result.layers:
+        layer = r.layer
+        traces.append(
+            tracing.trace_conv(
+                np.zeros(length),
+                np.ones(shapes.per_dim(layer.kernel_size, 1, "kernel_size")[0]),
+                stride=1 if layer.stride is None else layer.stride,
+                padding=_resolve_padding(layer, 1),
+                dilation=layer.dilation,
+            )
+        )
+        length = r.output[0]
+    names = ["input", *(_kernel_text(r) for r in result.layers)]
+    right = [f"r {r.receptive_field[0]}, j {r.jump[0]}" for r in result.layers]
+    return build_stack_plan(
+        traces,
+        layer_names=names,
+        right_labels=right,
+        target=target,
+        duration_ms=duration_ms,
+        hold_last_ms=hold_last_ms,
+        name="receptive_field",
+    )
+
+
+def _render_graph(
+    result: StackResult,
+    out: Path,
+    target: Sequence[int] | None,
+    theme: str,
+    transparent: bool,
+    duration_ms: int,
+    hold_last_ms: int,
+) -> Path:
+    from convanim.draw import gif
+    from convanim.draw.figures import _draw_stack
+
+    plan = receptive_field_graph(
+        result, None if target is None else target[0], duration_ms, hold_last_ms
+    )
+    opts = gif.RenderOptions(theme=theme, transparent=transparent)
+    w, h = plan.pixel_size(opts.cell_px, opts.margin_px)
+    if out.suffix.lower() == ".png":
+        gif.check_budget(1, w, h)
+        return gif.write_png(_draw_stack(plan, -1, opts), out, theme, transparent)
+    gif.check_budget(len(plan.frames), w, h)
+    frames = [_draw_stack(plan, i, opts) for i in range(len(plan.frames))]
+    return gif.write_gif(frames, plan.durations, out, theme, transparent)
+
+
 def render_receptive_field(
     result: StackResult,
     out: Path,
@@ -996,14 +1136,25 @@ def render_receptive_field(
     transparent: bool = False,
     duration_ms: int = 1600,
     hold_last_ms: int = 4000,
+    graph: bool | None = None,
     **layout: Any,
 ) -> Path:
     """The receptive-field walk as a looping GIF (one frame per map), a PNG of its last frame,
-    or an SVG of its last frame."""
+    or an SVG of its last frame. ``graph`` (default: when :func:`graph_fits`) draws a small 1-D
+    stack as the WaveNet figure's graph of positions instead of boxes."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".gif", ".png", ".svg"):
         raise ValueError(f"a receptive-field animation is .gif, .png or .svg, got {out.name!r}")
+    if graph and not graph_fits(result):
+        receptive_field_graph(result)  # raises, saying which stacks the graph takes
+    if graph is None:
+        graph = graph_fits(result) and suffix != ".svg"
+    if graph:
+        if suffix == ".svg":
+            raise ValueError("the graph view is drawn as .gif or .png")
+        theme = layout.get("theme", "solarized")
+        return _render_graph(result, out, target, theme, transparent, duration_ms, hold_last_ms)
     fig, frames = layout_receptive_field(result, target, **layout)
 
     def framed(index: int) -> NetworkFigure:
@@ -1026,8 +1177,12 @@ def render_receptive_field(
 
     check_budget(len(frames), fig.width, fig.height)
     images = [render_png(framed(i)).convert("RGB") for i in range(len(frames))]
-    # One palette for every frame, taken from the last (it holds every colour drawn).
-    palette = images[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    # One palette for every frame, from the first and last frames side by side: every map's
+    # own colours and every highlight's.
+    both = Image.new("RGB", (fig.width, 2 * fig.height))
+    both.paste(images[0], (0, 0))
+    both.paste(images[-1], (0, fig.height))
+    palette = both.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
     quantized = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
     durations = [duration_ms] * (len(frames) - 1) + [hold_last_ms]
 
@@ -1038,3 +1193,140 @@ def render_receptive_field(
         )  # fmt: skip
 
     return atomic_write(out, write, ".gif")
+
+
+# ---------------------------------------------------------------------------------------------
+# Stacks by name or layer list, and the deck's named figures
+# ---------------------------------------------------------------------------------------------
+
+
+def stack_for(
+    preset: str | None = None,
+    layers: Sequence[str] = (),
+    input_size: Sequence[int] | None = None,
+    in_channels: int | None = None,
+    blocks: int = 1,
+) -> tuple[StackResult, list[str]]:
+    """The analysed stack and the preset's notes, from ``shape stack``'s arguments."""
+    if preset is not None:
+        if layers:
+            raise ValueError("give LAYER arguments or --preset, not both")
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+        chosen = PRESETS[preset]
+        stack_layers = chosen.layers(blocks)
+        size = tuple(input_size) if input_size is not None else chosen.input_size
+        channels = in_channels if in_channels is not None else chosen.in_channels
+        notes = list(chosen.notes)
+    else:
+        if not layers:
+            raise ValueError("give LAYER arguments (e.g. conv:k=3,p=1,c=16) or --preset")
+        if input_size is None:
+            raise ValueError("a LAYER list needs an input size (-i / --input)")
+        if blocks < 1:
+            raise ValueError(f"--blocks must be at least 1, got {blocks}")
+        parsed = parse_layers(layers)
+        check_layer_count(len(parsed) * blocks)
+        stack_layers, size, notes = parsed * blocks, tuple(input_size), []
+        channels = 1 if in_channels is None else in_channels
+    return analyse_stack(size, stack_layers, channels), notes
+
+
+def figure_caption(result: StackResult, preset: str | None = None) -> list[str]:
+    """The caption's lines: the totals, and for the paper's AlexNet why its input is 227."""
+    lines = [_totals(result)]
+    if preset == "alexnet2012" and result.input == PRESETS[preset].input_size:
+        lines.append(PRESETS[preset].notes[0])
+    return lines
+
+
+#: Named figures a deck can reference by file name (``assets/images/01-history/alexnet.png``)
+#: or placeholder (``{{CONVANIM:stack preset=alexnet2012}}``): name -> (preset, kind).
+NAMED: dict[str, tuple[str | None, str]] = {
+    "alexnet": ("alexnet2012", "stack"),  # the deck's AlexNet slide: the 2012 paper's figure
+    "stack": (None, "stack"),
+    "receptive_field": (None, "receptive_field"),
+}
+_DECK_KEYS = {
+    "preset", "layers", "input", "size", "in_channels", "blocks", "max_width", "font_size", "theme",
+    "transparent", "streams", "unit", "view", "duration", "hold",
+}  # fmt: skip
+
+
+def names() -> list[str]:
+    """The names the deck build may ask this module for."""
+    return list(NAMED)
+
+
+def default_ext(name: str) -> str:
+    return ".gif" if NAMED[name][1] == "receptive_field" else ".png"
+
+
+def _deck_stack(name: str, params: dict[str, Any]) -> tuple[StackResult, str | None]:
+    unknown = sorted(set(params) - _DECK_KEYS)
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)} for {name}; "
+            f"known: {', '.join(sorted(_DECK_KEYS))}"
+        )
+    preset = params.get("preset", NAMED[name][0])
+    layers = params.get("layers", ())
+    if isinstance(layers, tuple):  # the deck split "conv:k=3,c=8 fc:c=10" at its commas
+        layers = ",".join(map(str, layers))
+    tokens = str(layers).split() if layers else []
+    size = params.get("input", params.get("size"))
+    if isinstance(size, int):
+        size = (size,)
+    result, _ = stack_for(
+        preset if not tokens else params.get("preset"),
+        tokens,
+        size,
+        params.get("in_channels"),
+        int(params.get("blocks", 1)),
+    )
+    return result, (preset if not tokens else params.get("preset"))
+
+
+def check_params(name: str, params: dict[str, Any]) -> None:
+    """Refuse a deck's parameters the renderer would refuse (the stack is analysed: cheap)."""
+    _deck_stack(name, params)
+    if params.get("theme", "solarized") not in THEMES:
+        raise ValueError(f"theme={params['theme']!r}: one of {', '.join(THEMES)}")
+    width = params.get("max_width", DEFAULT_WIDTH)  # (the deck's width= sizes the <img>)
+    if not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ValueError(f"max_width={width!r}: between {MIN_WIDTH} and {MAX_WIDTH} pixels")
+
+
+def render_named(name: str, out: Path, **params: Any) -> Path:
+    """Draw a named figure (:data:`NAMED`) to ``out``, as the deck build calls it."""
+    if name not in NAMED:
+        raise ValueError(f"unknown network figure {name!r}; one of {', '.join(NAMED)}")
+    result, preset = _deck_stack(name, params)
+    look = {
+        "max_width": int(params.get("max_width", DEFAULT_WIDTH)),
+        "font_px": float(params.get("font_size", 17.0)),
+        "theme": str(params.get("theme", "solarized")),
+    }
+    transparent = bool(params.get("transparent", False))
+    if NAMED[name][1] == "receptive_field":
+        unit = params.get("unit")
+        view = params.get("view", "auto")
+        return render_receptive_field(
+            result,
+            Path(out),
+            target=(unit,) if isinstance(unit, int) else unit,
+            transparent=transparent,
+            duration_ms=int(params.get("duration", 1600)),
+            hold_last_ms=int(params.get("hold", 4000)),
+            graph={"auto": None, "boxes": False, "graph": True}[view],
+            **look,
+        )
+    streams = params.get("streams", "auto")
+    return render_network(
+        result,
+        Path(out),
+        transparent=transparent,
+        streams=None if streams == "auto" else int(streams),
+        caption=figure_caption(result, preset),
+        **look,
+    )

@@ -36,6 +36,7 @@ class Source:
 # The renderers the build knows. A new module of named figures adds one line.
 SOURCES: tuple[Source, ...] = (
     Source("image", "convanim.draw.catalogue"),
+    Source("image", "convanim.draw.network"),  # alexnet.png, {{CONVANIM:stack preset=…}}
     Source("scene", "convanim.video", names="SCENE_NAMES", render="render_scene"),
 )
 

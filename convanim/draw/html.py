@@ -255,7 +255,8 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan, size: tuple[int, int]) -> 
         "svg{display:block;max-width:100%;height:auto;touch-action:manipulation}",
         # In an <iframe> (a slide), the figure grows or shrinks to the frame, controls kept.
         f".fit svg{{width:min(100vw - 16px,(100vh - 5.2em)*{size[0] / size[1]:.4f});}}",
-        ".fit body{overflow:hidden}",
+        # Controls and the arithmetic line grow with the frame too (the back row reads them).
+        ".fit body{overflow:hidden;font-size:clamp(14px,3.3vh,28px)}",
         f"svg text{{pointer-events:none;font-family:'DejaVu Sans',Verdana,sans-serif;"
         f"font-size:{_n(0.42 * cell if plan.look == 'flat' else 0.36 * cell)}px}}",
         f".c{{stroke:{t.line};stroke-width:{line_w};cursor:pointer;outline:none}}",

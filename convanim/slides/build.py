@@ -292,13 +292,18 @@ def _page_text(job: _Job, expanded: str, planner: Planner) -> str:
 
 
 def plan_one(
-    target: str, root: Path, settings: DeckSettings, deck_name: str | None = None
+    target: str,
+    root: Path,
+    settings: DeckSettings,
+    deck_name: str | None = None,
+    options: tuple[tuple[str, str], ...] = (),
 ) -> Asset:
     """The asset ``convanim embed TARGET`` renders into ``root``: the build's own planning, for
-    one name, in the folders the deck's settings give (``assets/images/<folder>/…``)."""
+    one name, in the folders the deck's settings give (``assets/images/<folder>/…``).
+    ``options`` are the placeholder's template options (``template=interactive`` picks .html)."""
     deck = Path(root) / f"{deck_name or settings.assets_dir or 'slides'}.md"
     planner = Planner(deck, Path(root), settings)
-    asset = planner.asset_for(Placeholder(0, 0, 0, target, (), ()))
+    asset = planner.asset_for(Placeholder(0, 0, 0, target, (), options))
     return asset
 
 

@@ -47,7 +47,8 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 const report = { url, states: {}, evals: {}, pageErrors: [], consoleErrors: [], failedRequests: [], requests: [] };
 
 // What the figure shows: lit (shaded) cells of each grid, the current step's output cell, the
-// window outline, the arithmetic line and its parts.
+// window outline, the arithmetic line and its parts; for a stack (graph) figure, the lit nodes
+// (the receptive field) and the fed ones.
 const readState = () => {
   const lit = (g) =>
     [...document.querySelectorAll(`polygon[data-g="${g}"].s`)].map((e) => +e.getAttribute("data-i")).sort((a, b) => a - b);
@@ -57,11 +58,16 @@ const readState = () => {
     return e ? e.textContent : null;
   };
   const current = document.querySelector('polygon[data-g="o"][aria-current="step"]');
+  const nodes = (cls) =>
+    [...document.querySelectorAll(`circle[data-g="n"].${cls}`)].map((e) => +e.getAttribute("data-i")).sort((a, b) => a - b);
+  const win = document.getElementById("win");
   return {
     litInput: lit("i"),
     litOutput: lit("o"),
     current: current ? +current.getAttribute("data-i") : null,
-    window: document.getElementById("win").getAttribute("points"),
+    window: win ? win.getAttribute("points") : null,
+    litNodes: nodes("on"),
+    fedNodes: nodes("fd"),
     note: note.textContent,
     value: part("value"),
     products: part("products"),

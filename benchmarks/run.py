@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_shape.py", "bench_engine.py", "bench_gif.py", "bench_build.py", "bench_video.py"]
+SCRIPTS = [
+    "bench_shape.py",
+    "bench_engine.py",
+    "bench_gif.py",
+    "bench_html.py",
+    "bench_build.py",
+    "bench_video.py",
+]
 
 
 def main() -> int:

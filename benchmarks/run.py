@@ -16,6 +16,7 @@ SCRIPTS = [
     "bench_engine.py",
     "bench_gif.py",
     "bench_network.py",
+    "bench_html.py",
     "bench_build.py",
     "bench_video.py",
 ]

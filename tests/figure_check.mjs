@@ -11,6 +11,8 @@
 //   {"eval": NAME, "js": EXPR}         record EXPR evaluated in the top page (e.g. Reveal.getIndices())
 //   {"shot": NAME}                    screenshot of the page into SCREENSHOT_DIR/NAME.png
 //   {"wait": "reveal"}                wait for reveal.js to be ready
+//   {"goto": URL}                     open another page in the same browser (its load time is
+//                                     added to the report's "loads")
 // The report also lists every request, failed request, console error and page error, and the
 // page's load time (navigation start to the end of the load event, from the browser's timing).
 // Drives Debian's /usr/bin/chromium (or $CHROMIUM) through playwright-core. Used by
@@ -44,10 +46,11 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   ],
 });
 
-const report = { url, states: {}, evals: {}, pageErrors: [], consoleErrors: [], failedRequests: [], requests: [] };
+const report = { url, loads: [], states: {}, evals: {}, pageErrors: [], consoleErrors: [], failedRequests: [], requests: [] };
 
 // What the figure shows: lit (shaded) cells of each grid, the current step's output cell, the
-// window outline, the arithmetic line and its parts.
+// window outline, the arithmetic line and its parts; for a stack (graph) figure, the lit nodes
+// (the receptive field) and the fed ones.
 const readState = () => {
   const lit = (g) =>
     [...document.querySelectorAll(`polygon[data-g="${g}"].s`)].map((e) => +e.getAttribute("data-i")).sort((a, b) => a - b);
@@ -57,11 +60,16 @@ const readState = () => {
     return e ? e.textContent : null;
   };
   const current = document.querySelector('polygon[data-g="o"][aria-current="step"]');
+  const nodes = (cls) =>
+    [...document.querySelectorAll(`circle[data-g="n"].${cls}`)].map((e) => +e.getAttribute("data-i")).sort((a, b) => a - b);
+  const win = document.getElementById("win");
   return {
     litInput: lit("i"),
     litOutput: lit("o"),
     current: current ? +current.getAttribute("data-i") : null,
-    window: document.getElementById("win").getAttribute("points"),
+    window: win ? win.getAttribute("points") : null,
+    litNodes: nodes("on"),
+    fedNodes: nodes("fd"),
     note: note.textContent,
     value: part("value"),
     products: part("products"),
@@ -88,13 +96,19 @@ try {
     if (res.status() >= 400) report.failedRequests.push(`${res.url()} HTTP ${res.status()}`);
   });
   await page.goto(url, { waitUntil: "load" });
-  report.loadMs = await page.evaluate(() => {
-    const nav = performance.getEntriesByType("navigation")[0];
-    return nav.loadEventEnd || nav.domContentLoadedEventEnd;
-  });
+  const loadTime = () =>
+    page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      return nav.loadEventEnd || nav.domContentLoadedEventEnd;
+    });
+  report.loadMs = await loadTime();
   let where = page; // the page, or a frame of it
   for (const a of actions) {
-    if ("wait" in a) {
+    if ("goto" in a) {
+      await page.goto(a.goto, { waitUntil: "load" });
+      report.loads.push({ url: a.goto, ms: await loadTime() });
+      where = page;
+    } else if ("wait" in a) {
       await page.waitForFunction(() => window.Reveal && Reveal.isReady(), null, { timeout: 20000 });
       await page.evaluate(() => Reveal.configure({ transition: "none", backgroundTransition: "none" }));
     } else if ("frame" in a) {

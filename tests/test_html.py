@@ -304,3 +304,141 @@ def test_pool_and_dark_figure_in_chromium(tmp_path: Path) -> None:
     assert float(report["states"]["o0"]["value"]) == y[0, 0]
     assert float(report["states"]["o3"]["value"]) == y[1, 1]
     assert report["states"]["o3"]["note"] == "y[1,1] = max(2, 3, 4, 7) = 7"
+
+
+DECK = """# Interactive figures
+
+---
+
+## Padding and strides
+
+{{CONVANIM:numerical_padding_strides template=interactive fragment_index=0 height=560px}}
+
+---
+
+## After
+
+The next slide.
+"""
+
+
+@pytest.mark.slow
+def test_figure_in_a_built_deck_steps_and_hovers_while_reveal_keys_move_slides(
+    tmp_path: Path,
+) -> None:
+    torch = _torch()
+    deck = tmp_path / "deck.md"
+    deck.write_text(DECK, encoding="utf-8")
+    out = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rel = "assets/images/deck/numerical_padding_strides.html"
+    assert (out / rel).is_file()
+    built = (out / "deck.md").read_text(encoding="utf-8")
+    assert f'<iframe src="{rel}"' in built and 'class="fragment" data-fragment-index="0"' in built
+    # The paper's numbers (Fig 1.2), recomputed by torch.
+    from convanim.engine import examples
+
+    x, w = examples.conv_arithmetic_values()
+    y = torch.nn.functional.conv2d(
+        torch.tensor(x)[None, None], torch.tensor(w)[None, None], stride=2, padding=1
+    )[0, 0]
+    frag = "document.querySelector('iframe').closest('figure').classList.contains('visible')"
+    actions = [
+        {"wait": "reveal"},
+        {"eval": "start", "js": "Reveal.slide(1), Reveal.getIndices()"},
+        {"eval": "hidden", "js": frag},
+        {"eval": "shown", "js": f"Reveal.nextFragment(), {frag}"},
+        {"frame": "iframe"},
+        {"hover": _cell("o", 4)},
+        {"state": "hover"},
+        {"shot": "deck-hover"},
+        {"click": "#next"},
+        {"click": "#next"},
+        {"state": "stepped"},
+        {"click": _cell("o", 5)},  # the figure has the focus now
+        {"key": "."},
+        {"state": "key"},
+        {"key": "ArrowRight"},  # a reveal.js key, pressed inside the figure
+        {"eval": "moved", "js": "Reveal.getIndices()"},
+        {"frame": None},
+        {"key": "ArrowLeft"},  # and on the deck itself
+        {"eval": "back", "js": "Reveal.getIndices()"},
+    ]
+    report = _chromium((out / "deck.html").as_uri(), actions, tmp_path)
+    e, s = report["evals"], report["states"]
+    assert e["start"]["h"] == 1 and e["hidden"] is False and e["shown"] is True
+    assert s["hover"]["litOutput"] == [4] and len(s["hover"]["litInput"]) == 9
+    assert float(s["hover"]["value"]) == pytest.approx(float(y[1, 1]))
+    assert s["stepped"]["current"] == 2 and s["stepped"]["step"] == "step 3 / 9"
+    assert s["key"]["current"] == 6  # clicked y[1,2] (step 6), then "." to step 7
+    assert e["moved"]["h"] == 2 and e["back"]["h"] == 1
+    outside = [u for u in report["requests"] if not u.startswith(out.as_uri() + "/")]
+    assert outside == []
+    assert out.as_uri() + "/" + rel in report["requests"]
+
+
+def _receptive_field(torch, dilations: list[int], length: int, t: int) -> list[int]:
+    """Which inputs output ``t`` of a stack of causal k=2 convolutions reads: the nonzero
+    gradient of that output with respect to the input, by torch's autograd."""
+    x = torch.zeros(1, 1, length, dtype=torch.float64, requires_grad=True)
+    h = x
+    for d in dilations:
+        h = torch.nn.functional.conv1d(
+            torch.nn.functional.pad(h, (d, 0)),
+            torch.ones(1, 1, 2, dtype=torch.float64),
+            dilation=d,
+        )
+    h[0, 0, t].backward()
+    return [int(i) for i in torch.nonzero(x.grad[0, 0]).flatten()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name, dilations", [("wavenet_before", [1] * 4), ("wavenet_after", [1, 2, 4, 8])]
+)
+def test_wavenet_graph_steps_and_hover_match_autograd(
+    name: str, dilations: list[int], tmp_path: Path
+) -> None:
+    torch = _torch()
+    out = catalogue.render_named(name, tmp_path / f"{name}.html")
+    assert out.stat().st_size < 100_000
+    doc = out.read_text(encoding="utf-8")
+    names = _data(doc)["names"]
+    y15, x3 = names.index("y[15]"), names.index("x[3]")
+    report = _chromium(
+        out.as_uri(),
+        [{"key": "."}] * 4
+        + [{"state": "last"}, {"hover": f'circle[data-i="{y15}"]'}, {"state": "y15"}]
+        + [{"hover": f'circle[data-i="{x3}"]'}, {"state": "x3"}],
+    )
+    field = _receptive_field(torch, dilations, 16, 15)
+    s = report["states"]
+    last = s["last"]["note"]
+    assert last.startswith(f"y[15] depends on {len(field)} nodes of the input")
+    assert last.endswith(f"x[{field[0]}] … x[{field[-1]}]")
+    lit_inputs = sorted(int(names[i][2:-1]) for i in s["last"]["litNodes"] if names[i][0] == "x")
+    assert lit_inputs == field
+    assert s["y15"]["note"].startswith(f"y[15] reads {len(field)} inputs")
+    # x[3] feeds every output whose receptive field holds it.
+    feeds = [t for t in range(16) if 3 in _receptive_field(torch, dilations, 16, t)]
+    assert f"feeds {len(feeds)} outputs" in s["x3"]["note"]
+    fed = sorted(int(names[i][2:-1]) for i in s["x3"]["fedNodes"] if names[i][0] == "y")
+    assert fed == feeds
+
+
+@pytest.mark.parametrize("name", ["ambiguity", "vision_kernels"])
+def test_stills_refuse_an_interactive_page_in_one_line(name: str, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "render", name, "-o", str(tmp_path / "x.html")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "still figure" in proc.stderr and "render it as .png" in proc.stderr
+    assert list(tmp_path.iterdir()) == []

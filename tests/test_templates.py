@@ -195,7 +195,7 @@ def test_every_template_is_packaged_and_filled() -> None:
     for name, files in TEMPLATES.items():
         for kind in files:
             out = snippet(
-                "x.mp4" if kind == "video" else "x.png",
+                {"video": "x.mp4", "interactive": "x.html"}.get(kind, "x.png"),
                 EmbedOptions(
                     template=name,
                     caption="c",

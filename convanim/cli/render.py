@@ -124,8 +124,8 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="Output .gif or .png (a folder gets <name>.gif|png). With --all or several "
-    "names: the folder.",
+    help="Output .gif, .png or .html (an interactive page: step, hover; a folder gets "
+    "<name>.gif|png). With --all or several names: the folder.",
 )
 @click.option("--all", "render_all", is_flag=True, help="Render the whole catalogue into -o DIR.")
 @click.option("-i", "--input", "input_size", type=SIZE, help="Input size: 6, 6x6, 5,7.")
@@ -203,6 +203,7 @@ def render(
     convanim render conv -i 5x5 -k 3 -s 2 -p 1 --numbers -o conv.gif
     convanim render transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1 --numbers -o t.gif
     convanim render pool -i 4x4 -k 2 --kind max --numbers -o pool.gif
+    convanim render padding_strides_transposed -o t.html   # interactive: step, hover
     convanim render dilation padding_strides 2d_maxpool -o assets/
     convanim render --all -o assets/
     """

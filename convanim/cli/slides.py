@@ -21,7 +21,7 @@ from convanim.slides import embed as snippets
     default=None,
     metavar="NAME|FILE",
     help="overlay (image in a reveal.js fragment), video, figure, markdown, html, "
-    "or the path of a template file.",
+    "interactive (a live figure in an iframe), or the path of a template file.",
 )
 @click.option("--caption", default=None, help="Caption under the asset (also the alt text).")
 @click.option("--alt", default=None, help="Alternative text (default: the caption or the name).")
@@ -34,6 +34,7 @@ from convanim.slides import embed as snippets
     help="reveal.js data-fragment-index.",
 )
 @click.option("--width", default=None, help="45%, 800px, … (default: the template's).")
+@click.option("--height", default=None, help="interactive: the iframe's height (default 520px).")
 @click.option(
     "--template-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -65,6 +66,7 @@ def embed(
     source_text: str | None,
     fragment_index: int | None,
     width: str | None,
+    height: str | None,
     template_dir: Path | None,
     deck: str | None,
     root: Path,
@@ -88,6 +90,7 @@ def embed(
         source_text=source_text,
         fragment_index=fragment_index,
         width=width,
+        height=height,
         template_dir=template_dir,
     )
     path = root / name_or_path
@@ -102,7 +105,9 @@ def embed(
     # The same settings a build of a deck in ROOT reads (convanim.toml: assets_dir, quality).
     given = {"quality": quality, "assets_dir": deck}  # the command line wins
     settings = deckbuild.resolve_settings(root / "slides.md", "", given)
-    asset = deckbuild.plan_one(name_or_path, root, settings)
+    # An interactive figure is rendered as a page (.html) rather than the catalogue's GIF.
+    interactive = (("template", "interactive"),) if template == "interactive" else ()
+    asset = deckbuild.plan_one(name_or_path, root, settings, interactive)
     if settings.assets_dir is None:  # no deck: keep the folders flat
         asset = deckbuild.with_folder(asset, "slides", "")
     options = replace(options, poster=asset.poster_rel)

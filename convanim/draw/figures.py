@@ -358,6 +358,24 @@ def _render_wavenet(
     return gif.write_png(_draw_stack(plan, -1, opts), out, opts.theme, opts.transparent)
 
 
+def _render_figure_html(
+    name: str, out: Path, opts: gif.RenderOptions, duration: int | None, hold: int | None
+) -> Path:
+    """WaveNet's stacks as an interactive graph (:mod:`convanim.draw.html`): step through the
+    receptive field, hover a node for what it reads and feeds. The two stills have no steps."""
+    from convanim.draw import html
+
+    if name not in ("wavenet_before", "wavenet_after"):
+        raise ValueError(
+            f"{name} is a still figure with nothing to step through: render it as .png"
+        )
+    plan = wavenet_plan(
+        name == "wavenet_after", duration_ms=duration or 1000, hold_last_ms=hold or 2500
+    )
+    options = html.HtmlOptions(opts.cell_px, opts.margin_px, opts.theme, opts.transparent)
+    return html.render_stack_html(plan, out, options)
+
+
 # ---------------------------------------------------------------------------------------------
 
 FIGURES = ("ambiguity", "vision_kernels", "wavenet_before", "wavenet_after")
@@ -374,13 +392,16 @@ def render_figure(
     legend: bool = True,
     **options: Any,
 ) -> Path:
-    """Render one of :data:`FIGURES` to ``out`` (``.png`` or ``.gif``)."""
+    """Render one of :data:`FIGURES` to ``out`` (``.png`` or ``.gif``; WaveNet's stacks also
+    ``.html``, an interactive graph)."""
     out = Path(out)
-    if out.suffix.lower() not in (".gif", ".png"):
-        raise ValueError(f"output must end in .gif or .png, got {out.name!r}")
+    if out.suffix.lower() not in (".gif", ".png", ".html"):
+        raise ValueError(f"output must end in .gif, .png or .html, got {out.name!r}")
     opts = _opts(**options)
     if image is not None and name != "vision_kernels":
         raise ValueError("--image only applies to vision_kernels")
+    if out.suffix.lower() == ".html":
+        return _render_figure_html(name, out, opts, duration, hold_last_ms)
     if name == "ambiguity":
         return _render_ambiguity(out, opts)
     if name == "vision_kernels":

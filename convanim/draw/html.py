@@ -34,10 +34,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from convanim._files import write_atomic
-from convanim.draw.plan import THEMES, GridView, Plan, Theme, format_values
+from convanim.draw.plan import THEMES, GridView, Plan, StackPlan, Theme, blend, format_values
 from convanim.draw.trace import Step, Trace
 
-__all__ = ["HtmlOptions", "html_document", "render_html", "DEFAULT_CELL_PX", "DEFAULT_MARGIN_PX"]
+__all__ = [
+    "HtmlOptions",
+    "html_document",
+    "render_html",
+    "stack_document",
+    "render_stack_html",
+    "DEFAULT_CELL_PX",
+    "DEFAULT_MARGIN_PX",
+]
 
 #: The GIF's defaults (conv_arithmetic's 0.5 cm at 150 dpi), so ``-o x.html`` and ``-o x.gif``
 #: draw a figure of the same size.
@@ -241,23 +249,42 @@ def _grid_svg(
     return "".join(cells), "".join(texts)
 
 
-def _css(theme: Theme, opts: HtmlOptions, plan: Plan, size: tuple[int, int]) -> str:
+def _page_css(t: Theme, opts: HtmlOptions, size: tuple[int, int]) -> str:
+    """What every figure page shares: the page, the picture's scaling, labels and controls."""
+    bg = "transparent" if opts.transparent else t.background
+    return "".join(
+        [
+            f"html{{background:{bg}}}body{{margin:0;color:{t.text};"
+            'font:15px/1.4 "DejaVu Sans",Verdana,sans-serif}',
+            "figure{margin:0;padding:6px;display:flex;flex-direction:column;align-items:center;"
+            "gap:4px}",
+            "svg{display:block;max-width:100%;height:auto;touch-action:manipulation}",
+            # In an <iframe> (a slide), the figure grows or shrinks to the frame, controls kept.
+            f".fit svg{{width:min(100vw - 16px,(100vh - 5.2em)*{size[0] / size[1]:.4f});}}",
+            # Controls and the arithmetic line grow with the frame too (the back row reads them).
+            ".fit body{overflow:hidden;font-size:clamp(14px,3.3vh,28px)}",
+            "svg text{pointer-events:none;font-family:'DejaVu Sans',Verdana,sans-serif}",
+            f".lb{{fill:{t.text}}}.cap,.lg{{fill:{t.muted}}}",
+            ".bar{display:flex;align-items:center;gap:6px;flex-wrap:wrap;justify-content:center}",
+            f"button{{font:inherit;min-width:2.3em;padding:2px 8px;color:{t.text};"
+            f"background:{bg};border:1px solid {t.muted};border-radius:4px;cursor:pointer}}",
+            f"button:focus-visible,input:focus-visible{{outline:2px solid {t.subscript}}}",
+            "input[type=range]{width:12em}",
+            f"#count{{min-width:6.5em;color:{t.muted}}}",
+            "#note{margin:0;min-height:1.4em;text-align:center;max-width:60em}",
+            f"#note b{{color:{t.text}}}",
+        ]
+    )
+
+
+def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
+    """The grid figure's own rules: cells by role, shaded, window, connectors, subscripts."""
     t = theme
     cell = opts.cell_px
     line_w = _n(max(1.0, cell / 30))
     thick_w = _n(max(2.0, cell / 10))
-    bg = "transparent" if opts.transparent else t.background
     rules = [
-        f"html{{background:{bg}}}body{{margin:0;color:{t.text};"
-        'font:15px/1.4 "DejaVu Sans",Verdana,sans-serif}',
-        "figure{margin:0;padding:6px;display:flex;flex-direction:column;align-items:center;"
-        "gap:4px}",
-        "svg{display:block;max-width:100%;height:auto;touch-action:manipulation}",
-        # In an <iframe> (a slide), the figure grows or shrinks to the frame, controls kept.
-        f".fit svg{{width:min(100vw - 16px,(100vh - 5.2em)*{size[0] / size[1]:.4f});}}",
-        ".fit body{overflow:hidden}",
-        f"svg text{{pointer-events:none;font-family:'DejaVu Sans',Verdana,sans-serif;"
-        f"font-size:{_n(0.42 * cell if plan.look == 'flat' else 0.36 * cell)}px}}",
+        f"svg text{{font-size:{_n(0.42 * cell if plan.look == 'flat' else 0.36 * cell)}px}}",
         f".c{{stroke:{t.line};stroke-width:{line_w};cursor:pointer;outline:none}}",
     ]
     for role, (dash, gap) in _DASH.items():
@@ -280,15 +307,6 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan, size: tuple[int, int]) -> 
         f".fed{{fill:none;stroke:{t.subscript};stroke-width:{line_w};stroke-dasharray:none}}",
         f"#ln line{{stroke:{t.connector};stroke-width:{line_w}}}",
         f"#sub text{{font-size:{_n(0.3 * cell)}px}}",
-        f".lb{{fill:{t.text}}}.cap,.lg{{fill:{t.muted}}}",
-        ".bar{display:flex;align-items:center;gap:6px;flex-wrap:wrap;justify-content:center}",
-        f"button{{font:inherit;min-width:2.3em;padding:2px 8px;color:{t.text};"
-        f"background:{bg};border:1px solid {t.muted};border-radius:4px;cursor:pointer}}",
-        f"button:focus-visible,input:focus-visible{{outline:2px solid {t.subscript}}}",
-        "input[type=range]{width:12em}",
-        f"#count{{min-width:6.5em;color:{t.muted}}}",
-        "#note{margin:0;min-height:1.4em;text-align:center;max-width:60em}",
-        f"#note b{{color:{t.text}}}",
     ]
     return "".join(rules)
 
@@ -450,21 +468,36 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         k_cells, k_texts = _grid_svg(g_k, px, "k", {}, 0.42, (0.5, 0.5), set(), False)
         static.append(f'<g aria-hidden="true">{k_cells}{k_texts}</g>')
 
-    title = f"convanim: {plan.name}"
-    desc = _describe(plan, trace)
-    w, h = size
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}"'
-        f' role="group" aria-labelledby="ttl dsc">'
-        f'<title id="ttl">{_esc(title)}</title><desc id="dsc">{_esc(desc)}</desc>'
+    body = (
         f'<g aria-hidden="true">{"".join(static)}</g>'
         f'<g id="gi" aria-label="input">{in_cells}</g><g aria-hidden="true">{in_texts}</g>'
         '<polygon id="win" points=""/><g id="wx"></g><g id="sub" aria-hidden="true"></g>'
         '<g id="ln"></g>'
         f'<g id="go" aria-label="output">{out_cells}</g><g aria-hidden="true">{out_texts}</g>'
-        '<g id="ox"></g><polygon id="hov" points=""/></svg>'
+        '<g id="ox"></g><polygon id="hov" points=""/>'
     )
-    n = len(plan.frames)
+    return _page(
+        f"convanim: {plan.name}",
+        _describe(plan, trace),
+        size,
+        _page_css(theme, opts, size) + _css(theme, opts, plan),
+        body,
+        data,
+        _JS_GRID,
+    )
+
+
+def _page(
+    title: str, desc: str, size: tuple[int, int], css: str, body: str, data: dict, js: str
+) -> str:
+    """The document: the SVG (titled and described), the controls, the data and the script."""
+    w, h = size
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}"'
+        f' role="group" aria-labelledby="ttl dsc">'
+        f'<title id="ttl">{_esc(title)}</title><desc id="dsc">{_esc(desc)}</desc>{body}</svg>'
+    )
+    n = len(data["f"])
     controls = (
         '<div class="bar">'
         '<button id="prev" type="button" title="previous step (, or [)">◀ prev</button>'
@@ -479,11 +512,107 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="generator" content="convanim"><link rel="icon" href="data:,">'
-        f"<title>{_esc(title)}</title><style>{_css(theme, opts, plan, size)}</style></head>"
+        f"<title>{_esc(title)}</title><style>{css}</style></head>"
         f'<body><figure id="fig">{svg}{controls}</figure>'
         f'<script type="application/json" id="data">{payload}</script>'
-        f"<script>{_SCRIPT}</script></body></html>\n"
+        f"<script>{chr(10).join((_JS_HEAD, js, _JS_TAIL))}</script></body></html>\n"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Stacks of 1-D convolutions (WaveNet's figure)
+# ---------------------------------------------------------------------------------------------
+
+
+def _node_name(layer: int, t: int, top: int) -> str:
+    """``x[t]`` on the input row, ``y[t]`` on the output row, ``h1[t]`` … in between."""
+    return f"x[{t}]" if layer == 0 else f"y[{t}]" if layer == top else f"h{layer}[{t}]"
+
+
+def stack_document(plan: StackPlan, opts: HtmlOptions | None = None) -> str:
+    """A stack of causal convolutions as an interactive graph: step through the receptive field
+    of the plan's target growing layer by layer; hover (focus, tap) any node to light what it
+    reads (its receptive field, down to the input) and every node it feeds (up to the output)."""
+    opts = opts or HtmlOptions()
+    t = THEMES[opts.theme]
+    px = _Px(opts)
+    size = plan.pixel_size(opts.cell_px, opts.margin_px)
+    keys = sorted(plan.positions, key=lambda k: (-k[0], k[1]))  # output row first (reading order)
+    index = {k: i for i, k in enumerate(keys)}
+    top = plan.target[0]
+    names = [_node_name(layer, step, top) for layer, step in keys]
+    edges = [(index[a], index[b]) for a, b in plan.edges]
+    edge_index = {e: k for k, e in enumerate(plan.edges)}
+    frames = []
+    for frame in plan.frames:
+        item = {
+            "n": sorted(index[k] for k in frame.nodes),
+            "e": sorted(edge_index[e] for e in frame.edges),
+        }
+        bottom = min(layer for layer, _ in frame.nodes)
+        row = sorted(step for layer, step in frame.nodes if layer == bottom)
+        item["t"] = (
+            f"{names[index[plan.target]]} depends on {len(row)} node"
+            f"{'' if len(row) == 1 else 's'} of "
+            f"{'the input' if bottom == 0 else 'layer ' + str(bottom)}: "
+            f"{_node_name(bottom, row[0], top)} … {_node_name(bottom, row[-1], top)}"
+            if bottom < top
+            else f"{names[index[plan.target]]}: step to grow its receptive field, layer by layer"
+        )
+        frames.append(item)
+    r = plan.radius * opts.cell_px
+    parts = []
+    for a, b in edges:
+        (x1, y1), (x2, y2) = px(plan.positions[keys[a]]), px(plan.positions[keys[b]])
+        parts.append(f'<line class="e" x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}"/>')
+    edges_svg = "".join(parts)
+    parts = []
+    for i, key in enumerate(keys):
+        x, y = px(plan.positions[key])
+        role = "o" if key[0] == top else "i"
+        parts.append(
+            f'<circle class="n {role}" data-g="n" data-i="{i}" tabindex="0" role="button" '
+            f'aria-label="{names[i]}" cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}"/>'
+        )
+    labels = []
+    for label in plan.labels:
+        cls = {"caption": "cap", "legend": "lg"}.get(label.role, "lb")
+        x, y = px(label.at)
+        labels.append(
+            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(label.size * px.cell)}"'
+            f"{_anchor(label.anchor)}>{_esc(label.text)}</text>"
+        )
+    line_w = _n(max(2.0, opts.cell_px / 12))
+    faint = blend(t.background, t.muted, 0.3)
+    css = _page_css(t, opts, size) + "".join(
+        [
+            f".e{{stroke:{faint};stroke-width:1}}.e.on{{stroke:{t.line};stroke-width:{line_w}}}",
+            f".e.fd{{stroke:{t.subscript};stroke-width:{line_w}}}",
+            f".n{{fill:{t.background};stroke:{t.line};stroke-width:1;cursor:pointer;outline:none}}",
+            f".n.i.on{{fill:{t.input}}}.n.o.on{{fill:{t.output}}}.n.fd{{fill:{t.subscript}}}",
+            f"#hov{{fill:none;stroke:{t.subscript};stroke-width:{line_w}}}",
+        ]
+    )
+    depth = top
+    desc = (
+        f"{depth} stacked causal convolutions (kernel 2) over {sum(1 for k in keys if k[0] == 0)}"
+        f" time steps; the steps grow the receptive field of {names[index[plan.target]]} one "
+        "layer at a time. Hover, focus or tap a node to see what it reads and what it feeds. "
+        "Keys: comma and period (or [ and ]) step back and forward."
+    )
+    body = (
+        f'<g aria-hidden="true">{"".join(labels)}</g><g id="edges">{edges_svg}</g>'
+        f'<g aria-label="nodes">{"".join(parts)}</g><circle id="hov" r="0" cx="0" cy="0"/>'
+    )
+    data = {"f": frames, "dur": plan.durations, "names": names, "edges": edges}
+    return _page(f"convanim: {plan.name}", desc, size, css, body, data, _JS_STACK)
+
+
+def render_stack_html(plan: StackPlan, path: Path, opts: HtmlOptions | None = None) -> Path:
+    """Write :func:`stack_document` to ``path`` atomically; returns ``path``."""
+    path = Path(path)
+    write_atomic(path, stack_document(plan, opts).encode("utf-8"))
+    return path
 
 
 def _keys(trace: Trace, grid: GridView, output: bool = False) -> list[tuple[int, ...]]:
@@ -501,29 +630,33 @@ def render_html(
     return path
 
 
-# The page's behaviour. Plain ES2017, no library; every number it shows was formatted above.
-_SCRIPT = r"""(function(){"use strict";
+# The page's behaviour, in three parts: what every figure shares (data, helpers), what a
+# grid figure or a stack figure does on show/hover/choose, and the shared controls and keys.
+# Plain ES2017, no library; every number it shows was formatted above.
+_JS_HEAD = r"""(function(){"use strict";
 var D=JSON.parse(document.getElementById("data").textContent),F=D.f,N=F.length;
 var $=function(id){return document.getElementById(id)},NS="http://www.w3.org/2000/svg";
 if(window.self!==window.top)document.documentElement.classList.add("fit");
-var cell={i:[],o:[]},txt={i:[],o:[]};
+var step=0,timer=null,pin=null;
+function mk(tag,a,parent,text){var e=document.createElementNS(NS,tag);for(var k in a)
+e.setAttribute(k,a[k]);if(text!==undefined)e.textContent=text;parent.appendChild(e);return e}
+function note(parts){var p=$("note");p.textContent="";parts.forEach(function(x){
+if(typeof x==="string")p.appendChild(document.createTextNode(x));else{var e=document.createElement(x[0]);
+e.className=x[1];e.textContent=x[2];p.appendChild(e)}})}"""
+
+_JS_GRID = r"""var cell={i:[],o:[]},txt={i:[],o:[]};
 document.querySelectorAll("[data-g]").forEach(function(e){var g=e.getAttribute("data-g");
 if(g!=="i"&&g!=="o")return;(e.tagName==="text"?txt:cell)[g][+e.getAttribute("data-i")]=e;});
 var shown=[],cur=new Set();F.forEach(function(f){if(f.v){f.v[0].forEach(function(k){cur.add(k)});
 f.v[1].forEach(function(k){cur.delete(k)});}shown.push(new Set(cur));});
 var feeds=cell.i.map(function(){return[]});F.forEach(function(f,k){f.w.forEach(function(i){
 feeds[i].push(k)})});
-var step=0,timer=null,pin=null,lit=[];
-function mk(tag,a,parent,text){var e=document.createElementNS(NS,tag);for(var k in a)
-e.setAttribute(k,a[k]);if(text!==undefined)e.textContent=text;parent.appendChild(e);return e}
+var lit=[];
 function pt(c,r){var t=D.gi;return(t[0]*c+t[1]*r+t[2]).toFixed(2)+","+(t[3]*c+t[4]*r+t[5]).toFixed(2)}
 function shade(g,i){[cell[g][i],txt[g][i]].forEach(function(e){if(e){e.classList.add("s");lit.push(e)}})}
 function clear(){lit.forEach(function(e){e.classList.remove("s")});lit=[];["wx","sub","ln","ox"].forEach(
 function(id){$(id).textContent=""});$("win").setAttribute("points","");$("hov").setAttribute("points","")}
 function outline(parent,el,cls){mk("polygon",{"class":cls,points:el.getAttribute("points")},parent)}
-function note(parts){var p=$("note");p.textContent="";parts.forEach(function(x){
-if(typeof x==="string")p.appendChild(document.createTextNode(x));else{var e=document.createElement(x[0]);
-e.className=x[1];e.textContent=x[2];p.appendChild(e)}})}
 function zero(i){var r=D.roles[i];return r==="p"||r==="n"}
 function arith(k){var f=F[k],a=f.a,y=D.out[f.o].split(" = ")[0];
 if(!a)return note(f.n?[y+": "+f.n]:[y]);
@@ -558,18 +691,44 @@ var items=ks.map(function(k){var f=F[k],y=D.out[f.o].split(" = ")[0],a=f.a;if(!a
 var t=a.t.filter(function(t){return t[0]===i})[0];return t&&t.length>3?y+" += "+t[1]+"·"+t[2]+" = "+t[3]:y});
 note([who+" "+verb+" "+ks.length+" output"+(ks.length===1?"":"s")+": ",["span","feeds",items.join(", ")]])}
 function rest(){if(pin!==null)showFeeds(pin);else show(step)}
-function go(k){pin=null;step=(k%N+N)%N;show(step)}
+function enter(t){var g=t.getAttribute("data-g"),i=+t.getAttribute("data-i");if(g==="o"){
+var k=F.findIndex(function(f){return f.o===i});if(k>=0){show(k,true);
+$("hov").setAttribute("points",t.getAttribute("points"))}}else showFeeds(i)}
+function choose(t){var g=t.getAttribute("data-g"),i=+t.getAttribute("data-i");play(false);if(g==="o"){
+var k=F.findIndex(function(f){return f.o===i});if(k>=0)go(k)}else{pin=pin===i?null:i;rest()}}"""
+
+_JS_STACK = r"""var nodes=[],lines=[].slice.call(document.querySelectorAll("line.e"));
+document.querySelectorAll("circle[data-g]").forEach(function(e){nodes[+e.getAttribute("data-i")]=e});
+var par=nodes.map(function(){return[]}),chi=nodes.map(function(){return[]});
+D.edges.forEach(function(e,k){par[e[1]].push([e[0],k]);chi[e[0]].push([e[1],k])});
+var lit=[];function on(e,c){e.classList.add(c);lit.push([e,c])}
+function clear(){lit.forEach(function(x){x[0].classList.remove(x[1])});lit=[];$("hov").setAttribute("r","0")}
+function walk(i,adj,cls){var seen=new Set([i]),todo=[i];while(todo.length){var j=todo.pop();
+adj[j].forEach(function(p){on(lines[p[1]],cls);if(!seen.has(p[0])){seen.add(p[0]);todo.push(p[0]);
+on(nodes[p[0]],cls)}})}seen.delete(i);return Array.from(seen).sort(function(a,b){return a-b})}
+function show(k,hover){clear();F[k].n.forEach(function(i){on(nodes[i],"on")});
+F[k].e.forEach(function(i){on(lines[i],"on")});note([F[k].t]);
+if(!hover){$("slider").value=k;$("count").textContent="step "+(k+1)+" / "+N}}
+function list(ids){var n=ids.map(function(i){return D.names[i]});return n.length>4?n[0]+", "+n[1]+
+" … "+n[n.length-1]:n.join(", ")}
+function showNode(i){clear();var e=nodes[i];["cx","cy"].forEach(function(a){$("hov").setAttribute(a,
+e.getAttribute(a))});$("hov").setAttribute("r",e.getAttribute("r"));on(e,"on");
+var down=walk(i,par,"on"),up=walk(i,chi,"fd"),x=down.filter(function(j){return!par[j].length}),
+y=up.filter(function(j){return!chi[j].length}),parts=[D.names[i]];
+if(par[i].length)parts.push(" reads "+x.length+" input"+(x.length===1?"":"s")+" (",["span","reads",list(x)],")");
+if(chi[i].length)parts.push((par[i].length?" and":"")+" feeds "+y.length+" output"+(y.length===1?"":"s")+" (",
+["span","feeds",list(y)],")");note(parts)}
+function rest(){if(pin!==null)showNode(pin);else show(step)}
+function enter(t){showNode(+t.getAttribute("data-i"))}
+function choose(t){var i=+t.getAttribute("data-i");play(false);pin=pin===i?null:i;rest()}"""
+
+_JS_TAIL = r"""function go(k){pin=null;step=(k%N+N)%N;show(step)}
 function play(on){if(timer){clearTimeout(timer);timer=null}var b=$("play");b.textContent=on?"❚❚ pause":"▶ play";
 b.setAttribute("aria-pressed",on?"true":"false");
 if(on){var tick=function(){timer=setTimeout(function(){go(step+1);tick()},D.dur[step])};tick()}}
 $("prev").onclick=function(){play(false);go(step-1)};$("next").onclick=function(){play(false);go(step+1)};
 $("play").onclick=function(){play(!timer)};$("slider").oninput=function(){play(false);go(+this.value)};
 function target(e){var t=e.target;return t&&t.getAttribute&&t.getAttribute("data-g")?t:null}
-function enter(t){var g=t.getAttribute("data-g"),i=+t.getAttribute("data-i");if(g==="o"){
-var k=F.findIndex(function(f){return f.o===i});if(k>=0){show(k,true);
-$("hov").setAttribute("points",t.getAttribute("points"))}}else showFeeds(i)}
-function choose(t){var g=t.getAttribute("data-g"),i=+t.getAttribute("data-i");play(false);if(g==="o"){
-var k=F.findIndex(function(f){return f.o===i});if(k>=0)go(k)}else{pin=pin===i?null:i;rest()}}
 var svg=document.querySelector("svg");
 svg.addEventListener("mouseover",function(e){var t=target(e);if(t)enter(t)});
 svg.addEventListener("mouseout",function(e){var t=target(e);if(t&&!(e.relatedTarget&&e.relatedTarget===t))rest()});

@@ -319,12 +319,18 @@ def _page_text(job: _Job, expanded: str, planner: Planner) -> str:
     return pages.page(expanded, title, job.settings.theme, math, css, job.template_dir)
 
 
-def plan_one(target: str, root: Path, settings: DeckSettings) -> Asset:
+def plan_one(
+    target: str,
+    root: Path,
+    settings: DeckSettings,
+    options: tuple[tuple[str, str], ...] = (),
+) -> Asset:
     """The asset ``convanim embed TARGET`` renders into ``root``: the build's own planning, for
     one name, in the folders the settings give (``assets/images/<assets_dir>/…``; a deck
-    called ``slides`` without one)."""
+    called ``slides`` without one). ``options`` are the placeholder's template options
+    (``template=interactive`` picks .html)."""
     planner = Planner(Path(root) / "slides.md", Path(root), settings)
-    return planner.asset_for(Placeholder(0, 0, 0, target, (), ()))
+    return planner.asset_for(Placeholder(0, 0, 0, target, (), options))
 
 
 def embedded_path(asset: Asset) -> str:

@@ -39,6 +39,7 @@ OPTION_KEYS = frozenset(
         "source_text",
         "fragment_index",
         "width",
+        "height",
         "out",
         "poster",
         "format",

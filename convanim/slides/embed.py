@@ -29,6 +29,8 @@ from pathlib import Path, PurePosixPath
 
 IMAGE_SUFFIXES = frozenset({".gif", ".png", ".jpg", ".jpeg", ".svg", ".webp"})
 VIDEO_MIME = {".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime"}
+#: Interactive figures (``convanim render … -o fig.html``): a page of their own, in an iframe.
+INTERACTIVE_SUFFIXES = frozenset({".html"})
 
 # template name -> the file used for an image and for a video asset
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -38,8 +40,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "markdown": {"image": "markdown-image.md", "video": "markdown-video.md"},
     "html": {"image": "html-image.html", "video": "html-video.html"},
     "inline": {"image": "reveal-inline.html"},  # a bare <img>: no wrapper inside a table cell
+    "interactive": {"interactive": "reveal-interactive.html"},  # a live figure in an <iframe>
 }
-DEFAULT_TEMPLATE = {"image": "overlay", "video": "video"}
+DEFAULT_TEMPLATE = {"image": "overlay", "video": "video", "interactive": "interactive"}
 DEFAULT_WIDTH = {
     "overlay": "45%",
     "video": "70%",
@@ -47,7 +50,10 @@ DEFAULT_WIDTH = {
     "markdown": "",
     "html": "100%",
     "inline": "100%",
+    "interactive": "100%",
 }
+#: The iframe's height: the figure inside scales itself to fit it, controls included.
+DEFAULT_HEIGHT = "520px"
 
 _WIDTH = re.compile(r"^\d+(\.\d+)?(%|px|em|rem|vw|vh)?$")
 _SAFE_URL = re.compile(r"^(https?://|mailto:|#|/|\.{0,2}[A-Za-z0-9_./-])", re.IGNORECASE)
@@ -69,24 +75,27 @@ class EmbedOptions:
     source_text: str | None = None  # link text, or a plain citation when there is no URL
     fragment_index: int | None = None
     width: str | None = None  # "45%", "800px", or a bare number of pixels
+    height: str | None = None  # interactive figures: the iframe's height ("520px", "60vh")
     poster: str | None = None  # poster frame for a video
     template_dir: Path | None = None  # a folder whose files override the built-in templates
 
 
 def asset_kind(path: str) -> str:
-    """``"image"`` or ``"video"`` from a file name.
+    """``"image"``, ``"video"`` or ``"interactive"`` from a file name.
 
-    >>> asset_kind("x/FIRConvolution1D.mp4"), asset_kind("a.GIF")
-    ('video', 'image')
+    >>> asset_kind("x/FIRConvolution1D.mp4"), asset_kind("a.GIF"), asset_kind("fig.html")
+    ('video', 'image', 'interactive')
     """
     suffix = PurePosixPath(path).suffix.lower()
     if suffix in VIDEO_MIME:
         return "video"
     if suffix in IMAGE_SUFFIXES:
         return "image"
+    if suffix in INTERACTIVE_SUFFIXES:
+        return "interactive"
     raise ValueError(
-        f"cannot embed {path!r}: not an image ({', '.join(sorted(IMAGE_SUFFIXES))}) "
-        f"or a video ({', '.join(sorted(VIDEO_MIME))})"
+        f"cannot embed {path!r}: not an image ({', '.join(sorted(IMAGE_SUFFIXES))}), "
+        f"a video ({', '.join(sorted(VIDEO_MIME))}) or an interactive figure (.html)"
     )
 
 
@@ -128,12 +137,12 @@ def _part(filename: str, values: Mapping[str, str | Markup], template_dir: Path 
     return Markup(fill(load_template(filename, template_dir).removesuffix("\n"), values))
 
 
-def _width(value: str | None, default: str) -> str:
+def _width(value: str | None, default: str, what: str = "width") -> str:
     if value is None or value == "":
         return default
     value = str(value).strip()
     if not _WIDTH.match(value):
-        raise ValueError(f"width {value!r} must look like 45%, 800px or 800")
+        raise ValueError(f"{what} {value!r} must look like 45%, 800px or 800")
     return value + "px" if value.replace(".", "").isdigit() else value
 
 
@@ -198,7 +207,7 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
     if name in TEMPLATES:
         if kind not in TEMPLATES[name]:
             raise ValueError(
-                f"template {name!r} cannot show {'an' if kind == 'image' else 'a'} {kind}; "
+                f"template {name!r} cannot show {'a' if kind == 'video' else 'an'} {kind}; "
                 "use one of " + ", ".join(t for t in TEMPLATES if kind in TEMPLATES[t])
             )
         text = load_template(TEMPLATES[name][kind], tdir)
@@ -224,6 +233,7 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
         "alt": _markdown_text(alt) if markdown else alt,
         "caption": _markdown_text(caption) if markdown else caption,
         "width": width,
+        "height": _width(options.height, DEFAULT_HEIGHT, "height"),
         "mime": VIDEO_MIME.get(PurePosixPath(src).suffix.lower(), ""),
         "source": (_markdown_url if markdown else str)(_url(options.source, "source"))
         if options.source

@@ -23,7 +23,14 @@ from pathlib import Path, PurePosixPath
 
 from convanim._files import file_digest
 from convanim.slides.deck import DeckError, Placeholder, Reference, _value
-from convanim.slides.embed import IMAGE_SUFFIXES, TEMPLATES, VIDEO_MIME, EmbedOptions, asset_kind
+from convanim.slides.embed import (
+    IMAGE_SUFFIXES,
+    INTERACTIVE_SUFFIXES,
+    TEMPLATES,
+    VIDEO_MIME,
+    EmbedOptions,
+    asset_kind,
+)
 from convanim.slides.embed import snippet as make_snippet
 from convanim.slides.settings import DeckSettings
 from convanim.slides.sources import Renderers
@@ -190,7 +197,7 @@ class Planner:
             return self._image(ph)
         if target in self.scenes:
             return self._scene(ph)
-        if "/" in target or suffix in IMAGE_SUFFIXES or suffix in VIDEO_MIME:
+        if "/" in target or suffix in IMAGE_SUFFIXES | INTERACTIVE_SUFFIXES or suffix in VIDEO_MIME:
             return self._file(ph)
         known = sorted(self.images | self.scenes)
         close = difflib.get_close_matches(target, known, n=3)
@@ -215,6 +222,7 @@ class Planner:
             source_text=ph.option("source_text"),
             fragment_index=_int_option(ph, "fragment_index"),
             width=ph.option("width"),
+            height=ph.option("height"),
             poster=asset.poster_rel,
             template_dir=self.template_dir,
         )
@@ -236,12 +244,14 @@ class Planner:
     def _image(self, ph: Placeholder) -> Asset:
         self.renderers.check_params("image", ph.target, dict(ph.params))
         default_fmt = self.renderers.image_ext(ph.target).lstrip(".")
+        if ph.option("template") == "interactive":
+            default_fmt = "html"  # an interactive figure is a page of its own
         fmt = (ph.option("format") or default_fmt).lower()
-        if fmt not in ("gif", "png"):
-            raise DeckError(f"format={fmt!r}: a catalogue asset is a gif or a png")
+        if fmt not in ("gif", "png", "html"):
+            raise DeckError(f"format={fmt!r}: a catalogue asset is a gif, a png or an html page")
         tag = self._tag("image", ph.target, fmt, ph.params) if not ph.option("out") else ""
         default = f"assets/images/{self.folder}/{ph.target}{tag}.{fmt}"
-        rel = self._out(ph, default, {".gif", ".png"})
+        rel = self._out(ph, default, {".gif", ".png", ".html"})
         return self.image_asset(ph.target, rel, ph.params)
 
     def image_asset(self, name: str, rel: str, params: tuple = ()) -> Asset:

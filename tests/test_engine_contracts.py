@@ -113,3 +113,17 @@ def test_check_output_accepts_what_can_be_written(tmp_path) -> None:
     check_output(tmp_path / "out", folder=True)
     with pytest.raises(ValueError, match="is a folder"):
         check_output(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["render", "--all", "--cell-size", "0"],
+        ["render", "--all", "--cell-size", "nan"],
+        ["render", "2d_maxpool", "dilation", "--cell-size", "1000"],
+    ],
+)
+def test_render_several_checks_the_look_before_the_progress_bar(capsys, tmp_path, argv) -> None:
+    code, _, err = _run(capsys, [*argv, "-o", str(tmp_path / "all")])
+    assert "cell size" in _one_error(code, err)
+    assert not (tmp_path / "all").exists()

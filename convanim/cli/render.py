@@ -316,7 +316,13 @@ def _render_all(
 ) -> None:
     """Catalogue entries (all of them by default) into ``folder``, in parallel, with one
     progress bar."""
+    from convanim.draw import gif
+
     check_output(folder, folder=True)
+    # the look every entry shares is checked once, before the progress bar and the folder
+    cell = common.get("cell_size")
+    theme = {"theme": common["theme"]} if common.get("theme") else {}
+    gif.RenderOptions(cell_px=gif.DEFAULT_CELL_PX if cell is None else float(cell), **theme)
     folder.mkdir(parents=True, exist_ok=True)
     names = list(names or catalogue.names())
     # Biggest first, so the slowest animation does not start last.

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 __all__ = [
     "MAX_ELEMENTS",
     "MAX_TEXT",
+    "MAX_NPY_HEADER",
     "MAX_WORK",
     "MAX_ADAPTIVE_POSITIONS",
     "TRACE_LIMIT",
@@ -36,6 +37,8 @@ __all__ = [
 MAX_ELEMENTS = 4_000_000
 #: Characters of an array given as text (a JSON literal or file).
 MAX_TEXT = 64_000_000
+#: Bytes of a ``.npy`` file's header (read, and its shape checked, before its data).
+MAX_NPY_HEADER = 10_000
 #: Elements of the window buffer (im2col) a forward or backward pass gathers.
 MAX_WORK = 64_000_000
 #: Output positions of adaptive pooling (computed one window at a time).

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from convanim.core import budget
+
 __all__ = [
     "MAX_ELEMENTS",
     "MAX_TEXT",
@@ -43,12 +45,13 @@ __all__ = [
     "as_transposed_weight",
 ]
 
-#: The limits on user arrays, in one place (issue 14): elements of an array, bytes of an
-#: ``@file`` or characters of a literal, bytes of a ``.npy`` header, nesting depth.
-MAX_ELEMENTS = 4_000_000
-MAX_TEXT = 64_000_000
-MAX_NPY_HEADER = 10_000
-_MAX_DEPTH = 6
+# The limits on user arrays live in the budget module (elements of an array, bytes of an
+# @file or characters of a literal, bytes of a .npy header); read here as module names so a
+# test can lower them.
+MAX_ELEMENTS = budget.MAX_ELEMENTS
+MAX_TEXT = budget.MAX_TEXT
+MAX_NPY_HEADER = budget.MAX_NPY_HEADER
+_MAX_DEPTH = 6  # nesting levels of a JSON array: (N, C, D, H, W) and one more
 _CHUNK = 1 << 20
 # A text made only of these characters holds numbers and brackets: NumPy can shape it directly.
 _PLAIN_JSON = re.compile(r"[\[\]0-9.,+\-eE\s]*")

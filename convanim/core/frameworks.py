@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from convanim.core.dims import check_input_sizes, effective_kernel, per_dim
+from convanim.core.params import FRAMEWORKS
 
 __all__ = [
     "FRAMEWORKS",
@@ -42,8 +43,6 @@ __all__ = [
     "jax_conv_transpose_output_size",
     "framework_transposed_sizes",
 ]
-
-FRAMEWORKS = ("torch", "tf", "keras", "jax")
 
 
 def _trunc_div(a: int, b: int) -> int:

@@ -35,6 +35,8 @@ __all__ = [
     "parse_float",
     "parse_optional_size",
     "PADDING_WORDS",
+    "POOL_KINDS",
+    "FRAMEWORKS",
 ]
 
 _SEP = re.compile(r"[x×X,]")
@@ -79,12 +81,12 @@ def parse_dims(text: str) -> int | tuple[int, ...]:
     return values[0] if len(values) == 1 else values
 
 
-def parse_padding(text: str) -> int | str | tuple[int | tuple[int, int], ...]:
+def parse_padding(text: str) -> int | str | list[int | tuple[int, int]]:
     """``1``, ``1,2``, a word (``same``, ``valid``, ``full``; ``same_lower``, ``causal`` for other
     frameworks), or asymmetric ``before:after`` per dimension (``1:2,0:1``).
 
     >>> parse_padding("same"), parse_padding("2"), parse_padding("1,0:1")
-    ('same', 2, (1, (0, 1)))
+    ('same', 2, [1, (0, 1)])
     """
     word = str(text).strip().lower()
     if word in PADDING_WORDS:
@@ -104,7 +106,7 @@ def parse_padding(text: str) -> int | str | tuple[int | tuple[int, int], ...]:
         ) from None
     if len(items) == 1 and isinstance(items[0], int):
         return items[0]
-    return tuple(items)
+    return items
 
 
 def parse_optional_size(text: str) -> tuple[int | None, ...]:
@@ -139,7 +141,7 @@ def parse_int(text: str) -> int:
     try:
         return int(str(text).strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not an integer") from None
+        raise ValueError(f"{text!r} is not a valid integer.") from None
 
 
 def parse_float(text: str) -> float:
@@ -147,7 +149,7 @@ def parse_float(text: str) -> float:
     try:
         return float(str(text).strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(f"{text!r} is not a valid float.") from None
 
 
 def _tuples(value: Any) -> Any:
@@ -191,7 +193,7 @@ class Param:
 
     def convert(self, value: Any) -> Any:
         """Text through the parser, anything else normalised (lists → tuples); choices checked."""
-        out = self.parse(value) if isinstance(value, str) else _tuples(value)
+        out = _tuples(self.parse(value) if isinstance(value, str) else value)
         if self.choices and out not in self.choices:
             raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
         return out
@@ -214,6 +216,8 @@ def _str(text: str) -> str:
 
 
 POOL_KINDS = ("max", "avg", "lp")
+#: Whose size conventions ``convanim shape`` applies (see :mod:`convanim.core.frameworks`).
+FRAMEWORKS = ("torch", "tf", "keras", "jax")
 
 _PARAMS = (
     Param(
@@ -267,6 +271,7 @@ _PARAMS = (
         1,
         "Groups (channels split into G independent convolutions).",
         ("--groups",),
+        "INTEGER",
         aliases=("g",),
     ),
     Param(
@@ -275,6 +280,7 @@ _PARAMS = (
         None,
         "Input channels (default: groups, or 1).",
         ("--in-channels",),
+        "INTEGER",
         aliases=("c_in",),
     ),
     Param(
@@ -283,6 +289,7 @@ _PARAMS = (
         None,
         "Output channels (default: groups, or 1).",
         ("--out-channels",),
+        "INTEGER",
         aliases=("c_out",),
     ),
     Param(
@@ -323,8 +330,17 @@ _PARAMS = (
         None,
         "avg (2-D/3-D): divide every window by this.",
         ("--divisor-override",),
+        "INTEGER",
     ),
-    Param("norm_type", parse_float, 2.0, "lp pool: the power p.", ("--norm-type",)),
+    Param("norm_type", parse_float, 2.0, "lp pool: the power p.", ("--norm-type",), "FLOAT"),
+    Param(
+        "framework",
+        _choice(*FRAMEWORKS),
+        "torch",
+        "Whose padding/size convention to apply.",
+        ("--framework",),
+        choices=FRAMEWORKS,
+    ),
     Param(
         "output_size",
         parse_optional_size,

@@ -118,7 +118,8 @@ def pool_geometry(
     ):
         # torch pooling has no 'same'/'valid' and no (before, after) pairs.
         raise ValueError(
-            f"pooling takes symmetric integer padding (at most half the kernel), got {padding!r}"
+            "pooling takes symmetric integer padding (at most half the kernel), got "
+            f"{list(padding) if isinstance(padding, tuple) else padding!r}"
         )
     p = per_dim(padding, ndim, "padding")
     d = per_dim(dilation, ndim, "dilation")

@@ -20,6 +20,7 @@ and explicit asymmetric ``(before, after)`` pairs per dimension.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,6 +81,8 @@ __all__ = [
     "conv_output_size",
     "conv_output_shape",
     "check_groups",
+    "ParamComparison",
+    "conv_vs_dense",
     "transposed_geometry",
     "transposed_output_size",
     "transposed_output_shape",
@@ -342,6 +345,54 @@ def check_groups(in_channels: int, out_channels: int, groups: int = 1) -> None:
         raise ValueError(
             f"out_channels must be divisible by groups (out_channels={out_channels}, groups={groups})"
         )
+
+
+@dataclass(frozen=True)
+class ParamComparison:
+    """A convolution's weights against a fully connected layer computing a map of the same shape.
+
+    ``conv = M·(C_in/g)·C_out`` with ``M = ∏k`` (independent of the signal length);
+    ``dense = (L_in·C_in)·(L_out·C_out)`` with ``L = ∏spatial``. Biases excluded on both sides.
+    """
+
+    kernel_volume: int
+    input_length: int
+    output_length: int
+    in_channels: int
+    out_channels: int
+    conv: int
+    dense: int
+
+    @property
+    def ratio(self) -> float:
+        return self.dense / self.conv
+
+
+def conv_vs_dense(
+    input_size: Sequence[int],
+    output_size: Sequence[int],
+    kernel_size: Sequence[int],
+    in_channels: int = 1,
+    out_channels: int = 1,
+    groups: int = 1,
+) -> ParamComparison:
+    """Weights of a convolution versus a fully connected layer on the same signal.
+
+    >>> c = conv_vs_dense((100,), (98,), (3,))
+    >>> c.conv, c.dense        # M × C_in × C_out   vs   L_in × L_out
+    (3, 9800)
+    """
+    m = math.prod(kernel_size)
+    l_in, l_out = math.prod(input_size), math.prod(output_size)
+    return ParamComparison(
+        kernel_volume=m,
+        input_length=l_in,
+        output_length=l_out,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        conv=m * (in_channels // groups) * out_channels,
+        dense=l_in * in_channels * l_out * out_channels,
+    )
 
 
 def preimage(

@@ -309,7 +309,10 @@ class AdaptiveSpec(Spec):
     def _validate(self) -> tuple[shapes.AdaptiveDim, ...]:
         if self.output_size is None:
             raise ValueError("adaptive pooling needs output_size")
-        return shapes.adaptive_geometry(self.input_size, self.output_size)
+        dims = shapes.adaptive_geometry(self.input_size, self.output_size)
+        # Canonical: one size per dimension (``3`` or ``(3, None)`` on 10×7 is ``(3, 7)``).
+        object.__setattr__(self, "output_size", tuple(g.output for g in dims))
+        return dims
 
 
 @dataclass(frozen=True, eq=True)
@@ -391,6 +394,7 @@ class Kind:
 
 
 _OPS = "convanim.engine.ops"
+_EXPLAIN = "convanim.core.explain"
 _GRAD = "convanim.engine.grad"
 _TRACE = "convanim.engine.tracing"
 _POOL_ONLY = ("count_include_pad", "divisor_override", "norm_type")
@@ -407,6 +411,7 @@ KINDS: dict[str, Kind] = {
             f"{_OPS}:conv",
             f"{_GRAD}:conv_backward",
             f"{_TRACE}:trace_conv",
+            f"{_EXPLAIN}.conv:conv",
         ),
         Kind(
             "transposed",
@@ -416,6 +421,7 @@ KINDS: dict[str, Kind] = {
             f"{_OPS}:conv_transpose",
             f"{_GRAD}:conv_transpose_backward",
             f"{_TRACE}:trace_conv_transpose",
+            f"{_EXPLAIN}.conv:transposed",
         ),
         Kind(
             "max_pool",
@@ -425,6 +431,7 @@ KINDS: dict[str, Kind] = {
             f"{_OPS}:max_pool",
             f"{_GRAD}:max_pool_backward",
             f"{_TRACE}:trace_pool",
+            f"{_EXPLAIN}.pool:pool",
             fixed=(("kind", "max"),),
             omit=_POOL_ONLY,
         ),
@@ -436,6 +443,7 @@ KINDS: dict[str, Kind] = {
             f"{_OPS}:avg_pool",
             f"{_GRAD}:avg_pool_backward",
             f"{_TRACE}:trace_pool",
+            f"{_EXPLAIN}.pool:pool",
             fixed=(("kind", "avg"),),
             omit=("dilation", "norm_type"),
         ),
@@ -447,6 +455,7 @@ KINDS: dict[str, Kind] = {
             f"{_OPS}:lp_pool",
             None,
             f"{_TRACE}:trace_pool",
+            f"{_EXPLAIN}.pool:pool",
             fixed=(("kind", "lp"),),
             omit=("padding", "dilation", "count_include_pad", "divisor_override"),
         ),
@@ -458,6 +467,7 @@ KINDS: dict[str, Kind] = {
             f"{_OPS}:adaptive_max_pool",
             None,
             f"{_TRACE}:trace_adaptive_pool",
+            f"{_EXPLAIN}.pool:adaptive",
             fixed=(("kind", "max"),),
         ),
         Kind(
@@ -468,6 +478,7 @@ KINDS: dict[str, Kind] = {
             f"{_OPS}:adaptive_avg_pool",
             None,
             f"{_TRACE}:trace_adaptive_pool",
+            f"{_EXPLAIN}.pool:adaptive",
             fixed=(("kind", "avg"),),
         ),
         Kind("max_unpool", UnpoolSpec, "max_unpool", "MaxUnpool", f"{_OPS}:max_unpool"),

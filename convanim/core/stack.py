@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 from convanim.core.dims import check_input_sizes
 from convanim.core.shapes import (
     PaddingSpec,
+    ParamComparison,
     check_groups,
     check_int64,
     conv_geometry,
+    conv_vs_dense,
     effective_kernel,
     per_dim,
     pool_geometry,
@@ -236,54 +238,6 @@ def conv_multiply_adds(
     70276800
     """
     return math.prod(output_size) * out_channels * (in_channels // groups) * math.prod(kernel_size)
-
-
-@dataclass(frozen=True)
-class ParamComparison:
-    """A convolution's weights against a fully connected layer computing a map of the same shape.
-
-    ``conv = M·(C_in/g)·C_out`` with ``M = ∏k`` (independent of the signal length);
-    ``dense = (L_in·C_in)·(L_out·C_out)`` with ``L = ∏spatial``. Biases excluded on both sides.
-    """
-
-    kernel_volume: int
-    input_length: int
-    output_length: int
-    in_channels: int
-    out_channels: int
-    conv: int
-    dense: int
-
-    @property
-    def ratio(self) -> float:
-        return self.dense / self.conv
-
-
-def conv_vs_dense(
-    input_size: Sequence[int],
-    output_size: Sequence[int],
-    kernel_size: Sequence[int],
-    in_channels: int = 1,
-    out_channels: int = 1,
-    groups: int = 1,
-) -> ParamComparison:
-    """Weights of a convolution versus a fully connected layer on the same signal.
-
-    >>> c = conv_vs_dense((100,), (98,), (3,))
-    >>> c.conv, c.dense        # M × C_in × C_out   vs   L_in × L_out
-    (3, 9800)
-    """
-    m = math.prod(kernel_size)
-    l_in, l_out = math.prod(input_size), math.prod(output_size)
-    return ParamComparison(
-        kernel_volume=m,
-        input_length=l_in,
-        output_length=l_out,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        conv=m * (in_channels // groups) * out_channels,
-        dense=l_in * in_channels * l_out * out_channels,
-    )
 
 
 def receptive_field(

@@ -1,0 +1,121 @@
+"""Click options generated from the parameter table (:data:`convanim.core.params.PARAMS`).
+
+A parameter's name, flags, parser, default and help are declared once, in the shape core;
+``shape``, ``compute`` and ``render`` ask this module for the option and may only say how their
+command reads it (required, no default so "not given" is visible, a help line of their own).
+A bad value becomes click's usage error (exit 2) with the parser's message.
+
+>>> import click
+>>> @click.command()
+... @options("input_size", "kernel_size", stride={"default": None})
+... def cmd(input_size, kernel_size, stride):
+...     click.echo(f"{input_size} {kernel_size} {stride}")
+>>> from click.testing import CliRunner
+>>> print(CliRunner().invoke(cmd, ["-i", "6x6", "-k", "3,5"]).output.strip())
+(6, 6) (3, 5) None
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from convanim.core.params import PARAMS, Param
+
+__all__ = ["ParsedType", "LazyChoice", "option", "options", "SIZE", "DIMS", "PADDING"]
+
+
+class ParsedType(click.ParamType):
+    """A click type that runs a :class:`~convanim.core.params.Param`'s text parser."""
+
+    def __init__(self, param: Param) -> None:
+        self.param = param
+        self.name = param.metavar or param.name.upper()
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if not isinstance(value, str):  # a default, or a value already converted
+            return value
+        try:
+            return self.param.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class LazyChoice(click.Choice):
+    """A ``click.Choice`` whose choices are read from their table on first use, so the command
+    that offers them does not import the table (``--preset`` and ``core.stack``) until needed."""
+
+    def __init__(self, choices: Callable[[], tuple[str, ...]], case_sensitive: bool = True) -> None:
+        self._load = choices
+        self._loaded: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Any) -> None:  # click.Choice.__init__ would set it
+        self._loaded = tuple(value)
+
+
+def _type(param: Param) -> click.ParamType:
+    if param.choices:
+        return click.Choice(param.choices)
+    return ParsedType(param)
+
+
+def option(name: str | Param, **changes: Any) -> Callable[[Any], Any]:
+    """The click option of one parameter; ``changes`` are click.option keywords (``default``,
+    ``required``, ``help``, ``show_default``) for this command's reading of it."""
+    param = PARAMS[name] if isinstance(name, str) else name
+    kwargs: dict[str, Any] = {
+        "default": param.default,
+        "help": param.help,
+        "show_default": param.default is not None and not param.switch,
+    }
+    if param.switch:
+        kwargs["is_flag"] = True
+    elif "/" in param.flags[-1]:
+        pass  # a --x/--no-x pair: click makes the boolean itself
+    else:
+        kwargs["type"] = _type(param)
+        if param.metavar and param.name != "input_size":
+            kwargs["metavar"] = param.metavar
+    kwargs.update(changes)
+    if kwargs.get("default") is None or kwargs.get("required"):
+        kwargs["show_default"] = False
+        # Not given is None for the command; an explicit default=None would, in click 8.3,
+        # count as a value and silence "Missing option" for a required one.
+        kwargs.pop("default", None)
+    return click.option(*param.flags, param.name, **kwargs)
+
+
+def options(
+    *names: str, spec: type | None = None, **changes: dict[str, Any]
+) -> Callable[[Any], Any]:
+    """Several options in the order given. With ``spec`` (a spec class), each parameter is
+    read as that spec declares it (pooling's stride defaults to the kernel); ``changes`` maps
+    a parameter name to this command's click keywords."""
+    declared: dict[str, Param] = {}
+    if spec is not None:
+        from convanim.core.specs import spec_params
+
+        declared = {p.name: p for p in spec_params(spec)}
+
+    def decorate(func: Any) -> Any:
+        for name in reversed(names):
+            func = option(declared.get(name, PARAMS[name]), **changes.get(name, {}))(func)
+        return func
+
+    return decorate
+
+
+#: The three parameter types other commands spell directly.
+SIZE = _type(PARAMS["input_size"])
+DIMS = _type(PARAMS["kernel_size"])
+PADDING = _type(PARAMS["padding"])

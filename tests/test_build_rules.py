@@ -331,3 +331,21 @@ def test_paths_from_the_deck_stay_in_its_folder_those_from_the_command_line_pers
     assert again.settings.template_dir == str(outside.resolve())
     assert again.html_out.read_text().startswith("<html>")
     assert again.stale == [] and again.copied == []
+
+
+def test_placeholder_keys_are_the_specs_names_and_aliases(lecture: Path) -> None:
+    # kernel_size / k / kernel name one parameter, as the CLI's -k/--kernel-size do.
+    lecture.write_text(
+        "{{CONVANIM:dilation kernel_size=2}}\n{{CONVANIM:dilation k=2}}\n"
+        "{{CONVANIM:padding_strides_odd s=1 input=6x6}}\n"
+    )
+    fakes = FakeRenderers()
+    result = run(lecture, fakes)
+    assert sorted(fakes.calls, key=str) == [
+        ("dilation", {"kernel": 2}),
+        ("padding_strides_odd", {"size": (6, 6), "stride": 1}),
+    ]
+    assert len(result.assets) == 2  # the two dilation placeholders are one asset
+    lecture.write_text("{{CONVANIM:dilation k=2 kernel=3}}\n")
+    with pytest.raises(DeckError, match=":1: 'kernel' given twice"):
+        run(lecture, fakes)

@@ -308,3 +308,44 @@ def test_embed_reads_the_folders_convanim_toml(tmp_path: Path) -> None:
     assert (tmp_path / img["src"]).read_bytes()[:3] == b"GIF"
     proc = cli("embed", "2d_maxpool", "--deck", "lec", cwd=tmp_path)  # the flag wins
     assert "assets/images/lec/2d_maxpool.gif" in proc.stdout
+
+
+def test_paths_from_the_deck_stay_in_its_folder_those_from_the_command_line_persist(
+    lecture: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "mine"
+    outside.mkdir()
+    (outside / "x.css").write_text("b {}")
+    lecture.write_text(f"---\nconvanim:\n  css: {outside / 'x.css'}\n---\n# t\n")
+    with pytest.raises(DeckError, match="must be relative"):
+        run(lecture, FakeRenderers(), html_page=True)
+    lecture.write_text("---\nconvanim:\n  template_dir: ../mine\n---\n# t\n")
+    with pytest.raises(DeckError, match="leaves the deck's folder"):
+        run(lecture, FakeRenderers(), html_page=True)
+    # Given on the command line, an outside folder is the user's choice, recorded absolute:
+    # the next build (from anywhere) uses it without the flag.
+    (outside / "page.html").write_text("<html>${markdown}</html>")
+    lecture.write_text("# t\n")
+    run(lecture, FakeRenderers(), html_page=True, template_dir=outside, css=[outside / "x.css"])
+    again = run(lecture, FakeRenderers(), html_page=True)
+    assert again.settings.template_dir == str(outside.resolve())
+    assert again.html_out.read_text().startswith("<html>")
+    assert again.stale == [] and again.copied == []
+
+
+def test_placeholder_keys_are_the_specs_names_and_aliases(lecture: Path) -> None:
+    # kernel_size / k / kernel name one parameter, as the CLI's -k/--kernel-size do.
+    lecture.write_text(
+        "{{CONVANIM:dilation kernel_size=2}}\n{{CONVANIM:dilation k=2}}\n"
+        "{{CONVANIM:padding_strides_odd s=1 input=6x6}}\n"
+    )
+    fakes = FakeRenderers()
+    result = run(lecture, fakes)
+    assert sorted(fakes.calls, key=str) == [
+        ("dilation", {"kernel": 2}),
+        ("padding_strides_odd", {"size": (6, 6), "stride": 1}),
+    ]
+    assert len(result.assets) == 2  # the two dilation placeholders are one asset
+    lecture.write_text("{{CONVANIM:dilation k=2 kernel=3}}\n")
+    with pytest.raises(DeckError, match=":1: 'kernel' given twice"):
+        run(lecture, fakes)

@@ -210,7 +210,7 @@ def test_several_names_render_into_one_folder(tmp_path, capsys):
         assert many.n_frames == one.n_frames
         many.seek(many.n_frames - 1)
         one.seek(one.n_frames - 1)
-        assert list(many.convert("RGB").getdata()) == list(one.convert("RGB").getdata())
+        assert many.convert("RGB").tobytes() == one.convert("RGB").tobytes()
 
 
 @pytest.mark.parametrize(

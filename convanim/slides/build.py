@@ -46,7 +46,7 @@ from convanim.slides.plan import (
     with_folder,
 )
 from convanim.slides.render import RenderFailed, poster_frame, render_all, render_asset
-from convanim.slides.settings import DeckSettings, resolve
+from convanim.slides.settings import DeckSettings, read_settings, resolve
 from convanim.slides.settings import resolve as resolve_settings
 from convanim.slides.sources import Renderers, code_fingerprint
 
@@ -131,13 +131,19 @@ def _prepare(deck: Path, out_dir: Path | None, given: dict, html_page: bool) -> 
     recorded = load_manifest(out_dir).get("settings")
     settings = resolve(deck, text, given, recorded)
     normalize_quality(settings.quality)
+    # Paths the deck's own files give stay inside its folder; the command line's (recorded
+    # absolute in the manifest) are the user's own choice.
+    from_deck = set(read_settings(deck, text)) - {k for k, v in given.items() if v is not None}
     template_dir = None
     if settings.template_dir is not None:
         template_dir = Path(settings.template_dir)
-        if given.get("template_dir") is None:  # from a file: relative to the deck, inside it
+        if "template_dir" in from_deck:
             template_dir = confined(settings.template_dir, deck.parent, "template_dir")
         if not template_dir.is_dir():
             raise ValueError(f"template folder {template_dir} does not exist")
+    if "css" in from_deck:
+        for name in settings.css:
+            confined(name, deck.parent, "css")
     if html_page:
         check_theme(settings.theme)  # before anything renders, not after
     return _Job(deck, text, out_dir, settings, template_dir, html_page)
@@ -173,9 +179,7 @@ def plan_deck(
 
 
 def _plan_css(planner: Planner, job: _Job, name: str) -> None:
-    path = Path(name)
-    if not path.is_absolute():
-        path = confined(name, job.deck.parent, "css")
+    path = Path(name) if Path(name).is_absolute() else job.deck.parent / name
     if not path.is_file():
         raise DeckError(f"css {name!r}: no such file")
     rel = pages.css_rel(path.name)
@@ -215,8 +219,8 @@ def build(
         "quality": quality,
         "theme": theme,
         "assets_dir": assets_dir,
-        "template_dir": str(template_dir) if template_dir is not None else None,
-        "css": tuple(str(c) for c in css) if css else None,
+        "template_dir": str(Path(template_dir).resolve()) if template_dir is not None else None,
+        "css": tuple(str(Path(c).resolve()) for c in css) if css else None,
     }
     job = _prepare(deck, out_dir, given, html_page)
     planner, placeholders, expanded = plan_deck(job, renderers)

@@ -33,7 +33,7 @@ from convanim.slides.embed import (
 )
 from convanim.slides.embed import snippet as make_snippet
 from convanim.slides.settings import DeckSettings
-from convanim.slides.sources import Renderers
+from convanim.slides.sources import Renderers, spec_keys
 
 
 @dataclass(frozen=True)
@@ -242,17 +242,18 @@ class Planner:
         return "" if seen[0] == params else f"-{_digest(params)[:8]}"
 
     def _image(self, ph: Placeholder) -> Asset:
-        self.renderers.check_params("image", ph.target, dict(ph.params))
+        params = tuple(sorted(spec_keys(dict(ph.params)).items()))
+        self.renderers.check_params("image", ph.target, dict(params))
         default_fmt = self.renderers.image_ext(ph.target).lstrip(".")
         if ph.option("template") == "interactive":
             default_fmt = "html"  # an interactive figure is a page of its own
         fmt = (ph.option("format") or default_fmt).lower()
         if fmt not in ("gif", "png", "html"):
             raise DeckError(f"format={fmt!r}: a catalogue asset is a gif, a png or an html page")
-        tag = self._tag("image", ph.target, fmt, ph.params) if not ph.option("out") else ""
+        tag = self._tag("image", ph.target, fmt, params) if not ph.option("out") else ""
         default = f"assets/images/{self.folder}/{ph.target}{tag}.{fmt}"
         rel = self._out(ph, default, {".gif", ".png", ".html"})
-        return self.image_asset(ph.target, rel, ph.params)
+        return self.image_asset(ph.target, rel, params)
 
     def image_asset(self, name: str, rel: str, params: tuple = ()) -> Asset:
         """A named image drawn to ``rel``."""

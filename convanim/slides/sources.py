@@ -137,6 +137,37 @@ def render_scene(
 # Render parameters that change an operation's sizes: the shape core (stdlib only, no NumPy)
 # can judge them while the deck is planned.
 SHAPE_KEYS = frozenset({"size", "kernel", "stride", "padding", "dilation", "output_padding"})
+# The operation spec's parameter names (convanim.core.params) and the catalogue's fields.
+_SPEC_TO_CATALOGUE = {
+    "input_size": "size",
+    "kernel_size": "kernel",
+    "stride": "stride",
+    "padding": "padding",
+    "dilation": "dilation",
+    "output_padding": "output_padding",
+}
+
+
+def spec_keys(params: dict) -> dict:
+    """``params`` with each operation parameter under the catalogue's name, whichever spelling
+    the deck used: the spec's table of names and aliases (``k``, ``kernel_size``, ``input``)
+    is the one the CLI flags come from.
+
+    >>> spec_keys({"k": 3, "input": (6, 6), "numbers": True})
+    {'kernel': 3, 'size': (6, 6), 'numbers': True}
+    """
+    from convanim.core.params import lookup
+
+    out: dict = {}
+    for key, value in params.items():
+        try:
+            name = _SPEC_TO_CATALOGUE.get(lookup(key).name, key)
+        except KeyError:
+            name = key
+        if name in out:
+            raise DeckError(f"{name!r} given twice (as {key!r} too)")
+        out[name] = value
+    return out
 
 
 def _int_range(low: int, high: int) -> Callable[[str, object], None]:

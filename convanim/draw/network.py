@@ -331,11 +331,13 @@ _GAP = 3.4  # between elements: room for the kernel lines
 
 
 def _height(n: int) -> float:
-    return math.sqrt(n)
+    """Square root up to 256 (ImageNet's sizes), then logarithmic: a 16000-sample signal is
+    28 units tall, not 126."""
+    return math.sqrt(n) if n <= 256 else 16 + 2 * math.log2(n / 256)
 
 
 def _recede(n: int) -> tuple[float, float]:
-    d = 0.55 * math.sqrt(n)
+    d = 0.55 * _height(n)
     return 0.8 * d, 0.6 * d
 
 

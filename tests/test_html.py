@@ -451,3 +451,31 @@ def test_page_limits_are_checked_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="refusing to make a page of 3364 steps"):
         catalogue.render_custom("conv", tmp_path / "no.html", size=(60, 60), kernel=3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.html"]
+
+
+@pytest.mark.slow
+def test_keyboard_focus_and_taps_work_like_hover(tmp_path: Path) -> None:
+    """Without a mouse: focusing a cell shows what hovering shows, Enter on an output cell
+    moves the step there, Enter or a tap on an input cell pins what it feeds."""
+    out = catalogue.render_named("padding_strides", tmp_path / "f.html", look="flat")
+    plan = catalogue.plan_named("padding_strides", look="flat")
+    g_in = plan.grid("input")
+    feeds = sorted(
+        f.output_cell[0] * 3 + f.output_cell[1] for f in plan.frames if (2, 2) in f.window
+    )
+    centre = 2 * g_in.cols + 2  # grid cell (2, 2): x[1,1] under padding 1
+    report = _chromium(
+        out.as_uri(),
+        [{"focus": _cell("o", 5)}, {"state": "focused"}, {"key": "Enter"}, {"state": "entered"}]
+        + [{"focus": _cell("i", centre)}, {"key": "Enter"}, {"focus": "#next"}]
+        + [{"state": "pinned"}, {"click": _cell("i", centre)}, {"state": "unpinned"}]
+        + [{"click": _cell("i", centre)}, {"hover": "#count"}, {"state": "tapped"}],
+    )
+    s = report["states"]
+    assert s["focused"]["litOutput"] == [5] and s["focused"]["current"] == 0
+    assert s["focused"]["note"].startswith("y[1,2] = ")
+    assert s["entered"]["current"] == 5 and s["entered"]["step"] == "step 6 / 9"
+    # Pinned: the focus left the cell, what it feeds stays lit.
+    assert s["pinned"]["litOutput"] == feeds and s["pinned"]["litInput"] == [centre]
+    assert s["unpinned"]["litOutput"] == [5]  # a second tap unpins: back to the step
+    assert s["tapped"]["litOutput"] == feeds and "feeds" in s["tapped"]["note"]

@@ -71,6 +71,8 @@ def test_catalogue_pages_are_small_self_contained_and_follow_the_plan(
         assert item["o"] == frame.output_cell[0] * g_out.cols + frame.output_cell[1]
         assert item["w"] == [r * g_in.cols + c for r, c in frame.window]
         assert ("l" in item) == bool(frame.lines)
+        # Side by side, nothing hides the window: no dashed trace of it over the output.
+        assert "g" not in item or plan.look == "perspective"
     assert data["dur"] == plan.durations
     # Every cell of both grids is drawn once, focusable and named.
     cells = re.findall(

@@ -308,6 +308,9 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
     rules += [
         ".h{visibility:hidden}",
         f"#win{{fill:none;stroke:{t.line};stroke-width:{thick_w};stroke-linejoin:miter}}",
+        f"#ghost{{fill:none;stroke:{t.line};stroke-width:{_n(max(1.5, cell / 20))};"
+        f"stroke-dasharray:{_n(cell / 6)}"
+        f" {_n(cell / 8)};opacity:.8}}",
         f"#hov{{fill:none;stroke:{t.subscript};stroke-width:{thick_w}}}",
         f".win{{fill:none;stroke:{t.winner};stroke-width:{thick_w}}}",
         f".fed{{fill:none;stroke:{t.subscript};stroke-width:{line_w};stroke-dasharray:none}}",
@@ -342,6 +345,25 @@ def _describe(plan: Plan, trace: Trace | None) -> str:
         "Keys: comma and period (or [ and ]) step back and forward."
     )
     return " ".join(parts)
+
+
+def _overlap(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> bool:
+    """Whether two convex polygons share some area (separating axes: no edge normal of either
+    separates their projections).
+
+    >>> _overlap([(0, 0), (2, 0), (2, 2), (0, 2)], [(1, 1), (3, 1), (3, 3), (1, 3)])
+    True
+    >>> _overlap([(0, 0), (1, 0), (1, 1), (0, 1)], [(1, 0), (2, 0), (2, 1), (1, 1)])  # touching
+    False
+    """
+    for poly in (a, b):
+        for (x0, y0), (x1, y1) in zip(poly, [*poly[1:], poly[0]], strict=True):
+            nx, ny = y1 - y0, x0 - x1
+            pa = [nx * x + ny * y for x, y in a]
+            pb = [nx * x + ny * y for x, y in b]
+            if max(pa) <= min(pb) + 1e-9 or max(pb) <= min(pa) + 1e-9:
+                return False
+    return True
 
 
 def _param_text(value: object) -> str:
@@ -407,6 +429,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     # --- frames ---------------------------------------------------------------------------
     frames = []
     previous: frozenset = frozenset()
+    out_plane = g_out.box_polygon(0, 0, g_out.rows, g_out.cols)
     for k, fr in enumerate(plan.frames):
         item: dict = {
             "o": fr.output_cell[0] * g_out.cols + fr.output_cell[1] if fr.output_cell else -1,
@@ -414,6 +437,8 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         }
         if fr.window_box is not None:
             item["b"] = list(fr.window_box)
+            if _overlap(g_in.box_polygon(*fr.window_box), out_plane):
+                item["g"] = 1  # the output plane hides part of the window: trace it on top
         if fr.winner is not None:
             item["x"] = fr.winner[0] * g_in.cols + fr.winner[1]
         if fr.subscripts:
@@ -480,7 +505,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         '<polygon id="win" points=""/><g id="wx"></g><g id="sub" aria-hidden="true"></g>'
         '<g id="ln"></g>'
         f'<g id="go" aria-label="output">{out_cells}</g><g aria-hidden="true">{out_texts}</g>'
-        '<g id="ox"></g><polygon id="hov" points=""/>'
+        '<g id="ox"></g><polygon id="ghost" points=""/><polygon id="hov" points=""/>'
     )
     return _page(
         f"convanim: {plan.name}",
@@ -661,7 +686,7 @@ var lit=[];
 function pt(c,r){var t=D.gi;return(t[0]*c+t[1]*r+t[2]).toFixed(2)+","+(t[3]*c+t[4]*r+t[5]).toFixed(2)}
 function shade(g,i){[cell[g][i],txt[g][i]].forEach(function(e){if(e){e.classList.add("s");lit.push(e)}})}
 function clear(){lit.forEach(function(e){e.classList.remove("s")});lit=[];["wx","sub","ln","ox"].forEach(
-function(id){$(id).textContent=""});$("win").setAttribute("points","");$("hov").setAttribute("points","")}
+function(id){$(id).textContent=""});["win","hov","ghost"].forEach(function(id){$(id).setAttribute("points","")})}
 function outline(parent,el,cls){mk("polygon",{"class":cls,points:el.getAttribute("points")},parent)}
 function zero(i){var r=D.roles[i];return r==="p"||r==="n"}
 function arith(k){var f=F[k],a=f.a,y=D.out[f.o].split(" = ")[0];
@@ -677,8 +702,8 @@ prods=real.map(function(t){return t[3]}).join(" + ");return note([y+" = "+terms+
 ["span","products",prods],a.b?" + "+a.b+" (bias)":""," = ",["b","value",a.v]])}
 note([y+" = ",["b","value",a.v]])}
 function show(k,hover){clear();var f=F[k];f.w.forEach(function(i){shade("i",i)});
-if(f.o>=0)shade("o",f.o);if(f.b){var b=f.b;$("win").setAttribute("points",[pt(b[1],b[0]),
-pt(b[3],b[0]),pt(b[3],b[2]),pt(b[1],b[2])].join(" "))}
+if(f.o>=0)shade("o",f.o);if(f.b){var b=f.b,w=[pt(b[1],b[0]),pt(b[3],b[0]),pt(b[3],b[2]),
+pt(b[1],b[2])].join(" ");$("win").setAttribute("points",w);if(f.g)$("ghost").setAttribute("points",w)}
 if(f.x!==undefined){outline($("wx"),cell.i[f.x],"win");if(f.o>=0)outline($("ox"),cell.o[f.o],"win")}
 (f.s||[]).forEach(function(s){var c=cell.i[s[0]].getAttribute("points").split(" ")[2].split(",");
 mk("text",{x:(+c[0]-D.inset).toFixed(1),y:(+c[1]-D.inset).toFixed(1),"text-anchor":"end",

@@ -368,8 +368,11 @@ def test_figure_in_a_built_deck_steps_and_hovers_while_reveal_keys_move_slides(
         {"click": _cell("o", 5)},  # the figure has the focus now
         {"key": "."},
         {"state": "key"},
+        {"click": "#play"},
+        {"state": "playing"},
         {"key": "ArrowRight"},  # a reveal.js key, pressed inside the figure
         {"eval": "moved", "js": "Reveal.getIndices()"},
+        {"state": "left"},  # reveal.js told the figure its slide was left: it paused
         {"frame": None},
         {"key": "ArrowLeft"},  # and on the deck itself
         {"eval": "back", "js": "Reveal.getIndices()"},
@@ -382,6 +385,7 @@ def test_figure_in_a_built_deck_steps_and_hovers_while_reveal_keys_move_slides(
     assert s["stepped"]["current"] == 2 and s["stepped"]["step"] == "step 3 / 9"
     assert s["key"]["current"] == 6  # clicked y[1,2] (step 6), then "." to step 7
     assert e["moved"]["h"] == 2 and e["back"]["h"] == 1
+    assert s["playing"]["playing"] and not s["left"]["playing"]
     outside = [u for u in report["requests"] if not u.startswith(out.as_uri() + "/")]
     assert outside == []
     assert out.as_uri() + "/" + rel in report["requests"]
@@ -483,3 +487,24 @@ def test_keyboard_focus_and_taps_work_like_hover(tmp_path: Path) -> None:
     assert s["pinned"]["litOutput"] == feeds and s["pinned"]["litInput"] == [centre]
     assert s["unpinned"]["litOutput"] == [5]  # a second tap unpins: back to the step
     assert s["tapped"]["litOutput"] == feeds and "feeds" in s["tapped"]["note"]
+
+
+def test_embed_prints_an_iframe_and_renders_the_page(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "embed", "padding_strides", "--template", "interactive"]
+        + ["--height", "480", "--fragment-index", "2", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (src,) = re.findall(r'<iframe src="([^"]+)"', proc.stdout)
+    assert src.endswith("padding_strides.html") and (tmp_path / src).is_file()
+    assert "height: 480px" in proc.stdout and 'data-fragment-index="2"' in proc.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "convanim", "embed", "padding_strides", "--template", "interactive"]
+        + ["--height", "tall", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "height 'tall' must look like" in bad.stderr

@@ -192,6 +192,7 @@ def test_conv_figure_steps_and_hover_match_torch(tmp_path: Path) -> None:
         + [{"hover": _cell("o", 7)}, {"state": "hover7"}, {"shot": "hover7"}]
         + [{"hover": _cell("i", 16)}, {"state": "input16"}]
         + [{"click": "#play"}, {"state": "playing"}]
+        + [{"eval": "label", "js": "getComputedStyle(document.querySelector('text.lb')).fontSize"}]
         + [{"goto": out.as_uri()}, {"goto": out.as_uri()}],
         shots,
     )
@@ -220,6 +221,8 @@ def test_conv_figure_steps_and_hover_match_torch(tmp_path: Path) -> None:
     assert s["input16"]["litOutput"] == feeds and s["input16"]["litInput"] == [16]
     assert s["input16"]["note"].startswith(f"x[1,1] = {X[1][1]} feeds {len(feeds)} outputs")
     assert s["playing"]["playing"]
+    # The labels are drawn at the plan's size (0.5 cell), not the cells' text size.
+    assert report["evals"]["label"] == f"{0.5 * 29.5:g}px"
 
 
 @pytest.mark.slow

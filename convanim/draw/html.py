@@ -243,8 +243,9 @@ def _grid_svg(
             x, y = px(grid.point(c + text_at[0], r + text_at[1]))
             size = _fit(text, text_size * px.cell, max_w)
             cls = _ROLE_CLASS[grid.roles[i]] + (" h" if i in hidden else "")
-            # Only a text too wide for its cell carries its own (smaller) size.
-            font = f' font-size="{_n(size)}"' if size != text_size * px.cell else ""
+            # Only a text too wide for its cell carries its own (smaller) size, inline: the
+            # style sheet's size for cell texts would win over a font-size attribute.
+            font = f' style="font-size:{_n(size)}px"' if size != text_size * px.cell else ""
             texts.append(
                 f'<text class="{cls}" data-g="{key}" data-i="{i}" x="{_n(x)}" y="{_n(y)}"{font}'
                 f' text-anchor="middle" dominant-baseline="central">'
@@ -482,7 +483,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         cls = {"caption": "cap", "legend": "lg"}.get(label.role, "lb")
         x, y = px(label.at)
         static.append(
-            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(label.size * px.cell)}"'
+            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" style="font-size:{_n(label.size * px.cell)}px"'
             f"{_anchor(label.anchor)}>{_esc(label.text)}</text>"
         )
     s = plan.legend_size
@@ -491,7 +492,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         ax, ay = px(at)
         static.append(
             f'<polygon class="c {_ROLE_CLASS[role]}" style="cursor:default" points="{pts}"/>'
-            f'<text class="lg" x="{_n(ax)}" y="{_n(ay)}" font-size="{_n(s * px.cell)}"'
+            f'<text class="lg" x="{_n(ax)}" y="{_n(ay)}" style="font-size:{_n(s * px.cell)}px"'
             f"{_anchor(('left', 'middle'))}>{_esc(text)}</text>"
         )
     if plan.has_grid("kernel"):
@@ -610,7 +611,7 @@ def stack_document(plan: StackPlan, opts: HtmlOptions | None = None) -> str:
         cls = {"caption": "cap", "legend": "lg"}.get(label.role, "lb")
         x, y = px(label.at)
         labels.append(
-            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(label.size * px.cell)}"'
+            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" style="font-size:{_n(label.size * px.cell)}px"'
             f"{_anchor(label.anchor)}>{_esc(label.text)}</text>"
         )
     line_w = _n(max(2.0, opts.cell_px / 12))

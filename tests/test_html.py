@@ -28,6 +28,11 @@ X = [[1, 2, 0, 3, 1], [0, 4, 1, 2, 2], [3, 1, 5, 0, 1], [2, 2, 1, 1, 0], [0, 1, 
 W = [[1, 0, -1], [2, 1, 0], [0, 1, 3]]
 
 
+def _num(text: str) -> float:
+    """A number as the figure writes it (a real minus sign)."""
+    return float(text.replace("−", "-"))
+
+
 def _data(doc: str) -> dict:
     """The figure's data block (the JSON its script reads)."""
     m = re.search(r'<script type="application/json" id="data">(.*?)</script>', doc, re.S)
@@ -96,9 +101,9 @@ def test_the_arithmetic_is_the_engines(tmp_path: Path) -> None:
     data = _data(html_document(plan, trace=trace))
     for item, step in zip(data["f"], trace.steps, strict=True):
         a = item["a"]
-        assert float(a["v"]) == pytest.approx(step.value)
-        assert [float(t[3]) for t in a["t"]] == pytest.approx([t.product for t in step.taps])
-        assert sum(float(t[3]) for t in a["t"]) == pytest.approx(float(a["v"]))
+        assert _num(a["v"]) == pytest.approx(step.value)
+        assert [_num(t[3]) for t in a["t"]] == pytest.approx([t.product for t in step.taps])
+        assert sum(_num(t[3]) for t in a["t"]) == pytest.approx(_num(a["v"]))
 
 
 def test_theme_size_and_transparency(tmp_path: Path) -> None:
@@ -206,13 +211,13 @@ def test_conv_figure_steps_and_hover_match_torch(tmp_path: Path) -> None:
     assert s["next3"]["current"] == 3 and s["next3"]["litOutput"] == [3]
     assert s["next3"]["litInput"] == sorted(windows[3])
     assert s["next3"]["step"] == "step 4 / 9" and s["next3"]["slider"] == 3
-    assert float(s["next3"]["value"]) == pytest.approx(float(y[1, 0]))
+    assert _num(s["next3"]["value"]) == pytest.approx(float(y[1, 0]))
     assert s["back"]["current"] == 2  # , then ] then [
     # Hovering y[2,1]: its window lights up and its value is written; the step stays.
     h = s["hover7"]
     assert h["litInput"] == sorted(windows[7]) and h["litOutput"] == [7]
-    assert float(h["value"]) == pytest.approx(float(y[2, 1]))
-    products = [float(p.replace("−", "-")) for p in h["products"].split(" + ")]
+    assert _num(h["value"]) == pytest.approx(float(y[2, 1]))
+    products = [_num(p) for p in h["products"].split(" + ")]
     assert sum(products) == pytest.approx(float(y[2, 1]))
     assert h["current"] == 2 and h["note"].startswith("y[2,1] = ")
     # Hovering x[1,1] (grid cell 16 = row 2, col 2 of the padded 7x7 grid): the outputs whose
@@ -308,8 +313,8 @@ def test_pool_and_dark_figure_in_chromium(tmp_path: Path) -> None:
         + [{"state": "o0"}, {"hover": _cell("o", 3)}, {"state": "o3"}, {"shot": "dark"}],
         tmp_path,
     )
-    assert float(report["states"]["o0"]["value"]) == y[0, 0]
-    assert float(report["states"]["o3"]["value"]) == y[1, 1]
+    assert _num(report["states"]["o0"]["value"]) == y[0, 0]
+    assert _num(report["states"]["o3"]["value"]) == y[1, 1]
     assert report["states"]["o3"]["note"] == "y[1,1] = max(2, 3, 4, 7) = 7"
 
 
@@ -384,7 +389,7 @@ def test_figure_in_a_built_deck_steps_and_hovers_while_reveal_keys_move_slides(
     e, s = report["evals"], report["states"]
     assert e["start"]["h"] == 1 and e["hidden"] is False and e["shown"] is True
     assert s["hover"]["litOutput"] == [4] and len(s["hover"]["litInput"]) == 9
-    assert float(s["hover"]["value"]) == pytest.approx(float(y[1, 1]))
+    assert _num(s["hover"]["value"]) == pytest.approx(float(y[1, 1]))
     assert s["stepped"]["current"] == 2 and s["stepped"]["step"] == "step 3 / 9"
     assert s["key"]["current"] == 6  # clicked y[1,2] (step 6), then "." to step 7
     assert e["moved"]["h"] == 2 and e["back"]["h"] == 1

@@ -140,25 +140,30 @@ def _as2d(pos: Sequence[int]) -> tuple[int, int]:
     return (0, pos[0]) if len(pos) == 1 else (pos[0], pos[1])
 
 
+def _fmt(values: Sequence[float]) -> tuple[str, ...]:
+    """The plan's number format, with a real minus sign (as the cells show them)."""
+    return tuple(text.replace("-", "−") for text in format_values(values))
+
+
 def _step_data(op: str, step: Step, cols: int) -> dict:
     """One step's arithmetic, formatted once here: every tap's grid cell, value, weight and
     product, the sum, the bias, the divisor and the value that lands in the output."""
-    vals = format_values([t.value for t in step.taps]) if step.taps else ()
+    vals = _fmt([t.value for t in step.taps]) if step.taps else ()
     weighted = bool(step.taps) and all(t.weight is not None for t in step.taps)
-    ws = format_values([t.weight for t in step.taps]) if weighted else ()
-    ps = format_values([t.product for t in step.taps]) if weighted else ()
+    ws = _fmt([t.weight for t in step.taps]) if weighted else ()
+    ps = _fmt([t.product for t in step.taps]) if weighted else ()
     taps = []
     for i, tap in enumerate(step.taps):
         r, c = _as2d(tap.grid)
         taps.append([r * cols + c, vals[i], *((ws[i], ps[i]) if weighted else ())])
-    data: dict = {"t": taps, "v": format_values([step.value])[0]}
+    data: dict = {"t": taps, "v": _fmt([step.value])[0]}
     if weighted:
-        data["s"] = format_values([step.total])[0]
+        data["s"] = _fmt([step.total])[0]
         if step.bias:
-            data["b"] = format_values([step.bias])[0]
+            data["b"] = _fmt([step.bias])[0]
     if op == "avg_pool":
-        data["s"] = format_values([step.total])[0]
-        data["d"] = format_values([step.divisor or len(step.taps)])[0]
+        data["s"] = _fmt([step.total])[0]
+        data["d"] = _fmt([step.divisor or len(step.taps)])[0]
     return data
 
 
@@ -401,7 +406,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     # --- names of cells (their text alternative, and the script's labels) -------------------
     sources = _sources(trace, g_in) if trace is not None else {}
     in_values = (
-        format_values(trace.grid_values.get(k, 0.0) for k in _keys(trace, g_in))
+        _fmt([trace.grid_values.get(k, 0.0) for k in _keys(trace, g_in)])
         if (trace is not None)
         else g_in.texts
     )
@@ -418,9 +423,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     if trace is not None:
         okeys = _keys(trace, g_out, output=True)
         by_out = {_as2d(s.output): s.value for s in trace.steps}
-        out_values = format_values(
-            trace.output_values.get(k, by_out.get(_as2d(k), 0.0)) for k in okeys
-        )
+        out_values = _fmt([trace.output_values.get(k, by_out.get(_as2d(k), 0.0)) for k in okeys])
     out_names = {}
     for i in range(g_out.rows * g_out.cols):
         r, c = divmod(i, g_out.cols)

@@ -575,3 +575,26 @@ def test_every_operation_and_look_opens_steps_and_hovers(tmp_path: Path) -> None
         feeds = sorted({f["o"] for f in data["f"] if first_input in f["w"]})
         assert s[f"{key}-in"]["litOutput"] == feeds, key
     assert len(report["loads"]) == len(SWEEP)
+
+
+def test_build_copies_pages_embedded_by_hand_and_by_path(tmp_path: Path) -> None:
+    deck_dir = tmp_path / "deck"
+    page = catalogue.render_named("padding_strides", deck_dir / "assets" / "ps.html")
+    (deck_dir / "talk.md").write_text(
+        '# T\n\n---\n\n<iframe src="assets/ps.html"></iframe>\n\n---\n\n'
+        "{{CONVANIM:assets/ps.html height=400px}}\n\n{{CONVANIM:dilation format=html}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "build", str(deck_dir / "talk.md"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "assets" / "ps.html").read_bytes() == page.read_bytes()
+    built = (out / "talk.md").read_text(encoding="utf-8")
+    assert built.count('<iframe src="assets/ps.html"') == 2 and "height: 400px" in built
+    (rendered,) = re.findall(r'<iframe src="(assets/images/[^"]+\.html)"', built)
+    assert _data((out / rendered).read_text(encoding="utf-8"))["f"]

@@ -272,7 +272,10 @@ def _page_css(t: Theme, opts: HtmlOptions, size: tuple[int, int]) -> str:
             # view; in an <iframe> (a slide) it also grows to fill the frame.
             f"svg{{display:block;height:auto;touch-action:manipulation;width:min({size[0]}px,"
             f"100vw - 16px,(100vh - 5.2em)*{size[0] / size[1]:.4f})}}",
-            f".fit svg{{width:min(100vw - 16px,(100vh - 5.2em)*{size[0] / size[1]:.4f})}}",
+            # (The picture takes whatever height the controls and a long, wrapped arithmetic
+            # line leave: a flex column as tall as the frame, the SVG fitting its box.)
+            ".fit figure{height:100vh;box-sizing:border-box;padding:4px}",
+            ".fit svg{flex:1 1 0;min-height:0;width:100%}",
             # Controls and the arithmetic line grow with the frame too (the back row reads them).
             ".fit body{overflow:hidden;font-size:clamp(14px,3.3vh,28px)}",
             "svg text{pointer-events:none;font-family:'DejaVu Sans',Verdana,sans-serif}",
@@ -283,7 +286,10 @@ def _page_css(t: Theme, opts: HtmlOptions, size: tuple[int, int]) -> str:
             f"button:focus-visible,input:focus-visible{{outline:2px solid {t.subscript}}}",
             "input[type=range]{width:12em}",
             f"#count{{min-width:6.5em;color:{t.muted}}}",
-            "#note{margin:0;min-height:1.4em;text-align:center;max-width:60em}",
+            # Room for two lines of arithmetic whatever is hovered, so nothing jumps; in a frame
+            # a longer line scrolls rather than shrinking the picture.
+            "#note{margin:0;min-height:2.8em;text-align:center;max-width:60em}",
+            ".fit #note{height:2.8em;overflow-y:auto}",
             f"#note b{{color:{t.text}}}",
         ]
     )

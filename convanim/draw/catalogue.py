@@ -571,7 +571,15 @@ def _render_entry_html(
         theme=theme,
         transparent=transparent,
     )
-    trace = entry_trace(entry, opts.cell_px)
+    # A page draws its picture once: the GIF's budget of pixels over all frames does not apply
+    # (a still's does, per picture), but its steps are bounded, each carrying its arithmetic.
+    _check_drawable(entry)
+    if entry.frames() > html.MAX_STEPS:
+        raise ValueError(
+            f"refusing to make a page of {entry.frames()} steps (the limit is {html.MAX_STEPS}); "
+            "use a smaller output"
+        )
+    trace = _trace(entry, opts.cell_px, still=True)
     plan = entry_plan(
         entry, duration=duration, labels=labels, legend=legend, cell_px=opts.cell_px, trace=trace
     )

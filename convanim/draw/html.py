@@ -45,12 +45,16 @@ __all__ = [
     "render_stack_html",
     "DEFAULT_CELL_PX",
     "DEFAULT_MARGIN_PX",
+    "MAX_STEPS",
 ]
 
 #: The GIF's defaults (conv_arithmetic's 0.5 cm at 150 dpi), so ``-o x.html`` and ``-o x.gif``
 #: draw a figure of the same size.
 DEFAULT_CELL_PX = 29.5
 DEFAULT_MARGIN_PX = 21.5
+#: Steps a page may hold (the GIF's frame limit). A step costs under 1 kB (its cells, window and
+#: arithmetic): a 40x40 convolution's 1444 steps make 1.2 MB that Chromium opens in 0.6 s.
+MAX_STEPS = 2500
 
 _ROLE_CLASS = {
     "input": "ri",
@@ -136,25 +140,30 @@ def _as2d(pos: Sequence[int]) -> tuple[int, int]:
     return (0, pos[0]) if len(pos) == 1 else (pos[0], pos[1])
 
 
+def _fmt(values: Sequence[float]) -> tuple[str, ...]:
+    """The plan's number format, with a real minus sign (as the cells show them)."""
+    return tuple(text.replace("-", "−") for text in format_values(values))
+
+
 def _step_data(op: str, step: Step, cols: int) -> dict:
     """One step's arithmetic, formatted once here: every tap's grid cell, value, weight and
     product, the sum, the bias, the divisor and the value that lands in the output."""
-    vals = format_values([t.value for t in step.taps]) if step.taps else ()
+    vals = _fmt([t.value for t in step.taps]) if step.taps else ()
     weighted = bool(step.taps) and all(t.weight is not None for t in step.taps)
-    ws = format_values([t.weight for t in step.taps]) if weighted else ()
-    ps = format_values([t.product for t in step.taps]) if weighted else ()
+    ws = _fmt([t.weight for t in step.taps]) if weighted else ()
+    ps = _fmt([t.product for t in step.taps]) if weighted else ()
     taps = []
     for i, tap in enumerate(step.taps):
         r, c = _as2d(tap.grid)
         taps.append([r * cols + c, vals[i], *((ws[i], ps[i]) if weighted else ())])
-    data: dict = {"t": taps, "v": format_values([step.value])[0]}
+    data: dict = {"t": taps, "v": _fmt([step.value])[0]}
     if weighted:
-        data["s"] = format_values([step.total])[0]
+        data["s"] = _fmt([step.total])[0]
         if step.bias:
-            data["b"] = format_values([step.bias])[0]
+            data["b"] = _fmt([step.bias])[0]
     if op == "avg_pool":
-        data["s"] = format_values([step.total])[0]
-        data["d"] = format_values([step.divisor or len(step.taps)])[0]
+        data["s"] = _fmt([step.total])[0]
+        data["d"] = _fmt([step.divisor or len(step.taps)])[0]
     return data
 
 
@@ -239,8 +248,9 @@ def _grid_svg(
             x, y = px(grid.point(c + text_at[0], r + text_at[1]))
             size = _fit(text, text_size * px.cell, max_w)
             cls = _ROLE_CLASS[grid.roles[i]] + (" h" if i in hidden else "")
-            # Only a text too wide for its cell carries its own (smaller) size.
-            font = f' font-size="{_n(size)}"' if size != text_size * px.cell else ""
+            # Only a text too wide for its cell carries its own (smaller) size, inline: the
+            # style sheet's size for cell texts would win over a font-size attribute.
+            font = f' style="font-size:{_n(size)}px"' if size != text_size * px.cell else ""
             texts.append(
                 f'<text class="{cls}" data-g="{key}" data-i="{i}" x="{_n(x)}" y="{_n(y)}"{font}'
                 f' text-anchor="middle" dominant-baseline="central">'
@@ -258,9 +268,14 @@ def _page_css(t: Theme, opts: HtmlOptions, size: tuple[int, int]) -> str:
             'font:15px/1.4 "DejaVu Sans",Verdana,sans-serif}',
             "figure{margin:0;padding:6px;display:flex;flex-direction:column;align-items:center;"
             "gap:4px}",
-            "svg{display:block;max-width:100%;height:auto;touch-action:manipulation}",
-            # In an <iframe> (a slide), the figure grows or shrinks to the frame, controls kept.
-            f".fit svg{{width:min(100vw - 16px,(100vh - 5.2em)*{size[0] / size[1]:.4f});}}",
+            # The picture at its own size, shrunk to leave the controls and the arithmetic in
+            # view; in an <iframe> (a slide) it also grows to fill the frame.
+            f"svg{{display:block;height:auto;touch-action:manipulation;width:min({size[0]}px,"
+            f"100vw - 16px,(100vh - 5.2em)*{size[0] / size[1]:.4f})}}",
+            # (The picture takes whatever height the controls and a long, wrapped arithmetic
+            # line leave: a flex column as tall as the frame, the SVG fitting its box.)
+            ".fit figure{height:100vh;box-sizing:border-box;padding:4px}",
+            ".fit svg{flex:1 1 0;min-height:0;width:100%}",
             # Controls and the arithmetic line grow with the frame too (the back row reads them).
             ".fit body{overflow:hidden;font-size:clamp(14px,3.3vh,28px)}",
             "svg text{pointer-events:none;font-family:'DejaVu Sans',Verdana,sans-serif}",
@@ -271,7 +286,10 @@ def _page_css(t: Theme, opts: HtmlOptions, size: tuple[int, int]) -> str:
             f"button:focus-visible,input:focus-visible{{outline:2px solid {t.subscript}}}",
             "input[type=range]{width:12em}",
             f"#count{{min-width:6.5em;color:{t.muted}}}",
-            "#note{margin:0;min-height:1.4em;text-align:center;max-width:60em}",
+            # Room for two lines of arithmetic whatever is hovered, so nothing jumps; in a frame
+            # a longer line scrolls rather than shrinking the picture.
+            "#note{margin:0;min-height:2.8em;text-align:center;max-width:60em}",
+            ".fit #note{height:2.8em;overflow-y:auto}",
             f"#note b{{color:{t.text}}}",
         ]
     )
@@ -302,6 +320,9 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
     rules += [
         ".h{visibility:hidden}",
         f"#win{{fill:none;stroke:{t.line};stroke-width:{thick_w};stroke-linejoin:miter}}",
+        f"#ghost{{fill:none;stroke:{t.line};stroke-width:{_n(max(1.5, cell / 20))};"
+        f"stroke-dasharray:{_n(cell / 6)}"
+        f" {_n(cell / 8)};opacity:.8}}",
         f"#hov{{fill:none;stroke:{t.subscript};stroke-width:{thick_w}}}",
         f".win{{fill:none;stroke:{t.winner};stroke-width:{thick_w}}}",
         f".fed{{fill:none;stroke:{t.subscript};stroke-width:{line_w};stroke-dasharray:none}}",
@@ -338,6 +359,25 @@ def _describe(plan: Plan, trace: Trace | None) -> str:
     return " ".join(parts)
 
 
+def _overlap(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> bool:
+    """Whether two convex polygons share some area (separating axes: no edge normal of either
+    separates their projections).
+
+    >>> _overlap([(0, 0), (2, 0), (2, 2), (0, 2)], [(1, 1), (3, 1), (3, 3), (1, 3)])
+    True
+    >>> _overlap([(0, 0), (1, 0), (1, 1), (0, 1)], [(1, 0), (2, 0), (2, 1), (1, 1)])  # touching
+    False
+    """
+    for poly in (a, b):
+        for (x0, y0), (x1, y1) in zip(poly, [*poly[1:], poly[0]], strict=True):
+            nx, ny = y1 - y0, x0 - x1
+            pa = [nx * x + ny * y for x, y in a]
+            pb = [nx * x + ny * y for x, y in b]
+            if max(pa) <= min(pb) + 1e-9 or max(pb) <= min(pa) + 1e-9:
+                return False
+    return True
+
+
 def _param_text(value: object) -> str:
     """A parameter as a student writes it: ``2`` for ``(2, 2)``, ``1:2`` for a pair ``(1, 2)``.
 
@@ -372,7 +412,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     # --- names of cells (their text alternative, and the script's labels) -------------------
     sources = _sources(trace, g_in) if trace is not None else {}
     in_values = (
-        format_values(trace.grid_values.get(k, 0.0) for k in _keys(trace, g_in))
+        _fmt([trace.grid_values.get(k, 0.0) for k in _keys(trace, g_in)])
         if (trace is not None)
         else g_in.texts
     )
@@ -389,9 +429,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     if trace is not None:
         okeys = _keys(trace, g_out, output=True)
         by_out = {_as2d(s.output): s.value for s in trace.steps}
-        out_values = format_values(
-            trace.output_values.get(k, by_out.get(_as2d(k), 0.0)) for k in okeys
-        )
+        out_values = _fmt([trace.output_values.get(k, by_out.get(_as2d(k), 0.0)) for k in okeys])
     out_names = {}
     for i in range(g_out.rows * g_out.cols):
         r, c = divmod(i, g_out.cols)
@@ -401,6 +439,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     # --- frames ---------------------------------------------------------------------------
     frames = []
     previous: frozenset = frozenset()
+    out_plane = g_out.box_polygon(0, 0, g_out.rows, g_out.cols)
     for k, fr in enumerate(plan.frames):
         item: dict = {
             "o": fr.output_cell[0] * g_out.cols + fr.output_cell[1] if fr.output_cell else -1,
@@ -408,6 +447,8 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         }
         if fr.window_box is not None:
             item["b"] = list(fr.window_box)
+            if _overlap(g_in.box_polygon(*fr.window_box), out_plane):
+                item["g"] = 1  # the output plane hides part of the window: trace it on top
         if fr.winner is not None:
             item["x"] = fr.winner[0] * g_in.cols + fr.winner[1]
         if fr.subscripts:
@@ -451,7 +492,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         cls = {"caption": "cap", "legend": "lg"}.get(label.role, "lb")
         x, y = px(label.at)
         static.append(
-            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(label.size * px.cell)}"'
+            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" style="font-size:{_n(label.size * px.cell)}px"'
             f"{_anchor(label.anchor)}>{_esc(label.text)}</text>"
         )
     s = plan.legend_size
@@ -460,7 +501,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         ax, ay = px(at)
         static.append(
             f'<polygon class="c {_ROLE_CLASS[role]}" style="cursor:default" points="{pts}"/>'
-            f'<text class="lg" x="{_n(ax)}" y="{_n(ay)}" font-size="{_n(s * px.cell)}"'
+            f'<text class="lg" x="{_n(ax)}" y="{_n(ay)}" style="font-size:{_n(s * px.cell)}px"'
             f"{_anchor(('left', 'middle'))}>{_esc(text)}</text>"
         )
     if plan.has_grid("kernel"):
@@ -474,7 +515,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
         '<polygon id="win" points=""/><g id="wx"></g><g id="sub" aria-hidden="true"></g>'
         '<g id="ln"></g>'
         f'<g id="go" aria-label="output">{out_cells}</g><g aria-hidden="true">{out_texts}</g>'
-        '<g id="ox"></g><polygon id="hov" points=""/>'
+        '<g id="ox"></g><polygon id="ghost" points=""/><polygon id="hov" points=""/>'
     )
     return _page(
         f"convanim: {plan.name}",
@@ -579,7 +620,7 @@ def stack_document(plan: StackPlan, opts: HtmlOptions | None = None) -> str:
         cls = {"caption": "cap", "legend": "lg"}.get(label.role, "lb")
         x, y = px(label.at)
         labels.append(
-            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(label.size * px.cell)}"'
+            f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" style="font-size:{_n(label.size * px.cell)}px"'
             f"{_anchor(label.anchor)}>{_esc(label.text)}</text>"
         )
     line_w = _n(max(2.0, opts.cell_px / 12))
@@ -655,7 +696,7 @@ var lit=[];
 function pt(c,r){var t=D.gi;return(t[0]*c+t[1]*r+t[2]).toFixed(2)+","+(t[3]*c+t[4]*r+t[5]).toFixed(2)}
 function shade(g,i){[cell[g][i],txt[g][i]].forEach(function(e){if(e){e.classList.add("s");lit.push(e)}})}
 function clear(){lit.forEach(function(e){e.classList.remove("s")});lit=[];["wx","sub","ln","ox"].forEach(
-function(id){$(id).textContent=""});$("win").setAttribute("points","");$("hov").setAttribute("points","")}
+function(id){$(id).textContent=""});["win","hov","ghost"].forEach(function(id){$(id).setAttribute("points","")})}
 function outline(parent,el,cls){mk("polygon",{"class":cls,points:el.getAttribute("points")},parent)}
 function zero(i){var r=D.roles[i];return r==="p"||r==="n"}
 function arith(k){var f=F[k],a=f.a,y=D.out[f.o].split(" = ")[0];
@@ -671,8 +712,8 @@ prods=real.map(function(t){return t[3]}).join(" + ");return note([y+" = "+terms+
 ["span","products",prods],a.b?" + "+a.b+" (bias)":""," = ",["b","value",a.v]])}
 note([y+" = ",["b","value",a.v]])}
 function show(k,hover){clear();var f=F[k];f.w.forEach(function(i){shade("i",i)});
-if(f.o>=0)shade("o",f.o);if(f.b){var b=f.b;$("win").setAttribute("points",[pt(b[1],b[0]),
-pt(b[3],b[0]),pt(b[3],b[2]),pt(b[1],b[2])].join(" "))}
+if(f.o>=0)shade("o",f.o);if(f.b){var b=f.b,w=[pt(b[1],b[0]),pt(b[3],b[0]),pt(b[3],b[2]),
+pt(b[1],b[2])].join(" ");$("win").setAttribute("points",w);if(f.g)$("ghost").setAttribute("points",w)}
 if(f.x!==undefined){outline($("wx"),cell.i[f.x],"win");if(f.o>=0)outline($("ox"),cell.o[f.o],"win")}
 (f.s||[]).forEach(function(s){var c=cell.i[s[0]].getAttribute("points").split(" ")[2].split(",");
 mk("text",{x:(+c[0]-D.inset).toFixed(1),y:(+c[1]-D.inset).toFixed(1),"text-anchor":"end",

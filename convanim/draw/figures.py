@@ -20,8 +20,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from convanim.core import shapes
-from convanim.draw import gif
+from convanim.draw import fonts, gif
 from convanim.draw.plan import THEMES, Plan, StackPlan, Theme, blend, build_plan, build_stack_plan
+from convanim.draw.themes import rgb
 from convanim.engine import examples, ops, tracing
 
 __all__ = [
@@ -61,7 +62,7 @@ def _opts(
 
 
 def _text(draw: ImageDraw.ImageDraw, at, text: str, px: float, ink, anchor: str = "mm") -> None:
-    draw.text(at, text, fill=ink, font=gif._font(int(round(px))), anchor=anchor)
+    draw.text(at, text, fill=ink, font=fonts.font(int(round(px))), anchor=anchor)
 
 
 def _fontmode(opts: gif.RenderOptions) -> str:
@@ -70,7 +71,7 @@ def _fontmode(opts: gif.RenderOptions) -> str:
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
-    return gif._rgb(colour)
+    return rgb(colour)
 
 
 def _write_still(canvas: Image.Image, out: Path, opts: gif.RenderOptions) -> Path:

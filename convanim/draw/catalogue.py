@@ -566,7 +566,7 @@ def _render_entry(
     )
     plan = entry_plan(
         entry,
-        duration=duration,
+        duration=duration or auto_duration_ms(entry.frames()),
         labels=labels,
         legend=legend,
         cell_px=opts.cell_px,
@@ -608,23 +608,41 @@ def _render_entry_html(
 
 
 #: A picture chooses a smaller cell when the default would make it larger than this (pixels,
-#: its longer side); never smaller than :data:`MIN_AUTO_CELL_PX`.
+#: its longer side), or its frames together more pixels than :data:`AUTO_WORK_PIXELS`; never
+#: smaller than :data:`MIN_AUTO_CELL_PX` (labels keep 14.5 px whatever the cell).
 AUTO_SIDE_PX = 1000
-MIN_AUTO_CELL_PX = 8.0
+AUTO_WORK_PIXELS = 400_000_000
+MIN_AUTO_CELL_PX = 6.0
+#: Long animations play faster unless a duration is given: at most this long in all, never
+#: under 100 ms a frame (900 frames of a 32x32 input: 2 minutes, not 15).
+AUTO_TOTAL_MS = 120_000
 
 
 def auto_cell_px(entry: Entry) -> float:
     """The cell size for an entry: conv_arithmetic's 29.5 px, or less so that a large input
-    (``render conv -i 32x32 -k 3``) stays about :data:`AUTO_SIDE_PX` on its longer side.
+    (``render conv -i 32x32 -k 3``) stays about :data:`AUTO_SIDE_PX` on its longer side and
+    within :data:`AUTO_WORK_PIXELS` in all.
 
     >>> auto_cell_px(ENTRIES["full_padding_no_strides"])
     29.5
     """
     width, height = extent_units(entry)
-    side = max(width, height)
-    if side * 29.5 <= AUTO_SIDE_PX:
-        return 29.5
-    return max(MIN_AUTO_CELL_PX, round(AUTO_SIDE_PX / side, 1))
+    margin = 2 * 21.75
+    cell = min(29.5, (AUTO_SIDE_PX - margin) / max(width, height))
+    per_frame = AUTO_WORK_PIXELS / max(1, entry.frames())
+    # (w·c + m)(h·c + m) <= per_frame, solved for c with the margins taken as part of it
+    cell = min(cell, ((per_frame**0.5) - margin) / max(1e-9, (width * height) ** 0.5))
+    return 29.5 if cell >= 29.5 else max(MIN_AUTO_CELL_PX, round(cell, 1))
+
+
+def auto_duration_ms(frames: int) -> int:
+    """A frame's duration when none is given: 1 s, less for long animations.
+
+    >>> auto_duration_ms(49), auto_duration_ms(900)
+    (1000, 130)
+    """
+    # whole centiseconds: what a GIF can store
+    return max(100, min(1000, AUTO_TOTAL_MS // max(1, frames) // 10 * 10))
 
 
 def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:

@@ -205,9 +205,20 @@ def _theme_colours(theme: Theme) -> list[tuple[int, int, int]]:
 
 
 def _keys(img: Image.Image) -> np.ndarray:
-    """Each pixel's colour as one integer ``r·2¹⁶ + g·2⁸ + b``."""
-    a = np.asarray(img.convert("RGB") if img.mode != "RGB" else img, dtype=np.uint32)
-    return (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]
+    """Each pixel's colour as one integer ``r + g·2⁸ + b·2¹⁶`` (read as little-endian words
+    of the RGBX bytes: one conversion, no per-channel arithmetic)."""
+    rgbx = img.convert("RGBX") if img.mode != "RGBX" else img
+    words = np.frombuffer(rgbx.tobytes(), dtype="<u4").reshape(img.size[1], img.size[0])
+    return words & 0xFFFFFF
+
+
+def _pack(colour: tuple[int, int, int]) -> int:
+    r, g, b = colour
+    return r | (g << 8) | (b << 16)
+
+
+def _unpack(key: int) -> tuple[int, int, int]:
+    return (key & 255, (key >> 8) & 255, (key >> 16) & 255)
 
 
 def animation_palette(theme: Theme, samples: Sequence[Image.Image]) -> list[tuple[int, int, int]]:
@@ -218,7 +229,7 @@ def animation_palette(theme: Theme, samples: Sequence[Image.Image]) -> list[tupl
     fixed = _theme_colours(theme)
     keys = np.concatenate([_keys(img).ravel() for img in samples])
     colours, counts = np.unique(keys, return_counts=True)
-    fixed_keys = {(r << 16) | (g << 8) | b for r, g, b in fixed}
+    fixed_keys = {_pack(c) for c in fixed}
     order = np.argsort(-counts, kind="stable")
     extra = [int(k) for k in colours[order] if int(k) not in fixed_keys]
     room = PALETTE_COLOURS - len(fixed)
@@ -227,12 +238,12 @@ def animation_palette(theme: Theme, samples: Sequence[Image.Image]) -> list[tupl
         # rest keeps the others spread out.
         keep = extra[: room // 2]
         rest = Image.new("RGB", (len(extra) - len(keep), 1))
-        rest.putdata([((k >> 16) & 255, (k >> 8) & 255, k & 255) for k in extra[len(keep) :]])
+        rest.putdata([_unpack(k) for k in extra[len(keep) :]])
         q = rest.quantize(colors=room - len(keep), method=Image.Quantize.MEDIANCUT)
         flat = q.getpalette()[: 3 * (room - len(keep))]
-        cut = [(flat[i] << 16) | (flat[i + 1] << 8) | flat[i + 2] for i in range(0, len(flat), 3)]
+        cut = [_pack(tuple(flat[i : i + 3])) for i in range(0, len(flat), 3)]
         extra = keep + [k for k in dict.fromkeys(cut) if k not in set(keep) | fixed_keys]
-    palette = fixed + [((k >> 16) & 255, (k >> 8) & 255, k & 255) for k in extra[:room]]
+    palette = fixed + [_unpack(k) for k in extra[:room]]
     return palette
 
 
@@ -250,9 +261,10 @@ class Quantizer:
     def __call__(self, img: Image.Image) -> np.ndarray:
         keys = _keys(img)
         looked = self.lut[keys]
-        new = np.unique(keys[looked == 0])
-        if new.size:
-            rgb_new = np.stack([(new >> 16) & 255, (new >> 8) & 255, new & 255], axis=1)
+        miss = looked == 0
+        if miss.any():
+            new = np.unique(keys[miss])
+            rgb_new = np.stack([new & 255, (new >> 8) & 255, (new >> 16) & 255], axis=1)
             d = ((rgb_new[:, None, :].astype(np.int32) - self.palette[None]) ** 2).sum(axis=2)
             self.lut[new] = (np.argmin(d, axis=1) + 1).astype(np.uint8)
             looked = self.lut[keys]

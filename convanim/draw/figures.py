@@ -209,8 +209,7 @@ def load_image(path: Path, max_side: int = 256) -> np.ndarray:
             return np.asarray(im, dtype=np.float64)
     except Image.DecompressionBombError:
         raise ValueError(
-            f"cannot use image {path}: it is larger than "
-            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+            f"cannot use image {path}: it is larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
         ) from None
     except OSError as exc:
         raise ValueError(f"cannot read image {path}: {exc}") from None

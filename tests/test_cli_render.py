@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import click
-import numpy as np
 import pytest
 from PIL import Image
 

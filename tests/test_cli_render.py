@@ -227,3 +227,128 @@ def test_several_names_are_checked_before_rendering(tmp_path, capsys, argv, mess
     )
     assert code == 2 and message in err and out == ""
     assert not (tmp_path / "d").exists()
+
+
+# --- issue 10: every option everywhere, large inputs, dark slides ------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, kind, shape",
+    [
+        (["-i", "5x5", "-k", "2", "-s", "2", "--ceil-mode"], "max", [3, 3]),
+        (["-i", "7x7", "-k", "2", "-d", "2", "-s", "2"], "max", [3, 3]),
+        (["-i", "6x6", "-k", "2", "--kind", "lp", "--norm-type", "3", "--numbers"], "lp", [3, 3]),
+    ],
+)
+def test_render_pool_takes_what_shape_pool_takes(tmp_path, capsys, args, kind, shape):
+    """--ceil-mode, dilation and --kind lp: the frames are the shape core's output size."""
+    out = tmp_path / "p.gif"
+    code, _, err = run(["render", "pool", *args, "-o", str(out)], capsys)
+    assert code == 0, err
+    code, text, _ = run(
+        [
+            "shape",
+            "pool",
+            *[a for a in args if a != "--numbers" and a not in ("--norm-type", "3")],
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert json.loads(text)["output"] == shape
+    with Image.open(out) as im:
+        assert im.n_frames == shape[0] * shape[1]
+
+
+def test_pool_options_are_refused_where_they_do_not_apply(tmp_path, capsys):
+    for args, message in (
+        (["conv", "-i", "5", "-k", "2", "--ceil-mode"], "only apply to pool"),
+        (["pool", "-i", "5", "-k", "2", "--norm-type", "2"], "--kind lp"),
+        (["pool", "-i", "6x6", "-k", "2", "-d", "2", "--kind", "lp"], "dilation"),
+    ):
+        code, out, err = run(["render", *args, "-o", str(tmp_path / "x.gif")], capsys)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_cell_size_is_refused_before_any_progress(tmp_path, capsys):
+    code, out, err = run(["render", "--all", "--cell-size", "0", "-o", str(tmp_path / "a")], capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip().splitlines()[-1]]
+    assert "rendering" not in err and "--cell-size" in err
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_huge_image_is_refused_from_its_header(tmp_path, capsys):
+    """A 400-megapixel PNG (its header only): refused with exit 2, nothing decoded."""
+    import struct
+    import zlib
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b""))
+    (tmp_path / "huge.png").write_bytes(png + chunk(b"IEND", b""))
+    out = tmp_path / "v.png"
+    code, _, err = run(
+        ["render", "vision_kernels", "--image", str(tmp_path / "huge.png"), "-o", str(out)], capsys
+    )
+    assert code == 2 and "megapixels" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_large_input_chooses_its_own_cell_size_and_pace(tmp_path):
+    """`render conv -i 32x32 -k 3` once was refused (and took 85 s and 1.3 GB at
+    --cell-size 8): now under 10 s of CPU and 500 MB, labels at 14.5 px or more."""
+    import resource
+
+    out = tmp_path / "big.gif"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "convanim",
+            "render",
+            "conv",
+            "-i",
+            "32x32",
+            "-k",
+            "3",
+            "-o",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert cpu < 10, cpu
+    assert after.ru_maxrss < 500_000  # kilobytes on Linux
+    with Image.open(out) as im:
+        assert im.n_frames == 900
+        assert max(im.size) <= catalogue.AUTO_SIDE_PX
+        assert im.info["duration"] == catalogue.auto_duration_ms(900)
+    entry = catalogue.Entry("conv", "conv", "x", size=(32, 32), kernel=3, size_is_direct=False)
+    cell = catalogue.auto_cell_px(entry)
+    plan = catalogue.entry_plan(entry, cell_px=cell)
+    assert all(lb.size * cell >= 14.5 - 1e-9 for lb in plan.labels)
+
+
+def test_light_ink_for_a_dark_slide(tmp_path, capsys):
+    out = tmp_path / "t.png"
+    code, _, err = run(
+        ["render", "padding_strides", "--transparent", "--ink", "light", "-o", str(out)], capsys
+    )
+    assert code == 0, err
+    rgba = Image.open(out).convert("RGBA")
+    from convanim.draw.themes import THEMES, rgb
+
+    light = rgb(THEMES["dark"].line)
+    px = [p for p in rgba.getdata() if p[3] == 255]
+    assert (
+        sum(abs(p[0] - light[0]) + abs(p[1] - light[1]) + abs(p[2] - light[2]) < 30 for p in px)
+        > 100
+    )

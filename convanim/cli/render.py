@@ -24,6 +24,7 @@ from convanim._files import check_output
 from convanim._procs import pool_options
 from convanim.cli.shape import DIMS, PADDING, SIZE
 from convanim.draw import catalogue
+from convanim.draw.themes import INKS, THEMES
 
 __all__ = ["list_cmd", "render", "RenderCommand", "scene_names"]
 
@@ -140,7 +141,17 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
 @click.option("-d", "--dilation", type=DIMS, help="Dilation.")
 @click.option("--output-padding", type=DIMS, help="Transposed: extra rows/columns bottom/right.")
 @click.option(
-    "--kind", type=click.Choice(["max", "avg"]), default="max", show_default=True, help="Pooling."
+    "--kind",
+    type=click.Choice(catalogue.POOL_KINDS),
+    default="max",
+    show_default=True,
+    help="Pooling: max, avg or lp (power-average).",
+)
+@click.option("--ceil-mode", is_flag=True, help="Pooling: keep a last partial window (torch).")
+@click.option(
+    "--norm-type",
+    type=click.FloatRange(min=0, min_open=True),
+    help="lp pooling: the power p (default 2).",
 )
 @click.option("--numbers/--no-numbers", default=None, help="Write the engine's values in cells.")
 @click.option("--style", type=click.Choice(["perspective", "flat"]), help="The look.")
@@ -162,8 +173,15 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
 @click.option("--cell-size", type=float, help="Pixels per cell (default 29.5, as conv_arithmetic).")
 @click.option("--duration", type=click.IntRange(10, 60_000), help="Milliseconds per frame.")
 @click.option("--hold", type=click.IntRange(10, 600_000), help="Milliseconds on the last frame.")
-@click.option("--theme", type=click.Choice(["solarized", "dark"]), default="solarized")
+@click.option("--theme", type=click.Choice(tuple(THEMES)), default="solarized")
 @click.option("--transparent", is_flag=True, help="Transparent background.")
+@click.option(
+    "--ink",
+    type=click.Choice(INKS),
+    default="auto",
+    show_default=True,
+    help="Lines and text: light for a dark slide (with --transparent), dark for a light one.",
+)
 @click.option("--labels/--no-labels", default=True, help="Label the input and output maps.")
 @click.option("--legend/--no-legend", default=True, help="Legend of padding/inserted zeros.")
 @click.option("--image", type=click.Path(path_type=Path), help="vision_kernels: the picture.")
@@ -179,6 +197,8 @@ def render(
     dilation: Any,
     output_padding: Any,
     kind: str,
+    ceil_mode: bool,
+    norm_type: float | None,
     numbers: bool | None,
     style: str | None,
     mode: str | None,
@@ -191,6 +211,7 @@ def render(
     hold: int | None,
     theme: str,
     transparent: bool,
+    ink: str,
     labels: bool,
     legend: bool,
     image: Path | None,
@@ -217,11 +238,17 @@ def render(
         # The flip is only visible in the numbers (subscripts, the rotated kernel): asking for
         # convolution mode asks to see them (--no-numbers still wins).
         numbers = True
+    if cell_size is not None and not 4 <= cell_size <= 400:
+        # checked here, before --all prints its progress bar or any work starts
+        raise click.BadParameter(
+            f"must be between 4 and 400 pixels, got {cell_size:g}", param_hint="--cell-size"
+        )
     common: dict[str, Any] = {
         "cell_size": cell_size,
         "duration": duration,
         "theme": theme,
         "transparent": transparent,
+        "ink": ink,
         "labels": labels,
         "legend": legend,
     }
@@ -263,6 +290,12 @@ def render(
         op_kind = target if target != "pool" else f"{kind}_pool"
         if target != "transposed" and output_padding is not None:
             raise click.UsageError("--output-padding only applies to transposed")
+        if target != "pool" and (ceil_mode or norm_type is not None):
+            raise click.UsageError("--ceil-mode and --norm-type only apply to pool")
+        if norm_type is not None and kind != "lp":
+            raise click.UsageError("--norm-type only applies to --kind lp")
+        content["ceil_mode"] = ceil_mode or None
+        content["norm_type"] = norm_type
         out = output or Path(f"{target}.gif")
         if not out.suffix:
             out = out / f"{target}.gif"

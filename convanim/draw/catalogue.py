@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from convanim.core import shapes
 
@@ -40,6 +40,18 @@ __all__ = [
     "OVERRIDES",
 ]
 
+#: Pooling kinds, from the shape core (``max``, ``avg``, ``lp``); an entry's kind is ``<kind>_pool``.
+POOL_KINDS: tuple[str, ...] = get_args(shapes.PoolKind)
+#: Every operation kind an entry can draw.
+OPERATION_KINDS: tuple[str, ...] = ("conv", "transposed", *(f"{k}_pool" for k in POOL_KINDS))
+
+
+def pool_kind(kind: str) -> str | None:
+    """``max`` for ``max_pool`` …, None for a kind that is not a pooling."""
+    base = kind.removesuffix("_pool")
+    return base if kind.endswith("_pool") and base in POOL_KINDS else None
+
+
 #: The deck's 2-D convolution figure: a binary image and an "X" kernel.
 BINARY_IMAGE = ((1, 1, 1, 0, 0), (0, 1, 1, 1, 0), (0, 0, 1, 1, 1), (0, 0, 1, 1, 0), (0, 1, 1, 0, 0))
 X_KERNEL = ((1, 0, 1), (0, 1, 0), (1, 0, 1))
@@ -52,7 +64,7 @@ MAXPOOL_IMAGE = ((1, 4, 2, 0), (3, 2, 5, 1), (0, 6, 2, 3), (1, 2, 4, 7))
 class Entry:
     """One catalogue item: an operation with fixed parameters and how to draw it.
 
-    ``kind`` is ``conv``, ``transposed``, ``max_pool``, ``avg_pool`` or ``figure``. For
+    ``kind`` is one of :data:`OPERATION_KINDS` or ``figure``. For
     ``transposed``, ``size``/``kernel``/``stride``/``padding`` describe the direct convolution
     (conv_arithmetic's convention); :meth:`operation` gives the transposed one.
     """
@@ -79,6 +91,8 @@ class Entry:
     labels_text: tuple[tuple[str, str], ...] = ()
     options: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     size_is_direct: bool = True  # transposed: ``size`` is the direct conv's input (the paper's way)
+    ceil_mode: bool = False  # pooling: keep a last partial window (torch's rule)
+    norm_type: float = 2.0  # lp pooling: the power p
 
     def operation(self) -> dict[str, Any]:
         """The operation actually drawn, as keyword arguments for the shape core.
@@ -124,14 +138,16 @@ class Entry:
         op = self.operation()
         if self.kind == "transposed":
             return shapes.transposed_output_shape(**op)
-        if self.kind in ("max_pool", "avg_pool"):
+        kind = pool_kind(self.kind)
+        if kind is not None:
             return shapes.pool_output_shape(
                 op["input_size"],
                 op["kernel_size"],
                 op["stride"],
                 op["padding"],
                 op["dilation"],
-                kind="max" if self.kind == "max_pool" else "avg",
+                self.ceil_mode,
+                kind=kind,  # type: ignore[arg-type]
             )
         return shapes.conv_output_shape(**op)
 
@@ -324,6 +340,9 @@ OVERRIDES: dict[str, str] = {
     "hold_last_ms": "milliseconds the last frame stays",
     "theme": "solarized | dark",
     "transparent": "transparent background",
+    "ink": "auto | light | dark: lines and text (light for a dark slide)",
+    "ceil_mode": "pooling: keep a last partial window",
+    "norm_type": "lp pooling: the power p",
     "labels": "label the input and output maps",
     "legend": "legend of cell kinds (transposed, never-covered cells)",
     "image": "vision_kernels: path of the picture to filter",
@@ -344,6 +363,8 @@ _ENTRY_FIELDS = {
     "weights",
     "seed",
     "hold_last_ms",
+    "ceil_mode",
+    "norm_type",
 }
 
 
@@ -397,12 +418,14 @@ def render_custom(
     weights: Any = None,
     seed: int = 0,
     hold_last_ms: int | None = None,
+    ceil_mode: bool = False,
+    norm_type: float = 2.0,
     **render: Any,
 ) -> Path:
     """Render any operation: ``kind`` is ``conv``, ``transposed`` (``size`` is then the
-    transposed convolution's own input), ``max_pool`` or ``avg_pool``.
+    transposed convolution's own input), ``max_pool``, ``avg_pool`` or ``lp_pool``.
     """
-    if kind not in ("conv", "transposed", "max_pool", "avg_pool"):
+    if kind not in OPERATION_KINDS:
         raise ValueError(f"unknown operation {kind!r}: use conv, transposed or pool")
     if look is None:
         look = "flat" if (numbers or len(size) == 1) else "perspective"
@@ -426,12 +449,14 @@ def render_custom(
         hold_last_ms=hold_last_ms,
         source="custom",
         size_is_direct=False,
+        ceil_mode=ceil_mode,
+        norm_type=norm_type,
     )
     return _render_entry(entry, Path(out), **render)
 
 
 #: The line under a transposed animation drawn without numbers.
-TRANSPOSED_CAPTION = "transposed convolution, as a direct one"
+TRANSPOSED_CAPTION = "transposed conv, direct view"
 
 
 def entry_plan(
@@ -462,6 +487,7 @@ def entry_plan(
         caption = TRANSPOSED_CAPTION
     return build_plan(
         trace,
+        label_size=max(0.5, 14.5 / cell_px),  # labels stay 14.5 px or more on small cells
         look=look,  # type: ignore[arg-type]
         numbers=entry.numbers,
         labels=labels,
@@ -513,8 +539,10 @@ def _render_entry(
     transparent: bool = False,
     labels: bool = True,
     legend: bool = True,
+    ink: str = "auto",
 ) -> Path:
-    """Plan an entry and draw it with Pillow (or, for ``.html``, as an interactive page)."""
+    """Plan an entry and draw it with Pillow (or, for ``.html``, as an interactive page); a
+    cell size of None: :func:`auto_cell_px` for Pillow."""
     if out.suffix.lower() == ".html":
         return _render_entry_html(
             entry,
@@ -531,13 +559,14 @@ def _render_entry(
     if out.suffix.lower() not in (".gif", ".png"):
         raise ValueError(f"output must end in .gif, .png or .html, got {out.name!r}")
     opts = gif.RenderOptions(
-        cell_px=gif.DEFAULT_CELL_PX if cell_size is None else float(cell_size),
+        cell_px=auto_cell_px(entry) if cell_size is None else float(cell_size),
         theme=theme,
         transparent=transparent,
+        ink=ink,
     )
     plan = entry_plan(
         entry,
-        duration=duration,
+        duration=duration or auto_duration_ms(entry.frames()),
         labels=labels,
         legend=legend,
         cell_px=opts.cell_px,
@@ -586,6 +615,44 @@ def _render_entry_html(
     return html.render_html(plan, out, opts, trace)
 
 
+#: A picture chooses a smaller cell when the default would make it larger than this (pixels,
+#: its longer side), or its frames together more pixels than :data:`AUTO_WORK_PIXELS`; never
+#: smaller than :data:`MIN_AUTO_CELL_PX` (labels keep 14.5 px whatever the cell).
+AUTO_SIDE_PX = 1000
+AUTO_WORK_PIXELS = 400_000_000
+MIN_AUTO_CELL_PX = 6.0
+#: Long animations play faster unless a duration is given: at most this long in all, never
+#: under 100 ms a frame (900 frames of a 32x32 input: 2 minutes, not 15).
+AUTO_TOTAL_MS = 120_000
+
+
+def auto_cell_px(entry: Entry) -> float:
+    """The cell size for an entry: conv_arithmetic's 29.5 px, or less so that a large input
+    (``render conv -i 32x32 -k 3``) stays about :data:`AUTO_SIDE_PX` on its longer side and
+    within :data:`AUTO_WORK_PIXELS` in all.
+
+    >>> auto_cell_px(ENTRIES["full_padding_no_strides"])
+    29.5
+    """
+    width, height = extent_units(entry)
+    margin = 2 * 21.75
+    cell = min(29.5, (AUTO_SIDE_PX - margin) / max(width, height))
+    per_frame = AUTO_WORK_PIXELS / max(1, entry.frames())
+    # (w·c + m)(h·c + m) <= per_frame, solved for c with the margins taken as part of it
+    cell = min(cell, ((per_frame**0.5) - margin) / max(1e-9, (width * height) ** 0.5))
+    return 29.5 if cell >= 29.5 else max(MIN_AUTO_CELL_PX, round(cell, 1))
+
+
+def auto_duration_ms(frames: int) -> int:
+    """A frame's duration when none is given: 1 s, less for long animations.
+
+    >>> auto_duration_ms(49), auto_duration_ms(900)
+    (1000, 130)
+    """
+    # whole centiseconds: what a GIF can store
+    return max(100, min(1000, AUTO_TOTAL_MS // max(1, frames) // 10 * 10))
+
+
 def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     """``(grid, output, kernel)`` as drawn, each ``(rows, cols)`` (a 1-D signal is one row),
     from the shape core alone: the padded input (direct), the zero-stretched and padded input
@@ -600,10 +667,15 @@ def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[
         dims = shapes.transposed_geometry(**op)
         grid = tuple(g.grid for g in dims)
         kernel = tuple(g.kernel for g in dims)
-    elif entry.kind in ("max_pool", "avg_pool"):
-        kind = "max" if entry.kind == "max_pool" else "avg"
+    elif pool_kind(entry.kind) is not None:
         pdims = shapes.pool_geometry(
-            size, op["kernel_size"], op["stride"], op["padding"], op["dilation"], kind=kind
+            size,
+            op["kernel_size"],
+            op["stride"],
+            op["padding"],
+            op["dilation"],
+            entry.ceil_mode,
+            kind=pool_kind(entry.kind),  # type: ignore[arg-type]
         )
         grid = tuple(g.size + 2 * g.padding for g in pdims)
         kernel = tuple(g.kernel for g in pdims)
@@ -631,26 +703,29 @@ def _check_drawable(entry: Entry) -> None:
 MAX_STILL_WINDOWS = 40_000
 
 
-def preflight(entry: Entry, cell_px: float, margin_px: float = 21.5, still: bool = False) -> None:
-    """Refuse absurd requests from sizes alone, before any value is computed.
-
-    The picture's extent is bounded from the shape core's drawn grid and output (the plan's
-    layout rules plus room for labels, legend and caption), so the refusal names a size close
-    to the one that would have been drawn, and a long 1-D signal is not taken for a square.
-    """
-    from convanim.draw import gif
+def extent_units(entry: Entry) -> tuple[float, float]:
+    """An upper bound of the picture's size in cells, from the shape core's drawn grid and
+    output alone (the plan's layout rules plus room for labels, legend and caption), so a
+    refusal names a size close to the one that would be drawn, and a long 1-D signal is not
+    taken for a square."""
+    from convanim.draw.geometry import OUTPUT_SHIFT, output_lift, plane_extent
 
     (gr, gc), (orows, ocols), (kr, kc) = drawn_shapes(entry)
-    perspective = entry.look == "perspective" and gr > 1 and len(entry.size) == 2
-    # Slack for the bands (legend, caption, label rows); a caption or legend wider than a
-    # tiny picture widens it to about 12 units.
-    if perspective:
-        width = max(gc + 0.7 * gr, 12.0)
-        lift = gr + 1.0 - min(orows, ocols) / 3
-        height = max(gr + 0.5 * gc, lift + orows + 0.5 * ocols) + 3.0
-    else:
-        width = max(gc + 1.5 + ocols + 1.5 + kc + 3.0, 12.0)
-        height = 1.0 + max(gr, orows + 1.0 + kr) + 2.0
+    if entry.look == "perspective" and gr > 1 and len(entry.size) == 2:
+        ixmin, ixmax, _, iymax = plane_extent(gr, gc)
+        oxmin, oxmax, _, oymax = plane_extent(orows, ocols)
+        width = max(ixmax, OUTPUT_SHIFT + oxmax) - min(ixmin, OUTPUT_SHIFT + oxmin)
+        # slack for label rows and bands; a caption or legend wider than a tiny picture
+        # widens it to about 12 units
+        return max(width, 12.0), max(iymax, output_lift(gr) + oymax) + 3.0
+    return max(gc + 1.5 + ocols + 1.5 + kc + 3.0, 12.0), 1.0 + max(gr, orows + 1.0 + kr) + 2.0
+
+
+def preflight(entry: Entry, cell_px: float, margin_px: float = 21.75, still: bool = False) -> None:
+    """Refuse absurd requests from sizes alone, before any value is computed."""
+    from convanim.draw import gif
+
+    width, height = extent_units(entry)
     w = int(round(width * cell_px + 2 * margin_px))
     h = int(round(height * cell_px + 2 * margin_px))
     frames = entry.frames()
@@ -687,15 +762,23 @@ def _trace(entry: Entry, cell_px: float, still: bool = False) -> Any:
         )
     if x.shape != shape:
         raise ValueError(f"--values has shape {list(x.shape)} but the input is {list(shape)}")
-    if entry.kind in ("max_pool", "avg_pool"):
+    kind = pool_kind(entry.kind)
+    if kind is not None:
         # Said rather than ignored: a pooling has no kernel values to set or flip.
         if entry.weights is not None:
             raise ValueError("--weights does not apply to pooling (a pooling has no weights)")
         if entry.mode != "correlation":
             raise ValueError("--mode does not apply to pooling (there is no kernel to flip)")
-        kind = "max" if entry.kind == "max_pool" else "avg"
         return tracing.trace_pool(
-            x, kind, op["kernel_size"], op["stride"], op["padding"], op["dilation"], ndim=ndim
+            x,
+            kind,
+            op["kernel_size"],
+            op["stride"],
+            op["padding"],
+            op["dilation"],
+            ceil_mode=entry.ceil_mode,
+            norm_type=entry.norm_type,
+            ndim=ndim,
         )
     if isinstance(entry.weights, str) and entry.weights == "paper":
         w = w_paper if w_paper is not None else examples.conv_arithmetic_values()[1]

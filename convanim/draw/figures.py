@@ -13,6 +13,7 @@ layouts are plans (:mod:`convanim.draw.plan`) or, for the picture grid, plain ar
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from convanim.core import shapes
-from convanim.draw import gif
+from convanim.draw import fonts, gif
 from convanim.draw.plan import THEMES, Plan, StackPlan, Theme, blend, build_plan, build_stack_plan
+from convanim.draw.themes import rgb
 from convanim.engine import examples, ops, tracing
 
 __all__ = [
@@ -61,7 +63,7 @@ def _opts(
 
 
 def _text(draw: ImageDraw.ImageDraw, at, text: str, px: float, ink, anchor: str = "mm") -> None:
-    draw.text(at, text, fill=ink, font=gif._font(int(round(px))), anchor=anchor)
+    draw.text(at, text, fill=ink, font=fonts.font(int(round(px))), anchor=anchor)
 
 
 def _fontmode(opts: gif.RenderOptions) -> str:
@@ -70,7 +72,7 @@ def _fontmode(opts: gif.RenderOptions) -> str:
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
-    return gif._rgb(colour)
+    return rgb(colour)
 
 
 def _write_still(canvas: Image.Image, out: Path, opts: gif.RenderOptions) -> Path:
@@ -176,17 +178,40 @@ def synthetic_image(size: int = 160) -> np.ndarray:
     return np.asarray(img, dtype=np.float64)
 
 
+#: Refuse pictures larger than this, read from the file's header before any pixel is decoded.
+MAX_IMAGE_PIXELS = 50_000_000
+
+
 def load_image(path: Path, max_side: int = 256) -> np.ndarray:
-    """A picture from disk as grey values, shrunk so its longer side is at most ``max_side``."""
+    """A picture from disk as grey values, shrunk so its longer side is at most ``max_side``.
+
+    Its size is read from the header first: a picture over :data:`MAX_IMAGE_PIXELS` is
+    refused before any pixel is decoded (a 400-megapixel file would take gigabytes).
+    """
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():
+            # Pillow warns on pictures over 89 megapixels; ours is the refusal below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened as im:
+            w, h = im.size
+            if w * h > MAX_IMAGE_PIXELS:
+                raise ValueError(
+                    f"cannot use image {path}: it is {w}x{h} pixels "
+                    f"(the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels)"
+                )
+            im.draft("L", (max_side, max_side))  # JPEG: decode at a reduced scale
             im = im.convert("L")
             if max(im.size) > max_side:
                 scale = max_side / max(im.size)
                 new = (max(1, round(im.size[0] * scale)), max(1, round(im.size[1] * scale)))
                 im = im.resize(new, Image.Resampling.LANCZOS)
             return np.asarray(im, dtype=np.float64)
-    except (OSError, ValueError) as exc:
+    except Image.DecompressionBombError:
+        raise ValueError(
+            f"cannot use image {path}: it is larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+        ) from None
+    except OSError as exc:
         raise ValueError(f"cannot read image {path}: {exc}") from None
 
 

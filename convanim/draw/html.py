@@ -59,12 +59,17 @@ MAX_STEPS = 2500
 _ROLE_CLASS = {
     "input": "ri",
     "padding": "rp",
+    "output_padding": "rq",  # the transposed view's bottom/right zeros (draw/plan.py)
     "inserted": "rn",
     "dropped": "rd",
     "output": "ro",
     "kernel": "rk",
 }
-_DASH = {"padding": (0.16, 0.10), "inserted": (0.05, 0.09)}  # the GIF's dashes, in cells
+_DASH = {
+    "padding": (0.16, 0.10),
+    "output_padding": (0.16, 0.10),
+    "inserted": (0.05, 0.09),
+}  # the GIF's dashes, in cells
 
 _OP_NAMES = {
     "conv": "convolution",
@@ -226,7 +231,7 @@ def _grid_svg(
 
     Dotted and dashed cells come first so a solid neighbour's edge is drawn over the shared
     edge (the GIF draws outlines in the same order)."""
-    order = {"inserted": 0, "padding": 1}
+    order = {"inserted": 0, "padding": 1, "output_padding": 1}
     cells = []
     for i in sorted(range(grid.rows * grid.cols), key=lambda i: order.get(grid.roles[i], 2)):
         r, c = divmod(i, grid.cols)
@@ -312,7 +317,7 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
     for role, cls in _ROLE_CLASS.items():
         fill = t.fill(role)
         shaded = t.shaded(role)
-        ink = t.muted if role in ("padding", "inserted") else t.ink_on(fill)
+        ink = t.muted if role in ("padding", "inserted", "output_padding") else t.ink_on(fill)
         rules.append(
             f"polygon.{cls}{{fill:{fill}}}polygon.{cls}.s{{fill:{shaded}}}"
             f"text.{cls}{{fill:{ink}}}text.{cls}.s{{fill:{t.ink_on(shaded)}}}"
@@ -424,7 +429,11 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
                 name += f" = {in_values[i]}"
             in_names[i] = name + (", never covered" if role == "dropped" else "")
         else:
-            in_names[i] = {"padding": "padding (zero)", "inserted": "inserted zero"}.get(role, role)
+            in_names[i] = {
+                "padding": "padding (zero)",
+                "inserted": "inserted zero",
+                "output_padding": "output_padding (zero)",
+            }.get(role, role)
     out_values = g_out.texts
     if trace is not None:
         okeys = _keys(trace, g_out, output=True)
@@ -698,7 +707,7 @@ function shade(g,i){[cell[g][i],txt[g][i]].forEach(function(e){if(e){e.classList
 function clear(){lit.forEach(function(e){e.classList.remove("s")});lit=[];["wx","sub","ln","ox"].forEach(
 function(id){$(id).textContent=""});["win","hov","ghost"].forEach(function(id){$(id).setAttribute("points","")})}
 function outline(parent,el,cls){mk("polygon",{"class":cls,points:el.getAttribute("points")},parent)}
-function zero(i){var r=D.roles[i];return r==="p"||r==="n"}
+function zero(i){var r=D.roles[i];return r==="p"||r==="n"||r==="q"}
 function arith(k){var f=F[k],a=f.a,y=D.out[f.o].split(" = ")[0];
 if(!a)return note(f.n?[y+": "+f.n]:[y]);
 var vs=a.t.map(function(t){return t[1]});

@@ -25,6 +25,7 @@ unit's receptive field walked back through the maps, with the shape core's sizes
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Sequence
@@ -1175,7 +1176,8 @@ def render_receptive_field(
         raise ValueError("--transparent works for .png and .svg; a GIF is drawn on its background")
     from PIL import Image
 
-    from convanim.draw.gif import atomic_write, check_budget
+    from convanim._files import write_atomic
+    from convanim.draw.gif import check_budget
 
     check_budget(len(frames), fig.width, fig.height)
     images = [render_png(framed(i)).convert("RGB") for i in range(len(frames))]
@@ -1188,13 +1190,13 @@ def render_receptive_field(
     quantized = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
     durations = [duration_ms] * (len(frames) - 1) + [hold_last_ms]
 
-    def write(fh) -> None:
-        quantized[0].save(
-            fh, format="GIF", save_all=True, append_images=quantized[1:], duration=durations,
-            loop=0, optimize=False,
-        )  # fmt: skip
-
-    return atomic_write(out, write, ".gif")
+    buf = io.BytesIO()
+    quantized[0].save(
+        buf, format="GIF", save_all=True, append_images=quantized[1:], duration=durations,
+        loop=0, optimize=False,
+    )  # fmt: skip
+    write_atomic(out, buf.getvalue())  # gif.py's own writer went: one atomic writer (issue 9)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

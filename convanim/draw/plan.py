@@ -9,16 +9,17 @@ Everything a renderer needs is decided here, once:
 * **Geometry**, in *units* (1 unit = the side of one cell), y pointing **down**, origin at the
   top-left of the content box (renderers add their own margin; Manim flips y). Each
   :class:`GridView` carries an affine map from cell corners ``(col, row)`` to units, so the
-  perspective look (conv_arithmetic's TikZ ``xslant=-0.7, yslant=0.5``, i.e. ``x′ = x − 0.7y,
-  y′ = y + 0.5x`` with y up) and the flat look differ only in that map. Ask
-  :meth:`GridView.point`, :meth:`GridView.cell_polygon` and :meth:`GridView.box_polygon`.
-* **Roles** of every cell (``input``, ``padding``, ``inserted``, ``dropped``, ``output``,
-  ``kernel``) and the **text** drawn in it, already formatted, so both renderers print the
-  engine's numbers identically.
+  perspective look (the paper's slant, :mod:`convanim.draw.geometry`) and the flat look differ
+  only in that map. In the perspective look the output plane floats clear of the input plane
+  for any sizes, and the connector lines stop at the window and at the output plane, so the
+  window is never covered.
+* **Roles** of every cell (``input``, ``padding``, ``inserted``, ``output_padding``,
+  ``dropped``, ``output``, ``kernel``) and the **text** drawn in it, already formatted
+  (:mod:`convanim.draw.labels`), so both renderers print the engine's numbers identically.
 * **Frames**: shaded window cells, the window's outline, the current output cell, connector
-  lines (window corners to output-cell corners, perspective only), kernel weights shown as
-  subscripts, the max-pooling winner, which output values are visible, and the duration.
-* **Labels**, the **legend** and a **caption**, with anchors.
+  lines, kernel weights shown as subscripts, the max-pooling winner, which output values are
+  visible, and the duration.
+* **Labels**, the **legend** and a **caption**, placed where no plane or connector can be.
 * **Colours**: :data:`THEMES` (Solarized, as in the paper) keyed by role.
 
 >>> from convanim.draw.trace import Step, Tap, Trace
@@ -36,10 +37,25 @@ Everything a renderer needs is decided here, once:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from convanim.draw.geometry import (
+    OUTPUT_SHIFT,
+    SLANT,
+    Point,
+    clip_outside,
+    flat_transform,
+    output_lift,
+    perspective_transform,
+    plane_extent,
+    plane_polygon,
+    rect_meets_polygon,
+)
+from convanim.draw.labels import Label, cell_texts, format_values, text_width
+from convanim.draw.stackplan import StackFrame, StackPlan, build_stack_plan
+from convanim.draw.themes import ROLE_NAMES, THEMES, Theme, blend, contrast
 from convanim.draw.trace import Step, Trace
 
 __all__ = [
@@ -61,133 +77,21 @@ __all__ = [
     "step_note",
     "contrast",
     "blend",
+    "LABEL_SIZE",
+    "NUMBER_SIZE",
+    "MIN_NUMBER_SIZE",
 ]
 
 Look = Literal["perspective", "flat"]
 Fill = Literal["all", "progressive", "none"]
-Point = tuple[float, float]
 
-#: conv_arithmetic's slant (TikZ ``xslant=-0.7, yslant=0.5``).
-SLANT = (-0.7, 0.5)
-
-#: Text shown in the legend for each role.
-ROLE_NAMES = {
-    "input": "input",
-    "padding": "padding (zero)",
-    "inserted": "inserted zero",
-    "dropped": "never covered",
-}
-
-
-@dataclass(frozen=True)
-class Theme:
-    """Colours by role, as ``#rrggbb``. ``shade`` is laid over a cell at ``shade_alpha``."""
-
-    name: str
-    background: str
-    line: str  # grid lines and the window outline (Solarized base03)
-    text: str
-    input: str
-    output: str
-    padding: str  # fill of padding cells (drawn dashed)
-    inserted: str  # fill of inserted zeros (drawn dotted)
-    dropped: str  # fill of cells no window reaches
-    kernel: str
-    shade: str
-    shade_alpha: float
-    connector: str
-    winner: str
-    subscript: str
-    muted: str  # captions, legend text
-
-    def fill(self, role: str) -> str:
-        """The fill colour of a cell with this role."""
-        return getattr(self, role)
-
-    def shaded(self, role: str) -> str:
-        """The fill of a cell of this role under the window: ``(1−α)·fill + α·shade``."""
-        return blend(self.fill(role), self.shade, self.shade_alpha)
-
-    def ink_on(self, fill: str) -> str:
-        """Text colour for a fill: ``text`` or ``background``, whichever contrasts more (WCAG).
-
-        >>> THEMES["solarized"].ink_on(THEMES["solarized"].shaded("input"))
-        '#ffffff'
-        >>> THEMES["solarized"].ink_on("#ffffff")
-        '#002b36'
-        """
-        return max((self.text, self.background), key=lambda ink: contrast(ink, fill))
-
-
-def _luminance(colour: str) -> float:
-    def lin(v: int) -> float:
-        c = v / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two ``#rrggbb`` colours (1 … 21).
-
-    >>> round(contrast("#000000", "#ffffff"), 1)
-    21.0
-    """
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def blend(a: str, b: str, alpha: float) -> str:
-    """Mix two ``#rrggbb`` colours: ``(1 − alpha)·a + alpha·b``, rounded.
-
-    >>> blend("#268BD2", "#073642", 0.4)   # conv_arithmetic's shaded input, measured (26,105,152)
-    '#1a6998'
-    """
-    ca = [int(a[i : i + 2], 16) for i in (1, 3, 5)]
-    cb = [int(b[i : i + 2], 16) for i in (1, 3, 5)]
-    mixed = [math.floor((1 - alpha) * x + alpha * y + 0.5) for x, y in zip(ca, cb, strict=True)]
-    return "#" + "".join(f"{v:02x}" for v in mixed)
-
-
-THEMES: dict[str, Theme] = {
-    "solarized": Theme(
-        name="solarized",
-        background="#ffffff",
-        line="#002b36",
-        text="#002b36",
-        input="#268bd2",
-        output="#2aa198",
-        padding="#ffffff",
-        inserted="#eee8d5",
-        dropped="#93c5e8",
-        kernel="#fdf6e3",
-        shade="#073642",
-        shade_alpha=0.4,
-        connector="#000000",
-        winner="#dc322f",
-        subscript="#6c71c4",
-        muted="#586e75",
-    ),
-    "dark": Theme(
-        name="dark",
-        background="#002b36",
-        line="#93a1a1",
-        text="#fdf6e3",
-        input="#268bd2",
-        output="#2aa198",
-        padding="#002b36",
-        inserted="#124b57",  # base02 was too close to the background for zeros to differ
-        dropped="#1d5d85",
-        kernel="#073642",
-        shade="#fdf6e3",
-        shade_alpha=0.3,
-        connector="#eee8d5",
-        winner="#dc322f",
-        subscript="#d33682",
-        muted="#93a1a1",
-    ),
-}
+#: Font size of labels, legend and caption, in units: 14.75 px at the default 29.5 px cell.
+LABEL_SIZE = 0.5
+#: Font size of the numbers in cells (flat, perspective) and the smallest they may shrink to
+#: (cells widen instead): 13.3 / 11.2 px, never under 10 px, at the default cell.
+NUMBER_SIZE = {"flat": 0.45, "perspective": 0.38}
+MIN_NUMBER_SIZE = 0.34
+SUBSCRIPT_SIZE = 0.3
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,19 +139,14 @@ class GridView:
     def centre(self, r: int, c: int) -> Point:
         return self.point(c + 0.5, r + 0.5)
 
+    @property
+    def cell_width(self) -> float:
+        """Width of one cell in units (flat grids widen for long numbers)."""
+        return math.hypot(self.transform[0], self.transform[3])
 
-@dataclass(frozen=True)
-class Label:
-    """Text at a point. ``anchor`` is (horizontal, vertical): left|centre|right, top|middle|bottom.
-
-    ``size`` is the text height in units.
-    """
-
-    text: str
-    at: Point
-    anchor: tuple[str, str] = ("left", "top")
-    size: float = 0.5
-    role: str = "label"  # "label" | "caption" | "legend" | "title"
+    def outline(self) -> tuple[Point, Point, Point, Point]:
+        """The whole grid's corners."""
+        return self.box_polygon(0, 0, self.rows, self.cols)
 
 
 @dataclass(frozen=True)
@@ -261,7 +160,7 @@ class Frame:
     shown_outputs: frozenset[tuple[int, int]] = frozenset()  # output cells whose text shows
     subscripts: tuple[tuple[tuple[int, int], str], ...] = ()  # kernel weight over a grid cell
     winner: tuple[int, int] | None = None  # max pooling: input-grid cell of the maximum
-    lines: tuple[tuple[Point, Point], ...] = ()  # connectors, in units
+    lines: tuple[tuple[Point, Point], ...] = ()  # connectors, in units, clipped (see build_plan)
     duration_ms: int = 1000
     note: str = ""  # optional per-frame caption (e.g. the sum of products)
 
@@ -278,12 +177,14 @@ class Plan:
     frames: tuple[Frame, ...]
     labels: tuple[Label, ...] = ()
     legend: tuple[tuple[str, str], ...] = ()  # (role, text)
-    legend_at: Point = (0.0, 0.0)  # top-left of the legend row, units
-    legend_size: float = 0.42
+    legend_at: Point = (0.0, 0.0)  # top-left of the first legend swatch, units
+    legend_size: float = LABEL_SIZE
     mode: str = "correlation"
     op: str = "conv"
     numbers: bool = False
     params: dict[str, object] = field(default_factory=dict)
+    legend_places: tuple[Point, ...] = ()  # top-left of each swatch (empty: one row from legend_at)
+    number_size: float = 0.45  # font size of the numbers in cells, units
 
     def grid(self, key: str) -> GridView:
         for g in self.grids:
@@ -302,12 +203,17 @@ class Plan:
         """``(role, text, swatch top-left, text anchor (left, middle))`` of each legend entry,
         in units; the swatch is a ``legend_size`` square (both renderers place them so)."""
         size = self.legend_size
-        x, y = self.legend_at
-        items = []
-        for role, text in self.legend:
-            items.append((role, text, (x, y), (x + size * 1.3, y + size / 2)))
-            x += _legend_entry_width(text, size)
-        return items
+        places = list(self.legend_places)
+        if len(places) != len(self.legend):
+            x, y = self.legend_at
+            places = []
+            for _, text in self.legend:
+                places.append((x, y))
+                x += _legend_entry_width(text, size)
+        return [
+            (role, text, (x, y), (x + size * 1.3, y + size / 2))
+            for (role, text), (x, y) in zip(self.legend, places, strict=True)
+        ]
 
     def pixel_size(self, cell_px: float, margin_px: float) -> tuple[int, int]:
         """Image size for a cell size and margin (both renderers use this rounding)."""
@@ -316,51 +222,18 @@ class Plan:
             int(round(self.height * cell_px + 2 * margin_px)),
         )
 
+    def input_plane(self) -> tuple[Point, ...]:
+        """The input grid's outline (units, y down)."""
+        return self.grid("input").outline()
+
+    def output_plane(self) -> tuple[Point, ...]:
+        """The output grid's outline (units, y down)."""
+        return self.grid("output").outline()
+
 
 # ---------------------------------------------------------------------------------------------
 # Building a plan from a trace
 # ---------------------------------------------------------------------------------------------
-
-#: Horizontal room per character of legend text, in units of text height (a generous average).
-_CHAR_WIDTH = 0.58
-
-
-def format_values(values: Iterable[float]) -> tuple[str, ...]:
-    """Format one grid's numbers: integers when every value is integral, else one decimal.
-
-    One rule for the whole grid keeps columns aligned (conv_arithmetic printed "12.0";
-    the average-pooling figure needs "1.7").
-
-    >>> format_values([12.0, 6.0, -0.0])
-    ('12', '6', '0')
-    >>> format_values([5 / 3, 1.0])
-    ('1.7', '1.0')
-
-    Infinite values (max pooling's implicit padding) do not decide the rule for the others:
-
-    >>> format_values([3.0, float("-inf")])
-    ('3', '-inf')
-    """
-    vals = [float(v) for v in values]
-    finite = [v for v in vals if math.isfinite(v)]
-    if all(v.is_integer() for v in finite):
-        return tuple(
-            (str(int(v)) if v != 0 else "0") if math.isfinite(v) else _non_finite(v) for v in vals
-        )
-    return tuple(f"{v:.1f}" if math.isfinite(v) else _non_finite(v) for v in vals)
-
-
-def _non_finite(v: float) -> str:
-    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-
-
-def _cell_texts(values: Iterable[float]) -> tuple[str, ...]:
-    """Texts written in a grid's cells: :func:`format_values`, with non-finite values left
-    blank (the bundled font has no "∞", and a max pool's −∞ padding never wins anyway)."""
-    vals = [float(v) for v in values]
-    return tuple(
-        text if math.isfinite(v) else "" for v, text in zip(vals, format_values(vals), strict=True)
-    )
 
 
 def _as2d(pos: Sequence[int]) -> tuple[int, int]:
@@ -378,45 +251,46 @@ def _shape2d(shape: Sequence[int]) -> tuple[int, int]:
     return (1, shape[0]) if len(shape) == 1 else _as2d(shape)
 
 
-def _affine(slanted: bool, rows: int, dx: float, dy_up: float, height: float) -> tuple:
-    """The corner map of one grid placed at canvas offset (dx, dy_up) in a y-up canvas.
-
-    Perspective: local ``x = col`` and ``Y = rows − row`` (y up) are slanted,
-    ``X = x − 0.7·Y``, ``Yc = Y + 0.5·x``, then flipped to y down: ``y = height − Yc``.
-    Flat: the same without slant.
-    """
-    sx, sy = SLANT if slanted else (0.0, 0.0)
-    # X = col + sx*(rows - row) + dx ; y = height - ((rows - row) + sy*col + dy_up)
-    return (1.0, -sx, sx * rows + dx, -sy, 1.0, height - rows - dy_up)
-
-
-def _slanted_extent(rows: int, cols: int) -> tuple[float, float, float, float]:
-    """(xmin, xmax, ymin, ymax) of a slanted rows×cols plane in the y-up canvas, origin 0."""
-    sx, sy = SLANT
-    xs = [c + sx * y for c in (0, cols) for y in (0, rows)]
-    ys = [y + sy * c for c in (0, cols) for y in (0, rows)]
-    return min(xs), max(xs), min(ys), max(ys)
-
-
-def _legend_entries(roles: Iterable[str], enabled: bool) -> tuple[tuple[str, str], ...]:
+def _legend_entries(roles: Sequence[str], enabled: bool) -> tuple[tuple[str, str], ...]:
     present = set(roles)
-    if not enabled:
-        return ()
     # A legend is needed whenever zeros of two kinds (or unreachable cells) could be confused.
-    special = present & {"inserted", "dropped"}
-    if not special:
+    if not enabled or not present & {"inserted", "dropped", "output_padding"}:
         return ()
-    order = ["input", "padding", "inserted", "dropped"]
+    order = ["input", "padding", "inserted", "output_padding", "dropped"]
     return tuple((r, ROLE_NAMES[r]) for r in order if r in present)
 
 
 def _legend_entry_width(text: str, size: float) -> float:
-    """Room for one legend entry: swatch, gap, text, gap to the next entry."""
-    return size * 1.3 + len(text) * size * _CHAR_WIDTH + size * 0.9
+    """Room for one legend entry in a row: swatch, gap, text, gap to the next entry."""
+    return size * 1.3 + text_width(text, size) + size * 0.9
 
 
-def _legend_width(entries: Sequence[tuple[str, str]], size: float) -> float:
-    return sum(_legend_entry_width(text, size) for _, text in entries)
+@dataclass
+class _Layout:
+    """Where everything static goes (units, y down), before the bands are added."""
+
+    width: float
+    body: float  # height of the picture without the bands
+    geom: dict[str, tuple]
+    labels: list[Label]
+    legend_places: list[Point] = field(default_factory=list)
+    legend_in_body: bool = False
+    caption_in_body: bool = False
+
+
+@dataclass(frozen=True)
+class _Options:
+    """build_plan's choices once defaults are resolved."""
+
+    look: str
+    numbers: bool
+    labels: bool
+    fill: str
+    subscripts: bool
+    show_kernel: bool
+    caption: str
+    names: dict[str, str]
+    label_size: float = LABEL_SIZE
 
 
 def build_plan(
@@ -434,6 +308,7 @@ def build_plan(
     name: str = "",
     label_texts: dict[str, str] | None = None,
     caption: str | None = None,
+    label_size: float = LABEL_SIZE,
 ) -> Plan:
     """Turn a trace into a plan.
 
@@ -447,169 +322,321 @@ def build_plan(
     ``duration_ms``) — holding a frame never duplicates it. ``label_texts`` renames the
     ``input``/``output``/``kernel`` labels (e.g. "image", "convolved feature"). ``caption``
     replaces the line under the picture (default :func:`caption_for`; ``""`` for none).
+    ``label_size``: the font size of labels, legend and caption in units (larger on small
+    cells, so text stays readable).
     """
-    names = {"input": "input", "output": "output", "kernel": "kernel", **(label_texts or {})}
     if trace.op == "scatter":
         raise ValueError("the scatter view of a transposed convolution has no grid plan yet")
     if duration_ms <= 0 or (hold_last_ms is not None and hold_last_ms <= 0):
         raise ValueError("frame durations must be positive")
-    if fill is None:
-        fill = "progressive" if numbers else "none"
-    if not numbers:
-        fill = "none"
+    o = _resolve(trace, look, numbers, labels, fill, subscripts, show_kernel, label_texts, caption)
+    o = replace(o, label_size=max(label_size, 0.1))
+    gr, gc = _shape2d(trace.grid_shape)
+    roles = _drawn_roles(trace, gr, gc)
+    entries = _legend_entries(roles, legend)
+    texts = _grid_texts(trace, o)
+    if o.look == "perspective":
+        lay = _perspective_layout(trace, o, entries)
+    else:
+        lay = _flat_layout(trace, o, entries, _cell_width(texts, o))
+    width, height, legend_places = _add_bands(lay, entries, o.caption, o.label_size)
+    grids = _grids(trace, roles, texts, lay.geom)
+    frames = _frames(trace, grids, o, duration_ms, hold_last_ms)
+    return Plan(
+        name=name or trace.op,
+        look=o.look,  # type: ignore[arg-type]
+        width=width,
+        height=height,
+        grids=grids,
+        frames=frames,
+        labels=tuple(lay.labels),
+        legend=entries,
+        legend_at=legend_places[0] if legend_places else (0.0, 0.0),
+        legend_size=o.label_size,
+        mode=trace.mode,
+        op=trace.op,
+        numbers=o.numbers,
+        params=dict(trace.params),
+        legend_places=tuple(legend_places),
+        number_size=NUMBER_SIZE[o.look],
+    )
+
+
+def _resolve(
+    trace: Trace,
+    look: str,
+    numbers: bool,
+    labels: bool,
+    fill: str | None,
+    subscripts: bool | None,
+    show_kernel: bool | None,
+    label_texts: dict[str, str] | None,
+    caption: str | None,
+) -> _Options:
     has_weights = any(t.weight is not None for s in trace.steps for t in s.taps)
+    if fill is None or not numbers:
+        fill = "progressive" if numbers else "none"
     if subscripts is None:
         subscripts = numbers and has_weights
     if show_kernel is None:
         show_kernel = numbers and has_weights and look == "flat" and bool(trace.kernel_values)
-
-    gr, gc = _shape2d(trace.grid_shape)
-    orows, ocols = _shape2d(trace.output_shape)
-    roles = _drawn_roles(trace, gr, gc)
-    legend_entries = _legend_entries(roles, legend)
-    legend_size = 0.42
-
-    # --- layout --------------------------------------------------------------------------
-    # Bottom bands (legend row, caption row) sit below the picture in both looks.
     if caption is None:
         caption = caption_for(trace, numbers, has_weights)
-    legend_h = legend_size * 1.9 if legend_entries else 0.0
-    caption_h = 0.75 if caption else 0.0
-    band = legend_h + caption_h
-    krows = kcols = 0
-    if show_kernel:
-        krows, kcols = _shape2d(trace.kernel_shape)
-    label_list: list[Label] = []
-    if look == "perspective":
-        ixmin, ixmax, iymin, iymax = _slanted_extent(gr, gc)
-        oxmin, oxmax, oymin, oymax = _slanted_extent(orows, ocols)
-        # Output centred over the input and lifted to G + 0.75 − o/3: conv_arithmetic's
-        # measured heights (43 + 29.5·(G + 1 + 7o/6) px for square maps) less about 7 px.
-        # Every quarter cell of lift costs about 3 % of the catalogue's bytes (the connector
-        # lines, a third of every file, lengthen and pass less behind the output plane).
-        dx = (ixmin + ixmax) / 2 - (oxmin + oxmax) / 2
-        lift = gr + 0.75 - min(orows, ocols) / 3
-        xmin = min(ixmin, oxmin + dx)
-        xmax = max(ixmax, oxmax + dx)
-        top = max(iymax, lift + oymax)
-        width = xmax - xmin
+    names = {"input": "input", "output": "output", "kernel": "kernel", **(label_texts or {})}
+    return _Options(look, numbers, labels, fill, subscripts, show_kernel, caption, names)
 
-        def place(below: float, above: float) -> dict[str, tuple]:
-            h = below + top + above + band
-            return {
-                "input": _affine(True, gr, -xmin, band + below, h),
-                "output": _affine(True, orows, dx - xmin, lift + band + below, h),
-            }
 
-        below = above = 0.0
-        if labels:
-            # The bounding box's bottom-left and top-left corners are empty unless a plane is
-            # a row or two high (a 1-D-like map, a 1x1 output): then the label gets a row of
-            # its own rather than being drawn over the plane.
-            body = top
-            geom = place(0.0, 0.0)
-            planes = [
-                [_apply(geom[key], pt) for pt in ((0, 0), (c, 0), (c, r), (0, r))]
-                for key, r, c in (("input", gr, gc), ("output", orows, ocols))
-            ]
-            for text, y0, y1 in ((names["input"], body - 0.5, body), (names["output"], 0.0, 0.5)):
-                box = (0.0, y0, len(text) * 0.5 * _CHAR_WIDTH, y1)
-                if any(_rect_meets_polygon(box, poly) for poly in planes):
-                    if y0 > 0:
-                        below = 0.6
-                    else:
-                        above = 0.6
-        body = below + top + above
-        height = body + band
-        grids_geom = place(below, above)
-        if labels:
-            label_list.append(Label(names["input"], (0.0, body), ("left", "bottom"), 0.5))
-            label_list.append(Label(names["output"], (0.0, 0.0), ("left", "top"), 0.5))
-    else:
-        top_band = 1.0 if labels else 0.0
-        gap = 1.5
-        ox = gc + gap
-        right = ox + ocols
-        kx = ky = 0.0
-        if show_kernel:
-            if orows + 1.0 + krows <= max(gr, orows):
-                kx, ky = ox, top_band + orows + 1.0
-            else:
-                kx, ky = right + gap, top_band
-            right = max(right, kx + kcols)
-        body = top_band + max(gr, orows, (ky - top_band + krows) if show_kernel else 0)
-        width = right
-        height = body + band
-        grids_geom = {
-            "input": (1.0, 0.0, 0.0, 0.0, 1.0, top_band),
-            "output": (1.0, 0.0, ox, 0.0, 1.0, top_band),
-        }
-        if show_kernel:
-            grids_geom["kernel"] = (1.0, 0.0, kx, 0.0, 1.0, ky)
-        if labels:
-            label_list.append(Label(names["input"], (0.0, top_band - 0.2), ("left", "bottom"), 0.5))
-            label_list.append(Label(names["output"], (ox, top_band - 0.2), ("left", "bottom"), 0.5))
-            if show_kernel:
-                flipped = trace.mode == "convolution" or trace.op == "transposed"
-                ktext = names["kernel"] + (" (rotated)" if flipped else "")
-                label_list.append(Label(ktext, (kx, ky - 0.2), ("left", "bottom"), 0.5))
-            # A label longer than its map ("convolved feature") widens the picture, never clips.
-            for lb in label_list:
-                width = max(width, lb.at[0] + len(lb.text) * lb.size * _CHAR_WIDTH)
-    legend_y = body + legend_size * 0.45
-    if caption:
-        cap_size = 0.42
-        needed = len(caption) * cap_size * _CHAR_WIDTH
-        width, grids_geom, label_list = _widen(width, needed, grids_geom, label_list)
-        label_list.append(
-            Label(
-                caption, (width / 2, body + legend_h + 0.15), ("centre", "top"), cap_size, "caption"
-            )
-        )
+def _grid_texts(trace: Trace, o: _Options) -> dict[str, tuple[str, ...] | None]:
+    """The texts of the input, output and kernel grids (None without numbers)."""
+    if not o.numbers:
+        return {"input": None, "output": None, "kernel": None}
+    gr, gc = _shape2d(trace.grid_shape)
+    orows, ocols = _shape2d(trace.output_shape)
+    keys = [_key(trace.grid_shape, r, c) for r in range(gr) for c in range(gc)]
+    okeys = [_key(trace.output_shape, r, c) for r in range(orows) for c in range(ocols)]
+    out_values = [trace.output_values.get(k) for k in okeys]
+    if any(v is None for v in out_values):  # fall back on the steps' own values
+        by_out = {_as2d(s.output): s.value for s in trace.steps}
+        out_values = [by_out.get(_as2d(k), 0.0) for k in okeys]
+    krows, kcols = _shape2d(trace.kernel_shape)
+    kkeys = [_key(trace.kernel_shape, r, c) for r in range(krows) for c in range(kcols)]
+    return {
+        "input": cell_texts(trace.grid_values.get(k, 0.0) for k in keys),
+        "output": cell_texts(out_values),
+        "kernel": format_values(trace.kernel_values.get(k, 0.0) for k in kkeys)
+        if o.show_kernel
+        else None,
+    }
 
-    # Legends wider than the picture widen it (rare, tiny maps).
-    if legend_entries:
-        needed = _legend_width(legend_entries, legend_size)
-        width, grids_geom, label_list = _widen(width, needed, grids_geom, label_list)
-        legend_x = (width - needed) / 2
-    else:
-        legend_x = 0.0
 
-    # --- grids ---------------------------------------------------------------------------
-    in_texts = out_texts = None
-    if numbers:
-        keys = [_key(trace.grid_shape, r, c) for r in range(gr) for c in range(gc)]
-        in_texts = _cell_texts(trace.grid_values.get(k, 0.0) for k in keys)
-        okeys = [_key(trace.output_shape, r, c) for r in range(orows) for c in range(ocols)]
-        out_values = [trace.output_values.get(k) for k in okeys]
-        if any(v is None for v in out_values):  # fall back on the steps' own values
-            by_out = {_as2d(s.output): s.value for s in trace.steps}
-            out_values = [by_out.get(_as2d(k), 0.0) for k in okeys]
-        out_texts = _cell_texts(out_values)
+def _cell_width(texts: dict[str, tuple[str, ...] | None], o: _Options) -> float:
+    """Flat cells widen (never shrink) so the longest number fits at the minimum size; with
+    subscripts the number has the cell's upper-left part only."""
+    longest = max(
+        (text_width(t, MIN_NUMBER_SIZE) for v in texts.values() if v for t in v), default=0
+    )
+    room = 0.62 if o.subscripts else 0.86
+    return max(1.0, round(longest / room, 2))
+
+
+def _grids(
+    trace: Trace,
+    roles: tuple[str, ...],
+    texts: dict[str, tuple[str, ...] | None],
+    geom: dict[str, tuple],
+) -> tuple[GridView, ...]:
+    gr, gc = _shape2d(trace.grid_shape)
+    orows, ocols = _shape2d(trace.output_shape)
     grids = [
-        GridView("input", gr, gc, roles, in_texts, grids_geom["input"]),
+        GridView("input", gr, gc, roles, texts["input"], geom["input"]),
         GridView(
-            "output", orows, ocols, ("output",) * (orows * ocols), out_texts, grids_geom["output"]
+            "output", orows, ocols, ("output",) * (orows * ocols), texts["output"], geom["output"]
         ),
     ]
-    if show_kernel:
-        kkeys = [_key(trace.kernel_shape, r, c) for r in range(krows) for c in range(kcols)]
-        ktexts = format_values(trace.kernel_values.get(k, 0.0) for k in kkeys)
-        grids.append(
-            GridView(
-                "kernel", krows, kcols, ("kernel",) * (krows * kcols), ktexts, grids_geom["kernel"]
-            )
-        )
+    if "kernel" in geom:
+        krows, kcols = _shape2d(trace.kernel_shape)
+        kroles = ("kernel",) * (krows * kcols)
+        grids.append(GridView("kernel", krows, kcols, kroles, texts["kernel"], geom["kernel"]))
+    return tuple(grids)
 
-    # --- frames --------------------------------------------------------------------------
-    frames: list[Frame] = []
+
+def _convex_hull(points: Sequence[Point]) -> list[Point]:
+    """Andrew's monotone chain, counter-clockwise."""
+    pts = sorted(set(points))
+    if len(pts) <= 2:
+        return pts
+
+    def cross(o: Point, a: Point, b: Point) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[Point] = []
+    upper: list[Point] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return lower[:-1] + upper[:-1]
+
+
+class _Placer:
+    """Free room in a perspective picture (y up): inside the box, off the planes' convex hull
+    (so off every plane and every connector line, which join the two planes), off each other."""
+
+    def __init__(self, width: float, top: float, hull: list[Point]) -> None:
+        self.width, self.top, self.hull = width, top, hull
+        self.taken: list[tuple[float, float, float, float]] = []
+
+    def free(self, box: tuple[float, float, float, float], pad: float = 0.05) -> bool:
+        x0, y0, x1, y1 = box
+        if x0 < -1e-9 or y0 < -1e-9 or x1 > self.width + 1e-9 or y1 > self.top + 1e-9:
+            return False
+        grown = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        if rect_meets_polygon(grown, self.hull):
+            return False
+        return not any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in self.taken)
+
+    def take(self, boxes: list[tuple[float, float, float, float]]) -> bool:
+        """Take every box or none."""
+        if all(self.free(b) for b in boxes):
+            self.taken.extend(boxes)
+            return True
+        return False
+
+
+def _perspective_layout(trace: Trace, o: _Options, entries: Sequence[tuple[str, str]]) -> _Layout:
+    """The paper's picture: the output plane floats ``output_lift`` above the input and a
+    quarter cell left; labels, legend and caption go into the empty corners when they fit
+    (so the 15 keep the originals' sizes), else into rows of their own."""
+    gr, gc = _shape2d(trace.grid_shape)
+    orows, ocols = _shape2d(trace.output_shape)
+    dx, lift = OUTPUT_SHIFT, output_lift(gr)
+    ixmin, ixmax, _, iymax = plane_extent(gr, gc)
+    oxmin, oxmax, _, oymax = plane_extent(orows, ocols)
+    xmin = min(ixmin, dx + oxmin)
+    width = max(ixmax, dx + oxmax) - xmin
+    top = max(iymax, lift + oymax)
+    hull = _convex_hull(
+        plane_polygon(gr, gc, -xmin, 0.0) + plane_polygon(orows, ocols, dx - xmin, lift)
+    )
+    place = _Placer(width, top, hull)
+    s = o.label_size
+    above = below = 0.0
+    labels: list[Label] = []
+    if o.labels:
+        w_out, w_in = text_width(o.names["output"], s), text_width(o.names["input"], s)
+        if not place.take([(0.0, top - s, w_out, top)]):
+            above = s * 1.4
+        if not place.take([(0.0, 0.0, w_in, s)]):
+            below = s * 1.4
+    lay = _Layout(width, above + top + below, {}, labels)
+    if o.labels:
+        labels.append(Label(o.names["output"], (0.0, 0.0), ("left", "top"), s))
+        labels.append(Label(o.names["input"], (0.0, lay.body), ("left", "bottom"), s))
+    lay.geom = {
+        "input": perspective_transform(gr, -xmin, 0.0, above + top),
+        "output": perspective_transform(orows, dx - xmin, lift, above + top),
+    }
+    # Legend: a column in the bottom-right corner, the longest entry lowest (the corner is a
+    # triangle widening downwards).
+    pitch = s * 1.4
+    widths = [s * 1.3 + text_width(text, s) for _, text in entries]
+    rank = sorted(range(len(entries)), key=lambda i: widths[i])  # top to bottom
+    boxes = {}
+    for row, i in enumerate(reversed(rank)):
+        y0 = 0.05 + row * pitch
+        boxes[i] = (width - widths[i], y0, width, y0 + s)
+    if entries and place.take(list(boxes.values())):
+        lay.legend_in_body = True
+        lay.legend_places = [(boxes[i][0], above + top - boxes[i][3]) for i in range(len(entries))]
+    # Caption: top-right, one line per clause.
+    if o.caption:
+        lines = [part.strip() for part in o.caption.replace(", ", ",\n").split("\n")]
+        cboxes = [
+            (width - text_width(line, s), top - s - j * pitch, width, top - j * pitch)
+            for j, line in enumerate(lines)
+        ]
+        if place.take(cboxes):
+            lay.caption_in_body = True
+            for j, line in enumerate(lines):
+                labels.append(
+                    Label(line, (width, above + j * pitch), ("right", "top"), s, "caption")
+                )
+    return lay
+
+
+def _flat_layout(
+    trace: Trace, o: _Options, entries: Sequence[tuple[str, str]], cw: float
+) -> _Layout:
+    """Side by side: input, output (and the kernel below the output or to its right), each
+    labelled above; cells ``cw`` wide."""
+    gr, gc = _shape2d(trace.grid_shape)
+    orows, ocols = _shape2d(trace.output_shape)
+    top_band = max(1.0, 2 * o.label_size) if o.labels else 0.0
+    gap = 1.5
+    ox = gc * cw + gap
+    right = ox + ocols * cw
+    kx = ky = 0.0
+    krows = kcols = 0
+    if o.show_kernel:
+        krows, kcols = _shape2d(trace.kernel_shape)
+        if orows + 1.0 + krows <= max(gr, orows):
+            kx, ky = ox, top_band + orows + 1.0
+        else:
+            kx, ky = right + gap, top_band
+        right = max(right, kx + kcols * cw)
+    body = top_band + max(gr, orows, (ky - top_band + krows) if o.show_kernel else 0)
+    geom = {"input": flat_transform(0.0, top_band), "output": flat_transform(ox, top_band)}
+    if o.show_kernel:
+        geom["kernel"] = flat_transform(kx, ky)
+    geom = {k: (cw, *v[1:]) for k, v in geom.items()}
+    labels: list[Label] = []
+    if o.labels:
+        s = o.label_size
+        labels.append(Label(o.names["input"], (0.0, top_band - 0.2), ("left", "bottom"), s))
+        labels.append(Label(o.names["output"], (ox, top_band - 0.2), ("left", "bottom"), s))
+        if o.show_kernel:
+            flipped = trace.mode == "convolution" or trace.op == "transposed"
+            ktext = o.names["kernel"] + (" (rotated)" if flipped else "")
+            labels.append(Label(ktext, (kx, ky - 0.2), ("left", "bottom"), s))
+    # A label longer than its map ("convolved feature") widens the picture, never clips.
+    width = max([right] + [lb.box()[2] for lb in labels])
+    return _Layout(width, body, geom, labels)
+
+
+def _add_bands(
+    lay: _Layout, entries: Sequence[tuple[str, str]], caption: str, s: float
+) -> tuple[float, float, list[Point]]:
+    """Rows under the picture for a legend or caption that found no room inside it; a row
+    wider than the picture widens it (grids and labels kept centred)."""
+    height = lay.body
+    if entries and not lay.legend_in_body:
+        needed = sum(_legend_entry_width(text, s) for _, text in entries)
+        _widen(lay, needed)
+        x = (lay.width - needed) / 2
+        lay.legend_places = []
+        for _, text in entries:
+            lay.legend_places.append((x, height + s * 0.45))
+            x += _legend_entry_width(text, s)
+        height += s * 1.9
+    if caption and not lay.caption_in_body:
+        _widen(lay, text_width(caption, s) + 0.2)
+        at = (lay.width / 2, height + 0.1)
+        lay.labels.append(Label(caption, at, ("centre", "top"), s, "caption"))
+        height += s * 1.6
+    return lay.width, height, list(lay.legend_places)
+
+
+def _widen(lay: _Layout, needed: float) -> None:
+    """Widen the picture to ``needed`` units, everything kept centred: a caption or legend
+    longer than a tiny map widens the picture rather than being clipped."""
+    if needed <= lay.width:
+        return
+    dx = (needed - lay.width) / 2
+    lay.width = needed
+    lay.geom = {k: (*v[:2], v[2] + dx, *v[3:]) for k, v in lay.geom.items()}
+    lay.labels[:] = [replace(lb, at=(lb.at[0] + dx, lb.at[1])) for lb in lay.labels]
+    lay.legend_places = [(x + dx, y) for x, y in lay.legend_places]
+
+
+def _frames(
+    trace: Trace,
+    grids: tuple[GridView, ...],
+    o: _Options,
+    duration_ms: int,
+    hold_last_ms: int | None,
+) -> tuple[Frame, ...]:
+    g_in, g_out = grids[0], grids[1]
     weight_texts: dict[float, str] = {}
-    if subscripts:
+    if o.subscripts:
         all_w = sorted({t.weight for s in trace.steps for t in s.taps if t.weight is not None})
         weight_texts = dict(zip(all_w, format_values(all_w), strict=True))
     shown: set[tuple[int, int]] = set()
-    all_outputs = frozenset((r, c) for r in range(orows) for c in range(ocols))
-    g_input, g_output = grids[0], grids[1]
+    all_outputs = frozenset((r, c) for r in range(g_out.rows) for c in range(g_out.cols))
+    frames: list[Frame] = []
     n = len(trace.steps)
     for i, step in enumerate(trace.steps):
         cells = tuple(_as2d(t.grid) for t in step.taps)
@@ -619,26 +646,20 @@ def build_plan(
             cs = [c for _, c in cells]
             box = (min(rs), min(cs), max(rs) + 1, max(cs) + 1)
         out = _as2d(step.output)
-        if fill == "all":
+        if o.fill == "all":
             visible = all_outputs
-        elif fill == "progressive":
+        elif o.fill == "progressive":
             shown.add(out)
             visible = frozenset(shown)
         else:
             visible = frozenset()
         subs: tuple = ()
-        if subscripts:
+        if o.subscripts:
             subs = tuple(
                 (_as2d(t.grid), weight_texts[t.weight]) for t in step.taps if t.weight is not None
             )
-        lines: tuple = ()
-        if look == "perspective" and box is not None:
-            wpoly = g_input.box_polygon(*box)
-            opoly = g_output.cell_polygon(*out)
-            lines = tuple(zip(wpoly, opoly, strict=True))
-        winner = (
-            _as2d(step.winner) if (step.winner is not None and trace.op == "max_pool") else None
-        )
+        lines = connectors(g_in, g_out, box, out) if o.look == "perspective" and box else ()
+        winner = _as2d(step.winner) if step.winner is not None and trace.op == "max_pool" else None
         last = i == n - 1
         frames.append(
             Frame(
@@ -651,62 +672,81 @@ def build_plan(
                 winner=winner,
                 lines=lines,
                 duration_ms=(hold_last_ms or duration_ms) if last else duration_ms,
-                note=step_note(trace.op, step) if numbers else "",
+                note=step_note(trace.op, step) if o.numbers else "",
             )
         )
-    return Plan(
-        name=name or trace.op,
-        look=look,
-        width=width,
-        height=height,
-        grids=tuple(grids),
-        frames=tuple(frames),
-        labels=tuple(label_list),
-        legend=legend_entries,
-        legend_at=(legend_x, legend_y),
-        legend_size=legend_size,
-        mode=trace.mode,
-        op=trace.op,
-        numbers=numbers,
-        params=dict(trace.params),
-    )
+    return tuple(frames)
+
+
+def connectors(
+    g_in: GridView, g_out: GridView, box: tuple[int, int, int, int], cell: tuple[int, int]
+) -> tuple[tuple[Point, Point], ...]:
+    """Lines from the window's corners to the output cell's, as the paper draws them, less
+    what the window and the output plane hide: a line never crosses the window (which stays
+    whole in every frame) and goes under the opaque output plane, as in the originals.
+
+    Each line is the part of ``window corner → cell corner`` outside both polygons; a line
+    entirely hidden is left out.
+    """
+    wpoly = g_in.box_polygon(*box)
+    cpoly = g_out.cell_polygon(*cell)
+    plane = g_out.outline()
+    pieces: list[tuple[Point, Point]] = []
+    for a, b in zip(wpoly, cpoly, strict=True):
+        pieces.extend(clip_outside(a, b, [wpoly, plane]))
+    return tuple(pieces)
 
 
 def step_note(op: str, step: Step) -> str:
     """The arithmetic of one step as text, with the engine's numbers.
 
     >>> from convanim.draw.trace import Step, Tap
-    >>> taps = (Tap((0,), (0,), "input", 3.0, (0,), 2.0, 6.0), Tap((1,), None, "padding", 0.0, (1,), 1.0, 0.0))
+    >>> taps = (Tap((0,), (0,), "input", 3.0, (0,), 2.0, 6.0), Tap((1,), None, "padding", 0.0, (1,), -1.0, 0.0))
     >>> step_note("conv", Step((0,), taps, 6.0, value=6.0))
-    '3·2 + 0·1 = 6'
+    '3·2 + 0·(−1) = 6'
     >>> step_note("avg_pool", Step((0,), taps, 3.0, value=1.5, divisor=2.0))
     '(3 + 0) / 2 = 1.5'
     """
     vals = format_values([t.value for t in step.taps])
+    result = format_values([step.value])[0]
     if op == "max_pool":
-        return f"max({', '.join(vals)}) = {format_values([step.value])[0]}"
+        return f"max({', '.join(vals)}) = {result}"
     if op == "avg_pool":
         div = format_values([step.divisor or len(step.taps)])[0]
-        return f"({' + '.join(vals)}) / {div} = {format_values([step.value])[0]}"
+        return f"({' + '.join(vals)}) / {div} = {result}"
     if op == "lp_pool" or any(t.weight is None for t in step.taps):
-        return f"{format_values([step.value])[0]}"
-    ws = format_values([t.weight for t in step.taps])
+        return result
+    ws = [
+        w if not w.startswith("\u2212") else f"({w})"
+        for w in format_values([t.weight for t in step.taps])
+    ]
     terms = " + ".join(f"{v}·{w}" for v, w in zip(vals, ws, strict=True))
     bias = f" + {format_values([step.bias])[0]}" if step.bias else ""
-    return f"{terms}{bias} = {format_values([step.value])[0]}"
+    return f"{terms}{bias} = {result}"
 
 
 def _drawn_roles(trace: Trace, rows: int, cols: int) -> tuple[str, ...]:
-    """Roles as drawn: the engine marks every cell no window reaches ``dropped``; a dropped
+    """Roles as drawn. The engine marks every cell no window reaches ``dropped``; a dropped
     cell outside the real input is still padding (conv_arithmetic draws it dashed), only
-    dropped *input* keeps the ``dropped`` look ("never covered": data the floor throws away)."""
+    dropped *input* keeps the ``dropped`` look ("never covered": data the floor throws away).
+    A transposed convolution's ``output_padding`` rows and columns (bottom/right of its
+    direct view) are told apart from the padding on every side."""
     raw = [
         trace.grid_roles.get(_key(trace.grid_shape, r, c), "input")
         for r in range(rows)
         for c in range(cols)
     ]
+    if trace.op == "transposed":
+        extra = tuple(int(v) for v in trace.params.get("output_padding", ()) or ())
+        er, ec = (0, extra[0]) if len(extra) == 1 else (extra + (0, 0))[:2]
+        return tuple(
+            "output_padding"
+            if role == "padding" and (i // cols >= rows - er or i % cols >= cols - ec)
+            else role
+            for i, role in enumerate(raw)
+        )
     inputs = [(i // cols, i % cols) for i, role in enumerate(raw) if role == "input"]
-    if not inputs or "dropped" not in raw or trace.op in ("transposed", "scatter"):
+    if not inputs or "dropped" not in raw or trace.op == "scatter":
         return tuple(raw)
     hr, hc = _shape2d(trace.input_shape)
     r0 = min(r for r, _ in inputs)
@@ -734,190 +774,3 @@ def caption_for(trace: Trace, numbers: bool, has_weights: bool) -> str:
 def _key(shape: Sequence[int], r: int, c: int) -> tuple[int, ...]:
     """The trace's coordinate for drawn cell (r, c): 1-D traces use ``(c,)``."""
     return (c,) if len(shape) == 1 else (r, c)
-
-
-def _apply(transform: tuple, corner: tuple[float, float]) -> Point:
-    """Where a grid's transform puts corner ``(col, row)``."""
-    ax, bx, tx, ay, by, ty = transform
-    col, row = corner
-    return (ax * col + bx * row + tx, ay * col + by * row + ty)
-
-
-def _rect_meets_polygon(rect: tuple[float, float, float, float], poly: Sequence[Point]) -> bool:
-    """Whether an axis-aligned ``(x0, y0, x1, y1)`` and a convex polygon overlap (separating
-    axes: the rectangle's two, then each polygon edge's normal)."""
-    x0, y0, x1, y1 = rect
-    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    xs = [p[0] for p in poly]
-    ys = [p[1] for p in poly]
-    if max(xs) <= x0 or min(xs) >= x1 or max(ys) <= y0 or min(ys) >= y1:
-        return False
-    for (ax, ay), (bx, by) in zip(poly, [*poly[1:], poly[0]], strict=True):
-        nx, ny = by - ay, ax - bx
-        a = [nx * x + ny * y for x, y in poly]
-        r = [nx * x + ny * y for x, y in corners]
-        if max(a) <= min(r) or max(r) <= min(a):
-            return False
-    return True
-
-
-def _shift(transform: tuple, dx: float) -> tuple:
-    ax, bx, tx, ay, by, ty = transform
-    return (ax, bx, tx + dx, ay, by, ty)
-
-
-def _widen(
-    width: float, needed: float, grids_geom: dict[str, tuple], label_list: list[Label]
-) -> tuple[float, dict[str, tuple], list[Label]]:
-    """Widen the picture to ``needed`` units, the grids and labels kept centred: a caption or
-    legend longer than a tiny map widens the picture rather than being clipped."""
-    if needed <= width:
-        return width, grids_geom, label_list
-    dx = (needed - width) / 2
-    return (
-        needed,
-        {k: _shift(v, dx) for k, v in grids_geom.items()},
-        [replace(lb, at=(lb.at[0] + dx, lb.at[1])) for lb in label_list],
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Stacks of 1-D convolutions drawn as graphs (WaveNet's figure)
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StackFrame:
-    """Which nodes and edges of a stack are highlighted (the receptive field so far)."""
-
-    nodes: frozenset[tuple[int, int]]
-    edges: frozenset[tuple[tuple[int, int], tuple[int, int]]]
-    duration_ms: int = 1000
-
-
-@dataclass(frozen=True)
-class StackPlan:
-    """A stack of 1-D convolutions as a graph: one row of nodes per layer (input at the bottom).
-
-    Nodes are keyed ``(layer, t)``; ``positions`` gives their centres in units (y down).
-    ``edges`` join ``(layer, s)`` to ``(layer + 1, t)`` for every real input cell under the
-    window of output ``t`` (padding cells of a causal convolution have no node).
-    """
-
-    name: str
-    width: float
-    height: float
-    radius: float
-    positions: dict[tuple[int, int], Point]
-    edges: tuple[tuple[tuple[int, int], tuple[int, int]], ...]
-    target: tuple[int, int]
-    labels: tuple[Label, ...]
-    frames: tuple[StackFrame, ...]
-
-    @property
-    def durations(self) -> list[int]:
-        return [f.duration_ms for f in self.frames]
-
-    def pixel_size(self, cell_px: float, margin_px: float) -> tuple[int, int]:
-        return (
-            int(round(self.width * cell_px + 2 * margin_px)),
-            int(round(self.height * cell_px + 2 * margin_px)),
-        )
-
-
-def build_stack_plan(
-    traces: Sequence[Trace],
-    *,
-    layer_names: Sequence[str] | None = None,
-    right_labels: Sequence[str] = (),
-    target: int | None = None,
-    spacing: float = 1.6,
-    row_gap: float = 2.2,
-    duration_ms: int = 1000,
-    hold_last_ms: int | None = None,
-    name: str = "stack",
-) -> StackPlan:
-    """Lay out ``traces`` (layer ``l`` → ``l + 1``, 1-D) as a graph and grow the receptive field
-    of output ``target`` (default: the last) one layer per frame, from the output down.
-
-    >>> from convanim.draw.trace import Step, Tap, Trace
-    >>> def layer(n):   # a causal k=2 convolution: output t reads t-1 and t
-    ...     steps = tuple(Step((t,), tuple(Tap((t + a,), (t + a - 1,) if t + a else None,
-    ...                   "input" if t + a else "padding", 0.0) for a in (0, 1)), 0.0)
-    ...                   for t in range(n))
-    ...     return Trace("conv", "correlation", (n,), (n + 1,), (n,), (2,), steps)
-    >>> p = build_stack_plan([layer(4), layer(4)])
-    >>> sorted(t for (l, t) in p.frames[-1].nodes if l == 0)   # receptive field 3
-    [1, 2, 3]
-    >>> len(p.frames)
-    3
-    """
-    if not traces:
-        raise ValueError("a stack needs at least one layer")
-    sizes = [traces[0].input_shape[0]] + [t.output_shape[0] for t in traces]
-    depth = len(traces)
-    label_w = 4.2
-    right_w = 3.6  # the same size with or without labels, so before/after line up on a slide
-    widest = max(sizes)
-    width = label_w + (widest - 1) * spacing + 1.0 + right_w
-    height = depth * row_gap + 1.0
-    positions: dict[tuple[int, int], Point] = {}
-    for layer, n in enumerate(sizes):
-        y = height - 0.5 - layer * row_gap
-        x0 = label_w + 0.5 + (widest - n) * spacing  # right-align: time runs left to right
-        for t in range(n):
-            positions[layer, t] = (x0 + t * spacing, y)
-    edges: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    parents: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for layer, trace in enumerate(traces):
-        for step in trace.steps:
-            out = (layer + 1, step.output[0])
-            for tap in step.taps:
-                if tap.source is not None:
-                    edge = ((layer, tap.source[0]), out)
-                    edges.append(edge)
-                    parents.setdefault(out, []).append(edge[0])
-    t_out = sizes[-1] - 1 if target is None else target
-    if not 0 <= t_out < sizes[-1]:
-        raise ValueError(f"target must be in 0 … {sizes[-1] - 1}, got {t_out}")
-    root = (depth, t_out)
-    frames = []
-    nodes = {root}
-    active: set = set()
-    frontier = {root}
-    frames.append((frozenset(nodes), frozenset(active)))
-    for _ in range(depth):
-        nxt = set()
-        for node in frontier:
-            for p in parents.get(node, []):
-                nxt.add(p)
-                active.add((p, node))
-        nodes |= nxt
-        frontier = nxt
-        frames.append((frozenset(nodes), frozenset(active)))
-    names_ = list(layer_names or [])
-    if not names_:
-        names_ = ["Input"] + ["Hidden Layer"] * (depth - 1) + ["Output"]
-    labels = [
-        Label(names_[layer], (0.0, positions[layer, 0][1]), ("left", "middle"), 0.5)
-        for layer in range(min(len(names_), depth + 1))
-    ]
-    for layer, text in enumerate(right_labels):
-        if layer + 1 <= depth and text:
-            y = (positions[layer, 0][1] + positions[layer + 1, 0][1]) / 2
-            labels.append(Label(text, (width, y), ("right", "middle"), 0.45, "caption"))
-    n = len(frames)
-    return StackPlan(
-        name=name,
-        width=width,
-        height=height,
-        radius=0.32,
-        positions=positions,
-        edges=tuple(edges),
-        target=root,
-        labels=tuple(labels),
-        frames=tuple(
-            StackFrame(nodes_, edges_, (hold_last_ms or duration_ms) if i == n - 1 else duration_ms)
-            for i, (nodes_, edges_) in enumerate(frames)
-        ),
-    )

@@ -1,0 +1,177 @@
+"""Colours by role (Solarized, as in the paper), contrast and blending (standard library only).
+
+>>> THEMES["solarized"].shaded("input")   # conv_arithmetic's shaded input, measured (26,105,152)
+'#1a6998'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+__all__ = ["Theme", "THEMES", "ROLE_NAMES", "INKS", "contrast", "blend", "rgb", "themed"]
+
+#: Text shown in the legend for each role.
+ROLE_NAMES = {
+    "input": "input",
+    "padding": "padding",
+    "inserted": "inserted zero",
+    "output_padding": "output_padding",
+    "dropped": "never covered",
+}
+
+#: ``--ink`` choices: the theme's own, or light/dark lines and text whatever the theme.
+INKS = ("auto", "light", "dark")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours by role, as ``#rrggbb``. ``shade`` is laid over a cell at ``shade_alpha``."""
+
+    name: str
+    background: str
+    line: str  # grid lines and the window outline (Solarized base03)
+    text: str
+    input: str
+    output: str
+    padding: str  # fill of padding cells (drawn dashed)
+    inserted: str  # fill of inserted zeros (drawn dotted, with a centre dot)
+    output_padding: str  # fill of output_padding cells (drawn dashed, hatched)
+    dropped: str  # fill of cells no window reaches
+    kernel: str
+    shade: str
+    shade_alpha: float
+    connector: str
+    winner: str
+    subscript: str
+    muted: str  # captions, legend text
+    mark: str  # the inserted zeros' dot and the output_padding hatch
+
+    def fill(self, role: str) -> str:
+        """The fill colour of a cell with this role."""
+        return getattr(self, role)
+
+    def shaded(self, role: str) -> str:
+        """The fill of a cell of this role under the window: ``(1−α)·fill + α·shade``."""
+        return blend(self.fill(role), self.shade, self.shade_alpha)
+
+    def ink_on(self, fill: str) -> str:
+        """Text colour for a fill: ``text`` or ``background``, whichever contrasts more (WCAG).
+
+        >>> THEMES["solarized"].ink_on(THEMES["solarized"].shaded("input"))
+        '#ffffff'
+        >>> THEMES["solarized"].ink_on("#ffffff")
+        '#002b36'
+        """
+        return max((self.text, self.background), key=lambda ink: contrast(ink, fill))
+
+
+def _luminance(colour: str) -> float:
+    def lin(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb(colour)
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """``#rrggbb`` as an ``(r, g, b)`` tuple.
+
+    >>> rgb("#268bd2")
+    (38, 139, 210)
+    """
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 … 21).
+
+    >>> round(contrast("#000000", "#ffffff"), 1)
+    21.0
+    """
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def blend(a: str, b: str, alpha: float) -> str:
+    """Mix two ``#rrggbb`` colours: ``(1 − alpha)·a + alpha·b``, rounded.
+
+    >>> blend("#268BD2", "#073642", 0.4)
+    '#1a6998'
+    """
+    mixed = [
+        math.floor((1 - alpha) * x + alpha * y + 0.5) for x, y in zip(rgb(a), rgb(b), strict=True)
+    ]
+    return "#" + "".join(f"{v:02x}" for v in mixed)
+
+
+THEMES: dict[str, Theme] = {
+    "solarized": Theme(
+        name="solarized",
+        background="#ffffff",
+        line="#002b36",
+        text="#002b36",
+        input="#268bd2",
+        output="#2aa198",
+        padding="#ffffff",
+        # Inserted zeros and output_padding differ from padding by fill *and* by a mark that
+        # survives the window's shade (under it the fills alone came within 20 levels).
+        inserted="#f3e3b3",
+        output_padding="#e2e3f3",
+        dropped="#93c5e8",
+        kernel="#fdf6e3",
+        shade="#073642",
+        shade_alpha=0.4,
+        connector="#000000",
+        winner="#dc322f",
+        subscript="#6c71c4",
+        muted="#586e75",
+        mark="#b58900",
+    ),
+    "dark": Theme(
+        name="dark",
+        background="#002b36",
+        line="#93a1a1",
+        text="#fdf6e3",
+        input="#268bd2",
+        output="#2aa198",
+        padding="#002b36",
+        inserted="#3d3a1a",
+        output_padding="#2b2f55",
+        dropped="#1d5d85",
+        kernel="#073642",
+        shade="#fdf6e3",
+        shade_alpha=0.3,
+        connector="#eee8d5",
+        winner="#dc322f",
+        subscript="#d33682",
+        muted="#93a1a1",
+        mark="#b58900",
+    ),
+}
+
+#: The colours that make up a theme's "ink": lines, text and marks drawn over the background.
+_INK_FIELDS = ("line", "text", "connector", "muted", "subscript")
+
+
+def themed(name: str, ink: str = "auto") -> Theme:
+    """The theme ``name`` with ``ink`` applied: ``auto`` keeps the theme's own lines and text,
+    ``light`` takes the dark theme's (a transparent picture on a dark slide), ``dark`` the
+    light theme's. Fills stay the theme's (padding is the background: see-through when
+    transparent).
+
+    >>> themed("solarized", "light").text
+    '#fdf6e3'
+    >>> themed("dark", "auto").line
+    '#93a1a1'
+    """
+    if name not in THEMES:
+        raise ValueError(f"unknown theme {name!r}; choose one of {', '.join(THEMES)}")
+    if ink not in INKS:
+        raise ValueError(f"unknown ink {ink!r}; choose one of {', '.join(INKS)}")
+    theme = THEMES[name]
+    if ink == "auto":
+        return theme
+    source = THEMES["dark" if ink == "light" else "solarized"]
+    return replace(theme, name=f"{name}-{ink}", **{f: getattr(source, f) for f in _INK_FIELDS})

@@ -1,6 +1,6 @@
 """Render one scene in this (fresh) interpreter: ``python -m convanim.scenes._render job.json``.
 
-:func:`convanim.video.render_scene` writes the job file and runs this module in a subprocess,
+:func:`convanim.video.runner.render_scene` writes the job file and runs this module in a subprocess,
 so Manim's global ``config`` never outlives one render and the CLI process never imports
 Manim. Only configuration keys that exist in Manim 0.19 to 0.22 are set (0.22 removed several
 and ``tempconfig`` silently drops unknown ones), and the written file is read back from the
@@ -58,8 +58,9 @@ def _written(scene: Any, job: dict[str, Any]) -> Path:
     return max(found, key=lambda p: p.stat().st_mtime)
 
 
-def run(job: dict[str, Any]) -> Path:
-    """Render ``job`` (see :func:`convanim.video._run_manim`) and return the written file."""
+def run(job: dict[str, Any]) -> dict[str, Any]:
+    """Render ``job`` (see :func:`convanim.video.runner._run_manim`): the written file, the
+    video's duration and its step marks (seconds, on whole frames)."""
     from manim import tempconfig
 
     module = importlib.import_module(job["module"])
@@ -67,7 +68,12 @@ def run(job: dict[str, Any]) -> Path:
     with tempconfig(_config_for(job)):
         scene = scene_class(params=job["params"])
         scene.render()
-        return _written(scene, job)
+        path = _written(scene, job)
+        return {
+            "path": str(path.resolve()),
+            "duration": round(scene.renderer.time * job["fps"]) / job["fps"],
+            "steps": list(getattr(scene, "marks", [])),
+        }
 
 
 def _explain(exc: BaseException) -> str:
@@ -81,14 +87,14 @@ def main(argv: list[str]) -> int:
     job_file = Path(argv[0])
     job = json.loads(job_file.read_text())
     try:
-        path = run(job)
+        result = run(job)
     except Exception as exc:  # noqa: BLE001 - reported as one line to the parent process
         import traceback
 
         traceback.print_exc()
         print(f"convanim-render-error: {_explain(exc)}", file=sys.stderr)
         return 1
-    (job_file.parent / "result.json").write_text(json.dumps({"path": str(path.resolve())}))
+    (job_file.parent / "result.json").write_text(json.dumps(result))
     return 0
 
 

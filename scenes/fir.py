@@ -52,13 +52,11 @@ from manim import (
     WHITE,
     FadeIn,
     FadeOut,
-    LaggedStart,
     ReplacementTransform,
     RoundedRectangle,
     TransformFromCopy,
     VGroup,
     Write,
-    config,
 )
 
 
@@ -108,7 +106,7 @@ class FIRConvolution1D(ConvanimScene):
         x_stems = stem_row(self, x_vals, xs, base_x, 0.55, x_scale, BLUE, "x", num_size)
         x_axis = axis(left, right, base_x)
         names = VGroup(
-            tex("x[n]", size=34).move_to(np.array([-6.45, base_x, 0])),
+            tex("x[k]", size=34).move_to(np.array([-6.45, base_x, 0])),
             tex("h[n-k]" if convolution else "h[k-n]", size=30).move_to(
                 np.array([-6.4, base_h + 0.3, 0])
             ),
@@ -116,14 +114,10 @@ class FIRConvolution1D(ConvanimScene):
             tex("y[n]", size=34).move_to(np.array([-6.45, base_y, 0])),
         )
         n_axis = index_labels(xs, range(L_in), -0.12)
-        n_name = tex("n", size=26, color=GREY).move_to(np.array([-6.45, -0.12, 0]))
+        # The samples are indexed by k (the sum's variable); y[n] lands under sample n = k.
+        k_name = tex("k", size=26, color=GREY).move_to(np.array([-6.45, -0.12, 0]))
         y_axis = axis(left, right, base_y)
-        self.play(
-            Write(title),
-            FadeIn(kind, x_axis, y_axis, names[0], names[3], n_axis, n_name),
-            LaggedStart(*(FadeIn(s, shift=np.array([0, 0.2, 0])) for s in x_stems), lag_ratio=0.1),
-            run_time=1.5,
-        )
+        self.opening(title, kind, x_axis, y_axis, names[0], names[3], n_axis, k_name, x_stems)
 
         # -- the impulse response, then flipped into place ---------------------------------
         h_scale = max(abs(v) for v in h_vals) or 1.0
@@ -141,14 +135,22 @@ class FIRConvolution1D(ConvanimScene):
         k_axes = VGroup(*(axis(x - dx * 0.4, x + dx * 0.4, base_h, TEAL) for x in xs[:M]))
         kernel = VGroup(*(VGroup(k_stems[k], k_names[k], k_axes[k]) for k in range(M)))
         h_label = tex("h[k]", size=30).move_to(names[1])
-        self.play(FadeIn(kernel, h_label), run_time=1.0)
+        self.beat("idea", FadeIn(kernel, h_label))
 
+        # The flip: a true mirror about the kernel's centre, each tap on an arc to the place of
+        # its mirror image (tap k to x[M−1−k], where the first output needs it), so that no two
+        # taps pass through each other. Correlation keeps h as it is.
         first = steps[0] if steps else trace.steps[0]
         placed = {t.kernel[0]: xs[t.grid[0]] for t in first.taps}
-        self.play(
-            *(kernel[k].animate.shift(np.array([placed[k] - xs[k], 0, 0])) for k in range(M)),
+        arc = -np.pi * 0.6 if convolution else 0.0
+        self.beat(
+            "idea",
+            *(
+                kernel[k].animate(path_arc=arc).shift(np.array([placed[k] - xs[k], 0, 0]))
+                for k in range(M)
+            ),
             ReplacementTransform(h_label, names[1]),
-            run_time=1.2,
+            move=1.2,
         )
 
         # -- the steps ---------------------------------------------------------------------
@@ -160,7 +162,6 @@ class FIRConvolution1D(ConvanimScene):
         self._slot = (title.get_bottom()[1] - 0.12, box_top + 0.06)
         window = None
         eq = None
-        add_time = max(0.3 * self.t, 1 / config.frame_rate)
         for index, step in enumerate(steps):
             i = step.output[0]
             n = i + shift
@@ -190,7 +191,7 @@ class FIRConvolution1D(ConvanimScene):
             step_anims = [*moves]
             step_anims.append(FadeIn(box) if window is None else ReplacementTransform(window, box))
             step_anims.append(FadeIn(new_eq) if eq is None else ReplacementTransform(eq, new_eq))
-            self.play(*step_anims, run_time=0.6 * self.t)
+            self.beat("move", *step_anims)
             window, eq = box, new_eq
 
             # In the formula's order (h[0]·x[n] first), so the sum reads like the line above.
@@ -207,36 +208,39 @@ class FIRConvolution1D(ConvanimScene):
             acc, acc_box = self._accumulator(sums, xs[n], base_y, num_size)
             sources = VGroup(*(x_stems[t.grid[0]][1] for t in taps))
             extra = [FadeIn(names[2])] if index == 0 else []
-            self.play(
+            self.beat(
+                "product",
                 TransformFromCopy(sources, VGroup(*products)),
                 FadeIn(acc_box, acc[0]),
                 *extra,
-                run_time=0.7 * self.t,
             )
 
             into = acc_box.get_center()
             if one_by_one:
                 for j, product in enumerate(products):
-                    self.play(
+                    self.beat(
+                        "product",
                         FadeOut(product, target_position=into, scale=0.6),
-                        ReplacementTransform(acc[j], acc[j + 1]),
-                        run_time=add_time,
+                        FadeOut(acc[j]),
+                        FadeIn(acc[j + 1]),
                     )
             else:
-                self.play(
+                self.beat(
+                    "product",
                     *(FadeOut(q, target_position=into, scale=0.6) for q in products),
-                    ReplacementTransform(acc[0], acc[1]),
-                    run_time=0.5 * self.t,
+                    FadeOut(acc[0]),
+                    FadeIn(acc[1]),
                 )
 
             y_stem = stem_row(
                 self, [step.value], [xs[n]], base_y, 0.36, y_scale, RED, "y", num_size
             )[0]
-            self.play(
-                ReplacementTransform(acc[-1], y_stem),
+            self.beat(
+                "output",
+                FadeOut(acc[-1]),
+                FadeIn(y_stem),
                 FadeOut(acc_box),
                 ReplacementTransform(new_eq, full_eq),
-                run_time=0.7 * self.t,
             )
             eq = full_eq
 
@@ -250,8 +254,8 @@ class FIRConvolution1D(ConvanimScene):
         final[1].set_color(RED)
         self.shown.extend([("L_in", L_in), ("M", M), ("L_out", L_out)])
         fades = [FadeOut(m) for m in (window, eq) if m is not None]
-        self.play(*fades, Write(final), run_time=1.2)
-        self.wait(1.5)
+        self.beat("idea", *fades, Write(final), move=1.2)
+        self.closing()
 
     def _instance(self, step, n: int, convolution: bool) -> VGroup:  # noqa: ANN001
         """``y[n] = h[0]·x[n] + … = value`` with this step's numbers, ``n`` highlighted."""

@@ -305,3 +305,77 @@ def test_gif_and_transparent_webm(tmp_path, cache):
         stream = c.streams.video[0]
         assert "webm" in c.format.name and stream.codec_context.name == "vp9"
         assert stream.metadata.get("alpha_mode") == "1"  # VP9 with its alpha plane
+
+
+# -- clicker-stepped playback -----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<link rel="stylesheet" href="reveal/reveal.css"></head>
+<body><div class="reveal"><div class="slides">
+<section data-markdown><textarea data-template>
+## A stepped video
+
+{snippet}
+</textarea></section>
+<section><h2>Next slide</h2></section>
+</div></div>
+<script src="reveal/reveal.js"></script><script src="reveal/plugin/markdown.js"></script>
+<script>Reveal.initialize({{ width: 1280, height: 720, plugins: [RevealMarkdown] }});</script>
+</body></html>
+"""
+
+
+@pytest.mark.slow
+def test_steps_snippet_pauses_at_each_boundary_in_chromium(tmp_path, cache):
+    """`render --steps` writes the boundaries; in a reveal.js Markdown slide opened from
+    file://, three presses of → leave the video paused at the third boundary (±1 frame) and ←
+    brings it back to the second, with no request leaving the folder."""
+    import shutil
+
+    from convanim.slides.embed import EmbedOptions, snippet
+
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not (shutil.which("node") and Path(chromium).is_file()):
+        pytest.fail("node and Chromium are needed (scripts/setup.sh)")
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "node_modules" / "reveal.js" / "dist", site / "reveal")
+    args = [*CONVANIM, "render", "FIRConvolution1D", "--signal", "1,2,3,1,0", "--steps", "-ql"]
+    proc = subprocess.run([*args, "-o", str(site / "v")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    video_file = site / "v" / "480p15" / "FIRConvolution1D.mp4"
+    data = json.loads(video_file.with_suffix(".steps.json").read_text())
+    assert data["fps"] == 15 and len(data["steps"]) >= 4
+    assert data["steps"] == sorted(data["steps"]) and data["start"] < data["steps"][0]
+    assert data["steps"][-1] <= data["duration"] - 3.0 + 1e-6  # the end hold is no step
+    frames = round(data["duration"] * 15)
+    assert probe(video_file)["frames"] == frames  # the boundaries are on the video's clock
+    html = snippet("v/480p15/FIRConvolution1D.mp4", EmbedOptions(template="steps"))
+    assert 'data-steps="v/480p15/FIRConvolution1D.steps.js"' in html
+    (site / "index.html").write_text(STEPS_PAGE.format(snippet=html))
+    proc = subprocess.run(
+        [
+            "node",
+            str(ROOT / "tests" / "steps_check.mjs"),
+            (site / "index.html").as_uri(),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["pageErrors"] == []
+    assert all(u.startswith(site.as_uri()) or u.startswith("data:") for u in report["requests"])
+    assert report["initial"]["fragments"] == len(data["steps"])
+    frame = 1 / 15
+    assert report["initial"]["time"] == pytest.approx(data["start"], abs=frame)
+    *forward, back = report["presses"]
+    for k, state in enumerate(forward):
+        assert state["paused"] and state["shown"] == k + 1
+        assert state["time"] == pytest.approx(data["steps"][k], abs=frame), (k, state)
+    assert back["paused"] and back["shown"] == 2
+    assert back["time"] == pytest.approx(data["steps"][1], abs=frame)

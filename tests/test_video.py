@@ -379,3 +379,86 @@ def test_steps_snippet_pauses_at_each_boundary_in_chromium(tmp_path, cache):
         assert state["time"] == pytest.approx(data["steps"][k], abs=frame), (k, state)
     assert back["paused"] and back["shown"] == 2
     assert back["time"] == pytest.approx(data["steps"][1], abs=frame)
+
+
+# -- the verified cache -----------------------------------------------------------------------
+
+
+def _fake_render(calls):
+    """A stand-in for Manim that writes a recognisable file and a record, as a render would."""
+    from convanim.video import cache as vcache
+
+    def render_into(entry, scene, params, q, fmt, transparent):
+        calls.append(scene)
+        made = entry.parent / "made.mp4"
+        made.parent.mkdir(parents=True, exist_ok=True)
+        made.write_bytes(b"rendered by the fake" * 10)
+        extra = {"scene": scene, "fps": q.fps, "duration": 4.0, "steps": [1.5, 2.0]}
+        return vcache.store(made, entry, extra)
+
+    return render_into
+
+
+def test_cache_serves_only_verified_entries(tmp_path, cache, monkeypatch):
+    from convanim.video import cache as vcache
+    from convanim.video import runner
+
+    calls: list[str] = []
+    monkeypatch.setattr(runner, "_render_into", _fake_render(calls))
+    q = video.resolve_quality("low")
+    params = video.resolve_params("MaxPool2D", {})
+    entry = vcache.entry_path(
+        "MaxPool2D", video.cache_key("MaxPool2D", params, q, "mp4", False), "mp4"
+    )
+    entry.parent.mkdir(parents=True, exist_ok=True)
+
+    # A file planted under the key (no record of ours) is rendered over, never served.
+    entry.write_text("not a video")
+    out = video.render_scene("MaxPool2D", tmp_path / "a.mp4")
+    assert calls == ["MaxPool2D"] and out.read_bytes().startswith(b"rendered by the fake")
+    # Unchanged: served from the cache, nothing rendered.
+    video.render_scene("MaxPool2D", tmp_path / "b.mp4")
+    assert calls == ["MaxPool2D"]
+    # Bytes changed behind the record's back: rendered again.
+    entry.write_bytes(entry.read_bytes()[:-1] + b"!")
+    video.render_scene("MaxPool2D", tmp_path / "c.mp4")
+    assert calls == ["MaxPool2D"] * 2
+    # A symlink under the key, even to a file with a matching record, is refused and replaced
+    # by a regular file; its target is left alone.
+    elsewhere = tmp_path / "secret.mp4"
+    elsewhere.write_bytes(entry.read_bytes())
+    entry.unlink()
+    entry.symlink_to(elsewhere)
+    video.render_scene("MaxPool2D", tmp_path / "d.mp4")
+    assert calls == ["MaxPool2D"] * 3
+    assert not entry.is_symlink() and entry.is_file()
+    assert elsewhere.read_bytes() == entry.read_bytes()  # untouched (same fake bytes)
+    # --steps writes the boundaries from the record, beside the output.
+    out = video.render_scene("MaxPool2D", tmp_path / "e.mp4", steps=True)
+    data = json.loads(video.steps_path(out).read_text())
+    assert data["start"] == 1.5 and data["steps"] == [2.0] and data["video"] == "e.mp4"
+    assert "convanimSteps.define" in video.steps_script_path(out).read_text()
+
+
+def test_missing_manim_is_reported_before_the_cache(tmp_path, cache, monkeypatch, capsys):
+    from convanim.cli import main
+    from convanim.video import doctor, runner
+
+    calls: list[str] = []
+    monkeypatch.setattr(runner, "_render_into", _fake_render(calls))
+    video.render_scene("MaxPool2D", tmp_path / "a.mp4")  # now cached
+    monkeypatch.setattr(doctor, "manim_version", lambda: "missing")
+    with pytest.raises(video.MissingRequirementError, match="manim is missing"):
+        video.render_scene("MaxPool2D", tmp_path / "b.mp4")
+    assert not (tmp_path / "b.mp4").exists()
+    for argv in (
+        ["render", "MaxPool2D", "-o", str(tmp_path / "c.mp4")],
+        ["embed", "MaxPool2D", "--root", str(tmp_path / "deck")],
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert exit_info.value.code == 1, argv
+        # (embed first says what it is about to render)
+        assert err[-1].startswith("Error: cannot render: manim is missing")
+        assert "pip install" in err[-1] and "Traceback" not in "\n".join(err)

@@ -97,9 +97,36 @@ def layout_problems(scene) -> list[str]:
     return out
 
 
-def dry(media, name: str, **params):
+#: At 1080p a scene unit is 135 px: 40 px digits need Text font size 28.2 (DejaVu Sans digits
+#: are 0.0105 units per point) and MathTex 41.5 (0.00714 units per point).
+MIN_TEXT_SIZE, MIN_TEX_SIZE = 28.2, 41.5
+
+
+def small_numbers(scene) -> list[str]:
+    """Texts with a digit in them whose digits would be under 40 px tall at 1080p."""
+    out = []
+    for top in scene.mobjects:
+        skip: set[int] = set()
+        for m in top.get_family():
+            if id(m) in skip or not isinstance(m, Text | SingleStringMathTex):
+                continue
+            if m.get_fill_opacity() == 0:
+                continue
+            if isinstance(m, Text) and any(ch.isdigit() for ch in m.text):
+                skip.update(id(s) for s in m.get_family())
+                if m.font_size < MIN_TEXT_SIZE - 0.05:
+                    out.append(f"{m.text!r} at {m.font_size:.1f} pt")
+            elif isinstance(m, SingleStringMathTex):
+                skip.update(id(s) for s in m.get_family())
+                if any(ch.isdigit() for ch in m.tex_string) and m.font_size < MIN_TEX_SIZE - 0.05:
+                    out.append(f"tex {m.tex_string[:40]!r} at {m.font_size:.1f} pt")
+    return out
+
+
+def dry(media, name: str, legible: bool = False, **params):
     """Run scene ``name`` under ``dry_run`` and return it; the layout is checked after every
-    ``play`` (the state each animation ends in is what stays on screen)."""
+    ``play`` (the state each animation ends in is what stays on screen), and with ``legible``
+    the size of every number too."""
     module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
     cfg = {
         "dry_run": True,
@@ -118,7 +145,8 @@ def dry(media, name: str, **params):
 
         def checked_play(*args, **kwargs):
             play(*args, **kwargs)
-            problems.extend(p for p in layout_problems(scene) if p not in problems)
+            found = layout_problems(scene) + (small_numbers(scene) if legible else [])
+            problems.extend(p for p in found if p not in problems)
 
         scene.play = checked_play
         scene.render()
@@ -220,13 +248,15 @@ def test_fir_correlation_and_max_steps(media):
 
 
 def test_fir_largest_signal_stays_legible(media):
-    # 24 samples and 8 taps (the most the scene draws): numbers shrink with the spacing.
-    # Past two steps the 8 products no longer go into the sum one by one but all at once.
-    x = [1, -2, 3, 1, 0, -1, 2, 1, 2.5, -3, 1, 1, 1, 2, 3, 0, 1, 2, -1, -2.5, 1, 1, 0, 1]
-    h = [1, -0.5, 0.25, 2, 1, -1, 0.5, 3]
-    scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, max_steps=4, step_time=0.1)
+    # 10 samples and 5 taps (the most the scene draws), every number 40 px tall at 1080p.
+    # Past three steps the 5 products no longer go into the sum one by one but all at once.
+    x = [1, -2, 3, 1, 0, -1, 2.5, -2.5, -3, 0.25]
+    h = [1, -0.5, 0.25, -2.5, 3]
+    scene = dry(
+        media, "FIRConvolution1D", legible=True, signal=x, kernel=h, max_steps=4, step_time=0.1
+    )
     assert len(scene.timeline) == fir_plays(scene, x, h, max_steps=4)
-    assert len(scene.timeline) == 3 + 3 * 4 + (8 + 8 + 1 + 1) + 2
+    assert len(scene.timeline) == 3 + 3 * 4 + (5 + 5 + 5 + 1) + 2
     np.testing.assert_allclose(shown(scene, "y")[::2], np.convolve(x, h, mode="valid")[:4])
     np.testing.assert_allclose(shown(scene, "sum"), running_sums(x, h, "convolution", 4))
 

@@ -76,6 +76,25 @@ def assert_duration(info: dict, scene: str, params: dict, tmp_path: Path) -> Non
     assert info["frames"] == pytest.approx(info["duration"] * info["fps"], abs=2)
 
 
+def assert_opens_and_ends_still(path: Path) -> None:
+    """The first frame is the scene's title state (ink on the slide, not a blank frame that a
+    looping video would flash) and the last 3 s are one still frame (up to the encoder's
+    noise: H.264 refines a still picture over a few frames, by a few levels on <0.5 % of the
+    pixels, where any drawn change moves thousands of pixels by over 100 levels)."""
+    import numpy as np
+
+    with av.open(str(path)) as container:
+        fps = float(container.streams.video[0].average_rate)
+        frames = [f.to_ndarray(format="gray").astype(int) for f in container.decode(video=0)]
+    first = frames[0]
+    assert (first < 128).mean() > 0.002, "first frame is blank"
+    tail = frames[-round(3 * fps) :]
+    assert len(tail) == round(3 * fps) and len(frames) > len(tail)
+    for frame in tail:
+        diff = np.abs(frame - tail[-1])
+        assert (diff > 64).mean() < 0.0005 and (diff > 16).mean() < 0.005
+
+
 # -- the light parts --------------------------------------------------------------------------
 
 
@@ -208,6 +227,7 @@ def test_every_scene_renders_at_480p15(scene, tmp_path, cache):
     assert (info["width"], info["height"]) == (854, 480)
     assert info["fps"] == pytest.approx(15, abs=0.01)
     assert_duration(info, scene, params, tmp_path)
+    assert_opens_and_ends_still(path)
 
 
 @pytest.mark.slow
@@ -240,6 +260,7 @@ def test_fir_end_to_end_into_the_deck_layout(tmp_path, cache):
         "FIRConvolution1D", {"signal": "1,2,3,1,0", "kernel": "1,0.5,-1", "step_time": 0.2}
     )
     assert_duration(info, "FIRConvolution1D", params, tmp_path)
+    assert_opens_and_ends_still(path)
     # Unchanged scene, parameters and versions: a no-op, well under a second. (In a checkout
     # being edited while the test runs, a scene's source can change in between and rightly
     # make the render stale: the run after that must then be the no-op.)

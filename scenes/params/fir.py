@@ -10,8 +10,13 @@ from convanim.scenes.params import ParamSpec, SceneDecl
 def _check(p: dict[str, Any]) -> None:
     from convanim.core import shapes
 
-    if len(p["signal"]) > 24 or len(p["kernel"]) > 8:
-        raise ValueError("FIRConvolution1D draws at most 24 samples and 8 taps")
+    # Numbers 40 px tall at 1080p leave room for 10 samples side by side (a product such as
+    # −1.25 is 1.16 units wide) and a formula line
+    # of 5 products.
+    if len(p["signal"]) > 10 or len(p["kernel"]) > 5:
+        raise ValueError(
+            "FIRConvolution1D draws at most 10 samples and 5 taps (numbers legible at the back)"
+        )
     shapes.conv_geometry((len(p["signal"]),), len(p["kernel"]))
 
 

@@ -8,15 +8,11 @@ from convanim.scenes.params import SEED, ParamSpec, SceneDecl, pair
 
 
 def _check(p: dict[str, Any]) -> None:
-    from convanim.core import shapes
+    from convanim.core.specs import spec_from_mapping
 
-    dims = shapes.conv_geometry(
-        pair(p["input"], "input"),
-        pair(p["kernel"], "kernel"),
-        pair(p["stride"], "stride"),
-        pair(p["padding"], "padding"),
-        pair(p["dilation"], "dilation"),
-    )
+    # The operation's own spec checks the sizes (torch's rules and messages).
+    keys = ("input", "kernel", "stride", "padding", "dilation")
+    dims = spec_from_mapping("conv", {k: pair(p[k], k) for k in keys}).geometry()
     if max(g.padded for g in dims) > 9:
         raise ValueError("Conv2D draws padded inputs up to 9x9 (the numbers must stay legible)")
 

@@ -8,15 +8,11 @@ from convanim.scenes.params import SEED, ParamSpec, SceneDecl, pair
 
 
 def _check(p: dict[str, Any]) -> None:
-    from convanim.core import shapes
+    from convanim.core.specs import spec_from_mapping
 
-    dims = shapes.pool_geometry(
-        pair(p["input"], "input"),
-        pair(p["kernel"], "kernel"),
-        pair(p["stride"], "stride"),
-        pair(p["padding"], "padding"),
-        ceil_mode=p["ceil_mode"],
-    )
+    keys = ("input", "kernel", "stride", "padding")
+    values = {k: pair(p[k], k) for k in keys}
+    dims = spec_from_mapping("max_pool", {**values, "ceil_mode": p["ceil_mode"]}).geometry()
     if max(g.size for g in dims) > 9:
         raise ValueError("MaxPool2D draws inputs up to 9x9")
 

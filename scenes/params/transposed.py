@@ -8,16 +8,10 @@ from convanim.scenes.params import SEED, ParamSpec, SceneDecl, pair
 
 
 def _check(p: dict[str, Any]) -> None:
-    from convanim.core import shapes
+    from convanim.core.specs import spec_from_mapping
 
-    dims = shapes.transposed_geometry(
-        pair(p["input"], "input"),
-        pair(p["kernel"], "kernel"),
-        pair(p["stride"], "stride"),
-        pair(p["padding"], "padding"),
-        1,
-        pair(p["output_padding"], "output_padding"),
-    )
+    keys = ("input", "kernel", "stride", "padding", "output_padding")
+    dims = spec_from_mapping("transposed", {k: pair(p[k], k) for k in keys}).geometry()
     if max(g.grid for g in dims) > 10:
         raise ValueError("TransposedConv2D draws grids up to 10x10 (the numbers must stay legible)")
 

@@ -95,6 +95,43 @@ def assert_opens_and_ends_still(path: Path) -> None:
         assert (diff > 64).mean() < 0.0005 and (diff > 16).mean() < 0.005
 
 
+def assert_gif_colours_are_blends(gif: Path) -> None:
+    """Every colour in every frame of the GIF lies on a blend of two of the scene's own colours
+    (anti-aliasing mixes an edge with what is behind it), within a few levels: no fringe of a
+    colour the scene never drew (Manim's own GIF maps frames to a fixed 3-3-2 cube: yellow
+    edges, grey text turned yellow), and the slide's white is exact."""
+    import dataclasses
+
+    import numpy as np
+    from convanim.scenes import _common
+    from convanim.scenes._grid import VIDEO_THEME
+    from PIL import Image, ImageSequence
+
+    theme = [v for v in dataclasses.asdict(VIDEO_THEME).values() if str(v).startswith("#")]
+    hexes = {*theme, *_common.TEXT_COLOURS.values(), "#ffffff", "#000000"}
+    scene = np.array([[int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in hexes], float)
+    scene = np.vstack([scene, [blend(a, b) for a in scene for b in scene]])  # shading over fills
+    seen: set[tuple[int, int, int]] = set()
+    with Image.open(gif) as im:
+        assert im.info.get("loop") == 0
+        assert im.convert("RGB").getpixel((2, 2)) == (255, 255, 255)
+        for frame in ImageSequence.Iterator(im):
+            seen |= {c for _, c in frame.convert("RGB").getcolors(1 << 16)}
+    colours = np.array(sorted(seen), float)
+    a, b = scene[:, None, :], scene[None, :, :]
+    ab = b - a
+    worst = 0.0
+    for c in colours:
+        t = np.clip(((c - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-9), 0, 1)
+        dist = np.linalg.norm(a + t[..., None] * ab - c, axis=-1)
+        worst = max(worst, float(dist.min()))
+    assert worst <= 12.0, f"a colour {worst:.1f} levels away from any blend of the scene's colours"
+
+
+def blend(a, b, alpha: float = 0.3):
+    return (1 - alpha) * a + alpha * b
+
+
 # -- the light parts --------------------------------------------------------------------------
 
 
@@ -319,6 +356,7 @@ def test_gif_and_transparent_webm(tmp_path, cache):
     assert gif == tmp_path / "480p15" / "MaxPool2D.gif"
     with av.open(str(gif)) as c:
         assert c.format.name == "gif" and c.streams.video[0].codec_context.width == 854
+    assert_gif_colours_are_blends(gif)
     webm = video.render_scene(
         "MaxPool2D", tmp_path / "alpha.webm", fmt="webm", params=params, transparent=True
     )

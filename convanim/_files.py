@@ -139,7 +139,10 @@ def scene_modules(dirs: dict[str, Path]) -> list[str]:
     no import statement leads to them."""
     if "convanim.scenes" not in dirs:
         return []
-    return [f"convanim.scenes.{p.stem}" for p in sorted(dirs["convanim.scenes"].glob("*.py"))]
+    root = dirs["convanim.scenes"]
+    # Sub-packages too: the scenes' parameter declarations are found by listing, not imported.
+    names = (p.relative_to(root).with_suffix("").parts for p in sorted(root.rglob("*.py")))
+    return [".".join(("convanim.scenes", *parts)).removesuffix(".__init__") for parts in names]
 
 
 def _module_file(name: str, dirs: dict[str, Path]) -> tuple[Path, bool] | None:

@@ -13,14 +13,14 @@ validated.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
+from convanim.scenes.params import PACES, params_from_env, resolve
 from manim import (
     BLACK,
     DOWN,
@@ -38,47 +38,54 @@ from manim import (
     config,
 )
 
-from convanim.video import PARAMS_ENV, resolve_params
-
-# The deck's palette (its formulas use #FF6B6B for ∂L/∂y and #4ECDC4 for the local derivative).
+# The deck's palette (its formulas use #FF6B6B for ∂L/∂y and #4ECDC4 for the local derivative),
+# darkened where a light slide needs it: projected text needs 4.5:1 against white, lines and
+# stems 3:1 (tests/test_scenes.py computes every pair). The deck's own #FF6B6B is 2.8:1 and
+# #4ECDC4 1.9:1 on white; these keep their hue.
 INK = BLACK
-RED = "#FF6B6B"
-TEAL = "#4ECDC4"
-BLUE = "#3B6FB6"
-GOLD = "#E8A33D"
-GREY = "#9AA0A6"
+RED = "#C8322F"
+TEAL = "#1B8077"
+BLUE = "#2F5E9E"
+GOLD = "#95600A"
+GREY = "#5B6168"
 LIGHT = "#EEF1F4"
 PAD = "#D9DDE2"
 INSERTED = "#F3E2C7"
+#: (text or graphic colour, what it is) for the contrast test: every colour drawn on the slide.
+TEXT_COLOURS = {
+    "ink": "#000000",
+    "red": RED,
+    "teal": TEAL,
+    "blue": BLUE,
+    "gold": GOLD,
+    "grey": GREY,
+}
 
 FONT = "DejaVu Sans"
-
-
-def params_from_env() -> dict[str, Any]:
-    """The parameters in ``$CONVANIM_SCENE_PARAMS`` (JSON text or a JSON file), else ``{}``."""
-    raw = os.environ.get(PARAMS_ENV, "").strip()
-    if not raw:
-        return {}
-    text = raw if raw.startswith("{") else Path(raw).read_text()
-    data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"{PARAMS_ENV} must hold a JSON object")
-    return data
+#: Font size of every number: DejaVu Sans digits 0.0105 units per point, so 29 pt digits are
+#: 0.305 units, 41 px at 1080p (a back-row minimum of 40 px).
+NUMBER_SIZE = 29.0
 
 
 def fmt(value: float) -> str:
-    """A number as the scenes print it: integers bare, otherwise up to two decimals.
+    """A number as the scenes print it: integers bare, otherwise three significant digits
+    (rounded half up, as a student rounds), with a real minus sign.
 
-    >>> fmt(3.0), fmt(-0.5), fmt(1 / 3), fmt(-0.0)
-    ('3', '−0.5', '0.33', '0')
+    >>> fmt(3.0), fmt(-0.5), fmt(1 / 3), fmt(-0.0), fmt(-2.125), fmt(0.0625), fmt(12.75)
+    ('3', '−0.5', '0.333', '0', '−2.13', '0.0625', '12.8')
     """
     v = float(value)
     if math.isinf(v):
         return "−∞" if v < 0 else "∞"
-    r = round(v, 2)
-    if r == 0:
+    if v.is_integer():
+        text = str(int(v))
+    else:
+        d = Decimal(repr(v))
+        exponent = d.adjusted() - 2  # the place of the third significant digit
+        text = format(d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP), "f")
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    if text in ("0", "-0"):
         return "0"
-    text = f"{r:.0f}" if r.is_integer() else f"{r:.2f}".rstrip("0")
     return text.replace("-", "−")
 
 
@@ -91,7 +98,7 @@ def products_text(taps: Iterable[Any]) -> str:
     """
 
     def par(v: float) -> str:
-        return f"({fmt(v)})" if round(v, 2) < 0 else fmt(v)
+        return f"({fmt(v)})" if fmt(v).startswith("−") else fmt(v)
 
     return " + ".join(f"{par(t.weight)}·{par(t.value)}" for t in taps if t.weight is not None)
 
@@ -101,16 +108,43 @@ def tex_num(value: float) -> str:
     return fmt(value).replace("−", "-")
 
 
+@dataclass(frozen=True)
+class Pacing:
+    """How long each kind of beat lasts, in seconds: the speaking pace.
+
+    At the normal pace a new idea is held 1.5 s, each product 0.8 s, each finished output
+    1 s and the end 3 s; ``--pace slow|fast`` and ``--step-time`` scale every beat but the end,
+    which stays at least 3 s so a looping video rests before it starts again.
+    """
+
+    scale: float = 1.0
+
+    FLOORS = {"idea": 1.5, "product": 0.8, "output": 1.0, "move": 0.5, "end": 3.0}
+
+    def __getitem__(self, kind: str) -> float:
+        base = self.FLOORS[kind]
+        return max(base, base * self.scale) if kind == "end" else base * self.scale
+
+
 class ConvanimScene(Scene):
-    """Base scene: resolves parameters, sets the deck's background, counts steps."""
+    """Base scene: resolves parameters, sets the deck's background, paces and marks steps.
+
+    Every animation goes through :meth:`beat`, which holds it for its kind's duration (see
+    :class:`Pacing`); :attr:`timeline` records each beat's kind and real duration and
+    :attr:`marks` the times at which a clicker-stepped player pauses (after the title state,
+    after each idea and each finished output).
+    """
 
     def __init__(self, *args: Any, params: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         given = params if params is not None else params_from_env()
-        self.p: dict[str, Any] = resolve_params(type(self).__name__, given)
+        self.p: dict[str, Any] = resolve(type(self).__name__, given)
         #: every number put on screen, as (what, value): the structural tests read this back
         #: together with the Text mobjects themselves.
         self.shown: list[tuple[str, float]] = []
+        self.pace = Pacing(PACES[self.p["pace"]] * float(self.p["step_time"]))
+        self.timeline: list[tuple[str, float]] = []
+        self.marks: list[float] = []
         if not config.transparent:
             self.camera.background_color = WHITE
         # Manim's animation cache hashes every mobject on every play, which costs more than
@@ -124,9 +158,63 @@ class ConvanimScene(Scene):
         limit = int(self.p.get("max_steps", 0) or 0)
         return min(total, limit) if limit else total
 
-    @property
-    def t(self) -> float:
-        return float(self.p.get("step_time", 0.8))
+    def _frames(self, seconds: float) -> int:
+        """``seconds`` as whole frames, rounded up (a floor of 1.5 s stays one at 15 fps)."""
+        return max(1, math.ceil(seconds * config.frame_rate - 1e-6))
+
+    def play(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102 - Scene.play, frame-exact
+        # Whole frames, so that the scene's timeline, the video and the step marks agree.
+        # Manim draws a play at the times arange(0, run_time, 1/fps): just under k frames
+        # makes exactly k.
+        if "run_time" in kwargs:  # (wait() passes its own duration inside Wait)
+            kwargs["run_time"] = (self._frames(kwargs["run_time"]) - 0.01) / config.frame_rate
+        super().play(*args, **kwargs)
+
+    def wait(self, duration: float = 1.0, *args: Any, **kwargs: Any) -> None:  # noqa: D102
+        # A still frame is repeated int(duration · fps) times: just over k frames makes k.
+        super().wait((self._frames(duration) + 0.01) / config.frame_rate, *args, **kwargs)
+
+    def now(self) -> float:
+        """The scene's clock: seconds of video so far."""
+        return float(self.renderer.time)
+
+    def mark(self) -> None:
+        """A step boundary here (once per time)."""
+        t = round(self.now() * config.frame_rate) / config.frame_rate
+        if not self.marks or t > self.marks[-1]:
+            self.marks.append(t)
+
+    def beat(self, kind: str, *anims: Any, move: float | None = None, mark: bool = False) -> None:
+        """Play ``anims`` and hold the result so the beat lasts its kind's time.
+
+        The animation itself takes ``move`` seconds (default: the whole beat, at most the
+        pace's ``move`` time for ideas and outputs, so that the new state is then held still
+        while the lecturer speaks). ``idea`` and ``output`` beats end on a step mark.
+        """
+        fps = config.frame_rate
+        total = self._frames(self.pace[kind])
+        start = self.now()
+        if anims:
+            motion = self.pace[kind] if kind in ("product", "move") else self.pace["move"]
+            motion = min(motion if move is None else move, self.pace[kind])
+            self.play(*anims, run_time=motion)
+        rest = total - round((self.now() - start) * fps)
+        if rest > 0:
+            self.wait(rest / fps)
+        self.timeline.append((kind, round((self.now() - start) * fps) / fps))
+        if mark or kind in ("idea", "output"):
+            self.mark()
+
+    def opening(self, *mobjects: Any) -> None:
+        """The title state: on screen from the very first frame (never a blank one, which a
+        looping video would flash), held for one idea."""
+        self.add(*mobjects)
+        self.beat("idea")
+
+    def closing(self) -> None:
+        """Hold the last state (at least 3 s) before a looping video starts again. Not a step
+        of its own: a clicker-stepped player stops where the last idea or output was shown."""
+        self.beat("end")
 
     # -- text -----------------------------------------------------------------------------
     def number(self, value: float, what: str = "", size: float = 24, color: Any = INK) -> Text:
@@ -201,7 +289,7 @@ def axis(left: float, right: float, baseline: float, color: Any = GREY) -> Line:
 
 
 def index_labels(
-    positions: Iterable[float], indices: Iterable[int], y: float, size: float = 16
+    positions: Iterable[float], indices: Iterable[int], y: float, size: float = NUMBER_SIZE
 ) -> VGroup:
     return VGroup(
         *(
@@ -225,7 +313,9 @@ __all__ = [
     "RIGHT",
     "TEAL",
     "UP",
+    "NUMBER_SIZE",
     "ConvanimScene",
+    "Pacing",
     "axis",
     "cell",
     "colored_math",
@@ -233,7 +323,6 @@ __all__ = [
     "index_labels",
     "label",
     "tex",
-    "params_from_env",
     "products_text",
     "stem_row",
     "tex_num",

@@ -9,6 +9,7 @@ as subscripts, the max-pooling winner, and the output values that become visible
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from manim import (
     VMobject,
 )
 
-from convanim.draw.plan import THEMES, Frame, GridView, Plan
+from convanim.draw.plan import THEMES, Frame, GridView, Plan, Theme
 
 #: Text height per cell side, like the GIF renderer's ``num_size`` for the flat look.
 NUM_SIZE = 0.42
@@ -33,6 +34,24 @@ SUB_SIZE = 0.28
 #: The widest a number may be, as a share of its cell's width.
 CELL_FILL = 0.84
 _DIGIT_HEIGHT_PER_FONT_SIZE = 0.0105  # Text("8").height / font_size, measured with DejaVu Sans
+
+
+#: The GIFs' Solarized look, made legible when projected: lighter cell fills and a lighter
+#: window shade, so that the ink on every cell, shaded or not, has 4.5:1 contrast (the GIF
+#: theme's numbers on blue input cells have 4.1:1). tests/test_scenes.py checks every pair.
+VIDEO_THEME: Theme = dataclasses.replace(
+    THEMES["solarized"],
+    name="video",
+    input="#8cc4ec",
+    output="#8fd8d0",
+    dropped="#c9e2f4",
+    shade_alpha=0.3,
+)
+
+
+def minus(text: str) -> str:
+    """A real minus sign (U+2212) for the hyphen the plan's number formatting uses."""
+    return text.replace("-", "−")
 
 
 def font_size_for(height: float) -> float:
@@ -51,11 +70,11 @@ class PlanView:
         max_width: float = 13.0,
         max_height: float = 6.0,
         max_unit: float = 0.8,
-        theme: str = "solarized",
+        theme: Theme = VIDEO_THEME,
     ) -> None:
         self.scene = scene
         self.plan = plan
-        self.theme = THEMES[theme]
+        self.theme = theme
         self.u = min(max_width / plan.width, max_height / plan.height, max_unit)
         self.left = centre[0] - plan.width * self.u / 2
         self.top = centre[1] + plan.height * self.u / 2
@@ -77,7 +96,7 @@ class PlanView:
     ) -> Text:
         """``s`` centred at plan point ``at``; ``fit`` (plan units, default one cell) caps its
         width so that a wide number (``−1``, ``−2.5``) never spills over the cell's border."""
-        m = Text(s, font=FONT, font_size=font_size_for(size * self.u), color=color)
+        m = Text(minus(s), font=FONT, font_size=font_size_for(size * self.u), color=color)
         if fit is not None and m.width > CELL_FILL * fit * self.u:
             m.scale_to_fit_width(CELL_FILL * fit * self.u)
         return m.move_to(self.pt(at))
@@ -88,7 +107,7 @@ class PlanView:
         key = (s, size, color)
         if key not in self._texts:
             self._texts[key] = Text(
-                s, font=FONT, font_size=font_size_for(size * self.u), color=color
+                minus(s), font=FONT, font_size=font_size_for(size * self.u), color=color
             )
         return self._texts[key].copy()
 
@@ -310,7 +329,7 @@ def play_plan(
                 scene.remove(note)
             scene.add(new_note)
             note = new_note
-        scene.play(*anims, run_time=frame.duration_ms / 1000)
+        scene.beat("output", *anims)
     if note is not None:
         scene.remove(note)
     return count

@@ -65,15 +65,15 @@ class TransposedAmbiguity(ConvanimScene):
                 for (n, t, _), v in zip(forward, views, strict=True)
             )
         )
-        self.play(Write(conv), *(FadeIn(v.static()) for v in views), FadeIn(captions), run_time=1.5)
+        self.opening(conv, *(v.static() for v in views), captions)
         frames = min(len(v.plan.frames) for v in views)
         for i in range(self.step_count(frames)):
             anims = []
             for v in views:
                 anims.extend(v.frame_animations(v.plan.frames[i], {}))
-            self.play(*anims, run_time=self.t)
+            self.beat("output", *anims)
 
-        self.play(FadeOut(*self.mobjects), run_time=0.6)
+        self.beat("move", FadeOut(*self.mobjects))
         formula = tex(
             r"o = (i-1)\,s - 2p + k + ",
             r"\text{output\_padding}",
@@ -103,8 +103,8 @@ class TransposedAmbiguity(ConvanimScene):
             line.move_to(np.array([v.left + plan.width * v.u / 2, -3.6, 0]))
             self.shown.extend([("output_padding", op), ("size", t.output_shape[0])])
             parts.append(FadeIn(v.static(), line))
-        self.play(Write(formula), *parts, run_time=1.5)
-        self.wait(1.5)
+        self.beat("idea", Write(formula), *parts, move=1.5)
+        self.closing()
 
 
 __all__ = ["TransposedAmbiguity"]

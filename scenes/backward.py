@@ -51,9 +51,8 @@ class ConvBackward(ConvanimScene):
         f_b[4].set_color(TEAL)
         self.shown.append(("dL/db", gb))
         top_formulas(forward)
-        self.play(Write(forward), FadeIn(view.static(), name), run_time=1.2)
-        self.play(Write(f_b), run_time=1.2)
-        self.wait(0.5)
+        self.opening(forward, view.static(), name)
+        self.beat("idea", Write(f_b), move=1.2)
         self._clear(forward)
 
         # -- 2. the weights: ∂L/∂y correlated with x ---------------------------------------
@@ -100,8 +99,8 @@ class ConvBackward(ConvanimScene):
             r"\frac{\partial \mathcal{L}}{\partial \mathbf{y}} \ast \text{flip}(\mathbf{w})",
             size=34,
         )
-        self.play(Write(summary), run_time=1.5)
-        self.wait(1.0)
+        self.beat("idea", Write(summary), move=1.5)
+        self.closing()
 
     def _gradient(self, forward, trace, plan, formula, names, caption) -> None:  # noqa: ANN001
         view = PlanView(
@@ -119,7 +118,7 @@ class ConvBackward(ConvanimScene):
         info = Text(caption, font=FONT, font_size=20, color=GREY).to_edge(
             np.array([0, -1, 0]), buff=0.2
         )
-        self.play(Write(f), FadeIn(view.static(), labels, info), run_time=1.2)
+        self.beat("idea", Write(f), FadeIn(view.static(), labels, info), move=1.2)
 
         def note(step) -> str:  # noqa: ANN001
             terms = products_text(step.taps)
@@ -128,12 +127,11 @@ class ConvBackward(ConvanimScene):
         for step in trace.steps[: self.step_count(len(trace.steps))]:
             self.shown.append(("grad", step.value))
         play_plan(self, view, trace.steps, trace.output_values, note, info)
-        self.wait(0.4)
         self._clear(forward)
 
     def _clear(self, keep) -> None:  # noqa: ANN001
         """Fade out everything but ``keep`` (the forward formula stays on top)."""
-        self.play(*(FadeOut(m) for m in self.mobjects if m is not keep), run_time=0.5)
+        self.beat("move", *(FadeOut(m) for m in self.mobjects if m is not keep))
 
 
 def _grid_values(trace, key: str) -> list[float]:  # noqa: ANN001

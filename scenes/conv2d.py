@@ -14,7 +14,7 @@ import numpy as np
 from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, products_text, tex, tex_num
 from convanim.scenes._data import conv2d_example
 from convanim.scenes._grid import PlanView, play_plan
-from manim import FadeIn, Text, VGroup, Write
+from manim import Text, VGroup, Write
 
 
 class Conv2D(ConvanimScene):
@@ -51,8 +51,8 @@ class Conv2D(ConvanimScene):
             color=GREY,
         ).to_edge(np.array([0, -1, 0]), buff=0.15)
         self.shown.extend([("O", O1), ("O", O2)])
-        self.play(Write(formula), FadeIn(view.static(), info), run_time=1.5)
-        self.play(Write(sizes), run_time=1.0)
+        self.opening(formula, view.static(), info)
+        self.beat("idea", Write(sizes))
 
         steps = trace.steps[: self.step_count(len(trace.steps))]
         for step in steps:
@@ -63,7 +63,7 @@ class Conv2D(ConvanimScene):
             return f"{terms} = {fmt(step.value)}"
 
         play_plan(self, view, trace.steps, trace.output_values, note, info)
-        self.wait(1.0)
+        self.closing()
 
 
 def _t(v: object) -> str:

@@ -8,12 +8,13 @@ whose value runs ``0 → p₀ → p₀+p₁ → …``; the finished sum lands th
 only then completes the formula line, which shows the current ``n``), so the output grows stem
 by stem. It ends on ``L_out = L_in − M + 1``.
 
-Pacing: one addition takes ``0.3 × step_time`` (0.24 s by default, never less than a frame).
-Only the first steps add their products one at a time, as long as that makes at most
-:attr:`FIRConvolution1D.ACCUMULATE_PRODUCTS` (18) one-at-a-time additions in all (the first step
-always does): every step of the default signal (6 steps of 3 taps, 21.6 s of video). Later
-steps of a long signal move all their products into the accumulator at once, which shows the
-sum directly.
+Pacing (the speaking pace of :class:`~convanim.scenes._common.Pacing`): the products appear
+and each addition takes a product's beat (0.8 s), each landed output is held 1 s, each new idea
+(the kernel, its flip, the output length) 1.5 s. Only the first steps add their products one at
+a time, as long as that makes at most :attr:`FIRConvolution1D.ACCUMULATE_PRODUCTS` (18)
+one-at-a-time additions in all (the first step always does): every step of the default signal
+(6 steps of 3 taps, 37 s of video). Later steps of a long signal move all their products into
+the accumulator at once, which shows the sum directly.
 
 Every number comes from the engine's trace of a 1-D convolution (``mode="convolution"``): the
 products are ``Step.taps[…].product``, the accumulator's last value is ``Step.total`` and the
@@ -35,6 +36,7 @@ from convanim.scenes._common import (
     GREY,
     INK,
     LIGHT,
+    NUMBER_SIZE,
     RED,
     TEAL,
     ConvanimScene,
@@ -52,13 +54,11 @@ from manim import (
     WHITE,
     FadeIn,
     FadeOut,
-    LaggedStart,
     ReplacementTransform,
     RoundedRectangle,
     TransformFromCopy,
     VGroup,
     Write,
-    config,
 )
 
 
@@ -83,13 +83,16 @@ class FIRConvolution1D(ConvanimScene):
         # Output i is drawn under sample n: the newest sample it uses (convolution) or the first.
         shift = M - 1 if convolution else 0
 
-        dx = min(1.4, 11.4 / max(L_in, 1))
-        x0 = -5.3 + dx / 2
+        # Centred under the title; the row names sit in a column left of the samples.
+        dx = min(1.4, 12.4 / max(L_in, 1))
+        x0 = 0.55 - L_in * dx / 2 + dx / 2
+        name_x = x0 - dx / 2 - 0.75
         xs = [x0 + i * dx for i in range(L_in)]
         left, right = xs[0] - dx / 2, xs[-1] + dx / 2
-        base_x, base_h, base_y, prod_y = 1.0, -1.1, -3.2, -2.15
+        base_x, base_h, base_y, prod_y = 1.05, -1.25, -3.25, -2.2
         # Numbers shrink with the sample spacing so that neighbours never touch (24 samples).
-        num_size = max(13.0, min(22.0, 22.0 * dx / 0.8))
+        # Every number 40 px tall at 1080p (the scene limits the samples so that they fit).
+        num_size = NUMBER_SIZE
 
         sign = "-" if convolution else "+"
         title = colored_math(
@@ -105,35 +108,29 @@ class FIRConvolution1D(ConvanimScene):
 
         # -- the signal --------------------------------------------------------------------
         x_scale = max(abs(v) for v in x_vals) or 1.0
-        x_stems = stem_row(self, x_vals, xs, base_x, 0.55, x_scale, BLUE, "x", num_size)
+        x_stems = stem_row(self, x_vals, xs, base_x, 0.45, x_scale, BLUE, "x", num_size)
         x_axis = axis(left, right, base_x)
         names = VGroup(
-            tex("x[n]", size=34).move_to(np.array([-6.45, base_x, 0])),
+            tex("x[k]", size=34).move_to(np.array([name_x, base_x, 0])),
             tex("h[n-k]" if convolution else "h[k-n]", size=30).move_to(
-                np.array([-6.4, base_h + 0.3, 0])
+                np.array([name_x, base_h + 0.3, 0])
             ),
-            tex(r"h\cdot x", size=30).move_to(np.array([-6.45, prod_y, 0])),
-            tex("y[n]", size=34).move_to(np.array([-6.45, base_y, 0])),
+            tex(r"h\cdot x", size=30).move_to(np.array([name_x, prod_y, 0])),
+            tex("y[n]", size=34).move_to(np.array([name_x, base_y, 0])),
         )
-        n_axis = index_labels(xs, range(L_in), -0.12)
-        n_name = tex("n", size=26, color=GREY).move_to(np.array([-6.45, -0.12, 0]))
+        n_axis = index_labels(xs, range(L_in), -0.15, size=num_size)
+        # The samples are indexed by k (the sum's variable); y[n] lands under sample n = k.
+        k_name = tex("k", size=30, color=GREY).move_to(np.array([name_x, -0.15, 0]))
         y_axis = axis(left, right, base_y)
-        self.play(
-            Write(title),
-            FadeIn(kind, x_axis, y_axis, names[0], names[3], n_axis, n_name),
-            LaggedStart(*(FadeIn(s, shift=np.array([0, 0.2, 0])) for s in x_stems), lag_ratio=0.1),
-            run_time=1.5,
-        )
+        self.opening(title, kind, x_axis, y_axis, names[0], names[3], n_axis, k_name, x_stems)
 
         # -- the impulse response, then flipped into place ---------------------------------
         h_scale = max(abs(v) for v in h_vals) or 1.0
-        k_stems = stem_row(
-            self, h_vals, xs[:M], base_h, 0.45, h_scale, TEAL, "h", min(20.0, num_size)
-        )
+        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.35, h_scale, TEAL, "h", num_size)
         k_names = VGroup(
             *(
-                tex(f"h[{k}]", size=min(24.0, 24.0 * dx / 0.9), color=GREY).move_to(
-                    np.array([xs[k], base_h + (-0.22 if h_vals[k] >= 0 else 0.22), 0])
+                label(f"h[{k}]", size=num_size, color=GREY).move_to(
+                    np.array([xs[k], base_h + (-0.26 if h_vals[k] >= 0 else 0.26), 0])
                 )
                 for k in range(M)
             )
@@ -141,14 +138,22 @@ class FIRConvolution1D(ConvanimScene):
         k_axes = VGroup(*(axis(x - dx * 0.4, x + dx * 0.4, base_h, TEAL) for x in xs[:M]))
         kernel = VGroup(*(VGroup(k_stems[k], k_names[k], k_axes[k]) for k in range(M)))
         h_label = tex("h[k]", size=30).move_to(names[1])
-        self.play(FadeIn(kernel, h_label), run_time=1.0)
+        self.beat("idea", FadeIn(kernel, h_label))
 
+        # The flip: a true mirror about the kernel's centre, each tap on an arc to the place of
+        # its mirror image (tap k to x[M−1−k], where the first output needs it), so that no two
+        # taps pass through each other. Correlation keeps h as it is.
         first = steps[0] if steps else trace.steps[0]
         placed = {t.kernel[0]: xs[t.grid[0]] for t in first.taps}
-        self.play(
-            *(kernel[k].animate.shift(np.array([placed[k] - xs[k], 0, 0])) for k in range(M)),
+        arc = -np.pi * 0.6 if convolution else 0.0
+        self.beat(
+            "idea",
+            *(
+                kernel[k].animate(path_arc=arc).shift(np.array([placed[k] - xs[k], 0, 0]))
+                for k in range(M)
+            ),
             ReplacementTransform(h_label, names[1]),
-            run_time=1.2,
+            move=1.2,
         )
 
         # -- the steps ---------------------------------------------------------------------
@@ -160,7 +165,6 @@ class FIRConvolution1D(ConvanimScene):
         self._slot = (title.get_bottom()[1] - 0.12, box_top + 0.06)
         window = None
         eq = None
-        add_time = max(0.3 * self.t, 1 / config.frame_rate)
         for index, step in enumerate(steps):
             i = step.output[0]
             n = i + shift
@@ -190,7 +194,7 @@ class FIRConvolution1D(ConvanimScene):
             step_anims = [*moves]
             step_anims.append(FadeIn(box) if window is None else ReplacementTransform(window, box))
             step_anims.append(FadeIn(new_eq) if eq is None else ReplacementTransform(eq, new_eq))
-            self.play(*step_anims, run_time=0.6 * self.t)
+            self.beat("move", *step_anims)
             window, eq = box, new_eq
 
             # In the formula's order (h[0]·x[n] first), so the sum reads like the line above.
@@ -207,36 +211,39 @@ class FIRConvolution1D(ConvanimScene):
             acc, acc_box = self._accumulator(sums, xs[n], base_y, num_size)
             sources = VGroup(*(x_stems[t.grid[0]][1] for t in taps))
             extra = [FadeIn(names[2])] if index == 0 else []
-            self.play(
+            self.beat(
+                "product",
                 TransformFromCopy(sources, VGroup(*products)),
                 FadeIn(acc_box, acc[0]),
                 *extra,
-                run_time=0.7 * self.t,
             )
 
             into = acc_box.get_center()
             if one_by_one:
                 for j, product in enumerate(products):
-                    self.play(
+                    self.beat(
+                        "product",
                         FadeOut(product, target_position=into, scale=0.6),
-                        ReplacementTransform(acc[j], acc[j + 1]),
-                        run_time=add_time,
+                        FadeOut(acc[j]),
+                        FadeIn(acc[j + 1]),
                     )
             else:
-                self.play(
+                self.beat(
+                    "product",
                     *(FadeOut(q, target_position=into, scale=0.6) for q in products),
-                    ReplacementTransform(acc[0], acc[1]),
-                    run_time=0.5 * self.t,
+                    FadeOut(acc[0]),
+                    FadeIn(acc[1]),
                 )
 
             y_stem = stem_row(
-                self, [step.value], [xs[n]], base_y, 0.36, y_scale, RED, "y", num_size
+                self, [step.value], [xs[n]], base_y, 0.25, y_scale, RED, "y", num_size
             )[0]
-            self.play(
-                ReplacementTransform(acc[-1], y_stem),
+            self.beat(
+                "output",
+                FadeOut(acc[-1]),
+                FadeIn(y_stem),
                 FadeOut(acc_box),
                 ReplacementTransform(new_eq, full_eq),
-                run_time=0.7 * self.t,
             )
             eq = full_eq
 
@@ -250,12 +257,12 @@ class FIRConvolution1D(ConvanimScene):
         final[1].set_color(RED)
         self.shown.extend([("L_in", L_in), ("M", M), ("L_out", L_out)])
         fades = [FadeOut(m) for m in (window, eq) if m is not None]
-        self.play(*fades, Write(final), run_time=1.2)
-        self.wait(1.5)
+        self.beat("idea", *fades, Write(final), move=1.2)
+        self.closing()
 
     def _instance(self, step, n: int, convolution: bool) -> VGroup:  # noqa: ANN001
-        """``y[n] = h[0]·x[n] + … = value`` with this step's numbers, ``n`` highlighted."""
-        sign = "-" if convolution else "+"
+        """``y[n] = h[0]·x[n] + … = value`` with this step's numbers, ``n`` highlighted (the
+        title above says what the sum is; here the numbers get the room)."""
         terms = " + ".join(
             f"{_paren(t.weight)}\\cdot {_paren(t.value)}"
             for t in sorted(step.taps, key=lambda t: t.kernel[0])
@@ -268,13 +275,13 @@ class FIRConvolution1D(ConvanimScene):
                 "y[",
                 str(n),
                 "]",
-                f"= \\textstyle\\sum_k h[k]\\,x[{n}{sign}k] =",
+                "=",
                 terms,
                 "=",
                 tex_num(step.value),
             ],
             {1: RED, 6: RED},
-            size=34,
+            size=42,
         )
         return self._place(eq)
 

@@ -16,7 +16,7 @@ import numpy as np
 from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, tex
 from convanim.scenes._data import multichannel_example
 from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, top_formulas
-from manim import WHITE, FadeIn, ReplacementTransform, Text, VGroup, Write
+from manim import WHITE, FadeIn, ReplacementTransform, Text, VGroup
 
 
 class MultiChannelConv(ConvanimScene):
@@ -127,7 +127,7 @@ class MultiChannelConv(ConvanimScene):
                 for j in range(cout)
             )
         )
-        self.play(Write(formula), FadeIn(view.static(), row_names, names, bias, info), run_time=1.5)
+        self.opening(formula, view.static(), row_names, names, bias, info)
 
         t = view.theme
         g_in = plan.grid("input")
@@ -197,11 +197,11 @@ class MultiChannelConv(ConvanimScene):
                     self.remove(sums_shown)
                 anims.append(FadeIn(sums))
                 marker, sums_shown = new_marker, sums
-                self.play(*anims, run_time=self.t)
+                self.beat("output", *anims)
                 played += 1
         if sums_shown is not None:
             self.remove(sums_shown)
-        self.wait(1.0)
+        self.closing()
 
 
 __all__ = ["MultiChannelConv"]

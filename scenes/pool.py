@@ -13,7 +13,7 @@ import numpy as np
 from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, tex
 from convanim.scenes._data import pool_example
 from convanim.scenes._grid import PlanView, play_plan, top_formulas
-from manim import FadeIn, Text, Write
+from manim import Text, Write
 
 
 class MaxPool2D(ConvanimScene):
@@ -44,8 +44,8 @@ class MaxPool2D(ConvanimScene):
             font_size=18,
             color=GREY,
         ).to_edge(np.array([0, -1, 0]), buff=0.15)
-        self.play(Write(formula), FadeIn(view.static(), info), run_time=1.5)
-        self.play(Write(sizes), run_time=1.0)
+        self.opening(formula, view.static(), info)
+        self.beat("idea", Write(sizes))
 
         def note(step) -> str:  # noqa: ANN001
             values = ", ".join(fmt(t.value) for t in step.taps)
@@ -54,7 +54,7 @@ class MaxPool2D(ConvanimScene):
         for step in trace.steps[: self.step_count(len(trace.steps))]:
             self.shown.append(("max", step.value))
         play_plan(self, view, trace.steps, trace.output_values, note, info)
-        self.wait(1.0)
+        self.closing()
 
 
 def _t(v: list[int]) -> str:

@@ -60,9 +60,7 @@ class TransposedConv2D(ConvanimScene):
             )
             top_formulas(title)
             view = PlanView(self, plan, centre=(0.0, -0.2), max_width=13.0, max_height=5.8)
-            self.play(
-                Write(title), FadeIn(view.static(), info, *_output_padding(view, op)), run_time=1.5
-            )
+            self.opening(title, view.static(), info, *_output_padding(view, op))
             play_plan(
                 self,
                 view,
@@ -72,14 +70,14 @@ class TransposedConv2D(ConvanimScene):
                 info,
             )
             if p["view"] == "both":
-                self.play(FadeOut(*self.mobjects), run_time=0.6)
+                self.beat("move", FadeOut(*self.mobjects))
 
         if p["view"] in ("both", "scatter"):
             title = self._scatter(scatter, info)
 
         top_formulas(size)
-        self.play(ReplacementTransform(title, size), run_time=1.0)
-        self.wait(1.0)
+        self.beat("idea", ReplacementTransform(title, size), move=1.0)
+        self.closing()
 
     def _scatter(self, trace, info: Text) -> VGroup:  # noqa: ANN001
         ivals = trace.params["input_values"]
@@ -125,7 +123,10 @@ class TransposedConv2D(ConvanimScene):
         top_formulas(title)
         for v in ivals.values():
             self.shown.append(("input", v))
-        self.play(Write(title), FadeIn(view.static(), info), run_time=1.2)
+        if self.renderer.num_plays == 0:
+            self.opening(title, view.static(), info)
+        else:
+            self.beat("idea", Write(title), FadeIn(view.static(), info))
 
         t = view.theme
         sums: dict[tuple[int, int], float] = {}
@@ -163,9 +164,9 @@ class TransposedConv2D(ConvanimScene):
                 else:
                     anims.append(FadeIn(num))
                 texts[rc] = num
-            self.play(*anims, run_time=self.t)
+            self.beat("output", *anims)
         if marker is not None:
-            self.play(FadeOut(marker), run_time=0.4)
+            self.beat("move", FadeOut(marker))
         off = trace.params.get("canvas_offset", (0, 0))
         bias = float(trace.params.get("bias", 0.0))
         if len(steps) == len(trace.steps):
@@ -206,7 +207,7 @@ class TransposedConv2D(ConvanimScene):
                         self.remove(texts[canvas])
                     finals.append(FadeIn(num))
             if finals:
-                self.play(*finals, run_time=0.6)
+                self.beat("idea", *finals)
         return title
 
 

@@ -85,16 +85,17 @@ class DilatedCausalStack(ConvanimScene):
                 size=34,
             ).to_edge(np.array([0, 1, 0]), buff=0.25)
             if phase == 0:
-                self.play(Write(head), FadeIn(names, nodes, edges, labels), run_time=1.5)
+                self.opening(head, names, nodes, edges, labels)
                 drawn = VGroup(nodes, edges, labels)
             else:
                 new = VGroup(nodes, edges, labels)
-                self.play(
+                self.beat(
+                    "idea",
                     ReplacementTransform(title, head),
                     FadeOut(drawn),
                     FadeIn(new),
                     *([FadeOut(shown_d)] if shown_d is not None else []),
-                    run_time=1.2,
+                    move=1.2,
                 )
                 drawn = new
             title = head
@@ -124,7 +125,7 @@ class DilatedCausalStack(ConvanimScene):
                         .set_fill(RED, opacity=1)
                         .move_to(pos[layer][length - 1])
                     )
-                self.play(FadeIn(new_lit), run_time=self.t)
+                self.beat("output", FadeIn(new_lit))
                 lit.add(new_lit)
                 played += 1
             terms = " + ".join(f"({k}-1)\\cdot {d}" for d in ds)
@@ -136,10 +137,9 @@ class DilatedCausalStack(ConvanimScene):
             ).next_to(head, np.array([0, -1, 0]), buff=0.15)
             rf[2].set_color(RED)
             self.shown.append(("receptive_field", stack.receptive_field))
-            self.play(Write(rf), run_time=1.0)
-            self.wait(0.5)
+            self.beat("idea", Write(rf), move=1.0)
             shown_d = VGroup(rf, lit)
-        self.wait(1.0)
+        self.closing()
 
 
 __all__ = ["DilatedCausalStack"]

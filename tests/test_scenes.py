@@ -97,9 +97,36 @@ def layout_problems(scene) -> list[str]:
     return out
 
 
-def dry(media, name: str, **params):
+#: At 1080p a scene unit is 135 px: 40 px digits need Text font size 28.2 (DejaVu Sans digits
+#: are 0.0105 units per point) and MathTex 41.5 (0.00714 units per point).
+MIN_TEXT_SIZE, MIN_TEX_SIZE = 28.2, 41.5
+
+
+def small_numbers(scene) -> list[str]:
+    """Texts with a digit in them whose digits would be under 40 px tall at 1080p."""
+    out = []
+    for top in scene.mobjects:
+        skip: set[int] = set()
+        for m in top.get_family():
+            if id(m) in skip or not isinstance(m, Text | SingleStringMathTex):
+                continue
+            if m.get_fill_opacity() == 0:
+                continue
+            if isinstance(m, Text) and any(ch.isdigit() for ch in m.text):
+                skip.update(id(s) for s in m.get_family())
+                if m.font_size < MIN_TEXT_SIZE - 0.05:
+                    out.append(f"{m.text!r} at {m.font_size:.1f} pt")
+            elif isinstance(m, SingleStringMathTex):
+                skip.update(id(s) for s in m.get_family())
+                if any(ch.isdigit() for ch in m.tex_string) and m.font_size < MIN_TEX_SIZE - 0.05:
+                    out.append(f"tex {m.tex_string[:40]!r} at {m.font_size:.1f} pt")
+    return out
+
+
+def dry(media, name: str, legible: bool = False, **params):
     """Run scene ``name`` under ``dry_run`` and return it; the layout is checked after every
-    ``play`` (the state each animation ends in is what stays on screen)."""
+    ``play`` (the state each animation ends in is what stays on screen), and with ``legible``
+    the size of every number too."""
     module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
     cfg = {
         "dry_run": True,
@@ -118,7 +145,8 @@ def dry(media, name: str, **params):
 
         def checked_play(*args, **kwargs):
             play(*args, **kwargs)
-            problems.extend(p for p in layout_problems(scene) if p not in problems)
+            found = layout_problems(scene) + (small_numbers(scene) if legible else [])
+            problems.extend(p for p in found if p not in problems)
 
         scene.play = checked_play
         scene.render()
@@ -159,7 +187,7 @@ def test_every_scene_has_a_module_and_specs():
 
 
 def fir_plays(scene, signal, kernel, mode="convolution", max_steps=0) -> int:
-    """The plays FIRConvolution1D should make, from the engine's trace: 3 intro plays; per
+    """The beats FIRConvolution1D should make, from the engine's trace: 3 intro plays; per
     output sample the slide, the products, one addition per product (or, past the scene's
     one-at-a-time budget, one for all), the landing; the L_out formula and the final wait."""
     from convanim.scenes._data import conv1d_trace
@@ -195,9 +223,9 @@ def test_fir_steps_and_numbers(media):
     scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, step_time=0.1)
     expected = np.convolve(x, h, mode="valid")  # the deck's y[n] = Σ h[k] x[n−k]
     assert len(expected) == shapes.conv_output_size(len(x), len(h))
-    assert scene.renderer.num_plays == fir_plays(scene, x, h)
+    assert len(scene.timeline) == fir_plays(scene, x, h)
     # 4 steps of 3 taps stay within the budget: every product is added on its own
-    assert scene.renderer.num_plays == 3 + (3 + len(h)) * len(expected) + 2
+    assert len(scene.timeline) == 3 + (3 + len(h)) * len(expected) + 2
     np.testing.assert_allclose(shown(scene, "y")[::2], expected)  # formula, then the stem
     # the products under the window, then the running sum 0 → p0 → p0+p1 → y[n]
     products = [h[k] * x[n - k] for n in range(len(h) - 1, len(x)) for k in range(len(h))]
@@ -212,7 +240,7 @@ def test_fir_steps_and_numbers(media):
 def test_fir_correlation_and_max_steps(media):
     x, h = [1, 2, 3, 4], [1, -1]
     scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, mode="correlation", max_steps=2)
-    assert scene.renderer.num_plays == fir_plays(scene, x, h, "correlation", max_steps=2)
+    assert len(scene.timeline) == fir_plays(scene, x, h, "correlation", max_steps=2)
     expected = np.correlate(x, h, mode="valid")[:2]
     np.testing.assert_allclose(shown(scene, "y")[::2], expected)
     np.testing.assert_allclose(shown(scene, "sum"), running_sums(x, h, "correlation", 2))
@@ -220,13 +248,15 @@ def test_fir_correlation_and_max_steps(media):
 
 
 def test_fir_largest_signal_stays_legible(media):
-    # 24 samples and 8 taps (the most the scene draws): numbers shrink with the spacing.
-    # Past two steps the 8 products no longer go into the sum one by one but all at once.
-    x = [1, -2, 3, 1, 0, -1, 2, 1, 2.5, -3, 1, 1, 1, 2, 3, 0, 1, 2, -1, -2.5, 1, 1, 0, 1]
-    h = [1, -0.5, 0.25, 2, 1, -1, 0.5, 3]
-    scene = dry(media, "FIRConvolution1D", signal=x, kernel=h, max_steps=4, step_time=0.1)
-    assert scene.renderer.num_plays == fir_plays(scene, x, h, max_steps=4)
-    assert scene.renderer.num_plays == 3 + 3 * 4 + (8 + 8 + 1 + 1) + 2
+    # 10 samples and 5 taps (the most the scene draws), every number 40 px tall at 1080p.
+    # Past three steps the 5 products no longer go into the sum one by one but all at once.
+    x = [1, -2, 3, 1, 0, -1, 2.5, -2.5, -3, 0.25]
+    h = [1, -0.5, 0.25, -2.5, 3]
+    scene = dry(
+        media, "FIRConvolution1D", legible=True, signal=x, kernel=h, max_steps=4, step_time=0.1
+    )
+    assert len(scene.timeline) == fir_plays(scene, x, h, max_steps=4)
+    assert len(scene.timeline) == 3 + 3 * 4 + (5 + 5 + 5 + 1) + 2
     np.testing.assert_allclose(shown(scene, "y")[::2], np.convolve(x, h, mode="valid")[:4])
     np.testing.assert_allclose(shown(scene, "sum"), running_sums(x, h, "convolution", 4))
 
@@ -240,7 +270,7 @@ def test_conv2d_steps_and_numbers(media):
     x, w = conv2d_values(resolved)
     y = conv2d(x[None, None], w[None, None], stride=2, padding=1)[0, 0]
     assert y.shape == (2, 2)
-    assert scene.renderer.num_plays == 2 + y.size + 1
+    assert len(scene.timeline) == 2 + y.size + 1
     assert_on_screen(scene, format_values(y.ravel()) + format_values(x.ravel()))
     np.testing.assert_allclose(shown(scene, "output"), y.ravel())
 
@@ -251,7 +281,7 @@ def test_conv2d_paper_values_and_dilation(media):
 
     x, w = conv_arithmetic_values()
     y = conv2d(x[None, None], w[None, None], dilation=2, padding=1)[0, 0]
-    assert scene.renderer.num_plays == 2 + 3 + 1
+    assert len(scene.timeline) == 2 + 3 + 1
     np.testing.assert_allclose(shown(scene, "output"), y.ravel()[:3])
     assert_on_screen(scene, format_values(y.ravel()[:3]))
 
@@ -262,7 +292,7 @@ def test_maxpool_winner_and_numbers(media):
 
     x = example_grid((4, 4), 3, 0, 10)
     y = max_pool2d(x[None, None], 2, 2)[0, 0]
-    assert scene.renderer.num_plays == 2 + y.size + 1
+    assert len(scene.timeline) == 2 + y.size + 1
     np.testing.assert_allclose(shown(scene, "output"), y.ravel())
     assert_on_screen(scene, format_values(y.ravel()))
 
@@ -277,12 +307,12 @@ def test_transposed_both_views(media):
     y = conv_transpose2d(x[None, None], w[None, None], stride=2, output_padding=1)[0, 0]
     assert y.shape == (6, 6)
     # intro, one play per input cell, marker out, the untouched output_padding cells, size, wait
-    assert full.renderer.num_plays == 1 + 4 + 1 + 1 + 2
+    assert len(full.timeline) == 1 + 4 + 1 + 1 + 2
     np.testing.assert_allclose(sorted(shown(full, "output")), sorted(y.ravel()))
     assert_on_screen(full, [fmt(v) for v in y.ravel()])
     both = dry(media, "TransposedConv2D", view="both", max_steps=2, **params)
     # direct: intro, 2 frames, fade; scatter: intro, 2 cells, marker out; size, wait
-    assert both.renderer.num_plays == (1 + 2 + 1) + (1 + 2 + 1) + 2
+    assert len(both.timeline) == (1 + 2 + 1) + (1 + 2 + 1) + 2
     assert shown(both, "O") == [6, 6]
 
 
@@ -299,7 +329,7 @@ def test_multichannel_heads_and_groups(media):
     )
     y = conv1d(x, w, b, groups=2, mode="convolution")
     assert y.shape == (2, 3)
-    assert scene.renderer.num_plays == 1 + y.size + 1
+    assert len(scene.timeline) == 1 + y.size + 1
     np.testing.assert_allclose(shown(scene, "y"), y.ravel())
     assert_on_screen(scene, [fmt(v) for v in y.ravel()])
     # grouped: head 1 only sees channels 2 and 3
@@ -310,7 +340,7 @@ def test_multichannel_heads_and_groups(media):
 def test_wavenet_receptive_fields(media):
     scene = dry(media, "DilatedCausalStack", dilations="1,2,4,8", length=16, step_time=0.1)
     assert shown(scene, "receptive_field") == [5, 16]  # 1 + L(k−1), then 1 + Σ(k−1)d
-    assert scene.renderer.num_plays == 7 + 4 + 4
+    assert len(scene.timeline) == 5 + 4 + 4  # intro, rf, switch, rf, end; 2×4 layers
     from convanim.scenes._data import causal_stack
 
     stack = causal_stack(16, 2, [1, 2, 4, 8])
@@ -326,7 +356,7 @@ def test_backward_gradients(media):
         video.resolve_params("ConvBackward", {"length": 5, "kernel": 2})
     )
     g = conv_backward(x[None, None], w[None, None], gy[None, None], mode="convolution")
-    assert scene.renderer.num_plays == 12 + 2 + 5
+    assert len(scene.timeline) == 9 + 2 + 5  # fixed beats, then one per gradient value
     assert shown(scene, "dL/db") == [pytest.approx(float(gy.sum()))]
     np.testing.assert_allclose(shown(scene, "grad")[:2], g.grad_weight.ravel())
     np.testing.assert_allclose(shown(scene, "grad")[2:], g.grad_input.ravel())
@@ -343,7 +373,7 @@ def test_ambiguity_sizes(media):
     assert shown(scene, "size")[:2] == [6, 5]
     assert shown(scene, "O") == [3]
     assert shown(scene, "output_padding") == [0, 1]
-    assert scene.renderer.num_plays == 1 + 9 + 1 + 1 + 1
+    assert len(scene.timeline) == 1 + 9 + 1 + 1 + 1
     assert [s for s, _ in shapes.transposed_output_range(3, 3, 2, 1)] == [5, 6]
 
 
@@ -393,3 +423,68 @@ def test_scene_helpers_doctests():
 
     result = doctest.testmod(fir)
     assert result.attempted >= 1 and result.failed == 0
+
+
+# -- pacing ----------------------------------------------------------------------------------
+
+FLOORS = {"idea": 1.5, "product": 0.8, "output": 1.0, "end": 3.0}
+
+
+@pytest.mark.parametrize("name", video.SCENE_NAMES)
+def test_every_beat_meets_the_speaking_pace(media, name):
+    """At the default pace every beat on the scene's own clock lasts at least its floor (one
+    frame of rounding at 15 fps aside), the beats account for the whole video, the scene opens
+    on its title state held as an idea and ends held at least 3 s on a step mark."""
+    params = {"max_steps": 4} if name in ("Conv2D", "TransposedConv2D") else {}
+    scene = dry(media, name, **params)
+    clock = scene.renderer.time
+    assert sum(d for _, d in scene.timeline) == pytest.approx(clock, abs=0.05)
+    for kind, seconds in scene.timeline:
+        assert seconds >= FLOORS.get(kind, 0.0) - 1e-6, (kind, seconds)
+    assert scene.timeline[0][0] == "idea" and scene.timeline[-1] == ("end", pytest.approx(3.0))
+    assert scene.marks[-1] == pytest.approx(clock - 3.0, abs=1 / 15)  # the last shown state
+    assert scene.marks == sorted(set(scene.marks)) and scene.marks[0] >= 1.5
+
+
+def test_pace_scales_every_beat(media):
+    args = dict(signal="1,2,3", kernel="1,-1")
+    normal = dry(media, "FIRConvolution1D", **args)
+    slow = dry(media, "FIRConvolution1D", pace="slow", **args)
+    fast = dry(media, "FIRConvolution1D", pace="fast", step_time=0.5, **args)
+    assert [k for k, _ in slow.timeline] == [k for k, _ in normal.timeline]
+    for (kind, a), (_, b), (_, c) in zip(
+        normal.timeline, slow.timeline, fast.timeline, strict=True
+    ):
+        if kind == "end":
+            # longer when slow, never under 3 s when fast
+            assert (a, b, c) == (
+                pytest.approx(3.0),
+                pytest.approx(4.5, abs=0.07),
+                pytest.approx(3.0),
+            )
+        else:
+            assert b == pytest.approx(1.5 * a, abs=0.07)
+            assert c == pytest.approx(0.3 * a, abs=0.07)
+
+
+# -- contrast --------------------------------------------------------------------------------
+
+
+def test_scene_colours_are_legible_on_the_slide():
+    """Every text colour the scenes use has 4.5:1 against the slide and against every cell
+    fill it can sit on (shaded or not); outlines and stems 3:1 against the slide (WCAG)."""
+    from convanim.scenes import _common
+    from convanim.scenes._grid import VIDEO_THEME as t
+
+    from convanim.draw.plan import contrast
+
+    slide = "#ffffff"
+    for name, colour in _common.TEXT_COLOURS.items():
+        assert contrast(colour, slide) >= 4.5, name
+    for role in ("input", "output", "kernel", "padding", "inserted", "dropped"):
+        for fill in (t.fill(role), t.shaded(role)):
+            assert contrast(t.ink_on(fill), fill) >= 4.5, (role, fill)
+    assert contrast(t.muted, t.background) >= 4.5
+    assert contrast(t.text, t.background) >= 4.5
+    for graphic in (t.line, t.winner, _common.TEAL, _common.RED, _common.BLUE):
+        assert contrast(graphic, slide) >= 3.0, graphic

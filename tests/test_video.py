@@ -76,6 +76,62 @@ def assert_duration(info: dict, scene: str, params: dict, tmp_path: Path) -> Non
     assert info["frames"] == pytest.approx(info["duration"] * info["fps"], abs=2)
 
 
+def assert_opens_and_ends_still(path: Path) -> None:
+    """The first frame is the scene's title state (ink on the slide, not a blank frame that a
+    looping video would flash) and the last 3 s are one still frame (up to the encoder's
+    noise: H.264 refines a still picture over a few frames, by a few levels on <0.5 % of the
+    pixels, where any drawn change moves thousands of pixels by over 100 levels)."""
+    import numpy as np
+
+    with av.open(str(path)) as container:
+        fps = float(container.streams.video[0].average_rate)
+        frames = [f.to_ndarray(format="gray").astype(int) for f in container.decode(video=0)]
+    first = frames[0]
+    assert (first < 128).mean() > 0.002, "first frame is blank"
+    tail = frames[-round(3 * fps) :]
+    assert len(tail) == round(3 * fps) and len(frames) > len(tail)
+    for frame in tail:
+        diff = np.abs(frame - tail[-1])
+        assert (diff > 64).mean() < 0.0005 and (diff > 16).mean() < 0.005
+
+
+def assert_gif_colours_are_blends(gif: Path) -> None:
+    """Every colour in every frame of the GIF lies on a blend of two of the scene's own colours
+    (anti-aliasing mixes an edge with what is behind it), within a few levels: no fringe of a
+    colour the scene never drew (Manim's own GIF maps frames to a fixed 3-3-2 cube: yellow
+    edges, grey text turned yellow), and the slide's white is exact."""
+    import dataclasses
+
+    import numpy as np
+    from convanim.scenes import _common
+    from convanim.scenes._grid import VIDEO_THEME
+    from PIL import Image, ImageSequence
+
+    theme = [v for v in dataclasses.asdict(VIDEO_THEME).values() if str(v).startswith("#")]
+    hexes = {*theme, *_common.TEXT_COLOURS.values(), "#ffffff", "#000000"}
+    scene = np.array([[int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in hexes], float)
+    scene = np.vstack([scene, [blend(a, b) for a in scene for b in scene]])  # shading over fills
+    seen: set[tuple[int, int, int]] = set()
+    with Image.open(gif) as im:
+        assert im.info.get("loop") == 0
+        assert im.convert("RGB").getpixel((2, 2)) == (255, 255, 255)
+        for frame in ImageSequence.Iterator(im):
+            seen |= {c for _, c in frame.convert("RGB").getcolors(1 << 16)}
+    colours = np.array(sorted(seen), float)
+    a, b = scene[:, None, :], scene[None, :, :]
+    ab = b - a
+    worst = 0.0
+    for c in colours:
+        t = np.clip(((c - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-9), 0, 1)
+        dist = np.linalg.norm(a + t[..., None] * ab - c, axis=-1)
+        worst = max(worst, float(dist.min()))
+    assert worst <= 12.0, f"a colour {worst:.1f} levels away from any blend of the scene's colours"
+
+
+def blend(a, b, alpha: float = 0.3):
+    return (1 - alpha) * a + alpha * b
+
+
 # -- the light parts --------------------------------------------------------------------------
 
 
@@ -208,6 +264,7 @@ def test_every_scene_renders_at_480p15(scene, tmp_path, cache):
     assert (info["width"], info["height"]) == (854, 480)
     assert info["fps"] == pytest.approx(15, abs=0.01)
     assert_duration(info, scene, params, tmp_path)
+    assert_opens_and_ends_still(path)
 
 
 @pytest.mark.slow
@@ -240,6 +297,7 @@ def test_fir_end_to_end_into_the_deck_layout(tmp_path, cache):
         "FIRConvolution1D", {"signal": "1,2,3,1,0", "kernel": "1,0.5,-1", "step_time": 0.2}
     )
     assert_duration(info, "FIRConvolution1D", params, tmp_path)
+    assert_opens_and_ends_still(path)
     # Unchanged scene, parameters and versions: a no-op, well under a second. (In a checkout
     # being edited while the test runs, a scene's source can change in between and rightly
     # make the render stale: the run after that must then be the no-op.)
@@ -298,6 +356,7 @@ def test_gif_and_transparent_webm(tmp_path, cache):
     assert gif == tmp_path / "480p15" / "MaxPool2D.gif"
     with av.open(str(gif)) as c:
         assert c.format.name == "gif" and c.streams.video[0].codec_context.width == 854
+    assert_gif_colours_are_blends(gif)
     webm = video.render_scene(
         "MaxPool2D", tmp_path / "alpha.webm", fmt="webm", params=params, transparent=True
     )
@@ -305,3 +364,160 @@ def test_gif_and_transparent_webm(tmp_path, cache):
         stream = c.streams.video[0]
         assert "webm" in c.format.name and stream.codec_context.name == "vp9"
         assert stream.metadata.get("alpha_mode") == "1"  # VP9 with its alpha plane
+
+
+# -- clicker-stepped playback -----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<link rel="stylesheet" href="reveal/reveal.css"></head>
+<body><div class="reveal"><div class="slides">
+<section data-markdown><textarea data-template>
+## A stepped video
+
+{snippet}
+</textarea></section>
+<section><h2>Next slide</h2></section>
+</div></div>
+<script src="reveal/reveal.js"></script><script src="reveal/plugin/markdown.js"></script>
+<script>Reveal.initialize({{ width: 1280, height: 720, plugins: [RevealMarkdown] }});</script>
+</body></html>
+"""
+
+
+@pytest.mark.slow
+def test_steps_snippet_pauses_at_each_boundary_in_chromium(tmp_path, cache):
+    """`render --steps` writes the boundaries; in a reveal.js Markdown slide opened from
+    file://, three presses of → leave the video paused at the third boundary (±1 frame) and ←
+    brings it back to the second, with no request leaving the folder."""
+    import shutil
+
+    from convanim.slides.embed import EmbedOptions, snippet
+
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not (shutil.which("node") and Path(chromium).is_file()):
+        pytest.fail("node and Chromium are needed (scripts/setup.sh)")
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "node_modules" / "reveal.js" / "dist", site / "reveal")
+    args = [*CONVANIM, "render", "FIRConvolution1D", "--signal", "1,2,3,1,0", "--steps", "-ql"]
+    proc = subprocess.run([*args, "-o", str(site / "v")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    video_file = site / "v" / "480p15" / "FIRConvolution1D.mp4"
+    data = json.loads(video_file.with_suffix(".steps.json").read_text())
+    assert data["fps"] == 15 and len(data["steps"]) >= 4
+    assert data["steps"] == sorted(data["steps"]) and data["start"] < data["steps"][0]
+    assert data["steps"][-1] <= data["duration"] - 3.0 + 1e-6  # the end hold is no step
+    frames = round(data["duration"] * 15)
+    assert probe(video_file)["frames"] == frames  # the boundaries are on the video's clock
+    html = snippet("v/480p15/FIRConvolution1D.mp4", EmbedOptions(template="steps"))
+    assert 'data-steps="v/480p15/FIRConvolution1D.steps.js"' in html
+    (site / "index.html").write_text(STEPS_PAGE.format(snippet=html))
+    proc = subprocess.run(
+        [
+            "node",
+            str(ROOT / "tests" / "steps_check.mjs"),
+            (site / "index.html").as_uri(),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["pageErrors"] == []
+    assert all(u.startswith(site.as_uri()) or u.startswith("data:") for u in report["requests"])
+    assert report["initial"]["fragments"] == len(data["steps"])
+    frame = 1 / 15
+    assert report["initial"]["time"] == pytest.approx(data["start"], abs=frame)
+    *forward, back = report["presses"]
+    for k, state in enumerate(forward):
+        assert state["paused"] and state["shown"] == k + 1
+        assert state["time"] == pytest.approx(data["steps"][k], abs=frame), (k, state)
+    assert back["paused"] and back["shown"] == 2
+    assert back["time"] == pytest.approx(data["steps"][1], abs=frame)
+
+
+# -- the verified cache -----------------------------------------------------------------------
+
+
+def _fake_render(calls):
+    """A stand-in for Manim that writes a recognisable file and a record, as a render would."""
+    from convanim.video import cache as vcache
+
+    def render_into(entry, scene, params, q, fmt, transparent):
+        calls.append(scene)
+        made = entry.parent / "made.mp4"
+        made.parent.mkdir(parents=True, exist_ok=True)
+        made.write_bytes(b"rendered by the fake" * 10)
+        extra = {"scene": scene, "fps": q.fps, "duration": 4.0, "steps": [1.5, 2.0]}
+        return vcache.store(made, entry, extra)
+
+    return render_into
+
+
+def test_cache_serves_only_verified_entries(tmp_path, cache, monkeypatch):
+    from convanim.video import cache as vcache
+    from convanim.video import runner
+
+    calls: list[str] = []
+    monkeypatch.setattr(runner, "_render_into", _fake_render(calls))
+    q = video.resolve_quality("low")
+    params = video.resolve_params("MaxPool2D", {})
+    entry = vcache.entry_path(
+        "MaxPool2D", video.cache_key("MaxPool2D", params, q, "mp4", False), "mp4"
+    )
+    entry.parent.mkdir(parents=True, exist_ok=True)
+
+    # A file planted under the key (no record of ours) is rendered over, never served.
+    entry.write_text("not a video")
+    out = video.render_scene("MaxPool2D", tmp_path / "a.mp4")
+    assert calls == ["MaxPool2D"] and out.read_bytes().startswith(b"rendered by the fake")
+    # Unchanged: served from the cache, nothing rendered.
+    video.render_scene("MaxPool2D", tmp_path / "b.mp4")
+    assert calls == ["MaxPool2D"]
+    # Bytes changed behind the record's back: rendered again.
+    entry.write_bytes(entry.read_bytes()[:-1] + b"!")
+    video.render_scene("MaxPool2D", tmp_path / "c.mp4")
+    assert calls == ["MaxPool2D"] * 2
+    # A symlink under the key, even to a file with a matching record, is refused and replaced
+    # by a regular file; its target is left alone.
+    elsewhere = tmp_path / "secret.mp4"
+    elsewhere.write_bytes(entry.read_bytes())
+    entry.unlink()
+    entry.symlink_to(elsewhere)
+    video.render_scene("MaxPool2D", tmp_path / "d.mp4")
+    assert calls == ["MaxPool2D"] * 3
+    assert not entry.is_symlink() and entry.is_file()
+    assert elsewhere.read_bytes() == entry.read_bytes()  # untouched (same fake bytes)
+    # --steps writes the boundaries from the record, beside the output.
+    out = video.render_scene("MaxPool2D", tmp_path / "e.mp4", steps=True)
+    data = json.loads(video.steps_path(out).read_text())
+    assert data["start"] == 1.5 and data["steps"] == [2.0] and data["video"] == "e.mp4"
+    assert "convanimSteps.define" in video.steps_script_path(out).read_text()
+
+
+def test_missing_manim_is_reported_before_the_cache(tmp_path, cache, monkeypatch, capsys):
+    from convanim.cli import main
+    from convanim.video import doctor, runner
+
+    calls: list[str] = []
+    monkeypatch.setattr(runner, "_render_into", _fake_render(calls))
+    video.render_scene("MaxPool2D", tmp_path / "a.mp4")  # now cached
+    monkeypatch.setattr(doctor, "manim_version", lambda: "missing")
+    with pytest.raises(video.MissingRequirementError, match="manim is missing"):
+        video.render_scene("MaxPool2D", tmp_path / "b.mp4")
+    assert not (tmp_path / "b.mp4").exists()
+    for argv in (
+        ["render", "MaxPool2D", "-o", str(tmp_path / "c.mp4")],
+        ["embed", "MaxPool2D", "--root", str(tmp_path / "deck")],
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert exit_info.value.code == 1, argv
+        # (embed first says what it is about to render)
+        assert err[-1].startswith("Error: cannot render: manim is missing")
+        assert "pip install" in err[-1] and "Traceback" not in "\n".join(err)

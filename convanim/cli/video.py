@@ -64,6 +64,12 @@ def _default_text(value: object) -> str:
 )
 @click.option("--force", is_flag=True, help="Render even if the cache has this video.")
 @click.option(
+    "--steps",
+    is_flag=True,
+    help="Also write the step boundaries: <Scene>.steps.json, and <Scene>.steps.js for "
+    "`convanim embed SCENE --template steps` (clicker-stepped playback in reveal.js).",
+)
+@click.option(
     "--params",
     "params_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -77,6 +83,7 @@ def render_video(
     transparent: bool,
     output: Path,
     force: bool,
+    steps: bool,
     params_file: Path | None,
     scene_options: tuple[str, ...],
 ) -> None:
@@ -106,6 +113,7 @@ def render_video(
             params=params,
             force=force,
             transparent=transparent,
+            steps=steps,
         )
     except (video.MissingRequirementError, video.RenderError) as exc:
         raise click.ClickException(str(exc)) from None

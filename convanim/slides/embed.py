@@ -36,6 +36,8 @@ INTERACTIVE_SUFFIXES = frozenset({".html"})
 TEMPLATES: dict[str, dict[str, str]] = {
     "overlay": {"image": "reveal-overlay.html", "video": "reveal-overlay-video.html"},
     "video": {"video": "reveal-video.html"},
+    # A video the clicker steps through (convanim.video writes the <video>.steps.js it loads).
+    "steps": {"video": "reveal-steps.html"},
     "figure": {"image": "reveal-figure.html", "video": "reveal-video.html"},
     "markdown": {"image": "markdown-image.md", "video": "markdown-video.md"},
     "html": {"image": "html-image.html", "video": "html-video.html"},
@@ -46,6 +48,7 @@ DEFAULT_TEMPLATE = {"image": "overlay", "video": "video", "interactive": "intera
 DEFAULT_WIDTH = {
     "overlay": "45%",
     "video": "70%",
+    "steps": "70%",
     "figure": "100%",
     "markdown": "",
     "html": "100%",
@@ -244,6 +247,7 @@ def snippet(src: str, options: EmbedOptions = EmbedOptions()) -> str:  # noqa: B
         if markdown
         else options.poster or src,
         "fragment_index": "" if options.fragment_index is None else str(options.fragment_index),
+        "steps_src": str(PurePosixPath(src).with_suffix(".steps.js")),
     }
     if options.fragment_index is not None and int(options.fragment_index) < 0:
         raise ValueError("fragment index must be >= 0")

@@ -72,9 +72,18 @@ def render_asset(asset: Asset, out_dir: Path, renderers: Renderers) -> Asset:
         publish(made, target)  # renderers may write private (0600) files; a deck is published
     finally:
         tmp.unlink(missing_ok=True)
+    if asset.kind == "scene":  # the step boundaries, for the `steps` template (no-op if unknown)
+        _write_steps(asset, target)
     if asset.poster_rel:
         poster_frame(target, safe_target(out_dir, asset.poster_rel))
     return asset
+
+
+def _write_steps(asset: Asset, target: Path) -> None:
+    from convanim import video
+
+    fmt = target.suffix.lstrip(".")
+    video.write_steps(asset.name, target, asset.quality, fmt, dict(asset.params) or None)
 
 
 def render_all(

@@ -148,7 +148,15 @@ def _parse_output_size(text: str, ndim: int) -> Any:
         ) from None
     if len(values) == 1 and ndim > 1:
         values = values * ndim
+    if len(values) != ndim:  # torch's rule and wording
+        raise ValueError(
+            f"argument 'output_size' should contain {_COUNT_WORDS.get(ndim, ndim)} "
+            f"int{'s' if ndim > 1 else ''} (got {len(values)})"
+        )
     return values
+
+
+_COUNT_WORDS = {1: "one", 2: "two", 3: "three"}
 
 
 def _weight_array(text: str, ndim: int) -> Any:

@@ -502,8 +502,25 @@ def deck_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+BUILD_OPTIONS = {
+    "--check": None,
+    "--strict": None,
+    "--force": None,
+    "--assets-dir": mostly(
+        st.sampled_from(["lecture", "x"]), st.sampled_from(["a" * 300, "../up"])
+    ),
+    "--quality": mostly(st.sampled_from(["low"]), st.sampled_from(["8k", ""])),
+    "--theme": mostly(st.sampled_from(["white", "black"]), st.sampled_from(["../../x", "/etc"])),
+}
+
+
+@st.composite
+def build_flags(draw) -> list[str]:
+    return _options(draw, BUILD_OPTIONS)
+
+
 @_settings(25)
-@given(deck_text(), st.lists(st.sampled_from(["--check", "--strict", "--force"]), unique=True))
+@given(deck_text(), build_flags())
 def test_fuzz_build(text: str, flags: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         deck = Path(tmp) / "deck.md"

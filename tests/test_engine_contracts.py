@@ -79,6 +79,11 @@ def test_missing_requirement_is_exit_1_with_the_install_line(capsys, monkeypatch
     line = _one_error(code, err, status=1)
     assert "pip install" in line and "manim" in line
     assert not (tmp_path / "v.mp4").exists()
+    root = tmp_path / "root"
+    root.mkdir()
+    code, _, err = _run(capsys, ["embed", "FIRConvolution1D", "--root", str(root)])
+    assert "pip install" in _one_error(code, err, status=1)
+    assert list(root.iterdir()) == []  # checked before "rendering …" and the asset folders
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,10 @@ def embed(
         asset.poster_rel and not (root / asset.poster_rel).is_file()
     ):
         check_output(root / asset.rel, "the asset")  # before the rendering, not after it
+        if asset.kind == "scene":  # a missing Manim is exit 1 with its install line, up front
+            from convanim import video
+
+            video.require(video.scene_requirements(asset.name, Path(asset.rel).suffix[1:]))
         click.echo(f"rendering {asset.rel} …", err=True)
         deckbuild.render_asset(asset, root, deckbuild.Renderers())
     click.echo(text)

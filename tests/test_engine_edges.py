@@ -392,3 +392,16 @@ def test_cli_negative_padding_crops_in_reflect_mode(capsys) -> None:
         capsys, "conv1d", "-i", x, "-w", "[1,1]", "-s", "4", "-p", "-1", "--padding-mode", "reflect"
     )
     assert data["output"] == [5.0, 13.0, 21.0]  # x[1]+x[2], x[5]+x[6], x[9]+x[10]
+
+
+def test_cli_shape_negative_padding_has_no_transposed_way_back(capsys) -> None:
+    from convanim.cli import main
+
+    try:
+        main(["shape", "conv", "-i", "12", "-k", "2", "-s", "4", "-p", "-1",
+              "--padding-mode", "reflect", "--json"])  # fmt: skip
+    except SystemExit as exc:
+        assert not exc.code
+    data = json.loads(capsys.readouterr().out)
+    assert data["output"] == [3] and data["preimage"] == [[12, 13, 14, 15]]
+    assert data["preimage_output_padding"] == [[]]  # ConvTranspose refuses negative padding

@@ -530,3 +530,41 @@ def test_fuzz_build(text: str, flags: list[str]) -> None:
         # a build records what it made before reporting the assets that failed (exit 1), so
         # only a user error (exit 2) must leave the folder untouched
         check(["build", str(deck), "-o", str(out), "-j", "1", *flags], out, strict_on_failure=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The harness itself: it must notice each broken contract (else a green run proves nothing)
+# --------------------------------------------------------------------------------------------
+
+
+def test_harness_notices_broken_contracts(monkeypatch, tmp_path: Path) -> None:
+    import click
+    import pytest
+
+    from convanim.engine import arrays
+
+    argv = ["compute", "conv1d", "--input", "[1,2,3]", "-w", "[1]"]
+    assert check(argv, tmp_path) == 0
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(arrays, "parse_array", crash)
+    with pytest.raises(AssertionError, match="internal error|boom"):
+        check(argv, tmp_path)
+
+    def two_lines(*args, **kwargs):
+        click.echo("progress …", err=True)
+        raise ValueError("bad")
+
+    monkeypatch.setattr(arrays, "parse_array", two_lines)
+    with pytest.raises(AssertionError):
+        check(argv, tmp_path)
+
+    def writes_then_fails(*args, **kwargs):
+        (tmp_path / "half.gif").write_bytes(b"GIF8")
+        raise ValueError("bad")
+
+    monkeypatch.setattr(arrays, "parse_array", writes_then_fails)
+    with pytest.raises(AssertionError, match="wrote something"):
+        check(argv, tmp_path)

@@ -79,6 +79,18 @@ def _huge_header_npy(path: Path) -> Path:
     return path
 
 
+def _huge_header_bytes_npy(path: Path) -> Path:
+    """A version-2 .npy whose header itself is 50 MB of padding."""
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+    pad = 50_000_000
+    with path.open("wb") as fh:
+        fh.write(b"\x93NUMPY\x02\x00" + (len(header) + pad + 1).to_bytes(4, "little") + header)
+        for _ in range(pad // 1_000_000):
+            fh.write(b" " * 1_000_000)
+        fh.write(b"\n" + b"\0" * 16)
+    return path
+
+
 def _pickle_npy(path: Path) -> Path:
     np.save(path, np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)
     return path
@@ -89,6 +101,11 @@ CASES = {
     "json": (_huge_json, "huge.json", ["compute", "conv2d", "--input", "@{}", "-w", "[[1]]"]),
     "deep": (_deep_json, "deep.json", ["compute", "conv1d", "--input", "@{}", "-w", "[1]"]),
     "npy": (_huge_header_npy, "huge.npy", ["compute", "conv2d", "--input", "@{}", "-w", "[[1]]"]),
+    "npy-header": (
+        _huge_header_bytes_npy,
+        "h.npy",
+        ["compute", "conv1d", "--input", "@{}", "-w", "[1]"],
+    ),
     "pickle": (_pickle_npy, "obj.npy", ["compute", "conv1d", "--input", "@{}", "-w", "[1]"]),
     "render": (
         _huge_json,

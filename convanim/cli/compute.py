@@ -615,6 +615,11 @@ def _check_results(op: str, family: str, result: Result) -> None:
         if family == "max_pool" and name == "output" and not np.isnan(a).any():
             if not np.isposinf(a).any():
                 continue
+        if family == "lp_pool" and name == "grad_input" and np.isnan(a).any():
+            raise ValueError(
+                f"{op}: the gradient is nan where an input is 0 and --norm-type is below 1 "
+                "(x^(p−1) is infinite there; torch gives nan too)"
+            )
         if family == "lp_pool" and np.isnan(a).any():
             raise ValueError(
                 f"{op} gives nan: a window's sum of x^p is negative and its 1/p-th power is not "

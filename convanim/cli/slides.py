@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from convanim._files import check_output
 from convanim.slides import build as deckbuild
 from convanim.slides import embed as snippets
 
@@ -115,6 +116,11 @@ def embed(
     if not (root / asset.rel).is_file() or (
         asset.poster_rel and not (root / asset.poster_rel).is_file()
     ):
+        check_output(root / asset.rel, "the asset")  # before the rendering, not after it
+        if asset.kind == "scene":  # a missing Manim is exit 1 with its install line, up front
+            from convanim import video
+
+            video.require(video.scene_requirements(asset.name, Path(asset.rel).suffix[1:]))
         click.echo(f"rendering {asset.rel} …", err=True)
         deckbuild.render_asset(asset, root, deckbuild.Renderers())
     click.echo(text)

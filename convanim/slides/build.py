@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from convanim._files import write_atomic
+from convanim._files import check_output, write_atomic
 from convanim.slides import page as pages
 from convanim.slides.deck import (
     DeckError,
@@ -122,6 +122,7 @@ def _prepare(deck: Path, out_dir: Path | None, given: dict, html_page: bool) -> 
     if not deck.is_file():
         raise ValueError(f"no deck at {deck}")
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(deck)
+    check_output(out_dir, "-o", folder=True)  # a path the OS would refuse, refused now
     if deck.stat().st_size > 4 * 4_000_000:
         raise DeckError(f"{deck.name} is too large to be a deck")
     text = deck.read_text(encoding="utf-8")
@@ -237,6 +238,9 @@ def build(
         result.stale += out.stale(job)
         result.removed = unneeded(manifest, {a.rel for a in assets})
         return result
+    # a path the OS would refuse is refused now, not after the rendering
+    for path in [out.deck_out, *(job.out_dir / a.rel for a in stale)]:
+        check_output(path, "the output")
     processes = executor == "process" or (executor == "auto" and renderers is None)
     try:
         remove_stale_partials({(job.out_dir / a.rel).parent for a in assets})

@@ -174,16 +174,19 @@ class Painter:
         colour,
         style: str,
         width: int | None = None,
+        dash_scale: float = 1.0,
     ) -> None:
+        """A closed outline, solid, dashed (padding) or dotted (inserted zeros); a legend
+        swatch half a cell wide uses half-size dashes (one dash an edge read as a bracket)."""
         w = width or self.line_w
         for i in range(len(pts)):
             a, b = pts[i], pts[(i + 1) % len(pts)]
             if style == "solid":
                 d.line([a, b], fill=colour, width=w)
             elif style == "dashed":
-                self.dashed(d, a, b, colour, 0.16, 0.10)
+                self.dashed(d, a, b, colour, 0.16 * dash_scale, 0.10 * dash_scale)
             else:  # dotted
-                self.dashed(d, a, b, colour, 0.05, 0.09)
+                self.dashed(d, a, b, colour, 0.05 * dash_scale, 0.09 * dash_scale)
         if style == "solid" and w > 2:  # round the joins of thick outlines
             r = w / 2 - 0.5
             for x, y in pts:
@@ -323,7 +326,7 @@ class Painter:
                 pts = self.poly([(x, y), (x + s, y), (x + s, y + s), (x, y + s)])
                 d.polygon(pts, fill=rgb(t.fill(role)))
                 self.mark(d, role, pts)
-                self.outline(d, pts, rgb(t.line), cell_style(role))
+                self.outline(d, pts, rgb(t.line), cell_style(role), dash_scale=s / 1.6)
                 self.text(d, text, self.px(at), s, rgb(t.text), ("left", "middle"))
             if self.plan.has_grid("kernel"):
                 self.grid(d, self.plan.grid("kernel"), lambda r, c: True)

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_build import FakeRenderers, cli, run, tags
 
 from convanim.slides import deck as decks
@@ -349,3 +351,49 @@ def test_placeholder_keys_are_the_specs_names_and_aliases(lecture: Path) -> None
     lecture.write_text("{{CONVANIM:dilation k=2 kernel=3}}\n")
     with pytest.raises(DeckError, match=":1: 'kernel' given twice"):
         run(lecture, fakes)
+
+
+_PIECES = [
+    "{{CONVANIM:",
+    "dilation",
+    "}}",
+    ' caption="',
+    "'",
+    "`",
+    "```",
+    "~~~",
+    "    ",
+    "\n",
+    "\n\n---\n\n",
+    "<!--",
+    "-->",
+    "<pre>",
+    "</pre>",
+    "<td>",
+    "- ",
+    "$",
+    "$$",
+    "\\",
+    '<img src="a.gif">',
+    "![x](b.png)",
+    "k=3",
+    "=",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_any_deck_text_parses_or_is_refused_cleanly(pieces: list[str]) -> None:
+    from convanim.slides.page import protect_math
+
+    text = "".join(pieces)
+    try:
+        found = parse_placeholders(text)
+    except DeckError:
+        found = None
+    for ph in found or []:
+        assert text.splitlines()[ph.line - 1][ph.start : ph.end].startswith("{{CONVANIM:")
+    refs = decks.references(text)
+    assert all(r.rel and r.line >= 1 and r.slide >= 1 for r in refs)
+    shielded = protect_math(text)
+    assert shielded.count("\n") == text.count("\n")  # line for line: slides stay where they are

@@ -397,3 +397,15 @@ def test_any_deck_text_parses_or_is_refused_cleanly(pieces: list[str]) -> None:
     assert all(r.rel and r.line >= 1 and r.slide >= 1 for r in refs)
     shielded = protect_math(text)
     assert shielded.count("\n") == text.count("\n")  # line for line: slides stay where they are
+
+
+def test_cli_strict_fails_on_a_missing_reference_but_still_builds(lecture: Path) -> None:
+    (lecture.parent / "fig.png").write_bytes(b"\x89PNG")
+    lecture.write_text('# t\n\n<img src="fig.png"> <img src="gone.png">\n')
+    proc = cli("build", str(lecture))
+    assert proc.returncode == 0
+    assert "Warning: missing: slide 1 (line 3): gone.png" in proc.stderr
+    assert "0 rendered, 1 copied, 0 up to date, 1 missing" in proc.stderr
+    proc = cli("build", str(lecture), "--strict")
+    assert proc.returncode == 1 and "0 rendered, 0 copied, 1 up to date, 1 missing" in proc.stderr
+    assert (lecture.parent / "build" / "fig.png").is_file()

@@ -409,3 +409,21 @@ def test_cli_strict_fails_on_a_missing_reference_but_still_builds(lecture: Path)
     proc = cli("build", str(lecture), "--strict")
     assert proc.returncode == 1 and "0 rendered, 0 copied, 1 up to date, 1 missing" in proc.stderr
     assert (lecture.parent / "build" / "fig.png").is_file()
+
+
+def test_placeholder_videos_follow_the_decks_own_quality_folder(lecture: Path) -> None:
+    # The deck writes its videos into 1080p60 folders: its placeholders' videos go there too,
+    # unless a quality is set.
+    lecture.write_text(
+        '<video><source src="v/1080p60/FIRConvolution1D.mp4"></video>\n\n'
+        "{{CONVANIM:FIRConvolution1D poster=no}}\n"
+    )
+    result = run(lecture, FakeRenderers(), check=True)
+    assert sorted(a.rel for a in result.assets) == [
+        "assets/videos/04-convolutional_layers/1080p60/FIRConvolution1D.mp4",
+        "v/1080p60/FIRConvolution1D.mp4",
+    ]
+    result = run(lecture, FakeRenderers(), check=True, quality="low")
+    assert "assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.mp4" in [
+        a.rel for a in result.assets
+    ]

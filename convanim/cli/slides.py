@@ -132,8 +132,8 @@ def embed(
 @click.option(
     "--quality",
     default=None,
-    help="Video quality of placeholders: low (480p15, quick; the default), medium, "
-    "high (1080p60) or fourk.",
+    help="Video quality of placeholders: low (480p15, quick), medium, high (1080p60) or fourk "
+    "(default: the quality folder of the deck's own videos, else low).",
 )
 @click.option(
     "--assets-dir",

@@ -427,3 +427,19 @@ def test_placeholder_videos_follow_the_decks_own_quality_folder(lecture: Path) -
     assert "assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.mp4" in [
         a.rel for a in result.assets
     ]
+
+
+def test_a_theme_may_be_a_style_sheet_inside_the_decks_folder(
+    lecture: Path, tmp_path: Path
+) -> None:
+    (lecture.parent / "lecture-theme.css").write_text(".reveal { font-size: 30px; }")
+    lecture.write_text("# t\n")
+    result = run(lecture, FakeRenderers(), html_page=True, theme="lecture-theme.css")
+    page = result.html_out.read_text()
+    assert '<link rel="stylesheet" href="css/lecture-theme.css">' in page
+    assert "reveal.js/theme/" not in page
+    assert (lecture.parent / "build/css/lecture-theme.css").is_file()
+    (tmp_path / "outside.css").write_text("b {}")
+    for theme, message in [("../outside.css", "leaves the deck's folder"), ("no.css", "no such")]:
+        with pytest.raises(DeckError, match=message):
+            run(lecture, FakeRenderers(), html_page=True, theme=theme)

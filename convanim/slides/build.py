@@ -151,6 +151,9 @@ def _prepare(deck: Path, out_dir: Path | None, given: dict, html_page: bool) -> 
             confined(name, deck.parent, "css")
     if html_page:
         check_theme(settings.theme)  # before anything renders, not after
+        if pages.is_theme_file(settings.theme):  # a theme of the deck's own: inside its folder
+            if not confined(settings.theme, deck.parent, "theme").is_file():
+                raise DeckError(f"theme {settings.theme!r}: no such file in the deck's folder")
     return _Job(deck, text, out_dir, settings, template_dir, html_page, record)
 
 
@@ -180,6 +183,8 @@ def plan_deck(
             planner.plan_reference(ref)
     for name in job.settings.css:
         _plan_css(planner, job, name)
+    if job.html_page and pages.is_theme_file(job.settings.theme):
+        _plan_css(planner, job, job.settings.theme)
     return planner, placeholders, expand(job.text, snippets)
 
 
@@ -323,7 +328,11 @@ def _count(result: BuildResult, made: list[Asset]) -> None:
 
 def _page_text(job: _Job, expanded: str, planner: Planner) -> str:
     math = find_katex(find_revealjs()) is not None
-    css = [a.rel for a in planner.assets.values() if a.rel.startswith("css/")]
+    theme = job.settings.theme
+    own_theme = pages.css_rel(PurePosixPath(theme).name) if pages.is_theme_file(theme) else None
+    css = [
+        a.rel for a in planner.assets.values() if a.rel.startswith("css/") and a.rel != own_theme
+    ]
     title = pages.deck_title(expanded, job.deck.stem)
     return pages.page(expanded, title, job.settings.theme, math, css, job.template_dir)
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,7 +42,7 @@ from convanim.core.stack import (
     check_layer_count,
     parse_layers,
 )
-from convanim.draw.plan import THEMES, Theme, blend
+from convanim.draw.themes import THEMES, Theme, blend
 
 __all__ = [
     "Box",
@@ -56,7 +55,6 @@ __all__ = [
     "receptive_field_walk",
     "layout_receptive_field",
     "text_width",
-    "font_path",
     "svg_text",
     "render_png",
     "render_network",
@@ -151,30 +149,6 @@ def text_width(text: str, size: float) -> float:
     5492
     """
     return sum(_ADVANCES.get(ch, 1000) for ch in text) * size / 1000
-
-
-_FONT_PLACES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",  # Debian, Ubuntu (fonts-dejavu-core)
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",  # Arch
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",  # Fedora
-    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",  # Fedora ≥ 36
-    "/usr/local/share/fonts/DejaVuSans.ttf",
-    "/Library/Fonts/DejaVuSans.ttf",
-    "/opt/homebrew/share/fonts/DejaVuSans.ttf",
-)
-
-
-def font_path() -> Path | None:
-    """DejaVu Sans on this machine: ``$CONVANIM_FONT`` if set, else the usual places.
-
-    ``None`` when it is nowhere: the PNG then uses Pillow's bundled font (same layout, slightly
-    different letter shapes) and the SVG names DejaVu Sans with sans-serif as the fallback.
-    """
-    env = os.environ.get("CONVANIM_FONT")
-    for place in ((env,) if env else ()) + _FONT_PLACES:
-        if place and Path(place).is_file():
-            return Path(place)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -967,8 +941,9 @@ _SUPERSAMPLE = 3
 
 def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Window] = ()) -> Any:
     """The figure as a Pillow RGBA image, anti-aliased (drawn at 3× and averaged down)."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
+    from convanim.draw import fonts
     from convanim.draw.gif import check_budget
 
     check_budget(1, fig.width, fig.height)
@@ -987,18 +962,14 @@ def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Wi
         draw.polygon(pts(poly), fill=_rgba(fill), outline=_rgba(t.line), width=stroke)
     for ln in fig.lines:
         draw.line(pts((ln.a, ln.b)), fill=_rgba(_line_colour(t, ln.role)), width=stroke)
-    path = font_path()
-    fonts: dict[float, Any] = {}
     for lb in fig.labels:
-        if lb.size not in fonts:
-            px = max(6, round(lb.size * k))
-            fonts[lb.size] = (
-                ImageFont.truetype(str(path), px) if path else ImageFont.load_default(size=px)
-            )
+        # DejaVu Sans as every renderer finds it (draw/fonts.py); without it Pillow's bundled
+        # font, with ×, − and → written in ASCII rather than as boxes.
         anchor = "ms" if lb.anchor == "middle" else "ls"
         draw.text(
-            (lb.at[0] * k, lb.at[1] * k), lb.text, fill=_rgba(_text_colour(t, lb.role)),
-            font=fonts[lb.size], anchor=anchor,
+            (lb.at[0] * k, lb.at[1] * k), fonts.plain(lb.text),
+            fill=_rgba(_text_colour(t, lb.role)), font=fonts.font(max(6, round(lb.size * k))),
+            anchor=anchor,
         )  # fmt: skip
     # The mean of each k×k block (a box filter) is exactly the anti-aliasing wanted, and
     # 10× faster than a Lanczos resize; premultiplied, so edges over transparency keep no halo
@@ -1067,12 +1038,12 @@ def receptive_field_graph(
 ) -> Any:
     """The WaveNet figure's graph for any small 1-D stack of convolutions: one node per position,
     the engine's traces for the edges, the receptive field grown from the output down one layer
-    per frame (:func:`convanim.draw.plan.build_stack_plan`, the code ``wavenet_before`` and
+    per frame (:func:`convanim.draw.stackplan.build_stack_plan`, the code ``wavenet_before`` and
     ``wavenet_after`` are drawn with), each layer labelled with the shape core's ``r`` and ``j``.
     """
     import numpy as np
 
-    from convanim.draw.plan import build_stack_plan
+    from convanim.draw.stackplan import build_stack_plan
     from convanim.engine import tracing
 
     if not graph_fits(result):

@@ -4,7 +4,9 @@ receptive-field walk against the shape core and torch's autograd, and the CLI.""
 
 from __future__ import annotations
 
+import contextlib
 import doctest
+import io
 import os
 import re
 import subprocess
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -614,3 +616,76 @@ def test_deck_build_renders_alexnet(tmp_path: Path) -> None:
     deck.write_text("# x\n{{CONVANIM:stack preset=alexnet2012 bogus=1}}\n")
     with pytest.raises(DeckError, match=r"lecture.md:2: unknown parameter\(s\) bogus for stack"):
         build(deck, out, executor="thread")
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile command lines: exit 0 with a file, or exit 2 with one Error: line and no file
+# --------------------------------------------------------------------------------------------
+
+VALID = st.sampled_from(
+    [
+        "conv:k=3,c=8", "conv:k=3,p=1,c=16,g=2", "conv:k=3x5,s=1x2", "conv:k=2,d=2,p=causal",
+        "conv:k=3,p=same", "maxpool:k=2", "avgpool:k=3,s=1,p=1", "maxpool:k=3,s=2,ceil=1",
+        "lrn", "norm:n=3", "2*conv:k=3,p=1,c=4",
+    ]
+)  # fmt: skip
+HOSTILE = st.sampled_from(
+    [
+        "conv:k=0", "conv:k=11,s=4", "lrn:n=0", "fc:c=0", "fc", "0*conv:k=3",
+        "99999999*conv:k=1", "conv:k=-1", "conv:c=3", "blah", "", ":", "conv:k=3,,c=2",
+        "conv:k=99999999999999999999", "maxpool:k=2,c=5", "fc:c=10",
+    ]
+)  # fmt: skip
+TOKENS = st.one_of(VALID, VALID, VALID, HOSTILE)
+GOOD_OPTIONS = st.sampled_from(
+    [
+        ("-i", "32x32"), ("-i", "24x24"), ("-i", "40x40"), ("--preset", "alexnet2012"),
+        ("--preset", "wavenet"), ("--font-size", "30"), ("--theme", "dark"), ("--in-channels", "3"),
+        ("--blocks", "2"), ("--transparent",), ("--streams", "2"), ("--width", "700"),
+    ]
+)  # fmt: skip
+BAD_OPTIONS = st.sampled_from(
+    [
+        ("-i", "8"), ("-i", "0x4"), ("-i", "16x16x16"), ("-i", "1x1"), ("--preset", "nope"),
+        ("--width", "200"), ("--width", "100"), ("--in-channels", "0"), ("--blocks", "0"),
+        ("--unit", "0x0"), ("--view", "graph"),
+    ]
+)  # fmt: skip
+OPTIONS = st.lists(st.one_of(GOOD_OPTIONS, GOOD_OPTIONS, GOOD_OPTIONS, BAD_OPTIONS), max_size=4)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    command=st.sampled_from(["stack", "receptive_field"]),
+    tokens=st.lists(TOKENS, min_size=1, max_size=4),
+    options=OPTIONS,
+    suffix=st.sampled_from([".png", ".png", ".svg", ".gif", ".jpg", ""]),
+    mix=st.booleans(),
+)
+def test_hostile_command_lines(command, tokens, options, suffix, mix, tmp_path_factory) -> None:
+    flags = [o[0] for o in options]
+    if "--preset" in flags and not mix:
+        tokens = []  # mostly a preset alone (mix: both, refused)
+    if "--preset" not in flags and "-i" not in flags and not mix:
+        options = [*options, ("-i", "32x32")]
+    folder = tmp_path_factory.mktemp("fuzz")
+    out = folder / f"out{suffix}"
+    argv = ["render", command, *tokens, *(x for o in options for x in o), "-o", str(out)]
+    if command == "stack":
+        argv = [a for a in argv if a not in ("--unit", "0x0", "--view", "graph")]
+    code = 0
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            cli.main(argv)
+        except SystemExit as exc:
+            code = exc.code or 0
+    message = err.getvalue()
+    event(f"exit {code}")
+    assert code in (0, 2), (argv, message)
+    written = [p for p in folder.rglob("*") if p.is_file()]
+    if code == 2:
+        assert message.startswith("Error: ") and message.count("\n") == 1, (argv, message)
+        assert written == [], argv
+    else:
+        assert len(written) == 1 and written[0].stat().st_size > 0, argv

@@ -937,18 +937,30 @@ def svg_text(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Wind
 
 
 _SUPERSAMPLE = 3
+#: The drawing canvas (before averaging down) stays under this many pixels (≈ 190 MB of RGBA):
+#: a figure wider than about 3000 × 2000 is drawn at 2× or 1× instead of 3×.
+_SUPERSAMPLE_PIXELS = 48_000_000
+
+
+def supersample(width: int, height: int) -> int:
+    """The supersampling factor for a figure: 3, or less for very large figures.
+
+    >>> supersample(1518, 598), supersample(8000, 900), supersample(8000, 4000)
+    (3, 2, 1)
+    """
+    return max(1, min(_SUPERSAMPLE, math.isqrt(_SUPERSAMPLE_PIXELS // max(1, width * height))))
 
 
 def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Window] = ()) -> Any:
-    """The figure as a Pillow RGBA image, anti-aliased (drawn at 3× and averaged down)."""
+    """The figure as a Pillow RGBA image, anti-aliased (drawn at 3× and averaged down; less for
+    very large figures, see :func:`supersample`)."""
     from PIL import Image, ImageDraw
 
     from convanim.draw import fonts
-    from convanim.draw.gif import check_budget
 
-    check_budget(1, fig.width, fig.height)
+    _check_pixels(fig, 1)
     t = THEMES[fig.theme]
-    k = _SUPERSAMPLE
+    k = supersample(fig.width, fig.height)
     size = (fig.width * k, fig.height * k)
     bg = _rgba(t.background, 0 if transparent else 255)
     img = Image.new("RGBA", size, bg)
@@ -977,6 +989,17 @@ def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Wi
     if transparent:
         return img.convert("RGBa").reduce(k).convert("RGBA")
     return img.reduce(k)
+
+
+def _check_pixels(fig: NetworkFigure, frames: int) -> None:
+    """Refuse a figure (or animation) larger than the GIF renderer's limits, before drawing."""
+    from convanim.draw.gif import MAX_PIXELS, MAX_TOTAL_PIXELS
+
+    if fig.width * fig.height > MAX_PIXELS or frames * fig.width * fig.height > MAX_TOTAL_PIXELS:
+        raise ValueError(
+            f"refusing to draw {frames} × {fig.width}×{fig.height} pixels (limits {MAX_PIXELS:,} "
+            f"a frame, {MAX_TOTAL_PIXELS:,} in all); use a smaller --width or --font-size"
+        )
 
 
 def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
@@ -1148,9 +1171,8 @@ def render_receptive_field(
     from PIL import Image
 
     from convanim._files import write_atomic
-    from convanim.draw.gif import check_budget
 
-    check_budget(len(frames), fig.width, fig.height)
+    _check_pixels(fig, len(frames))
     images = [render_png(framed(i)).convert("RGB") for i in range(len(frames))]
     # One palette for every frame, from the first and last frames side by side: every map's
     # own colours and every highlight's.

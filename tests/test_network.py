@@ -139,6 +139,9 @@ def test_alexnet2012_figure() -> None:
     assert sorted(kernels(4)) == ["4.0", "4.0", "4.1", "4.1"]  # conv3 reads both streams
     caption = " ".join(lb.text for lb in fig.labels if lb.role == "caption")
     assert "60,965,224 parameters" in caption and "receptive field 195×195" in caption
+    note = nw.figure_caption(result, "alexnet2012")[1]  # the 224 is computed, not written
+    assert "gives 55×55 only from 227; from 224 it gives 54×54" in note
+    assert len(nw.figure_caption(preset("vgg16"), "vgg16")) == 1
     # The kernel's window covers the rows its output cell reads: conv1's cell (r, c) of the
     # 55×55 map reads rows 4r … 4r + 10 of the 227×227 input.
     cells = [w for w in fig.windows if w.role == "cell" and w.box.startswith("1.")]
@@ -156,7 +159,7 @@ def test_vgg16_and_a_toy_fit_their_width() -> None:
     toy = analyse_stack((32, 32), parse_layers(["conv:k=3,c=8", "maxpool:k=2", "fc:c=10"]), 1)
     fig = nw.layout_network(toy)
     check_figure(fig, toy, 1600)
-    assert fig.width < 800  # as wide as the content, not the limit
+    assert fig.width < 1000  # as wide as the content, not the limit
     with pytest.raises(ValueError, match="use --width"):
         nw.layout_network(preset("vgg16"), max_width=300)
 
@@ -303,14 +306,23 @@ def test_svg_in_chromium_matches_the_png(tmp_path: Path) -> None:
     # browser's own text hinting aside): fewer than 2 % of pixels differ strongly.
     differ = np.abs(browser - pillow).max(axis=2) > 100
     assert differ.mean() < 0.02
-    # The silhouettes line up: each box's bounding rows and columns of ink agree within 2 px.
-    ink_b = np.abs(browser - 255).max(axis=2) > 60
-    ink_p = np.abs(pillow - 255).max(axis=2) > 60
+    # The boxes line up: in each box's bounds, the pixels painted its front face's colour span
+    # the same rectangle in both pictures, within 2 px (lines and kernels cover parts of it).
+    colours = nw._palette(nw.THEMES[fig.theme])
+    compared = 0
     for b in fig.boxes:
         x0, y0, x1, y1 = (round(v) for v in b.bounds())
-        cols_b = np.flatnonzero(ink_b[(y0 + y1) // 2, x0 - 3 : x1 + 4])
-        cols_p = np.flatnonzero(ink_p[(y0 + y1) // 2, x0 - 3 : x1 + 4])
-        assert abs(cols_b[0] - cols_p[0]) <= 2 and abs(cols_b[-1] - cols_p[-1]) <= 2
+        want = np.array([int(colours[b.kind][i : i + 2], 16) for i in (1, 3, 5)])
+        spans = []
+        for picture in (browser, pillow):
+            ys, xs = np.nonzero(np.abs(picture[y0 : y1 + 1, x0 : x1 + 1] - want).max(axis=2) <= 6)
+            spans.append((xs.min(), xs.max(), ys.min(), ys.max()) if xs.size > 20 else None)
+        if spans[0] is None or spans[1] is None:
+            assert spans[0] == spans[1] or b.w < 8, b  # only slivers may go unseen
+            continue
+        assert max(abs(a - c) for a, c in zip(*spans, strict=True)) <= 2, (b.key, spans)
+        compared += 1
+    assert compared >= 20
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def _common(func):
         click.option("--blocks", type=int, default=1, show_default=True, help="Repeat the preset's block (wavenet) or the LAYER list."),
         click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (or a folder)."),
         click.option("--width", type=click.IntRange(200, 8000), default=1600, show_default=True, help="Widest the figure may be, in pixels (it is as wide as its content needs)."),
-        click.option("--font-size", type=click.FloatRange(8, 48), default=17.0, show_default=True, help="Label size in pixels."),
+        click.option("--font-size", type=click.FloatRange(8, 48), default=20.0, show_default=True, help="Label size in pixels."),
         click.option("--theme", type=click.Choice(["solarized", "dark"]), default="solarized", show_default=True),
         click.option("--transparent", is_flag=True, help="Transparent background (PNG, SVG)."),
     ]  # fmt: skip

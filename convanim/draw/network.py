@@ -68,12 +68,15 @@ __all__ = [
     "check_params",
     "render_named",
     "DEFAULT_WIDTH",
+    "DEFAULT_FONT_PX",
 ]
 
 Point = tuple[float, float]
 
 #: Default upper bound of the figure's width in pixels (the deck shows AlexNet 1200 px wide).
 DEFAULT_WIDTH = 1600
+#: Default label size: 20 px labels are 15 px on the deck's 1200 px wide AlexNet slide.
+DEFAULT_FONT_PX = 20.0
 MIN_WIDTH = 200
 MAX_WIDTH = 8000
 
@@ -411,7 +414,7 @@ def layout_network(
     result: StackResult,
     *,
     max_width: int = DEFAULT_WIDTH,
-    font_px: float = 17.0,
+    font_px: float = DEFAULT_FONT_PX,
     streams: int | None = None,
     theme: str = "solarized",
     caption: Sequence[str] | None = None,
@@ -803,7 +806,7 @@ def layout_receptive_field(
     target: Sequence[int] | None = None,
     *,
     max_width: int = DEFAULT_WIDTH,
-    font_px: float = 17.0,
+    font_px: float = DEFAULT_FONT_PX,
     theme: str = "solarized",
 ) -> tuple[NetworkFigure, list[tuple[tuple[Window, ...], tuple[str, ...]]]]:
     """The network figure (one stream, no kernels) and, per frame, the highlighted regions and
@@ -1233,7 +1236,15 @@ def figure_caption(result: StackResult, preset: str | None = None) -> list[str]:
     """The caption's lines: the totals, and for the paper's AlexNet why its input is 227."""
     lines = [_totals(result)]
     if preset == "alexnet2012" and result.input == PRESETS[preset].input_size:
-        lines.append(PRESETS[preset].notes[0])
+        # The paper's 224 through the same first layer, by the shape core.
+        first = PRESETS[preset].layers()[0]
+        at_224 = analyse_stack((224, 224), [first], result.in_channels).layers[0].output
+        r = result.layers[0]
+        lines.append(
+            f"input {_size_text(result.input)}: the paper says 224×224, but conv1 "
+            f"({_kernel_text(r)}, no padding) gives {_size_text(r.output)} only from 227; "
+            f"from 224 it gives {_size_text(at_224)}"
+        )
     return lines
 
 
@@ -1301,7 +1312,7 @@ def render_named(name: str, out: Path, **params: Any) -> Path:
     result, preset = _deck_stack(name, params)
     look = {
         "max_width": int(params.get("max_width", DEFAULT_WIDTH)),
-        "font_px": float(params.get("font_size", 17.0)),
+        "font_px": float(params.get("font_size", DEFAULT_FONT_PX)),
         "theme": str(params.get("theme", "solarized")),
     }
     transparent = bool(params.get("transparent", False))

@@ -625,9 +625,17 @@ def test_deck_build_renders_alexnet(tmp_path: Path) -> None:
     with Image.open(out / gif) as im:
         assert im.n_frames == 19 and im.size[0] <= 1200
     assert build(deck, out, executor="thread").rendered == []  # up to date the second time
-    deck.write_text("# x\n{{CONVANIM:stack preset=alexnet2012 bogus=1}}\n")
-    with pytest.raises(DeckError, match=r"lecture.md:2: unknown parameter\(s\) bogus for stack"):
-        build(deck, out, executor="thread")
+    for bad, message in (
+        ("bogus=1", r"unknown parameter\(s\) bogus for stack"),
+        ("streams=3", "streams=3: one of auto, 1, 2"),
+        ("view=side", "view='side'"),
+        ("max_width=50", "max_width=50: between 200 and 8000"),
+        ("theme=pink", "theme='pink'"),
+        ('layers="conv:k=3"', "not both"),
+    ):
+        deck.write_text(f"# x\n{{{{CONVANIM:stack preset=alexnet2012 {bad}}}}}\n")
+        with pytest.raises(DeckError, match=rf"lecture.md:2: .*{message}"):
+            build(deck, out, executor="thread")
 
 
 # --------------------------------------------------------------------------------------------

@@ -1300,6 +1300,10 @@ def check_params(name: str, params: dict[str, Any]) -> None:
     _deck_stack(name, params)
     if params.get("theme", "solarized") not in THEMES:
         raise ValueError(f"theme={params['theme']!r}: one of {', '.join(THEMES)}")
+    if params.get("view", "auto") not in ("auto", "boxes", "graph"):
+        raise ValueError(f"view={params['view']!r}: one of auto, boxes, graph")
+    if params.get("streams", "auto") not in ("auto", 1, 2):
+        raise ValueError(f"streams={params['streams']!r}: one of auto, 1, 2")
     width = params.get("max_width", DEFAULT_WIDTH)  # (the deck's width= sizes the <img>)
     if not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ValueError(f"max_width={width!r}: between {MIN_WIDTH} and {MAX_WIDTH} pixels")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,7 +42,7 @@ from convanim.core.stack import (
     check_layer_count,
     parse_layers,
 )
-from convanim.draw.plan import THEMES, Theme, blend
+from convanim.draw.themes import THEMES, Theme, blend
 
 __all__ = [
     "Box",
@@ -56,7 +55,6 @@ __all__ = [
     "receptive_field_walk",
     "layout_receptive_field",
     "text_width",
-    "font_path",
     "svg_text",
     "render_png",
     "render_network",
@@ -70,12 +68,15 @@ __all__ = [
     "check_params",
     "render_named",
     "DEFAULT_WIDTH",
+    "DEFAULT_FONT_PX",
 ]
 
 Point = tuple[float, float]
 
 #: Default upper bound of the figure's width in pixels (the deck shows AlexNet 1200 px wide).
 DEFAULT_WIDTH = 1600
+#: Default label size: 20 px labels are 15 px on the deck's 1200 px wide AlexNet slide.
+DEFAULT_FONT_PX = 20.0
 MIN_WIDTH = 200
 MAX_WIDTH = 8000
 
@@ -151,30 +152,6 @@ def text_width(text: str, size: float) -> float:
     5492
     """
     return sum(_ADVANCES.get(ch, 1000) for ch in text) * size / 1000
-
-
-_FONT_PLACES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",  # Debian, Ubuntu (fonts-dejavu-core)
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",  # Arch
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",  # Fedora
-    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",  # Fedora ≥ 36
-    "/usr/local/share/fonts/DejaVuSans.ttf",
-    "/Library/Fonts/DejaVuSans.ttf",
-    "/opt/homebrew/share/fonts/DejaVuSans.ttf",
-)
-
-
-def font_path() -> Path | None:
-    """DejaVu Sans on this machine: ``$CONVANIM_FONT`` if set, else the usual places.
-
-    ``None`` when it is nowhere: the PNG then uses Pillow's bundled font (same layout, slightly
-    different letter shapes) and the SVG names DejaVu Sans with sans-serif as the fallback.
-    """
-    env = os.environ.get("CONVANIM_FONT")
-    for place in ((env,) if env else ()) + _FONT_PLACES:
-        if place and Path(place).is_file():
-            return Path(place)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,7 +414,7 @@ def layout_network(
     result: StackResult,
     *,
     max_width: int = DEFAULT_WIDTH,
-    font_px: float = 17.0,
+    font_px: float = DEFAULT_FONT_PX,
     streams: int | None = None,
     theme: str = "solarized",
     caption: Sequence[str] | None = None,
@@ -829,7 +806,7 @@ def layout_receptive_field(
     target: Sequence[int] | None = None,
     *,
     max_width: int = DEFAULT_WIDTH,
-    font_px: float = 17.0,
+    font_px: float = DEFAULT_FONT_PX,
     theme: str = "solarized",
 ) -> tuple[NetworkFigure, list[tuple[tuple[Window, ...], tuple[str, ...]]]]:
     """The network figure (one stream, no kernels) and, per frame, the highlighted regions and
@@ -963,17 +940,30 @@ def svg_text(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Wind
 
 
 _SUPERSAMPLE = 3
+#: The drawing canvas (before averaging down) stays under this many pixels (≈ 190 MB of RGBA):
+#: a figure wider than about 3000 × 2000 is drawn at 2× or 1× instead of 3×.
+_SUPERSAMPLE_PIXELS = 48_000_000
+
+
+def supersample(width: int, height: int) -> int:
+    """The supersampling factor for a figure: 3, or less for very large figures.
+
+    >>> supersample(1518, 598), supersample(8000, 900), supersample(8000, 4000)
+    (3, 2, 1)
+    """
+    return max(1, min(_SUPERSAMPLE, math.isqrt(_SUPERSAMPLE_PIXELS // max(1, width * height))))
 
 
 def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Window] = ()) -> Any:
-    """The figure as a Pillow RGBA image, anti-aliased (drawn at 3× and averaged down)."""
-    from PIL import Image, ImageDraw, ImageFont
+    """The figure as a Pillow RGBA image, anti-aliased (drawn at 3× and averaged down; less for
+    very large figures, see :func:`supersample`)."""
+    from PIL import Image, ImageDraw
 
-    from convanim.draw.gif import check_budget
+    from convanim.draw import fonts
 
-    check_budget(1, fig.width, fig.height)
+    _check_pixels(fig, 1)
     t = THEMES[fig.theme]
-    k = _SUPERSAMPLE
+    k = supersample(fig.width, fig.height)
     size = (fig.width * k, fig.height * k)
     bg = _rgba(t.background, 0 if transparent else 255)
     img = Image.new("RGBA", size, bg)
@@ -987,18 +977,14 @@ def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Wi
         draw.polygon(pts(poly), fill=_rgba(fill), outline=_rgba(t.line), width=stroke)
     for ln in fig.lines:
         draw.line(pts((ln.a, ln.b)), fill=_rgba(_line_colour(t, ln.role)), width=stroke)
-    path = font_path()
-    fonts: dict[float, Any] = {}
     for lb in fig.labels:
-        if lb.size not in fonts:
-            px = max(6, round(lb.size * k))
-            fonts[lb.size] = (
-                ImageFont.truetype(str(path), px) if path else ImageFont.load_default(size=px)
-            )
+        # DejaVu Sans as every renderer finds it (draw/fonts.py); without it Pillow's bundled
+        # font, with ×, − and → written in ASCII rather than as boxes.
         anchor = "ms" if lb.anchor == "middle" else "ls"
         draw.text(
-            (lb.at[0] * k, lb.at[1] * k), lb.text, fill=_rgba(_text_colour(t, lb.role)),
-            font=fonts[lb.size], anchor=anchor,
+            (lb.at[0] * k, lb.at[1] * k), fonts.plain(lb.text),
+            fill=_rgba(_text_colour(t, lb.role)), font=fonts.font(max(6, round(lb.size * k))),
+            anchor=anchor,
         )  # fmt: skip
     # The mean of each k×k block (a box filter) is exactly the anti-aliasing wanted, and
     # 10× faster than a Lanczos resize; premultiplied, so edges over transparency keep no halo
@@ -1006,6 +992,17 @@ def render_png(fig: NetworkFigure, transparent: bool = False, extra: Sequence[Wi
     if transparent:
         return img.convert("RGBa").reduce(k).convert("RGBA")
     return img.reduce(k)
+
+
+def _check_pixels(fig: NetworkFigure, frames: int) -> None:
+    """Refuse a figure (or animation) larger than the GIF renderer's limits, before drawing."""
+    from convanim.draw.gif import MAX_PIXELS, MAX_TOTAL_PIXELS
+
+    if fig.width * fig.height > MAX_PIXELS or frames * fig.width * fig.height > MAX_TOTAL_PIXELS:
+        raise ValueError(
+            f"refusing to draw {frames} × {fig.width}×{fig.height} pixels (limits {MAX_PIXELS:,} "
+            f"a frame, {MAX_TOTAL_PIXELS:,} in all); use a smaller --width or --font-size"
+        )
 
 
 def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
@@ -1067,12 +1064,12 @@ def receptive_field_graph(
 ) -> Any:
     """The WaveNet figure's graph for any small 1-D stack of convolutions: one node per position,
     the engine's traces for the edges, the receptive field grown from the output down one layer
-    per frame (:func:`convanim.draw.plan.build_stack_plan`, the code ``wavenet_before`` and
+    per frame (:func:`convanim.draw.stackplan.build_stack_plan`, the code ``wavenet_before`` and
     ``wavenet_after`` are drawn with), each layer labelled with the shape core's ``r`` and ``j``.
     """
     import numpy as np
 
-    from convanim.draw.plan import build_stack_plan
+    from convanim.draw.stackplan import build_stack_plan
     from convanim.engine import tracing
 
     if not graph_fits(result):
@@ -1177,9 +1174,8 @@ def render_receptive_field(
     from PIL import Image
 
     from convanim._files import write_atomic
-    from convanim.draw.gif import check_budget
 
-    check_budget(len(frames), fig.width, fig.height)
+    _check_pixels(fig, len(frames))
     images = [render_png(framed(i)).convert("RGB") for i in range(len(frames))]
     # One palette for every frame, from the first and last frames side by side: every map's
     # own colours and every highlight's.
@@ -1240,7 +1236,15 @@ def figure_caption(result: StackResult, preset: str | None = None) -> list[str]:
     """The caption's lines: the totals, and for the paper's AlexNet why its input is 227."""
     lines = [_totals(result)]
     if preset == "alexnet2012" and result.input == PRESETS[preset].input_size:
-        lines.append(PRESETS[preset].notes[0])
+        # The paper's 224 through the same first layer, by the shape core.
+        first = PRESETS[preset].layers()[0]
+        at_224 = analyse_stack((224, 224), [first], result.in_channels).layers[0].output
+        r = result.layers[0]
+        lines.append(
+            f"input {_size_text(result.input)}: the paper says 224×224, but conv1 "
+            f"({_kernel_text(r)}, no padding) gives {_size_text(r.output)} only from 227; "
+            f"from 224 it gives {_size_text(at_224)}"
+        )
     return lines
 
 
@@ -1296,6 +1300,10 @@ def check_params(name: str, params: dict[str, Any]) -> None:
     _deck_stack(name, params)
     if params.get("theme", "solarized") not in THEMES:
         raise ValueError(f"theme={params['theme']!r}: one of {', '.join(THEMES)}")
+    if params.get("view", "auto") not in ("auto", "boxes", "graph"):
+        raise ValueError(f"view={params['view']!r}: one of auto, boxes, graph")
+    if params.get("streams", "auto") not in ("auto", 1, 2):
+        raise ValueError(f"streams={params['streams']!r}: one of auto, 1, 2")
     width = params.get("max_width", DEFAULT_WIDTH)  # (the deck's width= sizes the <img>)
     if not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ValueError(f"max_width={width!r}: between {MIN_WIDTH} and {MAX_WIDTH} pixels")
@@ -1308,7 +1316,7 @@ def render_named(name: str, out: Path, **params: Any) -> Path:
     result, preset = _deck_stack(name, params)
     look = {
         "max_width": int(params.get("max_width", DEFAULT_WIDTH)),
-        "font_px": float(params.get("font_size", 17.0)),
+        "font_px": float(params.get("font_size", DEFAULT_FONT_PX)),
         "theme": str(params.get("theme", "solarized")),
     }
     transparent = bool(params.get("transparent", False))

@@ -192,20 +192,24 @@ class Painter:
             for x, y in pts:
                 d.ellipse([x - r, y - r, x + r, y + r], fill=colour)
 
-    def mark(self, d: ImageDraw.ImageDraw, role: str, pts: Sequence[Px]) -> None:
+    def mark(
+        self, d: ImageDraw.ImageDraw, role: str, pts: Sequence[Px], corner: bool = False
+    ) -> None:
         """The marks that tell zeros apart under any shade: a dot in an inserted zero, a
-        hatch across an output_padding cell."""
+        hatch across an output_padding cell. With ``corner`` (a cell that shows a number) they
+        shrink into the top-right corner, clear of the number."""
         colour = rgb(self.theme.mark)
         if role == "inserted":
-            x, y = _quad_point(pts, 0.5, 0.5)
-            r = self.cell * 0.09
+            x, y = _quad_point(pts, 0.8, 0.2) if corner else _quad_point(pts, 0.5, 0.5)
+            r = self.cell * (0.06 if corner else 0.09)
             d.ellipse([x - r, y - r, x + r, y + r], fill=colour)
         elif role == "output_padding":
-            for (u0, v0), (u1, v1) in (
-                ((0, 0.5), (0.5, 0)),
-                ((0, 1), (1, 0)),
-                ((0.5, 1), (1, 0.5)),
-            ):
+            strokes = (
+                [((0.6, 0.4), (0.98, 0.02)), ((0.8, 0.4), (0.98, 0.22)), ((0.6, 0.2), (0.78, 0.02))]
+                if corner
+                else [((0, 0.5), (0.5, 0)), ((0, 1), (1, 0)), ((0.5, 1), (1, 0.5))]
+            )
+            for (u0, v0), (u1, v1) in strokes:
                 d.line(
                     [_quad_point(pts, u0, v0), _quad_point(pts, u1, v1)],
                     fill=colour,
@@ -249,7 +253,7 @@ class Painter:
             pts = self.poly(grid.cell_polygon(r, c))
             fill = t.shaded(role) if (r, c) in shaded else t.fill(role)
             d.polygon(pts, fill=rgb(fill))
-            self.mark(d, role, pts)
+            self.mark(d, role, pts, corner=grid.texts is not None)
             done.append((r, c))
         return done
 

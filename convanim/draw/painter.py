@@ -1,11 +1,13 @@
 """Drawing a plan with Pillow, supersampled: the static base once, then each frame's changes.
 
 :class:`Painter` draws at ``factor`` times the final size and reduces (a box filter), which
-anti-aliases every edge, dash and glyph. Three layers are kept at that size: the input side
-(background, labels, legend, kernel, the input plane unshaded), the output plane on a
-transparent layer, and their composite reduced to the final size. A frame copies the
-rectangle it changes (:func:`dirty_box`) from the input layer, draws the window, the lines,
-lays the output layer over them, shades the output cell, and reduces only that rectangle.
+anti-aliases every edge, dash and glyph. Four layers are kept at that size: the input side
+(background, labels, legend, kernel, the input plane) and the output plane (on a transparent
+layer), each unshaded and with every cell shaded; their composite, reduced, is the base of
+every frame. A frame copies the rectangles it changes (:func:`dirty_boxes`) from the input
+layer, cuts the window's cells out of the shaded copy, draws the outline, lays the output layer
+over it and cuts the output cell out of its shaded copy, reduces only those rectangles, and
+lays the connector lines over the result (:meth:`Painter.line`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from convanim.draw import fonts
 from convanim.draw.plan import MIN_NUMBER_SIZE, SUBSCRIPT_SIZE, Frame, GridView, Plan
 from convanim.draw.themes import Theme, rgb
 
-__all__ = ["Painter", "dirty_box", "dirty_boxes", "cell_style"]
+__all__ = ["Painter", "dirty_boxes", "cell_style"]
 
 Px = tuple[float, float]
 
@@ -88,25 +90,6 @@ def dirty_boxes(
         if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
             boxes = [(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))]
     return boxes
-
-
-def dirty_box(
-    plan: Plan, frame: Frame, cell_px: float, margin_px: float, factor: int
-) -> tuple[int, int, int, int]:
-    """The bounding rectangle of :func:`dirty_boxes` and of the connector lines."""
-    boxes = dirty_boxes(plan, frame, cell_px, margin_px, factor)
-    pts = [p for a, b in frame.lines for p in (a, b)]
-    if pts:
-        boxes.append(_aligned(pts, cell_px, margin_px, plan.pixel_size(cell_px, margin_px), factor))
-    if not boxes:
-        w, h = plan.pixel_size(cell_px, margin_px)
-        return (0, 0, w * factor, h * factor)
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _meet(

@@ -277,7 +277,7 @@ def test_bad_cell_size_is_refused_before_any_progress(tmp_path, capsys):
     code, out, err = run(["render", "--all", "--cell-size", "0", "-o", str(tmp_path / "a")], capsys)
     assert code == 2
     assert err.strip().splitlines() == [err.strip().splitlines()[-1]]
-    assert "rendering" not in err and "--cell-size" in err
+    assert "rendering" not in err and "cell size" in err
     assert not (tmp_path / "a").exists()
 
 

@@ -251,20 +251,7 @@ def render(
         # The flip is only visible in the numbers (subscripts, the rotated kernel): asking for
         # convolution mode asks to see them (--no-numbers still wins).
         numbers = True
-    if cell_size is not None and not 4 <= cell_size <= 400:
-        # checked here, before --all prints its progress bar or any work starts
-        raise click.BadParameter(
-            f"must be between 4 and 400 pixels, got {cell_size:g}", param_hint="--cell-size"
-        )
-    common: dict[str, Any] = {
-        "cell_size": cell_size,
-        "duration": duration,
-        "theme": theme,
-        "transparent": transparent,
-        "ink": ink,
-        "labels": labels,
-        "legend": legend,
-    }
+    common: dict[str, Any] = common_options(locals())
     if render_all:
         if target is not None:
             raise click.UsageError("--all renders the whole catalogue: give no NAME")
@@ -339,6 +326,7 @@ def common_options(given: dict[str, Any]) -> dict[str, Any]:
         "duration": given["duration"],
         "theme": given["theme"],
         "transparent": given["transparent"],
+        "ink": given["ink"],
         "labels": given["labels"],
         "legend": given["legend"],
     }

@@ -327,10 +327,11 @@ def play_plan(
                 new_note.next_to(note_anchor, np.array([0, 1, 0]), buff=0.12)
             else:
                 new_note.to_edge(np.array([0, -1, 0]), buff=0.2)
-            # Swapped, not morphed: transforming long texts costs more than the whole frame.
+            # Cross-faded with the window (never morphed: digits would pass through blobs, and
+            # transforming long texts costs more than the whole frame).
+            anims.append(FadeIn(new_note))
             if note is not None:
-                scene.remove(note)
-            scene.add(new_note)
+                anims.append(FadeOut(note))
             note = new_note
         scene.beat("output", *anims)
     if note is not None:

@@ -88,7 +88,7 @@ class FIRConvolution1D(ConvanimScene):
         name_x = x0 - dx / 2 - 0.75
         xs = [x0 + i * dx for i in range(L_in)]
         left, right = xs[0] - dx / 2, xs[-1] + dx / 2
-        base_x, base_h, base_y, prod_y = 0.85, -1.4, -3.35, -2.35
+        base_x, base_h, base_y, prod_y = 0.85, -1.4, -3.3, -2.3
         # Numbers shrink with the sample spacing so that neighbours never touch (24 samples).
         # Every number 40 px tall at 1080p (the scene limits the samples so that they fit).
         num_size = NUMBER_SIZE
@@ -125,7 +125,7 @@ class FIRConvolution1D(ConvanimScene):
 
         # -- the impulse response, then flipped into place ---------------------------------
         h_scale = max(abs(v) for v in h_vals) or 1.0
-        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.35, h_scale, TEAL, "h", num_size)
+        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.3, h_scale, TEAL, "h", num_size)
         k_names = VGroup(
             *(
                 label(f"h[{k}]", size=num_size, color=GREY).move_to(

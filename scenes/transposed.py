@@ -57,7 +57,7 @@ class TransposedConv2D(ConvanimScene):
                 size=28,
             )
             top_formulas(title)
-            view = PlanView(self, plan, centre=(0.0, -0.2), max_width=13.0, max_height=5.8)
+            view = PlanView(self, plan, centre=(0.0, 0.05), max_width=13.0, max_height=5.0)
             self.opening(title, view.static(), info, *_output_padding(view, op))
             play_plan(
                 self,

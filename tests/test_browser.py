@@ -53,7 +53,9 @@ def test_demo_deck_in_chromium(tmp_path: Path) -> None:
     # A second build with the real renderers (code fingerprints, 14 manifest entries, the page)
     # renders nothing and takes well under a second. (In a checkout being edited while the test
     # runs, a renderer's source can change in between and rightly make an asset stale: the
-    # next build must then be the no-op.)
+    # next build must then be the no-op.) The fastest of three tries counts: on a shared
+    # machine under load one try can wait for the CPU longer than the build takes.
+    times = []
     for _ in range(3):
         again = subprocess.run(
             [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
@@ -67,8 +69,10 @@ def test_demo_deck_in_chromium(tmp_path: Path) -> None:
             again.stderr,
         )
         if warm:
-            break
-    assert warm and float(warm.group(1)) < 1.0, again.stderr
+            times.append(float(warm.group(1)))
+            if times[-1] < 1.0:
+                break
+    assert times and min(times) < 1.0, again.stderr
     assets = {a.rel: a for a in plan(deck, out)}
     image_rels = {rel for rel, a in assets.items() if a.kind == "image"}
     assert len(image_rels) == 14 and [a.name for a in assets.values() if a.kind == "scene"] == [

@@ -116,6 +116,11 @@ def test_theme_size_and_transparency(tmp_path: Path) -> None:
     assert f'viewBox="0 0 {w} {h}"' in dark  # the GIF's size at the same cell size
     with pytest.raises(ValueError, match="unknown theme"):
         HtmlOptions(theme="neon")
+    # --ink light, as for a GIF on a dark slide: the dark theme's text on the default colours.
+    light = html_document(plan, HtmlOptions(ink="light", transparent=True))
+    assert ".lb{fill:#fdf6e3}" in light and "polygon.ri{fill:#268bd2}" in light
+    with pytest.raises(ValueError, match="unknown ink"):
+        HtmlOptions(ink="purple")
 
 
 def test_cli_picks_html_from_the_suffix_and_refuses_bad_input(tmp_path: Path) -> None:

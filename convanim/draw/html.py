@@ -35,6 +35,7 @@ from pathlib import Path
 
 from convanim._files import write_atomic
 from convanim.draw.plan import THEMES, GridView, Plan, StackPlan, Theme, blend, format_values
+from convanim.draw.themes import INKS, themed
 from convanim.draw.trace import Step, Trace
 
 __all__ = [
@@ -92,6 +93,7 @@ class HtmlOptions:
     margin_px: float = DEFAULT_MARGIN_PX
     theme: str = "solarized"
     transparent: bool = False
+    ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide), as GIFs
 
     def __post_init__(self) -> None:
         if not (4 <= self.cell_px <= 400):
@@ -100,6 +102,13 @@ class HtmlOptions:
             raise ValueError("margin must be non-negative")
         if self.theme not in THEMES:
             raise ValueError(f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}")
+        if self.ink not in INKS:
+            raise ValueError(f"unknown ink {self.ink!r}; choose one of {', '.join(INKS)}")
+
+    @property
+    def colours(self) -> Theme:
+        """The theme with the ink applied (the GIF's :func:`~convanim.draw.themes.themed`)."""
+        return themed(self.theme, self.ink)
 
 
 def _n(v: float) -> str:
@@ -406,7 +415,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     """The page: inline SVG, CSS, data and script. ``trace`` (the one ``plan`` was built from)
     supplies the arithmetic written out on hover; without it the plan's own notes are used."""
     opts = opts or HtmlOptions()
-    theme = THEMES[opts.theme]
+    theme = opts.colours
     px = _Px(opts)
     size = plan.pixel_size(opts.cell_px, opts.margin_px)
     g_in, g_out = plan.grid("input"), plan.grid("output")
@@ -584,7 +593,7 @@ def stack_document(plan: StackPlan, opts: HtmlOptions | None = None) -> str:
     of the plan's target growing layer by layer; hover (focus, tap) any node to light what it
     reads (its receptive field, down to the input) and every node it feeds (up to the output)."""
     opts = opts or HtmlOptions()
-    t = THEMES[opts.theme]
+    t = opts.colours
     px = _Px(opts)
     size = plan.pixel_size(opts.cell_px, opts.margin_px)
     keys = sorted(plan.positions, key=lambda k: (-k[0], k[1]))  # output row first (reading order)

@@ -319,6 +319,28 @@ def test_pool_and_dark_figure_in_chromium(tmp_path: Path) -> None:
     assert _num(report["states"]["o0"]["value"]) == y[0, 0]
     assert _num(report["states"]["o3"]["value"]) == y[1, 1]
     assert report["states"]["o3"]["note"] == "y[1,1] = max(2, 3, 4, 7) = 7"
+    # Power-average pooling writes its formula, with torch's value.
+    lp = _render(
+        tmp_path,
+        "pool",
+        "-i",
+        "4x4",
+        "-k",
+        "2",
+        "--kind",
+        "lp",
+        "--norm-type",
+        "3",
+        "--values",
+        json.dumps(values),
+    )
+    report = _chromium(lp.as_uri(), [{"hover": _cell("o", 3)}, {"state": "lp"}])
+    want = torch.nn.functional.lp_pool2d(torch.tensor(values, dtype=torch.float64)[None], 3, 2)[
+        0, 1, 1
+    ]
+    note = report["states"]["lp"]["note"]
+    assert note.startswith("y[1,1] = (2^3 + 3^3 + 4^3 + 7^3)^(1/3) = ")
+    assert _num(report["states"]["lp"]["value"]) == pytest.approx(float(want), abs=0.01)
 
 
 DECK = """# Interactive figures

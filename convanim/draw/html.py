@@ -82,7 +82,12 @@ _OP_NAMES = {
     "grad_input": "input gradient",
 }
 #: How an input cell relates to the outputs whose windows hold it.
-_FEEDS = {"transposed": "scatters to", "max_pool": "is pooled into", "avg_pool": "is pooled into"}
+_FEEDS = {
+    "transposed": "scatters to",
+    "max_pool": "is pooled into",
+    "avg_pool": "is pooled into",
+    "lp_pool": "is pooled into",
+}
 
 
 @dataclass(frozen=True)
@@ -488,6 +493,8 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
 
     data = {
         "op": plan.op,
+        # power-average pooling's p, written as the numbers are (2, not 2.0)
+        "norm": _fmt([float(plan.params.get("norm_type") or 0)])[0],
         "feeds": _FEEDS.get(plan.op, "feeds"),
         "dur": plan.durations,
         "f": frames,
@@ -721,6 +728,8 @@ function arith(k){var f=F[k],a=f.a,y=D.out[f.o].split(" = ")[0];
 if(!a)return note(f.n?[y+": "+f.n]:[y]);
 var vs=a.t.map(function(t){return t[1]});
 if(D.op==="max_pool")return note([y+" = max("+vs.join(", ")+") = ",["b","value",a.v]]);
+if(D.op==="lp_pool"){var q=D.norm==="2"?"²":"^"+D.norm;return note([y+" = ("+vs.map(function(v){
+return(v[0]==="−"?"("+v+")":v)+q}).join(" + ")+")^(1/"+D.norm+") = ",["b","value",a.v]])}
 if(D.op==="avg_pool")return note([y+" = ("+vs.join(" + ")+") / "+a.d+" = "+a.s+" / "+a.d+" = ",["b","value",a.v]]);
 if(a.t.length&&a.t[0].length>3){var real=a.t.filter(function(t){return !zero(t[0])}),
 z=a.t.length-real.length,rest=z?" (+ "+z+" zero"+(z===1?"":"s")+")":"";

@@ -292,6 +292,7 @@ def _render_entry(
             transparent=transparent,
             labels=labels,
             legend=legend,
+            ink=ink,
         )
     from convanim.draw import gif
 
@@ -329,6 +330,7 @@ def _render_entry_html(
     transparent: bool,
     labels: bool,
     legend: bool,
+    ink: str = "auto",
 ) -> Path:
     """The same plan as the GIF, drawn as one interactive page (:mod:`convanim.draw.html`),
     with the trace's arithmetic for the hover read-out."""
@@ -338,6 +340,7 @@ def _render_entry_html(
         cell_px=html.DEFAULT_CELL_PX if cell_size is None else float(cell_size),
         theme=theme,
         transparent=transparent,
+        ink=ink,
     )
     # A page draws its picture once: the GIF's budget of pixels over all frames does not apply
     # (a still's does, per picture), but its steps are bounded, each carrying its arithmetic.

@@ -370,7 +370,12 @@ def _render_wavenet(
 
 
 def _render_figure_html(
-    name: str, out: Path, opts: gif.RenderOptions, duration: int | None, hold: int | None
+    name: str,
+    out: Path,
+    opts: gif.RenderOptions,
+    duration: int | None,
+    hold: int | None,
+    ink: str = "auto",
 ) -> Path:
     """WaveNet's stacks as an interactive graph (:mod:`convanim.draw.html`): step through the
     receptive field, hover a node for what it reads and feeds. The two stills have no steps."""
@@ -383,7 +388,7 @@ def _render_figure_html(
     plan = wavenet_plan(
         name == "wavenet_after", duration_ms=duration or 1000, hold_last_ms=hold or 2500
     )
-    options = html.HtmlOptions(opts.cell_px, opts.margin_px, opts.theme, opts.transparent)
+    options = html.HtmlOptions(opts.cell_px, opts.margin_px, opts.theme, opts.transparent, ink)
     return html.render_stack_html(plan, out, options)
 
 
@@ -412,7 +417,9 @@ def render_figure(
     if image is not None and name != "vision_kernels":
         raise ValueError("--image only applies to vision_kernels")
     if out.suffix.lower() == ".html":
-        return _render_figure_html(name, out, opts, duration, hold_last_ms)
+        return _render_figure_html(
+            name, out, opts, duration, hold_last_ms, options.get("ink") or "auto"
+        )
     if name == "ambiguity":
         return _render_ambiguity(out, opts)
     if name == "vision_kernels":

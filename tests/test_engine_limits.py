@@ -26,7 +26,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], cwd: Path, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONFAULTHANDLER="")
     return subprocess.run(
         [sys.executable, "-m", "convanim", *args],
@@ -34,7 +34,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=TIMEOUT,
+        timeout=timeout,
         preexec_fn=_limit_memory,
     )
 
@@ -135,8 +135,12 @@ def test_largest_accepted_file_reads_within_limits(tmp_path: Path) -> None:
     rows = "\n".join([",".join(["1.5"] * side)] * side)
     path = tmp_path / "ok.csv"
     path.write_text(rows)
+    # 4 million values take ~3 s alone; the timeout leaves room for a loaded machine (the 10 s
+    # above is for refusals, which must not depend on the machine's load)
     result = _run(
-        ["compute", "adaptive_avg_pool2d", "--input", f"@{path}", "--output-size", "1"], tmp_path
+        ["compute", "adaptive_avg_pool2d", "--input", f"@{path}", "--output-size", "1"],
+        tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "1.5" in result.stdout

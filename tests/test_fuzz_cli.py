@@ -24,7 +24,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from convanim.cli import main
@@ -357,6 +357,7 @@ def compute_argv(draw) -> list[str]:
 
 @_settings(150)
 @given(compute_argv())
+@example(["compute", "adaptive_max_pool1d", "--input", "[0]", "--output-size", "2,none"])
 def test_fuzz_compute(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         check(argv, Path(tmp))

@@ -932,6 +932,11 @@ def _run_pool(
         if output_size is None:
             raise click.UsageError(f"{op} needs --output-size")
         size = _parse_output_size(output_size, ndim)
+        if len(size) != ndim:  # torch: one size per spatial dimension (or one for all)
+            raise ValueError(
+                f"{op} takes {ndim} output size{'s' if ndim > 1 else ''} (one per spatial "
+                f"dimension), got {len(size)}: {output_size!r}"
+            )
         params["output_size"] = size
         out_shape = [x.shape[2 + a] if v is None else v for a, v in enumerate(size)]
         if math.prod(out_shape) > MAX_ADAPTIVE_POSITIONS:

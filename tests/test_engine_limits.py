@@ -182,3 +182,9 @@ def test_csv_errors_name_the_cell(tmp_path: Path) -> None:
     (tmp_path / "b.csv").write_bytes(b"1,\xff\n")
     with pytest.raises(ValueError, match="not UTF-8"):
         arrays.parse_array(f"@{tmp_path / 'b.csv'}")
+
+
+def test_a_5000_digit_integer_is_a_number_too_large() -> None:
+    with pytest.raises(ValueError, match="--input has a non-finite entry at \\[0\\]"):
+        arrays.parse_array("[" + "1" * 5000 + "]", "--input")
+    assert arrays.parse_array("[1, 2]", "--input").tolist() == [1.0, 2.0]

@@ -144,7 +144,9 @@ def _parse_json(text: str, name: str) -> np.ndarray:
         raise ValueError(f"{name} is too long ({len(text)} characters; the limit is {MAX_TEXT})")
     _EntryCounter(name, csv_text=False).add(text)
     try:
-        value = json.loads(text, parse_constant=lambda c: float(c))
+        # integers read as floats: a 5000-digit integer is a number too large, not a
+        # conversion limit of Python's int
+        value = json.loads(text, parse_constant=float, parse_int=float)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"{name} is not a JSON array: {exc.msg} (at character {exc.pos})"

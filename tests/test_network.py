@@ -22,6 +22,13 @@ from PIL import Image
 from convanim import cli
 from convanim.core.stack import PRESETS, Layer, StackResult, analyse_stack, parse_layers
 from convanim.draw import network as nw
+from convanim.draw import (
+    network_figure,
+    network_layout,
+    network_png,
+    network_receptive,
+    network_svg,
+)
 
 try:
     import torch
@@ -36,9 +43,18 @@ def preset(name: str) -> StackResult:
     return analyse_stack(p.input_size, p.layers(), p.in_channels)
 
 
+NETWORK_MODULES = (nw, network_figure, network_layout, network_png, network_receptive, network_svg)
+
+
 def test_doctests() -> None:
-    result = doctest.testmod(nw, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 4 and result.failed == 0
+    # network.py is the public face; the doctests sit beside the code in its modules.
+    attempted = 0
+    for module in NETWORK_MODULES:
+        flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        result = doctest.testmod(module, optionflags=flags)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted >= 5
 
 
 def test_layout_is_standard_library_only() -> None:
@@ -76,10 +92,10 @@ def check_figure(fig: nw.NetworkFigure, result: StackResult, max_width: int) -> 
     # No two labels overlap, and no label lies on a box.
     for i, a in enumerate(rects):
         for j in range(i + 1, len(rects)):
-            assert not nw._overlaps(a, rects[j], pad=0), (fig.labels[i], fig.labels[j])
+            assert not network_layout._overlaps(a, rects[j], pad=0), (fig.labels[i], fig.labels[j])
         if fig.labels[i].role in ("size", "layer"):
             for b in fig.boxes:
-                assert not nw._overlaps(a, b.bounds(), pad=0), (fig.labels[i], b)
+                assert not network_layout._overlaps(a, b.bounds(), pad=0), (fig.labels[i], b)
     # The drawn sizes are the shape core's, map by map, and the labels say them.
     maps = drawn_maps(result)
     elements = sorted({b.element for b in fig.boxes})
@@ -256,7 +272,7 @@ def test_png_and_svg_files(tmp_path: Path) -> None:
 
 def front_centres(fig: nw.NetworkFigure) -> list[tuple[int, int, str]]:
     """A point well inside each box's front face, and the colour it is painted."""
-    colours = nw._palette(nw.THEMES[fig.theme])
+    colours = network_figure._palette(nw.THEMES[fig.theme])
     covered = [w.faces(fig.box_map) for w in fig.windows]
     out = []
     for b in fig.boxes:
@@ -308,7 +324,7 @@ def test_svg_in_chromium_matches_the_png(tmp_path: Path) -> None:
     assert differ.mean() < 0.02
     # The boxes line up: in each box's bounds, the pixels painted its front face's colour span
     # the same rectangle in both pictures, within 2 px (lines and kernels cover parts of it).
-    colours = nw._palette(nw.THEMES[fig.theme])
+    colours = network_figure._palette(nw.THEMES[fig.theme])
     compared = 0
     for b in fig.boxes:
         x0, y0, x1, y1 = (round(v) for v in b.bounds())

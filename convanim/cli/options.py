@@ -89,8 +89,8 @@ def option(name: str | Param, **changes: Any) -> Callable[[Any], Any]:
     kwargs.update(changes)
     if kwargs.get("default") is None or kwargs.get("required"):
         kwargs["show_default"] = False
-        # Not given is None for the command; an explicit default=None would, in click 8.3,
-        # count as a value and silence "Missing option" for a required one.
+    if kwargs.get("required"):
+        # click 8.3 counts an explicit default=None as a value: "Missing option" would not show.
         kwargs.pop("default", None)
     return click.option(*param.flags, param.name, **kwargs)
 

@@ -104,6 +104,12 @@ def conv_cmd(framework: str, as_json: bool, **values: Any) -> None:
         return
     from convanim.core.explain.conv import conv
 
+    if values["padding"] in ("same_lower", "causal"):
+        raise ValueError(
+            f"torch has no padding={values['padding']!r} (it is a "
+            f"{'JAX' if values['padding'] == 'same_lower' else 'Keras'}"
+            " convention): use --framework, or before:after pairs"
+        )
     _emit(conv(spec_from_mapping("conv", _given(**values)), listed=as_json), as_json)
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "parse_optional_size",
     "PADDING_WORDS",
     "POOL_KINDS",
+    "MODES",
     "FRAMEWORKS",
 ]
 
@@ -216,6 +217,8 @@ def _str(text: str) -> str:
 
 
 POOL_KINDS = ("max", "avg", "lp")
+#: How a kernel is applied: as stored (what frameworks compute) or flipped (the textbook's).
+MODES = ("correlation", "convolution")
 #: Whose size conventions ``convanim shape`` applies (see :mod:`convanim.core.frameworks`).
 FRAMEWORKS = ("torch", "tf", "keras", "jax")
 
@@ -299,6 +302,15 @@ _PARAMS = (
         "How torch fills the padding (limits: reflect pad < L, circular pad ≤ L).",
         ("--padding-mode",),
         choices=PADDING_MODES,
+    ),
+    Param(
+        "mode",
+        _choice(*MODES),
+        "correlation",
+        "correlation (the kernel as stored, what frameworks compute) or convolution (kernel "
+        "flipped).",
+        ("--mode",),
+        choices=MODES,
     ),
     Param(
         "kind",

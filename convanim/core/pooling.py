@@ -347,6 +347,11 @@ def adaptive_geometry(
         raise ValueError(
             f"output_size must have 1 or {ndim} elements for a {ndim}-d input, got {len(wanted)}"
         )
+    if ndim == 1 and wanted[0] is None:
+        raise ValueError(
+            "a 1-d adaptive pool needs an integer output size: None (keep the input's size) is "
+            "for 2-d and 3-d pools only (torch: output_size must be tuple of ints, not NoneType)"
+        )
     outs = tuple(L if out is None else out for L, out in zip(sizes, wanted, strict=True))
     check_int64(outs, "output_size")
     for L, out in zip(sizes, outs, strict=True):

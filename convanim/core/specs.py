@@ -154,15 +154,10 @@ class ConvSpec(Spec):
     padding_mode: str = _param("padding_mode")
     in_channels: int | None = _param("in_channels")
     out_channels: int | None = _param("out_channels")
+    mode: str = _param("mode")
     _dims: tuple[shapes.ConvDim, ...] = field(init=False, repr=False, compare=False)
 
     def _validate(self) -> tuple[shapes.ConvDim, ...]:
-        if self.padding in ("same_lower", "causal"):
-            raise ValueError(
-                f"torch has no padding={self.padding!r} (it is a "
-                f"{'JAX' if self.padding == 'same_lower' else 'Keras'}"
-                " convention): use --framework, or before:after pairs"
-            )
         dims = shapes.conv_geometry(
             self.input_size,
             self.kernel_size,
@@ -206,6 +201,7 @@ class TransposedSpec(Spec):
         help="Wanted output size; torch derives output_padding from it.",
     )
     groups: int = _param("groups")
+    mode: str = _param("mode")
     _dims: tuple[shapes.TransposedDim, ...] = field(init=False, repr=False, compare=False)
 
     def _validate(self) -> tuple[shapes.TransposedDim, ...]:
@@ -215,6 +211,8 @@ class TransposedSpec(Spec):
                 "(output_padding adds cells at the end)"
             )
         op: Any = self.output_padding
+        if self.output_size is not None and None in self.output_size:
+            raise ValueError("a transposed convolution needs every dimension of output_size")
         if self.output_size is not None:
             if self.output_padding not in (0, None):
                 raise ValueError("give output_padding or output_size, not both")
@@ -351,7 +349,8 @@ class Kind:
     """One operation kind: its spec and, by dotted name (``module:function``), its functions.
 
     ``fixed`` are spec fields the kind sets (``max_pool`` is ``PoolSpec`` with ``kind="max"``);
-    ``omit`` the spec parameters it does not take (``lp_pool`` has no padding). ``forward`` …
+    ``omit`` the spec parameters it does not take (``lp_pool`` has no padding); ``operands`` the
+    arrays it takes besides the input (a ``weight`` also gives ``kernel_size``). ``forward`` …
     ``explain`` are imported only by :meth:`load`, never by this module.
     """
 
@@ -365,6 +364,7 @@ class Kind:
     explain: str | None = None
     fixed: tuple[tuple[str, Any], ...] = ()
     omit: tuple[str, ...] = ()
+    operands: tuple[str, ...] = ()
 
     def params(self) -> tuple[Param, ...]:
         """The parameters this kind takes, in spec order (fixed and omitted ones left out)."""
@@ -412,6 +412,7 @@ KINDS: dict[str, Kind] = {
             f"{_GRAD}:conv_backward",
             f"{_TRACE}:trace_conv",
             f"{_EXPLAIN}.conv:conv",
+            operands=("weight", "bias"),
         ),
         Kind(
             "transposed",
@@ -422,6 +423,7 @@ KINDS: dict[str, Kind] = {
             f"{_GRAD}:conv_transpose_backward",
             f"{_TRACE}:trace_conv_transpose",
             f"{_EXPLAIN}.conv:transposed",
+            operands=("weight", "bias"),
         ),
         Kind(
             "max_pool",
@@ -453,7 +455,7 @@ KINDS: dict[str, Kind] = {
             "lp_pool",
             "LPPool",
             f"{_OPS}:lp_pool",
-            None,
+            f"{_GRAD}:lp_pool_backward",
             f"{_TRACE}:trace_pool",
             f"{_EXPLAIN}.pool:pool",
             fixed=(("kind", "lp"),),
@@ -465,7 +467,7 @@ KINDS: dict[str, Kind] = {
             "adaptive_max_pool",
             "AdaptiveMaxPool",
             f"{_OPS}:adaptive_max_pool",
-            None,
+            f"{_GRAD}:adaptive_max_pool_backward",
             f"{_TRACE}:trace_adaptive_pool",
             f"{_EXPLAIN}.pool:adaptive",
             fixed=(("kind", "max"),),
@@ -476,12 +478,20 @@ KINDS: dict[str, Kind] = {
             "adaptive_avg_pool",
             "AdaptiveAvgPool",
             f"{_OPS}:adaptive_avg_pool",
-            None,
+            f"{_GRAD}:adaptive_avg_pool_backward",
             f"{_TRACE}:trace_adaptive_pool",
             f"{_EXPLAIN}.pool:adaptive",
             fixed=(("kind", "avg"),),
         ),
-        Kind("max_unpool", UnpoolSpec, "max_unpool", "MaxUnpool", f"{_OPS}:max_unpool"),
+        Kind(
+            "max_unpool",
+            UnpoolSpec,
+            "max_unpool",
+            "MaxUnpool",
+            f"{_OPS}:max_unpool",
+            f"{_GRAD}:max_unpool_backward",
+            operands=("indices",),
+        ),
     )
 }
 
@@ -529,7 +539,7 @@ def spec_from_mapping(kind: str, mapping: Mapping[str, Any]) -> Spec:
     >>> spec_from_mapping("conv", {"input": "6", "k": "3", "ceil_mode": "true"})
     Traceback (most recent call last):
     ...
-    ValueError: conv takes no parameter 'ceil_mode' (it takes input_size, kernel_size, stride, padding, dilation, groups, padding_mode, in_channels, out_channels)
+    ValueError: conv takes no parameter 'ceil_mode' (it takes input_size, kernel_size, stride, padding, dilation, groups, padding_mode, in_channels, out_channels, mode)
     """
     found = get_kind(kind)
     allowed = {p.name: p for p in found.params()}

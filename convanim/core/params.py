@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from convanim.core.dims import PADDING_MODES
+from convanim.core.pooling import POOL_KINDS
 
 __all__ = [
     "Param",
@@ -216,7 +217,6 @@ def _str(text: str) -> str:
     return str(text).strip()
 
 
-POOL_KINDS = ("max", "avg", "lp")
 #: How a kernel is applied: as stored (what frameworks compute) or flipped (the textbook's).
 MODES = ("correlation", "convolution")
 #: Whose size conventions ``convanim shape`` applies (see :mod:`convanim.core.frameworks`).

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from convanim.core.dims import check_input_sizes, check_int64, effective_kernel, per_dim, size_text
 
 __all__ = [
     "PoolKind",
+    "POOL_KINDS",
     "PoolDim",
     "pool_geometry",
     "pool_output_shape",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 PoolKind = Literal["max", "avg", "lp"]
+#: The pooling kinds, for choices and messages.
+POOL_KINDS: tuple[str, ...] = get_args(PoolKind)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def pool_geometry(
     ndim = len(sizes)
     if ndim not in (1, 2, 3):
         raise ValueError(f"pooling has 1, 2 or 3 spatial dimensions, got {ndim}")
-    if kind not in ("max", "avg", "lp"):
+    if kind not in POOL_KINDS:
         raise ValueError(f"pooling kind must be one of max, avg, lp, got {kind!r}")
     k = per_dim(kernel_size, ndim, "kernel_size")
     s = k if stride is None else per_dim(stride, ndim, "stride")

@@ -38,14 +38,17 @@ OPS: tuple[str, ...] = tuple(kind.torch_name(n) for kind in KINDS.values() for n
 #: Arrays bigger than this are summarised in the human view (``--json`` prints everything).
 SHOW_LIMIT = 600
 
-#: Every option an operation may refuse, in the order they are listed.
-_OPTION_ORDER = (
-    "weight bias kernel_size stride padding dilation groups padding_mode output_padding "
-    "output_size indices ceil_mode count_include_pad divisor_override norm_type mode"
-).split()
+#: The operation parameters compute offers: every parameter some kind's spec takes (a new
+#: kind's parameters appear by themselves), in the table's order; each kind takes its own.
+PARAMETERS = tuple(
+    name
+    for name in PARAMS
+    if name not in ("input_size", "in_channels", "out_channels")
+    and any(name in {p.name for p in kind.params()} for kind in KINDS.values())
+)
 
-#: The operation parameters compute offers (each kind takes those its spec declares).
-PARAMETERS = tuple(name for name in _OPTION_ORDER if name in PARAMS)
+#: Every option an operation may refuse, in the order they are listed.
+_OPTION_ORDER = ("weight", "bias", *PARAMETERS, "indices")
 
 
 def _check_options(op: str, kind: Kind, given: dict[str, Any], explain: str | None) -> None:
@@ -362,50 +365,42 @@ def _explain_conv(
 # --------------------------------------------------------------------------------------------
 
 
-def _pool_params(spec: Any) -> dict[str, Any]:
-    """The parameters a pooling's header shows, as torch names them for its kind."""
+def _pool_params(run: Run, spec: Any) -> dict[str, Any]:
+    """The parameters a pooling's header shows: its kind's, in torch's order (LPPool's power
+    first), an unset divisor_override left out."""
     params: dict[str, Any] = {
         "kernel_size": spec.kernel_size,
         "stride": spec.stride if spec.stride is not None else "kernel size",
     }
-    if spec.kind == "max":
-        params.update(padding=spec.padding, dilation=spec.dilation, ceil_mode=spec.ceil_mode)
-    elif spec.kind == "avg":
-        params.update(
-            padding=spec.padding, ceil_mode=spec.ceil_mode, count_include_pad=spec.count_include_pad
-        )
-        if spec.divisor_override is not None:
-            params["divisor_override"] = spec.divisor_override
-    else:
-        params.update(norm_type=spec.norm_type, ceil_mode=spec.ceil_mode)
+    rest = [p.name for p in run.kind.params() if p.name not in ("input_size", *params)]
+    for name in sorted(rest, key=lambda name: name != "norm_type"):
+        if not (name == "divisor_override" and spec.divisor_override is None):
+            params[name] = getattr(spec, name)
     return params
+
+
+def _spec_args(run: Run, spec: Any) -> dict[str, Any]:
+    """The kind's parameters as torch's keywords (``kernel_size=…, stride=…``), from the spec."""
+    return {p.name: getattr(spec, p.name) for p in run.kind.params() if p.name != "input_size"}
 
 
 def _run_pool(run: Run, params: dict[str, Any]) -> Result:
     spec: Any = run.kind.make(input_size=run.x.shape[2:], **params)
     n, c = run.x.shape[:2]
     budget.check_pool(run.op, n, c, spec.geometry())
-    forward = run.kind.load("forward")
-    geometry = (spec.kernel_size, spec.stride)
-    if spec.kind == "max":
-        args: tuple = (*geometry, spec.padding, spec.dilation, spec.ceil_mode)
-        y, idx = forward(run.x, *args, True, ndim=run.ndim)
+    args = _spec_args(run, spec)
+    if spec.kind == "max":  # max pooling also says where each maximum was
+        y, idx = run.kind.load("forward")(run.x, **args, return_indices=True, ndim=run.ndim)
         out = {"output": run.display(y), "indices": run.display(idx)}
-    elif spec.kind == "avg":
-        args = (*geometry, spec.padding, spec.ceil_mode, spec.count_include_pad)
-        args += (spec.divisor_override,)
-        y = forward(run.x, *args, ndim=run.ndim)
-        out = {"output": run.display(y)}
     else:
-        args = (spec.norm_type, *geometry, spec.ceil_mode)
-        y = forward(run.x, *args, ndim=run.ndim)
+        y = run.kind.load("forward")(run.x, **args, ndim=run.ndim)
         out = {"output": run.display(y)}
-    result = _pool_result(run, _pool_params(spec), out)
+    result = _pool_result(run, _pool_params(run, spec), out)
     if run.coord is not None:
         _explain_pool(run, spec, result)
     if run.grad_output is not None:
         gy = run.grad(y.shape, out["output"].shape)
-        g = run.kind.load("backward")(run.x, gy, *args, ndim=run.ndim)
+        g = run.kind.load("backward")(run.x, gy, **args, ndim=run.ndim)
         out["grad_input"] = g.grad_input.reshape(run.x_raw.shape)
     return result
 
@@ -416,17 +411,12 @@ def _explain_pool(run: Run, spec: Any, result: Result) -> None:
     grid = math.prod(g.padded for g in dims)
     budget.check_trace(run.op, math.prod(spec.output_shape), taps, grid)
     n, c, spatial = run.split_coord()
+    fields = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "count_include_pad")
+    fields += ("divisor_override", "norm_type")
     trace = run.kind.load("trace")(
         run.x,
         spec.kind,
-        spec.kernel_size,
-        spec.stride,
-        spec.padding,
-        spec.dilation,
-        spec.ceil_mode,
-        spec.count_include_pad,
-        spec.divisor_override,
-        spec.norm_type,
+        **{name: getattr(spec, name) for name in fields},
         ndim=run.ndim,
         batch=n,
         channel=c,

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from convanim.core.dims import PADDING_MODES
 from convanim.core.pooling import POOL_KINDS
+from convanim.core.record import Record, record
 
 __all__ = [
     "Param",
@@ -166,8 +167,8 @@ def _tuples(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Param:
+@record
+class Param(Record):
     """One operation parameter, declared once.
 
     ``name`` is the spec field and torch keyword; ``flags`` the CLI spellings (the first long one
@@ -304,13 +305,12 @@ _PARAMS = (
         choices=PADDING_MODES,
     ),
     Param(
-        "mode",
-        _choice(*MODES),
-        "correlation",
-        "correlation (the kernel as stored, what frameworks compute) or convolution (kernel "
-        "flipped).",
-        ("--mode",),
-        choices=MODES,
+        "output_size",
+        parse_optional_size,
+        None,
+        "Wanted output size (one value, or one per dimension).",
+        ("--output-size",),
+        "SIZE",
     ),
     Param(
         "kind",
@@ -346,20 +346,21 @@ _PARAMS = (
     ),
     Param("norm_type", parse_float, 2.0, "lp pool: the power p.", ("--norm-type",), "FLOAT"),
     Param(
+        "mode",
+        _choice(*MODES),
+        "correlation",
+        "correlation (the kernel as stored, what frameworks compute) or convolution (kernel "
+        "flipped).",
+        ("--mode",),
+        choices=MODES,
+    ),
+    Param(
         "framework",
         _choice(*FRAMEWORKS),
         "torch",
         "Whose padding/size convention to apply.",
         ("--framework",),
         choices=FRAMEWORKS,
-    ),
-    Param(
-        "output_size",
-        parse_optional_size,
-        None,
-        "Wanted output size (one value, or one per dimension).",
-        ("--output-size",),
-        "SIZE",
     ),
 )
 

@@ -10,10 +10,10 @@ Standard library only; torch's rules and messages. Re-exported by :mod:`convanim
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal, get_args
 
 from convanim.core.dims import check_input_sizes, check_int64, effective_kernel, per_dim, size_text
+from convanim.core.record import Record, record
 
 __all__ = [
     "PoolKind",
@@ -39,8 +39,8 @@ PoolKind = Literal["max", "avg", "lp"]
 POOL_KINDS: tuple[str, ...] = get_args(PoolKind)
 
 
-@dataclass(frozen=True)
-class PoolDim:
+@record
+class PoolDim(Record):
     """One dimension of a max/avg/lp pooling, resolved with torch's ``ceil_mode`` rule."""
 
     size: int
@@ -308,8 +308,8 @@ def unpool_output_size(
     return output_size
 
 
-@dataclass(frozen=True)
-class AdaptiveDim:
+@record
+class AdaptiveDim(Record):
     """One dimension of adaptive pooling: ``output`` windows over ``size`` cells."""
 
     size: int
@@ -362,8 +362,8 @@ def adaptive_geometry(
     return tuple(AdaptiveDim(L, out) for L, out in zip(sizes, outs, strict=True))
 
 
-@dataclass(frozen=True)
-class UnpoolDim:
+@record
+class UnpoolDim(Record):
     """One dimension of max-unpooling: the max pool's ``kernel, stride, padding`` and the
     output length (its default, or the ``output_size`` asked for)."""
 

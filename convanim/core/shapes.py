@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from convanim.core.dims import (
     INT64_MAX,
@@ -55,6 +54,7 @@ from convanim.core.pooling import (
     unpool_output_size,
     unpool_size_range,
 )
+from convanim.core.record import Record, record
 from convanim.core.transposed import (
     TransposedDim,
     output_padding_for_size,
@@ -110,8 +110,8 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ConvDim:
+@record
+class ConvDim(Record):
     """One spatial dimension of a (direct) convolution, fully resolved."""
 
     size: int
@@ -347,8 +347,8 @@ def check_groups(in_channels: int, out_channels: int, groups: int = 1) -> None:
         )
 
 
-@dataclass(frozen=True)
-class ParamComparison:
+@record
+class ParamComparison(Record):
     """A convolution's weights against a fully connected layer computing a map of the same shape.
 
     ``conv = M·(C_in/g)·C_out`` with ``M = ∏k`` (independent of the signal length);

@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, ClassVar
 
 from convanim.core import shapes
 from convanim.core.params import PARAMS, Param, lookup, parse_size
+from convanim.core.record import Record, record
 
 __all__ = [
     "ConvSpec",
@@ -94,7 +95,7 @@ def _canonical_padding(value: Any) -> Any:
     return items
 
 
-class Spec:
+class Spec(Record):
     """What every operation spec shares: field conversion, canonical form and geometry cache."""
 
     #: The shape-core dimension objects ``geometry()`` returns (set by ``_validate``).
@@ -134,7 +135,7 @@ class Spec:
         return tuple(g.output for g in self._dims)
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class ConvSpec(Spec):
     """A direct convolution (``torch.nn.Conv{1,2,3}d``): sizes, padding, groups, channels.
 
@@ -177,7 +178,7 @@ class ConvSpec(Spec):
         return c_in, c_out
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class TransposedSpec(Spec):
     """A transposed convolution (``torch.nn.ConvTranspose{1,2,3}d``).
 
@@ -234,7 +235,7 @@ class TransposedSpec(Spec):
         return tuple(g.output_padding for g in self._dims)
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class PoolSpec(Spec):
     """Max, average or power-average pooling (``torch.nn.{Max,Avg,LP}Pool{1,2,3}d``).
 
@@ -288,7 +289,7 @@ class PoolSpec(Spec):
         return dims
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class AdaptiveSpec(Spec):
     """Adaptive max/average pooling: windows ``[⌊iL/O⌋, ⌈(i+1)L/O⌉)``.
 
@@ -313,7 +314,7 @@ class AdaptiveSpec(Spec):
         return dims
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class UnpoolSpec(Spec):
     """Max-unpooling (``torch.nn.MaxUnpool{1,2,3}d``): the inverse placement of a max pool.
 
@@ -344,8 +345,8 @@ class UnpoolSpec(Spec):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Kind:
+@record
+class Kind(Record):
     """One operation kind: its spec and, by dotted name (``module:function``), its functions.
 
     ``fixed`` are spec fields the kind sets (``max_pool`` is ``PoolSpec`` with ``kind="max"``);

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from convanim.cli.options import DIMS, PADDING, SIZE, LazyChoice, option, options
+from convanim.cli.options import DIMS, PADDING, SIZE, Command, LazyChoice, option, options
 from convanim.core.specs import AdaptiveSpec, ConvSpec, PoolSpec, TransposedSpec, spec_from_mapping
 
 __all__ = ["shape", "SIZE", "DIMS", "PADDING"]
@@ -64,7 +64,7 @@ def _given(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-@shape.command("conv")
+@shape.command("conv", cls=Command)
 @options(
     "input_size",
     "kernel_size",
@@ -113,7 +113,7 @@ def conv_cmd(framework: str, as_json: bool, **values: Any) -> None:
     _emit(conv(spec_from_mapping("conv", _given(**values)), listed=as_json), as_json)
 
 
-@shape.command("transposed")
+@shape.command("transposed", cls=Command)
 @options(
     "input_size",
     "kernel_size",
@@ -149,7 +149,7 @@ def transposed_cmd(framework: str, as_json: bool, **values: Any) -> None:
     _emit(transposed(spec, listed=as_json), as_json)
 
 
-@shape.command("pool")
+@shape.command("pool", cls=Command)
 @options(
     "input_size",
     "kernel_size",
@@ -193,7 +193,7 @@ def pool_cmd(framework: str, as_json: bool, **values: Any) -> None:
     _emit(pool(spec_from_mapping("pool", _given(**values)), listed=as_json), as_json)
 
 
-@shape.command("adaptive")
+@shape.command("adaptive", cls=Command)
 @options(
     "input_size",
     "output_size",
@@ -215,7 +215,7 @@ def _presets() -> tuple[str, ...]:
     return tuple(PRESETS)
 
 
-@shape.command("stack")
+@shape.command("stack", cls=Command)
 @option("input_size", default=None, help="Input size (default: the preset's).")
 @click.argument("layers", nargs=-1)
 @click.option("--preset", type=LazyChoice(_presets), default=None, help="A named stack.")

@@ -296,22 +296,11 @@ def _run_conv(run: Run, params: dict[str, Any], weight: str, bias: str | None) -
     args = (spec.stride, spec.padding)
     if transposed:
         args += (spec.output_padding, spec.groups, spec.dilation, spec.mode)
-        shown_params = dict(
-            stride=spec.stride,
-            padding=spec.padding,
-            output_padding=spec.output_padding,
-            dilation=spec.dilation,
-            groups=spec.groups,
-        )
+        shown = ("stride", "padding", "output_padding", "dilation", "groups")
     else:
         args += (spec.dilation, spec.groups, spec.padding_mode, spec.mode)
-        shown_params = dict(
-            stride=spec.stride,
-            padding=spec.padding,
-            dilation=spec.dilation,
-            groups=spec.groups,
-            padding_mode=spec.padding_mode,
-        )
+        shown = ("stride", "padding", "dilation", "groups", "padding_mode")
+    shown_params = {name: getattr(spec, name) for name in shown}
     y = run.kind.load("forward")(run.x, w, b, *args)
     shown = run.display(y)
     out: dict[str, Any] = {"output": shown}

@@ -59,6 +59,11 @@ def shape(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
+#: The options every operation subcommand starts with, and the two it cannot do without.
+_OPERATION = ("input_size", "kernel_size", "dilation", "stride", "padding")
+_REQUIRED = {"input_size": {"required": True}, "kernel_size": {"required": True}}
+
+
 def _given(**values: Any) -> dict[str, Any]:
     """The options the user gave (``None``: not given, the spec's default applies)."""
     return {k: v for k, v in values.items() if v is not None}
@@ -66,19 +71,14 @@ def _given(**values: Any) -> dict[str, Any]:
 
 @shape.command("conv", cls=Command)
 @options(
-    "input_size",
-    "kernel_size",
-    "dilation",
-    "stride",
-    "padding",
+    *_OPERATION,
     "groups",
     "in_channels",
     "out_channels",
     "padding_mode",
     "framework",
     spec=ConvSpec,
-    input_size={"required": True},
-    kernel_size={"required": True},
+    **_REQUIRED,
     padding={
         "help": "1 | 1,2 | 1:2,0:1 (before:after) | same | valid | full "
         "(tf/jax: same, valid, same_lower; keras: causal)."
@@ -115,17 +115,12 @@ def conv_cmd(framework: str, as_json: bool, **values: Any) -> None:
 
 @shape.command("transposed", cls=Command)
 @options(
-    "input_size",
-    "kernel_size",
-    "dilation",
-    "stride",
-    "padding",
+    *_OPERATION,
     "output_padding",
     "output_size",
     "framework",
     spec=TransposedSpec,
-    input_size={"required": True},
-    kernel_size={"required": True},
+    **_REQUIRED,
     stride={"help": "Stride (zeros inserted between inputs: s − 1)."},
     padding={"help": "Padding p (torch: integers; tf/keras/jax: same|valid)."},
     output_padding={"default": None},
@@ -151,19 +146,14 @@ def transposed_cmd(framework: str, as_json: bool, **values: Any) -> None:
 
 @shape.command("pool", cls=Command)
 @options(
-    "input_size",
-    "kernel_size",
-    "dilation",
+    *_OPERATION,
     "kind",
-    "stride",
-    "padding",
     "ceil_mode",
     "count_include_pad",
     "divisor_override",
     "framework",
     spec=PoolSpec,
-    input_size={"required": True},
-    kernel_size={"required": True},
+    **_REQUIRED,
     kind={"help": None},
     padding={"help": "Padding, at most kernel//2 (tf/keras/jax: same|valid)."},
     framework={"help": "Whose convention to apply."},

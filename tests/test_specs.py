@@ -257,7 +257,7 @@ def test_spec_messages_are_the_shape_cores() -> None:
     with pytest.raises(ValueError) as core_error:
         shapes.transposed_geometry((5,), 3, stride=2, output_padding=2)
     assert str(spec_error.value) == str(core_error.value)
-    with pytest.raises(ValueError, match="torch has no padding='causal'"):
+    with pytest.raises(ValueError, match="Invalid padding string 'causal'"):
         ConvSpec((6,), 3, padding="causal")
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         ConvSpec((6,), 3, groups=3, in_channels=4, out_channels=6)

@@ -22,7 +22,7 @@ import click
 
 from convanim._files import check_output
 from convanim._procs import pool_options
-from convanim.cli.shape import DIMS, PADDING, SIZE
+from convanim.cli.options import option, options
 from convanim.draw import catalogue
 from convanim.draw.themes import INKS, THEMES
 
@@ -134,35 +134,24 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any], quality: str 
     "<name>.gif|png). With --all or several names: the folder.",
 )
 @click.option("--all", "render_all", is_flag=True, help="Render the whole catalogue into -o DIR.")
-@click.option("-i", "--input", "input_size", type=SIZE, help="Input size: 6, 6x6, 5,7.")
-@click.option("-k", "--kernel-size", type=DIMS, help="Kernel (pool window) size: 3 or 3,5.")
-@click.option("-s", "--stride", type=DIMS, help="Stride (pool: defaults to the kernel).")
-@click.option(
-    "-p",
-    "--padding",
-    type=PADDING,
-    help="Padding: 1, 1,2, before:after pairs 0:1, same|valid|full.",
-)
-@click.option("-d", "--dilation", type=DIMS, help="Dilation.")
-@click.option("--output-padding", type=DIMS, help="Transposed: extra rows/columns bottom/right.")
-@click.option(
-    "--kind",
-    type=click.Choice(catalogue.POOL_KINDS),
-    default="max",
-    show_default=True,
-    help="Pooling: max, avg or lp (power-average).",
-)
-@click.option("--ceil-mode", is_flag=True, help="Pooling: keep a last partial window (torch).")
-@click.option(
-    "--norm-type",
-    type=click.FloatRange(min=0, min_open=True),
-    help="lp pooling: the power p (default 2).",
+# The operation's parameters, from the table the shape core declares them in (None: not given).
+@options(
+    "input_size",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "output_padding",
+    "kind",
+    "ceil_mode",
+    "norm_type",
+    **{name: {"default": None} for name in ("stride", "padding", "dilation", "output_padding")},
+    norm_type={"default": None, "type": click.FloatRange(min=0, min_open=True)},
 )
 @click.option("--numbers/--no-numbers", default=None, help="Write the engine's values in cells.")
 @click.option("--style", type=click.Choice(["perspective", "flat"]), help="The look.")
-@click.option(
-    "--mode",
-    type=click.Choice(["correlation", "convolution"]),
+@option(
+    "mode",
     default=None,
     help="correlation (frameworks; default) or convolution (kernel flipped, shown flipped; "
     "turns --numbers on).",

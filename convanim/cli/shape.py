@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from convanim.cli.options import DIMS, PADDING, SIZE, LazyChoice, option, options
+from convanim.cli.options import DIMS, PADDING, SIZE, Command, LazyChoice, option, options
 from convanim.core.specs import AdaptiveSpec, ConvSpec, PoolSpec, TransposedSpec, spec_from_mapping
 
 __all__ = ["shape", "SIZE", "DIMS", "PADDING"]
@@ -59,26 +59,26 @@ def shape(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
+#: The options every operation subcommand starts with, and the two it cannot do without.
+_OPERATION = ("input_size", "kernel_size", "dilation", "stride", "padding")
+_REQUIRED = {"input_size": {"required": True}, "kernel_size": {"required": True}}
+
+
 def _given(**values: Any) -> dict[str, Any]:
     """The options the user gave (``None``: not given, the spec's default applies)."""
     return {k: v for k, v in values.items() if v is not None}
 
 
-@shape.command("conv")
+@shape.command("conv", cls=Command)
 @options(
-    "input_size",
-    "kernel_size",
-    "dilation",
-    "stride",
-    "padding",
+    *_OPERATION,
     "groups",
     "in_channels",
     "out_channels",
     "padding_mode",
     "framework",
     spec=ConvSpec,
-    input_size={"required": True},
-    kernel_size={"required": True},
+    **_REQUIRED,
     padding={
         "help": "1 | 1,2 | 1:2,0:1 (before:after) | same | valid | full "
         "(tf/jax: same, valid, same_lower; keras: causal)."
@@ -104,22 +104,23 @@ def conv_cmd(framework: str, as_json: bool, **values: Any) -> None:
         return
     from convanim.core.explain.conv import conv
 
+    if values["padding"] in ("same_lower", "causal"):
+        raise ValueError(
+            f"torch has no padding={values['padding']!r} (it is a "
+            f"{'JAX' if values['padding'] == 'same_lower' else 'Keras'}"
+            " convention): use --framework, or before:after pairs"
+        )
     _emit(conv(spec_from_mapping("conv", _given(**values)), listed=as_json), as_json)
 
 
-@shape.command("transposed")
+@shape.command("transposed", cls=Command)
 @options(
-    "input_size",
-    "kernel_size",
-    "dilation",
-    "stride",
-    "padding",
+    *_OPERATION,
     "output_padding",
     "output_size",
     "framework",
     spec=TransposedSpec,
-    input_size={"required": True},
-    kernel_size={"required": True},
+    **_REQUIRED,
     stride={"help": "Stride (zeros inserted between inputs: s − 1)."},
     padding={"help": "Padding p (torch: integers; tf/keras/jax: same|valid)."},
     output_padding={"default": None},
@@ -143,21 +144,16 @@ def transposed_cmd(framework: str, as_json: bool, **values: Any) -> None:
     _emit(transposed(spec, listed=as_json), as_json)
 
 
-@shape.command("pool")
+@shape.command("pool", cls=Command)
 @options(
-    "input_size",
-    "kernel_size",
-    "dilation",
+    *_OPERATION,
     "kind",
-    "stride",
-    "padding",
     "ceil_mode",
     "count_include_pad",
     "divisor_override",
     "framework",
     spec=PoolSpec,
-    input_size={"required": True},
-    kernel_size={"required": True},
+    **_REQUIRED,
     kind={"help": None},
     padding={"help": "Padding, at most kernel//2 (tf/keras/jax: same|valid)."},
     framework={"help": "Whose convention to apply."},
@@ -187,7 +183,7 @@ def pool_cmd(framework: str, as_json: bool, **values: Any) -> None:
     _emit(pool(spec_from_mapping("pool", _given(**values)), listed=as_json), as_json)
 
 
-@shape.command("adaptive")
+@shape.command("adaptive", cls=Command)
 @options(
     "input_size",
     "output_size",
@@ -209,7 +205,7 @@ def _presets() -> tuple[str, ...]:
     return tuple(PRESETS)
 
 
-@shape.command("stack")
+@shape.command("stack", cls=Command)
 @option("input_size", default=None, help="Input size (default: the preset's).")
 @click.argument("layers", nargs=-1)
 @click.option("--preset", type=LazyChoice(_presets), default=None, help="A named stack.")

@@ -31,6 +31,10 @@ __all__ = [
     "check_trace",
     "check_adaptive_positions",
     "check_list",
+    "check_conv",
+    "check_conv_transpose",
+    "check_pool",
+    "check_adaptive",
 ]
 
 #: Elements of any one array (an input, a weight, an output).
@@ -114,3 +118,40 @@ def check_list(count: int, what: str, axis: str) -> None:
             f"--json would list {count:,} {what} along {axis}; it lists at most "
             f"{LIST_LIMIT:,} per dimension (drop --json for a summary)"
         )
+
+
+def check_conv(
+    op: str, n: int, in_channels: int, out_channels: int, kernel: Sequence[int], dims: Sequence
+) -> None:
+    """A convolution's output and gathered cells, and the working grids of its forward pass
+    (the padded input) and input gradient (∂L/∂y padded by the dilated kernel each side);
+    ``dims`` are the shape core's ``ConvDim``."""
+    out_shape = [g.output for g in dims]
+    check_work(op, n, in_channels, math.prod(kernel), out_channels, out_shape)
+    spans = [max(g.padded, g.output + 2 * (g.effective_kernel - 1)) for g in dims]
+    check_buffer(op, n * max(in_channels, out_channels), spans)
+
+
+def check_conv_transpose(
+    op: str, n: int, in_channels: int, out_channels: int, kernel: Sequence[int], dims: Sequence
+) -> None:
+    """A transposed convolution's output, its scattered taps, and its working grids (the
+    uncropped canvas, the input padded by the dilated kernel, the equivalent direct conv's)."""
+    check_work(op, n, out_channels, 1, out_channels, [g.output for g in dims])
+    check_work(op, n, in_channels, math.prod(kernel), 1, [g.size for g in dims])
+    spans = [
+        max(g.output + 2 * g.padding, g.size + 2 * (g.effective_kernel - 1), g.grid) for g in dims
+    ]
+    check_buffer(op, n * max(in_channels, out_channels), spans)
+
+
+def check_pool(op: str, n: int, channels: int, dims: Sequence) -> None:
+    """A pooling's output and window cells (``dims``: the shape core's ``PoolDim``)."""
+    taps = math.prod(g.kernel for g in dims)
+    check_work(op, n, channels, taps, channels, [g.output for g in dims])
+
+
+def check_adaptive(op: str, n: int, channels: int, out_shape: Sequence[int]) -> None:
+    """Adaptive pooling's positions (one Python step each) and output."""
+    check_adaptive_positions(op, out_shape)
+    check_work(op, n, channels, 1, channels, out_shape)

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from convanim.core.dims import PADDING_MODES
+from convanim.core.pooling import POOL_KINDS
+from convanim.core.record import Record, record
 
 __all__ = [
     "Param",
@@ -36,6 +38,7 @@ __all__ = [
     "parse_optional_size",
     "PADDING_WORDS",
     "POOL_KINDS",
+    "MODES",
     "FRAMEWORKS",
 ]
 
@@ -164,8 +167,8 @@ def _tuples(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Param:
+@record
+class Param(Record):
     """One operation parameter, declared once.
 
     ``name`` is the spec field and torch keyword; ``flags`` the CLI spellings (the first long one
@@ -215,7 +218,8 @@ def _str(text: str) -> str:
     return str(text).strip()
 
 
-POOL_KINDS = ("max", "avg", "lp")
+#: How a kernel is applied: as stored (what frameworks compute) or flipped (the textbook's).
+MODES = ("correlation", "convolution")
 #: Whose size conventions ``convanim shape`` applies (see :mod:`convanim.core.frameworks`).
 FRAMEWORKS = ("torch", "tf", "keras", "jax")
 
@@ -301,6 +305,14 @@ _PARAMS = (
         choices=PADDING_MODES,
     ),
     Param(
+        "output_size",
+        parse_optional_size,
+        None,
+        "Wanted output size (one value, or one per dimension).",
+        ("--output-size",),
+        "SIZE",
+    ),
+    Param(
         "kind",
         _choice(*POOL_KINDS),
         "max",
@@ -334,20 +346,21 @@ _PARAMS = (
     ),
     Param("norm_type", parse_float, 2.0, "lp pool: the power p.", ("--norm-type",), "FLOAT"),
     Param(
+        "mode",
+        _choice(*MODES),
+        "correlation",
+        "correlation (the kernel as stored, what frameworks compute) or convolution (kernel "
+        "flipped).",
+        ("--mode",),
+        choices=MODES,
+    ),
+    Param(
         "framework",
         _choice(*FRAMEWORKS),
         "torch",
         "Whose padding/size convention to apply.",
         ("--framework",),
         choices=FRAMEWORKS,
-    ),
-    Param(
-        "output_size",
-        parse_optional_size,
-        None,
-        "Wanted output size (one value, or one per dimension).",
-        ("--output-size",),
-        "SIZE",
     ),
 )
 

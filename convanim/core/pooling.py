@@ -10,13 +10,14 @@ Standard library only; torch's rules and messages. Re-exported by :mod:`convanim
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from convanim.core.dims import check_input_sizes, check_int64, effective_kernel, per_dim, size_text
+from convanim.core.record import Record, record
 
 __all__ = [
     "PoolKind",
+    "POOL_KINDS",
     "PoolDim",
     "pool_geometry",
     "pool_output_shape",
@@ -34,10 +35,12 @@ __all__ = [
 ]
 
 PoolKind = Literal["max", "avg", "lp"]
+#: The pooling kinds, for choices and messages.
+POOL_KINDS: tuple[str, ...] = get_args(PoolKind)
 
 
-@dataclass(frozen=True)
-class PoolDim:
+@record
+class PoolDim(Record):
     """One dimension of a max/avg/lp pooling, resolved with torch's ``ceil_mode`` rule."""
 
     size: int
@@ -109,7 +112,7 @@ def pool_geometry(
     ndim = len(sizes)
     if ndim not in (1, 2, 3):
         raise ValueError(f"pooling has 1, 2 or 3 spatial dimensions, got {ndim}")
-    if kind not in ("max", "avg", "lp"):
+    if kind not in POOL_KINDS:
         raise ValueError(f"pooling kind must be one of max, avg, lp, got {kind!r}")
     k = per_dim(kernel_size, ndim, "kernel_size")
     s = k if stride is None else per_dim(stride, ndim, "stride")
@@ -305,8 +308,8 @@ def unpool_output_size(
     return output_size
 
 
-@dataclass(frozen=True)
-class AdaptiveDim:
+@record
+class AdaptiveDim(Record):
     """One dimension of adaptive pooling: ``output`` windows over ``size`` cells."""
 
     size: int
@@ -345,7 +348,13 @@ def adaptive_geometry(
         wanted = wanted * ndim
     if len(wanted) != ndim:
         raise ValueError(
-            f"output_size must have 1 or {ndim} elements for a {ndim}-d input, got {len(wanted)}"
+            f"output_size must have {'1 or ' if ndim > 1 else ''}{ndim} element{'s' if ndim > 1 else ''}"
+            f" for a {ndim}-d input, got {len(wanted)}"
+        )
+    if ndim == 1 and wanted[0] is None:
+        raise ValueError(
+            "a 1-d adaptive pool needs an integer output size: None (keep the input's size) is "
+            "for 2-d and 3-d pools only (torch: output_size must be tuple of ints, not NoneType)"
         )
     outs = tuple(L if out is None else out for L, out in zip(sizes, wanted, strict=True))
     check_int64(outs, "output_size")
@@ -354,8 +363,8 @@ def adaptive_geometry(
     return tuple(AdaptiveDim(L, out) for L, out in zip(sizes, outs, strict=True))
 
 
-@dataclass(frozen=True)
-class UnpoolDim:
+@record
+class UnpoolDim(Record):
     """One dimension of max-unpooling: the max pool's ``kernel, stride, padding`` and the
     output length (its default, or the ``output_size`` asked for)."""
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from convanim.core import pooling as _pooling
+from convanim.core import transposed as _transposed
 from convanim.core.dims import (
     INT64_MAX,
     PADDING_MODES,
@@ -38,38 +39,12 @@ from convanim.core.dims import (
 
 # The transposed and pooling rules live in their own modules; this one keeps answering for all
 # of them (``shapes.pool_geometry`` …), as the rest of convanim and its users call them.
-from convanim.core.pooling import (
-    AdaptiveDim,
-    PoolDim,
-    PoolKind,
-    UnpoolDim,
-    adaptive_geometry,
-    adaptive_window,
-    adaptive_windows,
-    avg_pool_divisor,
-    avg_pool_divisors,
-    pool_geometry,
-    pool_output_shape,
-    unpool_default_size,
-    unpool_geometry,
-    unpool_output_size,
-    unpool_size_range,
-)
-from convanim.core.transposed import (
-    TransposedDim,
-    output_padding_for_size,
-    transposed_geometry,
-    transposed_output_range,
-    transposed_output_shape,
-    transposed_output_size,
-    transposed_output_sizes,
-)
+from convanim.core.pooling import *  # noqa: F403
+from convanim.core.record import Record, record
+from convanim.core.transposed import *  # noqa: F403
 
 __all__ = [
     "ConvDim",
-    "TransposedDim",
-    "PoolDim",
-    "PoolKind",
     "PaddingSpec",
     "PADDING_MODES",
     "INT64_MAX",
@@ -83,26 +58,9 @@ __all__ = [
     "check_groups",
     "ParamComparison",
     "conv_vs_dense",
-    "transposed_geometry",
-    "transposed_output_size",
-    "transposed_output_shape",
-    "transposed_output_range",
-    "output_padding_for_size",
     "preimage",
-    "transposed_output_sizes",
-    "pool_geometry",
-    "pool_output_shape",
-    "avg_pool_divisor",
-    "avg_pool_divisors",
-    "adaptive_window",
-    "adaptive_windows",
-    "AdaptiveDim",
-    "adaptive_geometry",
-    "unpool_default_size",
-    "unpool_size_range",
-    "unpool_output_size",
-    "UnpoolDim",
-    "unpool_geometry",
+    *_pooling.__all__,
+    *_transposed.__all__,
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -110,8 +68,8 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ConvDim:
+@record
+class ConvDim(Record):
     """One spatial dimension of a (direct) convolution, fully resolved."""
 
     size: int
@@ -347,8 +305,8 @@ def check_groups(in_channels: int, out_channels: int, groups: int = 1) -> None:
         )
 
 
-@dataclass(frozen=True)
-class ParamComparison:
+@record
+class ParamComparison(Record):
     """A convolution's weights against a fully connected layer computing a map of the same shape.
 
     ``conv = M·(C_in/g)·C_out`` with ``M = ∏k`` (independent of the signal length);

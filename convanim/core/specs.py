@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, ClassVar
 
 from convanim.core import shapes
 from convanim.core.params import PARAMS, Param, lookup, parse_size
+from convanim.core.record import Record, record
 
 __all__ = [
     "ConvSpec",
@@ -94,7 +95,7 @@ def _canonical_padding(value: Any) -> Any:
     return items
 
 
-class Spec:
+class Spec(Record):
     """What every operation spec shares: field conversion, canonical form and geometry cache."""
 
     #: The shape-core dimension objects ``geometry()`` returns (set by ``_validate``).
@@ -134,7 +135,7 @@ class Spec:
         return tuple(g.output for g in self._dims)
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class ConvSpec(Spec):
     """A direct convolution (``torch.nn.Conv{1,2,3}d``): sizes, padding, groups, channels.
 
@@ -154,15 +155,10 @@ class ConvSpec(Spec):
     padding_mode: str = _param("padding_mode")
     in_channels: int | None = _param("in_channels")
     out_channels: int | None = _param("out_channels")
+    mode: str = _param("mode")
     _dims: tuple[shapes.ConvDim, ...] = field(init=False, repr=False, compare=False)
 
     def _validate(self) -> tuple[shapes.ConvDim, ...]:
-        if self.padding in ("same_lower", "causal"):
-            raise ValueError(
-                f"torch has no padding={self.padding!r} (it is a "
-                f"{'JAX' if self.padding == 'same_lower' else 'Keras'}"
-                " convention): use --framework, or before:after pairs"
-            )
         dims = shapes.conv_geometry(
             self.input_size,
             self.kernel_size,
@@ -182,7 +178,7 @@ class ConvSpec(Spec):
         return c_in, c_out
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class TransposedSpec(Spec):
     """A transposed convolution (``torch.nn.ConvTranspose{1,2,3}d``).
 
@@ -206,6 +202,7 @@ class TransposedSpec(Spec):
         help="Wanted output size; torch derives output_padding from it.",
     )
     groups: int = _param("groups")
+    mode: str = _param("mode")
     _dims: tuple[shapes.TransposedDim, ...] = field(init=False, repr=False, compare=False)
 
     def _validate(self) -> tuple[shapes.TransposedDim, ...]:
@@ -215,6 +212,8 @@ class TransposedSpec(Spec):
                 "(output_padding adds cells at the end)"
             )
         op: Any = self.output_padding
+        if self.output_size is not None and None in self.output_size:
+            raise ValueError("a transposed convolution needs every dimension of output_size")
         if self.output_size is not None:
             if self.output_padding not in (0, None):
                 raise ValueError("give output_padding or output_size, not both")
@@ -236,7 +235,7 @@ class TransposedSpec(Spec):
         return tuple(g.output_padding for g in self._dims)
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class PoolSpec(Spec):
     """Max, average or power-average pooling (``torch.nn.{Max,Avg,LP}Pool{1,2,3}d``).
 
@@ -290,7 +289,7 @@ class PoolSpec(Spec):
         return dims
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class AdaptiveSpec(Spec):
     """Adaptive max/average pooling: windows ``[⌊iL/O⌋, ⌈(i+1)L/O⌉)``.
 
@@ -315,7 +314,7 @@ class AdaptiveSpec(Spec):
         return dims
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class UnpoolSpec(Spec):
     """Max-unpooling (``torch.nn.MaxUnpool{1,2,3}d``): the inverse placement of a max pool.
 
@@ -346,12 +345,13 @@ class UnpoolSpec(Spec):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Kind:
+@record
+class Kind(Record):
     """One operation kind: its spec and, by dotted name (``module:function``), its functions.
 
     ``fixed`` are spec fields the kind sets (``max_pool`` is ``PoolSpec`` with ``kind="max"``);
-    ``omit`` the spec parameters it does not take (``lp_pool`` has no padding). ``forward`` …
+    ``omit`` the spec parameters it does not take (``lp_pool`` has no padding); ``operands`` the
+    arrays it takes besides the input (a ``weight`` also gives ``kernel_size``). ``forward`` …
     ``explain`` are imported only by :meth:`load`, never by this module.
     """
 
@@ -365,6 +365,7 @@ class Kind:
     explain: str | None = None
     fixed: tuple[tuple[str, Any], ...] = ()
     omit: tuple[str, ...] = ()
+    operands: tuple[str, ...] = ()
 
     def params(self) -> tuple[Param, ...]:
         """The parameters this kind takes, in spec order (fixed and omitted ones left out)."""
@@ -412,6 +413,7 @@ KINDS: dict[str, Kind] = {
             f"{_GRAD}:conv_backward",
             f"{_TRACE}:trace_conv",
             f"{_EXPLAIN}.conv:conv",
+            operands=("weight", "bias"),
         ),
         Kind(
             "transposed",
@@ -422,6 +424,7 @@ KINDS: dict[str, Kind] = {
             f"{_GRAD}:conv_transpose_backward",
             f"{_TRACE}:trace_conv_transpose",
             f"{_EXPLAIN}.conv:transposed",
+            operands=("weight", "bias"),
         ),
         Kind(
             "max_pool",
@@ -453,7 +456,7 @@ KINDS: dict[str, Kind] = {
             "lp_pool",
             "LPPool",
             f"{_OPS}:lp_pool",
-            None,
+            f"{_GRAD}:lp_pool_backward",
             f"{_TRACE}:trace_pool",
             f"{_EXPLAIN}.pool:pool",
             fixed=(("kind", "lp"),),
@@ -465,7 +468,7 @@ KINDS: dict[str, Kind] = {
             "adaptive_max_pool",
             "AdaptiveMaxPool",
             f"{_OPS}:adaptive_max_pool",
-            None,
+            f"{_GRAD}:adaptive_max_pool_backward",
             f"{_TRACE}:trace_adaptive_pool",
             f"{_EXPLAIN}.pool:adaptive",
             fixed=(("kind", "max"),),
@@ -476,12 +479,20 @@ KINDS: dict[str, Kind] = {
             "adaptive_avg_pool",
             "AdaptiveAvgPool",
             f"{_OPS}:adaptive_avg_pool",
-            None,
+            f"{_GRAD}:adaptive_avg_pool_backward",
             f"{_TRACE}:trace_adaptive_pool",
             f"{_EXPLAIN}.pool:adaptive",
             fixed=(("kind", "avg"),),
         ),
-        Kind("max_unpool", UnpoolSpec, "max_unpool", "MaxUnpool", f"{_OPS}:max_unpool"),
+        Kind(
+            "max_unpool",
+            UnpoolSpec,
+            "max_unpool",
+            "MaxUnpool",
+            f"{_OPS}:max_unpool",
+            f"{_GRAD}:max_unpool_backward",
+            operands=("indices",),
+        ),
     )
 }
 
@@ -529,7 +540,7 @@ def spec_from_mapping(kind: str, mapping: Mapping[str, Any]) -> Spec:
     >>> spec_from_mapping("conv", {"input": "6", "k": "3", "ceil_mode": "true"})
     Traceback (most recent call last):
     ...
-    ValueError: conv takes no parameter 'ceil_mode' (it takes input_size, kernel_size, stride, padding, dilation, groups, padding_mode, in_channels, out_channels)
+    ValueError: conv takes no parameter 'ceil_mode' (it takes input_size, kernel_size, stride, padding, dilation, groups, padding_mode, in_channels, out_channels, mode)
     """
     found = get_kind(kind)
     allowed = {p.name: p for p in found.params()}

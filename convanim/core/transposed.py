@@ -9,7 +9,6 @@ Standard library only; torch's rules and messages. Re-exported by :mod:`convanim
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from convanim.core.dims import (
     INT64_MAX,
@@ -19,6 +18,7 @@ from convanim.core.dims import (
     per_dim,
     size_text,
 )
+from convanim.core.record import Record, record
 
 __all__ = [
     "TransposedDim",
@@ -31,8 +31,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class TransposedDim:
+@record
+class TransposedDim(Record):
     """One dimension of a transposed convolution and its equivalent direct convolution.
 
     The equivalent direct convolution (the conv_arithmetic picture): insert ``stride − 1``

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core import shapes
+from ..core import budget, shapes
 from . import _kernels as K
 from .ops import (
     Mode,
@@ -91,6 +91,7 @@ def conv_backward(
     x, w, unbatched = conv_operands(input, weight, groups, transposed=False)
     dtype = K.float_dtype(x, w)
     geom = shapes.conv_geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    budget.check_conv(f"conv{w.ndim - 2}d", *x.shape[:2], w.shape[0], w.shape[2:], geom)
     out = tuple(g.output for g in geom)
     gy = _grad_output(grad_output, unbatched, dtype)
     _check_grad_output(gy, (x.shape[0], w.shape[0], *out))
@@ -130,6 +131,9 @@ def conv_transpose_backward(
     dtype = K.float_dtype(x, w)
     geom = shapes.transposed_geometry(
         x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
+    )
+    budget.check_conv_transpose(
+        f"conv_transpose{w.ndim - 2}d", *x.shape[:2], w.shape[1] * groups, w.shape[2:], geom
     )
     n = x.shape[0]
     gy = _grad_output(grad_output, unbatched, dtype)
@@ -176,6 +180,7 @@ def max_pool_backward(
     geom = shapes.pool_geometry(
         x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode, "max"
     )
+    budget.check_pool(f"max_pool{ndim}d", *x.shape[:2], geom)
     gy = _grad_output(grad_output, unbatched, x.dtype)
     n, c = x.shape[:2]
     _check_grad_output(gy, (n, c, *(g.output for g in geom)))
@@ -212,6 +217,7 @@ def avg_pool_backward(
         ndim = len(kernel_size) if isinstance(kernel_size, Sequence) else np.ndim(input) - 2
     x, unbatched = _pool_input(input, ndim, f"avg_pool{ndim}d")
     geom = shapes.pool_geometry(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode, "avg")
+    budget.check_pool(f"avg_pool{ndim}d", *x.shape[:2], geom)
     gy = _grad_output(grad_output, unbatched, x.dtype)
     n, c = x.shape[:2]
     out = tuple(g.output for g in geom)
@@ -266,6 +272,7 @@ def lp_pool_backward(
     check_norm_type(norm_type)
     x, unbatched = _pool_input(input, ndim, f"lp_pool{ndim}d")
     geom = shapes.pool_geometry(x.shape[2:], kernel_size, stride, 0, 1, ceil_mode, "lp")
+    budget.check_pool(f"lp_pool{ndim}d", *x.shape[:2], geom)
     gy = _grad_output(grad_output, unbatched, x.dtype)
     n, c = x.shape[:2]
     _check_grad_output(gy, (n, c, *(g.output for g in geom)))

@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..core import shapes
+from ..core import budget, shapes
 from . import _kernels as K
 
 Mode = Literal["correlation", "convolution"]
@@ -194,6 +194,7 @@ def conv(
     check_bias(bias, w.shape[0])
     dtype = K.float_dtype(x, w) if bias is None else K.float_dtype(x, w, np.asarray(bias))
     geom = shapes.conv_geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    budget.check_conv(f"conv{w.ndim - 2}d", *x.shape[:2], w.shape[0], w.shape[2:], geom)
     x = x.astype(dtype, copy=False)
     w = effective_weight(w.astype(dtype, copy=False), mode)
     xp = K.pad(x, [(g.pad_before, g.pad_after) for g in geom], padding_mode)
@@ -298,6 +299,9 @@ def conv_transpose(
         )  # fmt: skip
     geom = shapes.transposed_geometry(
         x.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
+    )
+    budget.check_conv_transpose(
+        f"conv_transpose{w.ndim - 2}d", *x.shape[:2], w.shape[1] * groups, w.shape[2:], geom
     )
     x = x.astype(dtype, copy=False)
     w = effective_weight(w.astype(dtype, copy=False), mode)
@@ -513,6 +517,7 @@ def max_pool(
     geom = shapes.pool_geometry(
         x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode, "max"
     )
+    budget.check_pool(f"max_pool{ndim}d", *x.shape[:2], geom)
     values, index, _ = _max_pool_core(x, geom)
     if return_indices:
         return _unbatch(values, unbatched), _unbatch(index, unbatched)
@@ -556,6 +561,7 @@ def avg_pool(
         ndim = len(kernel_size) if isinstance(kernel_size, Sequence) else np.ndim(input) - 2
     x, unbatched = _pool_input(input, ndim, f"avg_pool{ndim}d")
     geom = shapes.pool_geometry(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode, "avg")
+    budget.check_pool(f"avg_pool{ndim}d", *x.shape[:2], geom)
     divisor = _avg_divisor(geom, count_include_pad, divisor_override)
     cols = pool_windows(x, geom, 0.0)
     total = cols.sum(axis=tuple(range(2, 2 + ndim)))
@@ -674,6 +680,7 @@ def lp_pool(
     check_norm_type(norm_type)
     x, unbatched = _pool_input(input, ndim, f"lp_pool{ndim}d")
     geom = shapes.pool_geometry(x.shape[2:], kernel_size, stride, 0, 1, ceil_mode, "lp")
+    budget.check_pool(f"lp_pool{ndim}d", *x.shape[:2], geom)
     if np.isinf(norm_type):
         # torch: max_pool(|x|) for +inf, −max_pool(−|x|) (the smallest |x|) for −inf
         sign = 1.0 if norm_type > 0 else -1.0
@@ -786,6 +793,7 @@ def adaptive_max_pool(
     x, unbatched = _pool_input(input, ndim, f"adaptive_max_pool{ndim}d")
     sizes = x.shape[2:]
     out = adaptive_output_size(output_size, sizes)
+    budget.check_adaptive(f"adaptive_max_pool{ndim}d", *x.shape[:2], out)
     windows = adaptive_windows_nd(sizes, out)
     n, c = x.shape[:2]
     values = np.empty((n, c, *out), dtype=x.dtype)
@@ -825,6 +833,7 @@ def adaptive_avg_pool(
     x, unbatched = _pool_input(input, ndim, f"adaptive_avg_pool{ndim}d")
     sizes = x.shape[2:]
     out = adaptive_output_size(output_size, sizes)
+    budget.check_adaptive(f"adaptive_avg_pool{ndim}d", *x.shape[:2], out)
     windows = adaptive_windows_nd(sizes, out)
     # A box average is separable: average along one axis at a time.
     y = x
@@ -883,42 +892,8 @@ def unpool_output_size(
     output_size: Sequence[int] | None,
 ) -> tuple[int, ...]:
     """Spatial size of ``max_unpool``: the shape core's default, or a checked ``output_size``."""
-    ndim = len(sizes)
-    k = shapes.per_dim(kernel_size, ndim, "kernel_size")
-    s = k if stride is None else shapes.per_dim(stride, ndim, "stride")
-    p = shapes.per_dim(padding, ndim, "padding")
-    if any(v <= 0 for v in k) or any(v <= 0 for v in s) or any(v < 0 for v in p):
-        raise ValueError(
-            "max_unpool needs positive kernel_size and stride and non-negative padding"
-        )
-    if output_size is None:
-        default = [
-            shapes.unpool_default_size(L, kk, ss, pp)
-            for L, kk, ss, pp in zip(sizes, k, s, p, strict=True)
-        ]
-        for axis, size in enumerate(default):
-            if size < 0:  # torch's _unpool_output_size check, its message
-                raise ValueError(
-                    "max_unpooling: output_size must contain non-negative spatial dimensions, "
-                    f"but got output_size[{axis}]={size}"
-                )
-        return tuple(default)
-    wanted = [int(v) for v in output_size]
-    if len(wanted) == ndim + 2:
-        wanted = wanted[2:]
-    elif len(wanted) != ndim:
-        raise ValueError(
-            f"output_size should be a sequence containing {ndim} or {ndim + 2} elements, "
-            f"but it has a length of '{len(wanted)}'"
-        )
-    for axis, (L, kk, ss, pp, w) in enumerate(zip(sizes, k, s, p, wanted, strict=True)):
-        allowed = shapes.unpool_size_range(L, kk, ss, pp)
-        if w not in allowed:
-            raise ValueError(
-                f'invalid output_size "{wanted}" (dim {axis} must be between '
-                f"{allowed.start - 1} and {allowed.stop})"
-            )
-    return tuple(wanted)
+    geom = shapes.unpool_geometry(sizes, kernel_size, stride, padding, output_size)
+    return tuple(g.output for g in geom)
 
 
 def max_unpool(
@@ -952,6 +927,7 @@ def max_unpool(
             raise ValueError("indices must be integers")
         idx = idx.astype(np.int64)
     out_sizes = unpool_output_size(x.shape[2:], kernel_size, stride, padding, output_size)
+    budget.check_work(f"max_unpool{ndim}d", *x.shape[:2], 1, x.shape[1], out_sizes)
     total = int(np.prod(out_sizes))
     n, c = x.shape[:2]
     if total == 0:  # torch returns the empty output without looking at the indices

@@ -17,13 +17,16 @@ the command that needs them, so ``shape conv`` reads only :mod:`.conv`:
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 __all__ = ["Report"]
 
 
-class Report(NamedTuple):
+class Report:
     """An explanation: ``data`` for ``--json``, ``lines`` for people."""
 
-    data: dict[str, Any]
-    lines: list[str]
+    __slots__ = ("data", "lines")
+
+    def __init__(self, data: dict[str, Any], lines: list[str]) -> None:
+        self.data = data
+        self.lines = lines

@@ -28,11 +28,9 @@ from convanim.core.explain.text import (
     notes_block,
     per_axis,
 )
-from convanim.core.specs import AdaptiveSpec, PoolSpec
+from convanim.core.specs import KINDS, AdaptiveSpec, PoolSpec
 
 __all__ = ["pool", "adaptive", "pool_formula", "unpool_note"]
-
-POOL_TITLES = {"max": "MaxPool", "avg": "AvgPool", "lp": "LPPool"}
 
 
 def pool_formula(g: shapes.PoolDim) -> str:
@@ -174,7 +172,7 @@ def pool(spec: PoolSpec, listed: bool = False) -> Report:
         for g in dims
     ]
     lines = [
-        f"{POOL_TITLES[spec.kind]}{TORCH_NAMES[ndim]}: input {fmt_size(spec.input_size)} → "
+        f"{KINDS[spec.kind + '_pool'].title}{TORCH_NAMES[ndim]}: input {fmt_size(spec.input_size)} → "
         f"output {fmt_size(spec.output_shape)}",
         *per_axis(ndim, data["formula"]),
         "Windows [start, stop) in input coordinates:",

@@ -168,12 +168,13 @@ def test_a_palette_per_animation_and_delta_frames(rendered):
             assert im.tile[0].extents != (0, 0, *im.size)  # only the changed rectangle
 
 
-def test_the_fifteen_arithmetic_gifs_stay_under_1_4_mb(rendered):
-    """The issue asks for 1.2 MB (35 % of conv_arithmetic's own 3,398,746 bytes); the
-    anti-aliased frames measure 1,336,493 (39 %), see benchmarks/bench_gif.py. This keeps a
-    change of look from quietly making it worse."""
+def test_the_fifteen_arithmetic_gifs_stay_under_1_2_mb(rendered):
+    """The issue's budget: 1.2 MB for the 15 (35 % of conv_arithmetic's own 3,398,746
+    bytes). They measure 1,184,032 (benchmarks/bench_gif.py): changed rectangles with
+    unchanged pixels transparent, edge blends held within gif.BLEND_TOLERANCE, hairline
+    connectors in two grey levels. A change of look that costs bytes fails here."""
     total = sum((rendered / f"{e.name}.gif").stat().st_size for e in catalogue.ARITHMETIC)
-    assert total <= 1_400_000, total
+    assert total <= 1_200_000, total
 
 
 @pytest.mark.parametrize("name", sorted(CONV_ARITHMETIC_SIZES))

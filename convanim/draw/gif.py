@@ -374,7 +374,8 @@ class _Encoder:
         if box is not None:
             y0, y1, x0, x1 = box
             new, old = frame[y0:y1, x0:x1], self.shown[y0:y1, x0:x1]
-            delta = (new != old) & ~self.alike[new, old]
+            delta = new != old
+            delta[delta] = ~self.alike[new[delta], old[delta]]
             inner = _changed_box(delta)
         if box is None or inner is None:  # nothing visible changed: hold the previous frame
             self.blocks[-1][3] += duration

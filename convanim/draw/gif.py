@@ -370,11 +370,12 @@ class _Encoder:
             self.blocks.append([_lzw(_p_image(frame), self.bits), (0, 0), (w, h), duration])
             self.shown = frame.copy()
             return
-        box = _changed_box(frame != self.shown)
+        differ = frame != self.shown
+        box = _changed_box(differ)
         if box is not None:
             y0, y1, x0, x1 = box
             new, old = frame[y0:y1, x0:x1], self.shown[y0:y1, x0:x1]
-            delta = new != old
+            delta = differ[y0:y1, x0:x1]
             delta[delta] = ~self.alike[new[delta], old[delta]]
             inner = _changed_box(delta)
         if box is None or inner is None:  # nothing visible changed: hold the previous frame

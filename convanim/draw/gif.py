@@ -370,32 +370,23 @@ class _Encoder:
             self.blocks.append([_lzw(_p_image(frame), self.bits), (0, 0), (w, h), duration])
             self.shown = frame.copy()
             return
-        differ = frame != self.shown
-        box = _changed_box(differ)
-        if box is None:  # identical: hold the previous frame longer
+        box = _changed_box(frame != self.shown)
+        if box is not None:
+            y0, y1, x0, x1 = box
+            new, old = frame[y0:y1, x0:x1], self.shown[y0:y1, x0:x1]
+            delta = new != old
+            # look the likeness up for the changed pixels only (a few percent of the box)
+            at = np.flatnonzero(delta)
+            pairs = (new.ravel()[at].astype(np.intp) << self.bits) | old.ravel()[at]
+            delta.ravel()[at[self.alike.ravel()[pairs]]] = False
+            inner = _changed_box(delta)
+        if box is None or inner is None:  # nothing visible changed: hold the previous frame
             self.blocks[-1][3] += duration
             return
-        y0, y1, x0, x1 = box
-        new, old = frame[y0:y1, x0:x1], self.shown[y0:y1, x0:x1]
-        delta = differ[y0:y1, x0:x1]
-        held = self.alike[new[delta], old[delta]]
-        inner: tuple[int, int, int, int] | None = (0, y1 - y0, 0, x1 - x0)
-        if held.any():
-            delta[delta] = ~held
-            inner = _changed_box(delta)
-            if inner is None:  # nothing visible changed: hold the previous frame
-                self.blocks[-1][3] += duration
-                return
-            iy0, iy1, ix0, ix1 = inner
-            old[iy0:iy1, ix0:ix1][delta[iy0:iy1, ix0:ix1]] = new[iy0:iy1, ix0:ix1][
-                delta[iy0:iy1, ix0:ix1]
-            ]
-        else:
-            self.shown = frame  # the caller hands over a new array each frame
+        np.copyto(old, new, where=delta)  # the screen after this frame
         iy0, iy1, ix0, ix1 = inner
-        delta = delta[iy0:iy1, ix0:ix1]
         patch = new[iy0:iy1, ix0:ix1].copy()
-        patch[~delta] = self.marker
+        patch[~delta[iy0:iy1, ix0:ix1]] = self.marker
         at = (int(x0 + ix0), int(y0 + iy0))
         self.blocks.append([_lzw(_p_image(patch), self.bits), at, patch.shape[::-1], duration])
 

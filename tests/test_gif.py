@@ -168,12 +168,13 @@ def test_a_palette_per_animation_and_delta_frames(rendered):
             assert im.tile[0].extents != (0, 0, *im.size)  # only the changed rectangle
 
 
-def test_the_fifteen_arithmetic_gifs_stay_under_1_4_mb(rendered):
-    """The issue asks for 1.2 MB (35 % of conv_arithmetic's own 3,398,746 bytes); the
-    anti-aliased frames measure 1,336,493 (39 %), see benchmarks/bench_gif.py. This keeps a
-    change of look from quietly making it worse."""
+def test_the_fifteen_arithmetic_gifs_stay_under_1_2_mb(rendered):
+    """The issue's budget: 1.2 MB for the 15 (35 % of conv_arithmetic's own 3,398,746
+    bytes). They measure 1,184,032 (benchmarks/bench_gif.py): changed rectangles with
+    unchanged pixels transparent, edge blends held within gif.BLEND_TOLERANCE, hairline
+    connectors in two grey levels. A change of look that costs bytes fails here."""
     total = sum((rendered / f"{e.name}.gif").stat().st_size for e in catalogue.ARITHMETIC)
-    assert total <= 1_400_000, total
+    assert total <= 1_200_000, total
 
 
 @pytest.mark.parametrize("name", sorted(CONV_ARITHMETIC_SIZES))
@@ -281,6 +282,35 @@ def test_identical_consecutive_frames_merge_their_durations(tmp_path):
     frames = frames_of(path)
     assert [d for _, d in frames] == [700, 500]
     assert frames[1][0].getpixel((3, 3)) == rgb(THEME.input)
+
+
+def test_blends_stay_on_screen_within_the_tolerance_flat_colours_are_exact(tmp_path):
+    """An edge blend that moves by at most gif.BLEND_TOLERANCE from what is on screen is not
+    stored again (it would break a transparent run); a larger move, judged against the screen
+    and not the previous frame, and any theme colour are stored exactly."""
+    tol = gif.BLEND_TOLERANCE
+    blend, far = (120, 130, 140), (200, 60, 60)
+    near = tuple(v + tol - 4 for v in blend)  # within the tolerance of what is shown
+    drift = tuple(v + 2 * tol - 8 for v in blend)  # within it of `near`, not of `blend`
+    frames = []
+    for a, b, c in (
+        (blend, far, THEME.background),
+        (near, (far[0] + tol + 8, *far[1:]), THEME.input),
+        (drift, far, THEME.input),
+    ):
+        img = Image.new("RGB", (20, 10), rgb(THEME.background))
+        img.putpixel((2, 2), a)
+        img.putpixel((5, 5), b)
+        img.putpixel((8, 8), rgb(c) if isinstance(c, str) else c)
+        frames.append(img)
+    path = gif.write_gif(frames, [100, 100, 100], tmp_path / "b.gif")
+    shown = [f for f, _ in frames_of(path)]
+    assert len(shown) == 3
+    assert shown[1].getpixel((2, 2)) == blend  # held: the eye cannot tell `near` from it
+    assert shown[1].getpixel((5, 5)) == (far[0] + tol + 8, *far[1:])
+    assert shown[1].getpixel((8, 8)) == rgb(THEME.input)
+    assert shown[2].getpixel((2, 2)) == drift  # too far from what is on screen: stored
+    assert shown[2].getpixel((5, 5)) == far
 
 
 def test_transparent_background(tmp_path):

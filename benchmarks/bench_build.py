@@ -1,6 +1,10 @@
-"""Cold and warm build times of the demo deck, end to end through the CLI.
+"""Cold and warm build times of the demo deck (or any deck), end to end through the CLI.
 
-    .venv/bin/python benchmarks/bench_build.py [--quality low] [--jobs N]
+    .venv/bin/python benchmarks/bench_build.py [--quality low] [--jobs N] [--deck PATH] [--quick]
+
+``--deck ../shared/seed/000_466b0523234d56ea.txt --quick`` times the user's own deck as it is
+(its video's quality comes from its 1080p60 folder, whatever --quality says); ``--quick`` skips
+the one-job baseline (a cold 1080p60 build costs minutes: run it once).
 
 * cold, 1 job: empty output folder and empty video cache, renders one at a time (the baseline);
 * cold, N jobs: the same with parallel renders;
@@ -42,29 +46,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", default="low")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--deck", type=Path, default=DECK)
+    parser.add_argument("--quick", action="store_true", help="no one-job cold baseline")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="convanim-bench-") as tmp:
         tmp = Path(tmp)
         env = dict(os.environ, CONVANIM_CACHE_DIR=str(tmp / "video-cache"))
+        deck = tmp / "deck" / (args.deck.stem + ".md")  # a copy: a .txt deck builds as .md
+        deck.parent.mkdir()
+        shutil.copyfile(args.deck, deck)
         rows = []
 
         def build(label: str, out: Path, *extra: str, fresh: bool = False) -> None:
             if fresh:
                 shutil.rmtree(out, ignore_errors=True)
                 shutil.rmtree(tmp / "video-cache", ignore_errors=True)
-            cmd = ["build", str(DECK), "-o", str(out), "--html", "--quality", args.quality]
+            cmd = ["build", str(deck), "-o", str(out), "--html", "--quality", args.quality]
             seconds, note = timed([*cmd, *extra], env)
             rows.append((label, seconds, note))
 
-        build("cold, 1 job (baseline)", tmp / "a", "-j", "1", fresh=True)
+        if not args.quick:
+            build("cold, 1 job (baseline)", tmp / "a", "-j", "1", fresh=True)
         build(f"cold, {args.jobs} jobs", tmp / "b", "-j", str(args.jobs), fresh=True)
         build("video cache warm, new folder", tmp / "c", "-j", str(args.jobs))
         build("warm (nothing changed)", tmp / "c")
         build("warm --check", tmp / "c", "--check")
 
     base = rows[0][1]
-    print(f"demo deck {DECK.name}, quality {args.quality}, {os.cpu_count()} CPUs")
+    print(f"deck {args.deck.name}, quality {args.quality}, {os.cpu_count()} CPUs")
     print(f"{'build':34} {'seconds':>8} {'vs baseline':>12}  output")
     for label, seconds, note in rows:
         print(f"{label:34} {seconds:8.2f} {seconds / base:11.3f}x  {note}")

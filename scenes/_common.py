@@ -223,6 +223,15 @@ class ConvanimScene(Scene):
         return Text(fmt(value), font=FONT, font_size=size, color=color)
 
 
+def caption(text: str, color: Any = GREY) -> Text:
+    """The line along the bottom edge that names the parameters (numbers at the legible size,
+    shrunk only if the line would not fit the frame's width)."""
+    m = Text(text, font=FONT, font_size=NUMBER_SIZE, color=color)
+    if m.width > 13.6:
+        m.scale_to_fit_width(13.6)
+    return m.to_edge(DOWN, buff=0.12)
+
+
 def label(text: str, size: float = 22, color: Any = INK) -> Text:
     return Text(text, font=FONT, font_size=size, color=color)
 
@@ -317,6 +326,7 @@ __all__ = [
     "ConvanimScene",
     "Pacing",
     "axis",
+    "caption",
     "cell",
     "colored_math",
     "fmt",

@@ -109,27 +109,22 @@ def transposed_example(p: dict):  # noqa: ANN201 - (direct Trace, its Plan, scat
 
 def ambiguity_plans(p: dict, step_ms: int):  # noqa: ANN201 - list of (size, Trace, Plan) x 2
     """The TransposedAmbiguity scene: each input size's convolution, and each transposed
-    convolution back (one per ``output_padding``), as traces and plans without numbers."""
-    from convanim.core import shapes
-    from convanim.draw.plan import build_plan
-    from convanim.engine.tracing import trace_conv, trace_conv_transpose
+    convolution back (one per ``output_padding``), as traces and plans without numbers: the
+    same plans as the ``ambiguity`` figure (:mod:`convanim.draw.figure_plans`)."""
+    from convanim.draw.figure_plans import ambiguity_plans as plans
 
-    k, s, pad = p["kernel"], p["stride"], p["padding"]
-    w = example_grid((k, k), 1, 0, 3)
-    forward = []
-    for n in p["sizes"]:
-        t = trace_conv(example_grid((n, n), 0), w, stride=s, padding=pad)
-        forward.append((n, t, build_plan(t, look="flat", labels=True, duration_ms=step_ms)))
-    o = forward[0][1].output_shape[0]
-    backward = []
-    for size, op in shapes.transposed_output_range(o, k, s, pad):
-        if size not in p["sizes"]:
-            continue
-        t = trace_conv_transpose(
-            example_grid((o, o), 0), w, stride=s, padding=pad, output_padding=op
-        )
-        backward.append((size, op, t, build_plan(t, look="flat", labels=True, legend=False)))
-    return forward, backward
+    k = p["kernel"]
+    built = plans(
+        p["sizes"],
+        k,
+        p["stride"],
+        p["padding"],
+        weight=example_grid((k, k), 1, 0, 3),
+        values=lambda shape: example_grid(shape, 0),
+        duration_ms=step_ms,
+        legend=False,
+    )
+    return list(built.forward), list(built.backward)
 
 
 def multichannel_example(p: dict):  # noqa: ANN201 - (x, w, b, [Trace per output channel])
@@ -156,21 +151,12 @@ class CausalStack:
 
     def __init__(self, length: int, kernel: int, dilations: Sequence[int]) -> None:
         from convanim.core.stack import Layer, analyse_stack
-        from convanim.draw.plan import build_stack_plan
-        from convanim.engine.tracing import trace_conv
+        from convanim.draw.figure_plans import causal_stack_plan
 
         layers = [Layer("conv", kernel, 1, "causal", d) for d in dilations]
         result = analyse_stack((length,), layers)
         self.receptive_field: int = result.receptive_field[0]
-        traces = [
-            trace_conv(
-                np.zeros(length), np.ones(kernel), padding=[(d * (kernel - 1), 0)], dilation=d
-            )
-            for d in dilations
-        ]
-        if any(t.output_shape != (length,) for t in traces):  # causal padding keeps the length
-            raise AssertionError("a causal layer changed the length")
-        plan = build_stack_plan(traces)
+        plan = causal_stack_plan(length, kernel, dilations)  # the WaveNet figure's plan
         self.taps: list[list[list[int]]] = [[[] for _ in range(length)] for _ in dilations]
         for (layer, s), (_, t) in plan.edges:
             self.taps[layer][t].append(s)

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from convanim.scenes._common import FONT, ConvanimScene
+from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene
 from manim import (
     Animation,
     FadeIn,
+    FadeOut,
     Line,
     Polygon,
     ReplacementTransform,
@@ -29,7 +30,7 @@ from manim import (
 from convanim.draw.plan import THEMES, Frame, GridView, Plan, Theme
 
 #: Text height per cell side, like the GIF renderer's ``num_size`` for the flat look.
-NUM_SIZE = 0.42
+NUM_SIZE = 0.46  # 28.6 pt in a 0.65-unit cell: 40 px digits at 1080p
 SUB_SIZE = 0.28
 #: The widest a number may be, as a share of its cell's width.
 CELL_FILL = 0.84
@@ -183,9 +184,10 @@ class PlanView:
         t = self.theme
         for lb in self.plan.labels:
             ink = t.muted if lb.role == "caption" else t.text
-            m = Text(
-                lb.text, font=FONT, font_size=font_size_for(lb.size * self.u * 0.75), color=ink
-            )
+            size = font_size_for(lb.size * self.u * 0.75)
+            if any(ch.isdigit() for ch in lb.text):  # numbers at the legible size
+                size = max(size, NUMBER_SIZE)
+            m = Text(lb.text, font=FONT, font_size=size, color=ink)
             h, v = lb.anchor
             at = self.pt(lb.at)
             dx = {"left": m.width / 2, "centre": 0.0, "right": -m.width / 2}[h]
@@ -231,6 +233,7 @@ class PlanView:
         for (r, c), s in frame.subscripts:
             ink = t.ink_on(t.shaded(g_in.role(r, c)))
             m = self.cached_text(s, SUB_SIZE, ink)
+            m.is_subscript = True  # a weight's label in its cell's corner (also in the kernel)
             corner = self.pt(g_in.point(c + 0.95, r + 0.97))
             still.add(m.move_to(corner + np.array([-m.width / 2, m.height / 2, 0])))
         for a, b in frame.lines:
@@ -261,23 +264,23 @@ class PlanView:
         return moving, still
 
     def frame_animations(self, frame: Frame, output_values: dict[tuple[int, int], float]) -> list:
-        """The animations from the previous frame to ``frame``.
+        """The animations from the previous frame to ``frame``, all ending together.
 
-        Outlines glide (cheap polygons); shading and subscripts are swapped at the start, since
-        morphing text costs more than drawing the whole frame; new output values fade in.
+        Outlines glide (cheap polygons) while the shading and the subscripts cross-fade from
+        the old window to the new one over the same time (digits fade, never morph), so that
+        the outline, the shading, the subscripts and the output box arrive at once and a paused
+        frame shows one window; new output values fade in.
         """
         moving, still = self.frame_overlay(frame)
-        anims: list[Animation] = []
+        anims: list[Animation] = [FadeIn(still)]
         if self.overlay is None:
             anims.append(FadeIn(moving))
         elif len(self.overlay[0]) == len(moving):
             anims.append(ReplacementTransform(self.overlay[0], moving))
         else:
-            self.scene.remove(self.overlay[0])
-            anims.append(FadeIn(moving))
+            anims.extend([FadeOut(self.overlay[0]), FadeIn(moving)])
         if self.overlay is not None:
-            self.scene.remove(self.overlay[1])
-        self.scene.add(still)
+            anims.append(FadeOut(self.overlay[1]))
         self.overlay = VGroup(moving, still)
         for rc in sorted(frame.shown_outputs - self.shown):
             num = self.hidden.get(("output", *rc))
@@ -317,17 +320,18 @@ def play_plan(
     for frame, step in zip(view.plan.frames[:count], steps, strict=False):
         anims = view.frame_animations(frame, outputs)
         if note_for is not None:
-            new_note = Text(note_for(step), font=FONT, font_size=20, color=view.theme.muted)
+            new_note = Text(note_for(step), font=FONT, font_size=NUMBER_SIZE, color=view.theme.text)
             if new_note.width > 13.2:
                 new_note.scale_to_fit_width(13.2)
             if note_anchor is not None:
                 new_note.next_to(note_anchor, np.array([0, 1, 0]), buff=0.12)
             else:
                 new_note.to_edge(np.array([0, -1, 0]), buff=0.2)
-            # Swapped, not morphed: transforming long texts costs more than the whole frame.
+            # Cross-faded with the window (never morphed: digits would pass through blobs, and
+            # transforming long texts costs more than the whole frame).
+            anims.append(FadeIn(new_note))
             if note is not None:
-                scene.remove(note)
-            scene.add(new_note)
+                anims.append(FadeOut(note))
             note = new_note
         scene.beat("output", *anims)
     if note is not None:

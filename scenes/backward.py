@@ -14,10 +14,11 @@ Every value is the engine's (its backward pass and its traces); the grids are th
 from __future__ import annotations
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, TEAL, ConvanimScene, fmt, products_text, tex
+from convanim.scenes._common import RED, TEAL, ConvanimScene, fmt, products_text, tex
+from convanim.scenes._common import caption as bottom_line
 from convanim.scenes._data import backward_example, layout_plan_row
 from convanim.scenes._grid import PlanView, play_plan, top_formulas
-from manim import FadeIn, FadeOut, Text, VGroup, Write
+from manim import FadeIn, FadeOut, VGroup, Write
 
 DY = r"\frac{\partial \mathcal{L}}{\partial y[n]}"
 
@@ -115,9 +116,7 @@ class ConvBackward(ConvanimScene):
         for key in ("input", "kernel"):
             for v in _grid_values(trace, key):
                 self.shown.append((key, v))
-        info = Text(caption, font=FONT, font_size=20, color=GREY).to_edge(
-            np.array([0, -1, 0]), buff=0.2
-        )
+        info = bottom_line(caption)
         self.beat("idea", Write(f), FadeIn(view.static(), labels, info), move=1.2)
 
         def note(step) -> str:  # noqa: ANN001

@@ -11,10 +11,18 @@ step is written under the grids. The deck's formula and the output-size rule are
 from __future__ import annotations
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, products_text, tex, tex_num
+from convanim.scenes._common import (
+    RED,
+    ConvanimScene,
+    caption,
+    fmt,
+    products_text,
+    tex,
+    tex_num,
+)
 from convanim.scenes._data import conv2d_example
 from convanim.scenes._grid import PlanView, play_plan
-from manim import Text, VGroup, Write
+from manim import VGroup, Write
 
 
 class Conv2D(ConvanimScene):
@@ -26,30 +34,36 @@ class Conv2D(ConvanimScene):
         convolution = trace.mode == "convolution"
         view = PlanView(self, plan, centre=(0.0, -0.25), max_width=13.0, max_height=5.7)
 
-        w_idx = "w[K-1-m,\\,K-1-n]" if convolution else "w[m,n]"
+        # The deck's notation: y[m,n] = Σ_i Σ_j w[i,j] x[m−i, n−j] + b for the convolution,
+        # the same with + for the correlation frameworks compute; stride and dilation, when
+        # used, scale the output index and the kernel's.
+        s, pad, d = (p[k] for k in ("stride", "padding", "dilation"))
+        sign = "-" if convolution else "+"
+        ms = "m" if set(s) == {1} else "ms"
+        ns = "n" if set(s) == {1} else "ns"
+        di = "i" if set(d) == {1} else "id"
+        dj = "j" if set(d) == {1} else "jd"
         formula = tex(
-            f"y[i,j] = \\sum_{{m}}\\sum_{{n}} {w_idx}\\, x[i s + m d,\\ j s + n d] + b",
-            size=32,
+            f"y[m,n] = \\sum_i \\sum_j w[i,j]\\, x[{ms} {sign} {di},\\ {ns} {sign} {dj}] + b",
+            size=26,
         )
         (H, W), (K1, K2) = trace.input_shape, trace.kernel_shape
         (O1, O2) = trace.output_shape
-        s, pad, d = (p[k] for k in ("stride", "padding", "dilation"))
         sizes = tex(
-            r"O = \left\lfloor \frac{I + 2p - d(K-1) - 1}{s} \right\rfloor + 1",
+            r"L_{out} = \left\lfloor \frac{L_{in} + 2p - d(M-1) - 1}{s} \right\rfloor + 1",
             f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}",
-            size=30,
+            size=42,
         )
         sizes[1].set_color(RED)
-        top = VGroup(formula, sizes).arrange(np.array([1, 0, 0]), buff=0.9)
-        if top.width > 13.4:
-            top.scale_to_fit_width(13.4)
+        top = VGroup(formula, sizes).arrange(np.array([1, 0, 0]), buff=0.4)
+        if top.width > 13.8:  # stride and dilation lengthen the formula: one above the other
+            top.arrange(np.array([0, -1, 0]), buff=0.15)
+        if top.width > 13.8:
+            top.scale_to_fit_width(13.8)
         top.to_edge(np.array([0, 1, 0]), buff=0.25)
-        info = Text(
-            f"input {H}×{W}, kernel {K1}×{K2}, stride {_t(s)}, padding {_t(pad)}, dilation {_t(d)}",
-            font=FONT,
-            font_size=18,
-            color=GREY,
-        ).to_edge(np.array([0, -1, 0]), buff=0.15)
+        info = caption(
+            f"input {H}×{W}, kernel {K1}×{K2}, stride {_t(s)}, padding {_t(pad)}, dilation {_t(d)}"
+        )
         self.shown.extend([("O", O1), ("O", O2)])
         self.opening(formula, view.static(), info)
         self.beat("idea", Write(sizes))

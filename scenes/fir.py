@@ -56,7 +56,6 @@ from manim import (
     FadeOut,
     ReplacementTransform,
     RoundedRectangle,
-    TransformFromCopy,
     VGroup,
     Write,
 )
@@ -89,7 +88,7 @@ class FIRConvolution1D(ConvanimScene):
         name_x = x0 - dx / 2 - 0.75
         xs = [x0 + i * dx for i in range(L_in)]
         left, right = xs[0] - dx / 2, xs[-1] + dx / 2
-        base_x, base_h, base_y, prod_y = 1.05, -1.25, -3.25, -2.2
+        base_x, base_h, base_y, prod_y = 0.85, -1.4, -3.3, -2.3
         # Numbers shrink with the sample spacing so that neighbours never touch (24 samples).
         # Every number 40 px tall at 1080p (the scene limits the samples so that they fit).
         num_size = NUMBER_SIZE
@@ -98,7 +97,7 @@ class FIRConvolution1D(ConvanimScene):
         title = colored_math(
             ["y[", "n", "] = \\sum_{k=0}^{M-1} h[k]\\, x[", "n", f"{sign}k]"],
             {1: RED, 3: RED},
-            size=38,
+            size=42,
         ).to_edge(np.array([0, 1, 0]), buff=0.15)
         kind = label(
             "convolution: h is flipped" if convolution else "cross-correlation: h is not flipped",
@@ -118,15 +117,15 @@ class FIRConvolution1D(ConvanimScene):
             tex(r"h\cdot x", size=30).move_to(np.array([name_x, prod_y, 0])),
             tex("y[n]", size=34).move_to(np.array([name_x, base_y, 0])),
         )
-        n_axis = index_labels(xs, range(L_in), -0.15, size=num_size)
+        n_axis = index_labels(xs, range(L_in), -0.3, size=num_size)
         # The samples are indexed by k (the sum's variable); y[n] lands under sample n = k.
-        k_name = tex("k", size=30, color=GREY).move_to(np.array([name_x, -0.15, 0]))
+        k_name = tex("k", size=30, color=GREY).move_to(np.array([name_x, -0.3, 0]))
         y_axis = axis(left, right, base_y)
         self.opening(title, kind, x_axis, y_axis, names[0], names[3], n_axis, k_name, x_stems)
 
         # -- the impulse response, then flipped into place ---------------------------------
         h_scale = max(abs(v) for v in h_vals) or 1.0
-        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.35, h_scale, TEAL, "h", num_size)
+        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.3, h_scale, TEAL, "h", num_size)
         k_names = VGroup(
             *(
                 label(f"h[{k}]", size=num_size, color=GREY).move_to(
@@ -193,7 +192,10 @@ class FIRConvolution1D(ConvanimScene):
             new_eq[5:].set_opacity(0)
             step_anims = [*moves]
             step_anims.append(FadeIn(box) if window is None else ReplacementTransform(window, box))
-            step_anims.append(FadeIn(new_eq) if eq is None else ReplacementTransform(eq, new_eq))
+            # Numbers cross-fade (a morph between two formula lines passes through blobs).
+            step_anims.append(FadeIn(new_eq))
+            if eq is not None:
+                step_anims.append(FadeOut(eq))
             self.beat("move", *step_anims)
             window, eq = box, new_eq
 
@@ -213,7 +215,12 @@ class FIRConvolution1D(ConvanimScene):
             extra = [FadeIn(names[2])] if index == 0 else []
             self.beat(
                 "product",
-                TransformFromCopy(sources, VGroup(*products)),
+                # Each product rises from its sample, beside its tap (a fade, not a morph of
+                # the dot into digits).
+                *(
+                    FadeIn(q, target_position=src.get_center())
+                    for q, src in zip(products, sources, strict=True)
+                ),
                 FadeIn(acc_box, acc[0]),
                 *extra,
             )
@@ -236,7 +243,7 @@ class FIRConvolution1D(ConvanimScene):
                 )
 
             y_stem = stem_row(
-                self, [step.value], [xs[n]], base_y, 0.25, y_scale, RED, "y", num_size
+                self, [step.value], [xs[n]], base_y, 0.2, y_scale, RED, "y", num_size
             )[0]
             self.beat(
                 "output",
@@ -251,7 +258,7 @@ class FIRConvolution1D(ConvanimScene):
         final = tex(
             r"L_{out} = L_{in} - M + 1",
             f"= {L_in} - {M} + 1 = {L_out}",
-            size=40,
+            size=42,
         )
         self._place(final)
         final[1].set_color(RED)

@@ -13,10 +13,10 @@ channels (grouped convolution); the others are dimmed.
 from __future__ import annotations
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, tex
+from convanim.scenes._common import GREY, RED, ConvanimScene, caption, fmt, tex
 from convanim.scenes._data import multichannel_example
 from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, top_formulas
-from manim import WHITE, FadeIn, ReplacementTransform, Text, VGroup
+from manim import WHITE, FadeIn, ReplacementTransform, VGroup
 
 
 class MultiChannelConv(ConvanimScene):
@@ -83,13 +83,10 @@ class MultiChannelConv(ConvanimScene):
         )
         top_formulas(formula)
         kind = "convolution (kernel flipped)" if convolution else "cross-correlation"
-        info = Text(
+        info = caption(
             f"C_in = {cin}, C_out = {cout}, groups = {g}, M = {M}: {kind}; "
-            f"weights M × C_in/groups × C_out = {M * cpg * cout}",
-            font=FONT,
-            font_size=18,
-            color=GREY,
-        ).to_edge(np.array([0, -1, 0]), buff=0.15)
+            f"weights M × C_in/groups × C_out = {M * cpg * cout}"
+        )
         self.shown.append(("params", M * cpg * cout))
         row_names = VGroup(
             *(

@@ -9,11 +9,10 @@ engine's (torch's first maximum in scan order), never a random cell.
 
 from __future__ import annotations
 
-import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, tex
+from convanim.scenes._common import RED, ConvanimScene, caption, fmt, tex
 from convanim.scenes._data import pool_example
 from convanim.scenes._grid import PlanView, play_plan, top_formulas
-from manim import Text, Write
+from manim import Write
 
 
 class MaxPool2D(ConvanimScene):
@@ -25,25 +24,22 @@ class MaxPool2D(ConvanimScene):
         (O1, O2) = trace.output_shape
         floor = r"\left\lceil" if p["ceil_mode"] else r"\left\lfloor"
         ceil_r = r"\right\rceil" if p["ceil_mode"] else r"\right\rfloor"
-        formula = tex(r"y[i,j] = \max_{0 \le m,n < M} x[i s + m,\ j s + n]", size=32)
+        formula = tex(r"y[m,n] = \max_{i,j < M} x[m s + i,\ n s + j]", size=28)
         size_tex = (
             f"L_{{out}} = {floor} \\frac{{L_{{in}} + 2p - M}}{{s}} {ceil_r} + 1"
             if any(p["padding"]) or p["ceil_mode"]
             else f"L_{{out}} = {floor} \\frac{{L_{{in}} - M}}{{s}} {ceil_r} + 1"
         )
-        sizes = tex(size_tex, f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}", size=30)
+        sizes = tex(size_tex, f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}", size=42)
         sizes[1].set_color(RED)
         self.shown.extend([("O", O1), ("O", O2)])
         top_formulas(formula, sizes)
-        view = PlanView(self, plan, centre=(0.0, -0.3), max_width=13.0, max_height=5.6)
+        view = PlanView(self, plan, centre=(0.0, -0.15), max_width=13.2, max_height=5.4)
         (H, W), (K1, K2) = trace.input_shape, trace.kernel_shape
-        info = Text(
+        info = caption(
             f"{K1}×{K2} max pooling, stride {_t(p['stride'])}, padding {_t(p['padding'])}"
-            f"{', ceil_mode' if p['ceil_mode'] else ''} on a {H}×{W} input",
-            font=FONT,
-            font_size=18,
-            color=GREY,
-        ).to_edge(np.array([0, -1, 0]), buff=0.15)
+            f"{', ceil_mode' if p['ceil_mode'] else ''} on a {H}×{W} input"
+        )
         self.opening(formula, view.static(), info)
         self.beat("idea", Write(sizes))
 

@@ -15,7 +15,7 @@ Both end in the same output, whose size is typeset: ``o = (i − 1)s − 2p + k 
 from __future__ import annotations
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, fmt, products_text, tex
+from convanim.scenes._common import FONT, RED, ConvanimScene, caption, fmt, products_text, tex
 from convanim.scenes._data import transposed_example
 from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, play_plan, top_formulas
 from manim import FadeIn, FadeOut, ReplacementTransform, Text, VGroup, Write
@@ -48,9 +48,7 @@ class TransposedConv2D(ConvanimScene):
             f"input {_size(p['input'])}, kernel {_size(p['kernel'])}, stride {_t(p['stride'])}, "
             f"padding {_t(p['padding'])}, output_padding {_t(op)}"
         )
-        info = Text(note, font=FONT, font_size=18, color=GREY).to_edge(
-            np.array([0, -1, 0]), buff=0.15
-        )
+        info = caption(note)
 
         if p["view"] in ("both", "direct"):
             title = tex(
@@ -59,7 +57,7 @@ class TransposedConv2D(ConvanimScene):
                 size=28,
             )
             top_formulas(title)
-            view = PlanView(self, plan, centre=(0.0, -0.2), max_width=13.0, max_height=5.8)
+            view = PlanView(self, plan, centre=(0.0, 0.05), max_width=13.0, max_height=5.0)
             self.opening(title, view.static(), info, *_output_padding(view, op))
             play_plan(
                 self,

@@ -41,7 +41,7 @@ const inspectStep = async () => {
   const section = Reveal.getCurrentSlide();
   await Promise.all(
     [...section.querySelectorAll("img")].map((img) =>
-      img.complete ? null : Promise.race([img.decode().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]),
+      img.complete ? null : Promise.race([img.decode().catch(() => {}), new Promise((r) => setTimeout(r, 10000))]),
     ),
   );
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));

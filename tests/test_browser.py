@@ -49,11 +49,13 @@ def test_demo_deck_in_chromium(tmp_path: Path) -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "14 rendered, 0 copied, 0 up to date, 0 missing; 16 placeholders" in proc.stderr
+    assert "15 rendered, 0 copied, 0 up to date, 0 missing; 17 placeholders" in proc.stderr
     # A second build with the real renderers (code fingerprints, 14 manifest entries, the page)
     # renders nothing and takes well under a second. (In a checkout being edited while the test
     # runs, a renderer's source can change in between and rightly make an asset stale: the
-    # next build must then be the no-op.)
+    # next build must then be the no-op.) The fastest of three tries counts: on a shared
+    # machine under load one try can wait for the CPU longer than the build takes.
+    times = []
     for _ in range(3):
         again = subprocess.run(
             [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
@@ -63,15 +65,17 @@ def test_demo_deck_in_chromium(tmp_path: Path) -> None:
         )
         assert again.returncode == 0, again.stderr[-2000:]
         warm = re.search(
-            r"\b0 rendered, 0 copied, 14 up to date, 0 missing; 16 placeholders in ([\d.]+) s",
+            r"\b0 rendered, 0 copied, 15 up to date, 0 missing; 17 placeholders in ([\d.]+) s",
             again.stderr,
         )
         if warm:
-            break
-    assert warm and float(warm.group(1)) < 1.0, again.stderr
+            times.append(float(warm.group(1)))
+            if times[-1] < 1.0:
+                break
+    assert times and min(times) < 1.0, again.stderr
     assets = {a.rel: a for a in plan(deck, out)}
     image_rels = {rel for rel, a in assets.items() if a.kind == "image"}
-    assert len(image_rels) == 13 and [a.name for a in assets.values() if a.kind == "scene"] == [
+    assert len(image_rels) == 14 and [a.name for a in assets.values() if a.kind == "scene"] == [
         "FIRConvolution1D"
     ]
     assert all((out / rel).is_file() for rel in assets)

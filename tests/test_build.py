@@ -717,7 +717,7 @@ def test_manifest_is_json_with_keys(deck: Path) -> None:
     manifest = json.loads((deck.parent / "build/.convanim-cache/manifest.json").read_text())
     entry = manifest["assets"]["assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.mp4"]
     assert set(entry) == {"key", "kind", "stamp", "poster", "poster_rel"}
-    assert manifest["settings"]["quality"] == "low"
+    assert manifest["settings"]["quality"] is None  # not given: nothing to remember
 
 
 def test_high_quality_goes_to_1080p60(deck: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -218,7 +219,8 @@ def test_several_names_render_into_one_folder(tmp_path, capsys):
     [
         (["dilation", "2d_maxpool", "-o", "x.gif"], "give -o DIR"),
         (["dilation", "2d_maxpool"], "give -o DIR"),
-        (["dilation", "no_such_name", "-o", "d"], "not catalogue names: no_such_name"),
+        (["dilation", "no_such_name", "-o", "d"], "not catalogue names or scenes: no_such_name"),
+        (["dilation", "FIRConvolution1D", "-o", "d", "-q", "8k"], "unknown quality '8k'"),
     ],
 )
 def test_several_names_are_checked_before_rendering(tmp_path, capsys, argv, message):
@@ -275,7 +277,7 @@ def test_bad_cell_size_is_refused_before_any_progress(tmp_path, capsys):
     code, out, err = run(["render", "--all", "--cell-size", "0", "-o", str(tmp_path / "a")], capsys)
     assert code == 2
     assert err.strip().splitlines() == [err.strip().splitlines()[-1]]
-    assert "rendering" not in err and "--cell-size" in err
+    assert "rendering" not in err and "cell size" in err
     assert not (tmp_path / "a").exists()
 
 
@@ -352,3 +354,29 @@ def test_light_ink_for_a_dark_slide(tmp_path, capsys):
         sum(abs(p[0] - light[0]) + abs(p[1] - light[1]) + abs(p[2] - light[2]) < 30 for p in px)
         > 100
     )
+
+
+def test_several_names_may_include_scenes(tmp_path, capsys, monkeypatch):
+    # A scene among the names goes to DIR/<quality folder>/<Scene>.mp4 at --quality, like
+    # `render SCENE -q … -o DIR`; the video renderer itself is tested in test_video.py.
+    from convanim import video
+
+    calls = []
+
+    def fake_render_scene(scene, out, quality="low", **_):
+        calls.append((scene, quality))
+        path = Path(out) / video.resolve_quality(quality).folder / f"{scene}.mp4"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"mp4")
+        return path
+
+    monkeypatch.setattr(video, "render_scene", fake_render_scene)
+    monkeypatch.setattr(video, "require", lambda requirements: None)
+    out = tmp_path / "d"
+    argv = ["render", "FIRConvolution1D", "2d_maxpool", "-o", str(out), "-q", "1080p60", "-j", "1"]
+    code, stdout, _ = run(argv, capsys)
+    assert code == 0 and calls == [("FIRConvolution1D", "1080p60")]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == [
+        "1080p60/FIRConvolution1D.mp4",
+        "2d_maxpool.gif",
+    ]

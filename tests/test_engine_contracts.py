@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import warnings
 from pathlib import Path
@@ -63,22 +62,20 @@ def test_render_refuses_overflow_like_compute(capsys, tmp_path: Path, argv) -> N
 
 
 def test_missing_requirement_is_exit_1_with_the_install_line(capsys, monkeypatch, tmp_path) -> None:
-    from convanim import video
+    from convanim.video import doctor
 
-    probe = video.probe_requirements
-
-    def without_manim(*args, **kwargs):
-        return [
-            dataclasses.replace(r, ok=False) if r.name == "manim" else r
-            for r in probe(*args, **kwargs)
-        ]
-
-    monkeypatch.setattr(video, "probe_requirements", without_manim)
+    # Manim is looked for before anything else (the cache included): without it, no render.
+    monkeypatch.setattr(doctor, "manim_version", lambda: "missing")
     monkeypatch.chdir(tmp_path)
     code, _, err = _run(capsys, ["render", "FIRConvolution1D", "-o", str(tmp_path / "v.mp4")])
     line = _one_error(code, err, status=1)
     assert "pip install" in line and "manim" in line
     assert not (tmp_path / "v.mp4").exists()
+    root = tmp_path / "root"
+    root.mkdir()
+    code, _, err = _run(capsys, ["embed", "FIRConvolution1D", "--root", str(root)])
+    assert "pip install" in _one_error(code, err, status=1)
+    assert list(root.iterdir()) == []  # checked before "rendering …" and the asset folders
 
 
 @pytest.mark.parametrize(
@@ -125,5 +122,23 @@ def test_check_output_accepts_what_can_be_written(tmp_path) -> None:
 )
 def test_render_several_checks_the_look_before_the_progress_bar(capsys, tmp_path, argv) -> None:
     code, _, err = _run(capsys, [*argv, "-o", str(tmp_path / "all")])
-    assert "cell size" in _one_error(code, err)
+    assert "cell-size" in _one_error(code, err).replace(" ", "-")
     assert not (tmp_path / "all").exists()
+
+
+def test_build_and_embed_refuse_names_too_long_before_rendering(capsys, tmp_path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text("# T\n\n{{CONVANIM:2d_maxpool}}\n")
+    long = "a" * 300
+    for argv in (
+        ["build", str(deck), "-o", str(tmp_path / long)],
+        ["build", str(deck), "--assets-dir", long, "-o", str(tmp_path / "out")],
+    ):
+        code, _, err = _run(capsys, argv)
+        assert "too long" in _one_error(code, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.md"]
+    root = tmp_path / "root"
+    root.mkdir()
+    code, _, err = _run(capsys, ["embed", "2d_maxpool", "--deck", long, "--root", str(root)])
+    assert "too long" in _one_error(code, err)
+    assert list(root.iterdir()) == []

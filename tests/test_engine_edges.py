@@ -392,3 +392,40 @@ def test_cli_negative_padding_crops_in_reflect_mode(capsys) -> None:
         capsys, "conv1d", "-i", x, "-w", "[1,1]", "-s", "4", "-p", "-1", "--padding-mode", "reflect"
     )
     assert data["output"] == [5.0, 13.0, 21.0]  # x[1]+x[2], x[5]+x[6], x[9]+x[10]
+
+
+def test_cli_shape_negative_padding_has_no_transposed_way_back(capsys) -> None:
+    from convanim.cli import main
+
+    try:
+        main(["shape", "conv", "-i", "12", "-k", "2", "-s", "4", "-p", "-1",
+              "--padding-mode", "reflect", "--json"])  # fmt: skip
+    except SystemExit as exc:
+        assert not exc.code
+    data = json.loads(capsys.readouterr().out)
+    assert data["output"] == [3] and data["preimage"] == [[12, 13, 14, 15]]
+    assert data["preimage_output_padding"] == [[]]  # ConvTranspose refuses negative padding
+
+
+def test_cli_lp_gradient_nan_is_explained(capsys) -> None:
+    # torch: d/dx of lp_pool with p = -1 at x = 0 is nan (0 · inf in its chain), as ours
+    x = np.array([[[0.0, 2.0, 3.0, 4.0]]])
+    g = engine.lp_pool_backward(x, np.ones((1, 1, 2)), -1.0, 2, ndim=1).grad_input
+    assert np.isnan(g[0, 0, 0]) and np.isfinite(g[0, 0, 1:]).all()
+    if torch is not None:
+        xt = torch.tensor(x, requires_grad=True)
+        F.lp_pool1d(xt, -1.0, 2).sum().backward()
+        np.testing.assert_allclose(g, xt.grad.numpy())
+    code, _, err = _compute(
+        capsys,
+        "lp_pool1d",
+        "-i",
+        "[0,2,3,4]",
+        "-k",
+        "2",
+        "--norm-type",
+        "-1",
+        "--grad-output",
+        "[1,1]",
+    )
+    assert code == 2 and err.count("\n") == 1 and "gradient is nan" in err

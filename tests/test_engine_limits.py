@@ -26,7 +26,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], cwd: Path, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONFAULTHANDLER="")
     return subprocess.run(
         [sys.executable, "-m", "convanim", *args],
@@ -34,7 +34,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=TIMEOUT,
+        timeout=timeout,
         preexec_fn=_limit_memory,
     )
 
@@ -79,6 +79,18 @@ def _huge_header_npy(path: Path) -> Path:
     return path
 
 
+def _huge_header_bytes_npy(path: Path) -> Path:
+    """A version-2 .npy whose header itself is 50 MB of padding."""
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+    pad = 50_000_000
+    with path.open("wb") as fh:
+        fh.write(b"\x93NUMPY\x02\x00" + (len(header) + pad + 1).to_bytes(4, "little") + header)
+        for _ in range(pad // 1_000_000):
+            fh.write(b" " * 1_000_000)
+        fh.write(b"\n" + b"\0" * 16)
+    return path
+
+
 def _pickle_npy(path: Path) -> Path:
     np.save(path, np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)
     return path
@@ -89,6 +101,11 @@ CASES = {
     "json": (_huge_json, "huge.json", ["compute", "conv2d", "--input", "@{}", "-w", "[[1]]"]),
     "deep": (_deep_json, "deep.json", ["compute", "conv1d", "--input", "@{}", "-w", "[1]"]),
     "npy": (_huge_header_npy, "huge.npy", ["compute", "conv2d", "--input", "@{}", "-w", "[[1]]"]),
+    "npy-header": (
+        _huge_header_bytes_npy,
+        "h.npy",
+        ["compute", "conv1d", "--input", "@{}", "-w", "[1]"],
+    ),
     "pickle": (_pickle_npy, "obj.npy", ["compute", "conv1d", "--input", "@{}", "-w", "[1]"]),
     "render": (
         _huge_json,
@@ -118,8 +135,12 @@ def test_largest_accepted_file_reads_within_limits(tmp_path: Path) -> None:
     rows = "\n".join([",".join(["1.5"] * side)] * side)
     path = tmp_path / "ok.csv"
     path.write_text(rows)
+    # 4 million values take ~3 s alone; the timeout leaves room for a loaded machine (the 10 s
+    # above is for refusals, which must not depend on the machine's load)
     result = _run(
-        ["compute", "adaptive_avg_pool2d", "--input", f"@{path}", "--output-size", "1"], tmp_path
+        ["compute", "adaptive_avg_pool2d", "--input", f"@{path}", "--output-size", "1"],
+        tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "1.5" in result.stdout
@@ -161,3 +182,9 @@ def test_csv_errors_name_the_cell(tmp_path: Path) -> None:
     (tmp_path / "b.csv").write_bytes(b"1,\xff\n")
     with pytest.raises(ValueError, match="not UTF-8"):
         arrays.parse_array(f"@{tmp_path / 'b.csv'}")
+
+
+def test_a_5000_digit_integer_is_a_number_too_large() -> None:
+    with pytest.raises(ValueError, match="--input has a non-finite entry at \\[0\\]"):
+        arrays.parse_array("[" + "1" * 5000 + "]", "--input")
+    assert arrays.parse_array("[1, 2]", "--input").tolist() == [1.0, 2.0]

@@ -1,4 +1,4 @@
-"""Workers die with their parent: killing ``render --all`` leaves no orphan rendering on.
+"""Workers die with their parent: killing ``render --all`` or ``build`` leaves no orphans.
 
 Issue 14 measured 17 of 17 kills leaving both pool workers alive after 120 s. The pool
 initializer (:func:`convanim._procs.die_with_parent`) asks the kernel to kill each worker when
@@ -55,20 +55,23 @@ def _wait(predicate, seconds: float) -> bool:
     return predicate()
 
 
-def test_render_all_workers_die_with_their_parent(tmp_path: Path) -> None:
+DECK = "".join(
+    f"{{{{CONVANIM:{name}}}}}\n\n---\n\n"
+    for name in ("full_padding_no_strides", "arbitrary_padding_no_strides",
+                 "padding_strides_odd_transposed", "same_padding_no_strides")
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["render", "build"])
+def test_pool_workers_die_with_their_parent(tmp_path: Path, command: str) -> None:
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    if command == "render":
+        argv = ["render", "--all", "-j", "2", "-o", str(tmp_path / "out")]
+    else:
+        (tmp_path / "deck.md").write_text(DECK)
+        argv = ["build", str(tmp_path / "deck.md"), "-j", "2", "-o", str(tmp_path / "out")]
     parent = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "convanim",
-            "render",
-            "--all",
-            "-j",
-            "2",
-            "-o",
-            str(tmp_path / "out"),
-        ],
+        [sys.executable, "-m", "convanim", *argv],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -24,7 +24,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from convanim.cli import main
@@ -357,6 +357,7 @@ def compute_argv(draw) -> list[str]:
 
 @_settings(150)
 @given(compute_argv())
+@example(["compute", "adaptive_max_pool1d", "--input", "[0]", "--output-size", "2,none"])
 def test_fuzz_compute(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         check(argv, Path(tmp))
@@ -502,8 +503,25 @@ def deck_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+BUILD_OPTIONS = {
+    "--check": None,
+    "--strict": None,
+    "--force": None,
+    "--assets-dir": mostly(
+        st.sampled_from(["lecture", "x"]), st.sampled_from(["a" * 300, "../up"])
+    ),
+    "--quality": mostly(st.sampled_from(["low"]), st.sampled_from(["8k", ""])),
+    "--theme": mostly(st.sampled_from(["white", "black"]), st.sampled_from(["../../x", "/etc"])),
+}
+
+
+@st.composite
+def build_flags(draw) -> list[str]:
+    return _options(draw, BUILD_OPTIONS)
+
+
 @_settings(25)
-@given(deck_text(), st.lists(st.sampled_from(["--check", "--strict", "--force"]), unique=True))
+@given(deck_text(), build_flags())
 def test_fuzz_build(text: str, flags: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         deck = Path(tmp) / "deck.md"
@@ -513,3 +531,41 @@ def test_fuzz_build(text: str, flags: list[str]) -> None:
         # a build records what it made before reporting the assets that failed (exit 1), so
         # only a user error (exit 2) must leave the folder untouched
         check(["build", str(deck), "-o", str(out), "-j", "1", *flags], out, strict_on_failure=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The harness itself: it must notice each broken contract (else a green run proves nothing)
+# --------------------------------------------------------------------------------------------
+
+
+def test_harness_notices_broken_contracts(monkeypatch, tmp_path: Path) -> None:
+    import click
+    import pytest
+
+    from convanim.engine import arrays
+
+    argv = ["compute", "conv1d", "--input", "[1,2,3]", "-w", "[1]"]
+    assert check(argv, tmp_path) == 0
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(arrays, "parse_array", crash)
+    with pytest.raises(AssertionError, match="internal error|boom"):
+        check(argv, tmp_path)
+
+    def two_lines(*args, **kwargs):
+        click.echo("progress …", err=True)
+        raise ValueError("bad")
+
+    monkeypatch.setattr(arrays, "parse_array", two_lines)
+    with pytest.raises(AssertionError):
+        check(argv, tmp_path)
+
+    def writes_then_fails(*args, **kwargs):
+        (tmp_path / "half.gif").write_bytes(b"GIF8")
+        raise ValueError("bad")
+
+    monkeypatch.setattr(arrays, "parse_array", writes_then_fails)
+    with pytest.raises(AssertionError, match="wrote something"):
+        check(argv, tmp_path)

@@ -116,6 +116,11 @@ def test_theme_size_and_transparency(tmp_path: Path) -> None:
     assert f'viewBox="0 0 {w} {h}"' in dark  # the GIF's size at the same cell size
     with pytest.raises(ValueError, match="unknown theme"):
         HtmlOptions(theme="neon")
+    # --ink light, as for a GIF on a dark slide: the dark theme's text on the default colours.
+    light = html_document(plan, HtmlOptions(ink="light", transparent=True))
+    assert ".lb{fill:#fdf6e3}" in light and "polygon.ri{fill:#268bd2}" in light
+    with pytest.raises(ValueError, match="unknown ink"):
+        HtmlOptions(ink="purple")
 
 
 def test_cli_picks_html_from_the_suffix_and_refuses_bad_input(tmp_path: Path) -> None:
@@ -250,9 +255,7 @@ def test_transposed_figure_input_hover_lights_every_output_it_scatters_to(
         "--output-padding",
         "1",
         "--values",
-        json.dumps(x),
-        "--style",
-        "flat",  # in perspective, today's output plane hides part of the input (issue 10)
+        json.dumps(x),  # perspective: the planes never overlap, every input cell is reachable
     )
     data = _data(out.read_text(encoding="utf-8"))
     cols = 6  # the 6x6 output
@@ -316,6 +319,28 @@ def test_pool_and_dark_figure_in_chromium(tmp_path: Path) -> None:
     assert _num(report["states"]["o0"]["value"]) == y[0, 0]
     assert _num(report["states"]["o3"]["value"]) == y[1, 1]
     assert report["states"]["o3"]["note"] == "y[1,1] = max(2, 3, 4, 7) = 7"
+    # Power-average pooling writes its formula, with torch's value.
+    lp = _render(
+        tmp_path,
+        "pool",
+        "-i",
+        "4x4",
+        "-k",
+        "2",
+        "--kind",
+        "lp",
+        "--norm-type",
+        "3",
+        "--values",
+        json.dumps(values),
+    )
+    report = _chromium(lp.as_uri(), [{"hover": _cell("o", 3)}, {"state": "lp"}])
+    want = torch.nn.functional.lp_pool2d(torch.tensor(values, dtype=torch.float64)[None], 3, 2)[
+        0, 1, 1
+    ]
+    note = report["states"]["lp"]["note"]
+    assert note.startswith("y[1,1] = (2^3 + 3^3 + 4^3 + 7^3)^(1/3) = ")
+    assert _num(report["states"]["lp"]["value"]) == pytest.approx(float(want), abs=0.01)
 
 
 DECK = """# Interactive figures

@@ -369,3 +369,37 @@ def test_wavenet_receptive_field_matches_the_shape_core(dilated, rf):
     assert len(plan.frames) == 5 and plan.durations[-1] == 2500
     # the field grows one layer per frame, from the output down
     assert [len({lay for lay, _ in f.nodes}) for f in plan.frames] == [1, 2, 3, 4, 5]
+
+
+# --- issue 10: text that reads ----------------------------------------------------------------
+
+
+def test_labels_and_legend_are_14_px_or_more_at_the_default_size():
+    for name in ("padding_strides_odd_transposed", "numerical_padding_strides", "2d_convolution"):
+        plan = plan_of(name)
+        assert plan.labels
+        assert all(lb.size * 29.5 >= 14 for lb in plan.labels), name
+        assert plan.legend_size * 29.5 >= 14
+
+
+def test_any_numbers_fit_their_cells_at_three_significant_digits():
+    """The issue's case: 100 and −104 once shrank to 3 px and 0.25 read 0.2."""
+    from convanim.draw.labels import text_width
+    from convanim.draw.layout import MIN_NUMBER_SIZE
+
+    x = np.array(
+        [[1.5, -2, 3, 0.25, 10], [100, -100, 7, 8, 9], [1, 2, 3, 4, 5], [0] * 5, [1] * 5],
+        dtype=float,
+    )
+    t = tracing.trace_conv(x, examples.classic_kernel("sobel_x"), stride=2, padding=1)
+    plan = build_plan(t, look="flat", numbers=True)
+    inp, out = plan.grid("input"), plan.grid("output")
+    every = [s for g in (inp, out) for s in g.texts]
+    assert "0.25" in every and "100" in every and "\u2212104" in every and "\u22122" in every
+    assert not any("-" in s for s in every)  # a real minus, never a hyphen
+    assert all(len(s.replace("\u2212", "").replace(".", "")) <= 3 for s in every if s)
+    # subscripted cells leave the number 62 % of the (widened) cell, at the minimum size
+    for g in (inp, out):
+        assert g.cell_width > 1.0
+        room = (0.62 if g.key == "input" else 0.86) * g.cell_width
+        assert all(text_width(s, MIN_NUMBER_SIZE) <= room + 1e-9 for s in g.texts), g.key

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from convanim.cli.shape import SIZE
+from convanim.cli.options import SIZE, option
 from convanim.core.stack import PRESETS, StackResult
 
 __all__ = ["render_stack", "render_receptive_field", "NETWORK_TARGETS", "stack_from_args"]
@@ -35,20 +35,20 @@ def stack_from_args(
 
 
 def _common(func):
-    options = [
+    decorators = [
         click.argument("layers", nargs=-1),
         click.option("--preset", type=click.Choice(tuple(PRESETS)), help="A named stack."),
-        click.option("-i", "--input", "input_size", type=SIZE, help="Input size (default: the preset's)."),
-        click.option("--in-channels", type=click.IntRange(1), help="Input channels (default: the preset's, or 1)."),
+        option("input_size", default=None, help="Input size (default: the preset's)."),
+        option("in_channels", help="Input channels (default: the preset's, or 1)."),
         click.option("--blocks", type=int, default=1, show_default=True, help="Repeat the preset's block (wavenet) or the LAYER list."),
         click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (or a folder)."),
         click.option("--width", type=click.IntRange(200, 8000), default=1600, show_default=True, help="Widest the figure may be, in pixels (it is as wide as its content needs)."),
-        click.option("--font-size", type=click.FloatRange(8, 48), default=17.0, show_default=True, help="Label size in pixels."),
+        click.option("--font-size", type=click.FloatRange(8, 48), default=20.0, show_default=True, help="Label size in pixels."),
         click.option("--theme", type=click.Choice(["solarized", "dark"]), default="solarized", show_default=True),
         click.option("--transparent", is_flag=True, help="Transparent background (PNG, SVG)."),
     ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
+    for decorate in reversed(decorators):
+        func = decorate(func)
     return func
 
 

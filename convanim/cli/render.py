@@ -106,8 +106,13 @@ def _array(text: str | None, name: str) -> Any:
     return parse_array(text, name).tolist()
 
 
-def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
-    """Worker of ``--all`` (top level so a process pool can call it)."""
+def _render_one(name: str, folder: str, overrides: dict[str, Any], quality: str = "low") -> str:
+    """Worker of ``--all`` and of several names (top level so a process pool can call it). A
+    scene goes to ``folder/<1080p60>/<Scene>.mp4``, as ``render SCENE -o folder`` does."""
+    if name in scene_names():
+        from convanim import video
+
+        return str(video.render_scene(name, Path(folder), quality=quality))
     return str(catalogue.render_named(name, Path(folder), **overrides))
 
 
@@ -175,6 +180,13 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any]) -> str:
 @click.option("--legend/--no-legend", default=True, help="Legend of padding/inserted zeros.")
 @click.option("--image", type=click.Path(path_type=Path), help="vision_kernels: the picture.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="--all: parallel processes.")
+@click.option(
+    "-q",
+    "--quality",
+    default="low",
+    show_default=True,
+    help="Several names: the video quality of the scenes among them (low … 1080p60 …).",
+)
 def render(
     targets: tuple[str, ...],
     output: Path | None,
@@ -205,6 +217,7 @@ def render(
     legend: bool,
     image: Path | None,
     jobs: int | None,
+    quality: str,
 ) -> None:
     """Render a catalogue animation, any conv/transposed/pool, or the whole catalogue.
 
@@ -218,8 +231,8 @@ def render(
     convanim render --all -o assets/
     """
     if len(targets) > 1:
-        names = _several(targets, output)
-        _render_all(output, _drop_none({**common_options(locals())}), jobs, names)
+        names = _several(targets, output, quality)
+        _render_all(output, _drop_none({**common_options(locals())}), jobs, names, quality)
         return
     target = targets[0] if targets else None
     look = {"style": style}
@@ -227,20 +240,7 @@ def render(
         # The flip is only visible in the numbers (subscripts, the rotated kernel): asking for
         # convolution mode asks to see them (--no-numbers still wins).
         numbers = True
-    if cell_size is not None and not 4 <= cell_size <= 400:
-        # checked here, before --all prints its progress bar or any work starts
-        raise click.BadParameter(
-            f"must be between 4 and 400 pixels, got {cell_size:g}", param_hint="--cell-size"
-        )
-    common: dict[str, Any] = {
-        "cell_size": cell_size,
-        "duration": duration,
-        "theme": theme,
-        "transparent": transparent,
-        "ink": ink,
-        "labels": labels,
-        "legend": legend,
-    }
+    common: dict[str, Any] = common_options(locals())
     if render_all:
         if target is not None:
             raise click.UsageError("--all renders the whole catalogue: give no NAME")
@@ -315,26 +315,39 @@ def common_options(given: dict[str, Any]) -> dict[str, Any]:
         "duration": given["duration"],
         "theme": given["theme"],
         "transparent": given["transparent"],
+        "ink": given["ink"],
         "labels": given["labels"],
         "legend": given["legend"],
     }
 
 
-def _several(targets: tuple[str, ...], output: Path | None) -> list[str]:
-    """The catalogue names of ``render NAME NAME … -o DIR``, checked before anything renders."""
+def _several(targets: tuple[str, ...], output: Path | None, quality: str) -> list[str]:
+    """The catalogue names and scenes of ``render NAME NAME … -o DIR``, checked before anything
+    renders (a scene's requirements too: Manim missing is said once, up front)."""
     if output is None or output.suffix:
         raise click.UsageError("several names render into a folder: give -o DIR")
-    known = set(catalogue.names())
-    unknown = [t for t in targets if t not in known]
+    scenes = [t for t in targets if t in scene_names()]
+    unknown = [t for t in targets if t not in catalogue.names() and t not in scenes]
     if unknown:
-        scenes = [t for t in unknown if t in scene_names()]
-        hint = " (render scenes one at a time: `convanim render SCENE`)" if scenes else ""
-        raise click.UsageError(f"not catalogue names: {', '.join(unknown)}{hint}")
+        raise click.UsageError(f"not catalogue names or scenes: {', '.join(unknown)}")
+    if scenes:
+        from convanim import video
+
+        try:
+            video.resolve_quality(quality)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--quality'") from None
+        for scene in scenes:
+            video.require(video.scene_requirements(scene, "mp4"))
     return list(dict.fromkeys(targets))
 
 
 def _render_all(
-    folder: Path, common: dict[str, Any], jobs: int | None, names: list[str] | None = None
+    folder: Path,
+    common: dict[str, Any],
+    jobs: int | None,
+    names: list[str] | None = None,
+    quality: str = "low",
 ) -> None:
     """Catalogue entries (all of them by default) into ``folder``, in parallel, with one
     progress bar."""
@@ -348,18 +361,20 @@ def _render_all(
     folder.mkdir(parents=True, exist_ok=True)
     names = list(names or catalogue.names())
     # Biggest first, so the slowest animation does not start last.
-    names.sort(key=lambda n: -catalogue.get(n).frames())
+    names.sort(key=lambda n: -catalogue.get(n).frames() if n in catalogue.names() else -1e9)
     overrides = _drop_none(common)
     workers = jobs or min(len(names), os.cpu_count() or 1)
     done: list[str] = []
     with click.progressbar(length=len(names), label="rendering", file=sys.stderr) as bar:
         if workers == 1:
             for name in names:
-                done.append(_render_one(name, str(folder), overrides))
+                done.append(_render_one(name, str(folder), overrides, quality))
                 bar.update(1)
         else:
             with ProcessPoolExecutor(max_workers=workers, **pool_options()) as pool:
-                futures = [pool.submit(_render_one, n, str(folder), overrides) for n in names]
+                futures = [
+                    pool.submit(_render_one, n, str(folder), overrides, quality) for n in names
+                ]
                 for fut in as_completed(futures):  # the bar moves as files land, in any order
                     done.append(fut.result())
                     bar.update(1)

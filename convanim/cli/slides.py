@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from convanim._files import check_output
 from convanim.slides import build as deckbuild
 from convanim.slides import embed as snippets
 
@@ -115,6 +116,11 @@ def embed(
     if not (root / asset.rel).is_file() or (
         asset.poster_rel and not (root / asset.poster_rel).is_file()
     ):
+        check_output(root / asset.rel, "the asset")  # before the rendering, not after it
+        if asset.kind == "scene":  # a missing Manim is exit 1 with its install line, up front
+            from convanim import video
+
+            video.require(video.scene_requirements(asset.name, Path(asset.rel).suffix[1:]))
         click.echo(f"rendering {asset.rel} …", err=True)
         deckbuild.render_asset(asset, root, deckbuild.Renderers())
     click.echo(text)
@@ -132,8 +138,8 @@ def embed(
 @click.option(
     "--quality",
     default=None,
-    help="Video quality of placeholders: low (480p15, quick; the default), medium, "
-    "high (1080p60) or fourk.",
+    help="Video quality of placeholders: low (480p15, quick), medium, high (1080p60) or fourk "
+    "(default: the quality folder of the deck's own videos, else low).",
 )
 @click.option(
     "--assets-dir",
@@ -161,7 +167,11 @@ def embed(
     is_flag=True,
     help="Also write <deck>.html, a reveal.js page (reveal.js copied beside it).",
 )
-@click.option("--theme", default=None, help="reveal.js theme name for --html (default: white).")
+@click.option(
+    "--theme",
+    default=None,
+    help="reveal.js theme name for --html (default: white), or a .css file in the deck's folder.",
+)
 @click.option(
     "-j",
     "--jobs",
@@ -195,8 +205,9 @@ def build(
     Lines such as {{CONVANIM:padding_strides_odd fragment_index=0}} name a catalogue animation,
     a Manim scene or a file, with render parameters and template options as key=value words.
     Missing or stale assets are rendered (in parallel) into OUT/assets/images/<deck>/ and
-    OUT/assets/videos/<deck>/<quality>/, and OUT/<deck>.md is written with each placeholder
-    replaced by its snippet. Other placeholders ({{TIMELINE:…}}) pass through untouched.
+    OUT/assets/videos/<deck>/<quality>/ (stable names; files an earlier build wrote and the deck
+    no longer needs are removed), and OUT/<deck>.md is written with each placeholder replaced
+    by its snippet. Other placeholders ({{TIMELINE:…}}) pass through untouched.
 
     Files the deck references by hand (<img src>, <source src>, ![](…)) are copied from the
     deck's folder, rendered at their path when convanim makes that file name

@@ -22,9 +22,10 @@ from PIL import Image, ImageDraw
 
 from convanim.core import shapes
 from convanim.draw import fonts, gif
-from convanim.draw.plan import THEMES, Plan, StackPlan, Theme, blend, build_plan, build_stack_plan
+from convanim.draw.figure_plans import ambiguity_plans, causal_stack_plan
+from convanim.draw.plan import THEMES, Plan, StackPlan, Theme, blend
 from convanim.draw.themes import rgb
-from convanim.engine import examples, ops, tracing
+from convanim.engine import examples, ops
 
 __all__ = [
     "FIGURES",
@@ -89,30 +90,18 @@ def _write_still(canvas: Image.Image, out: Path, opts: gif.RenderOptions) -> Pat
 def ambiguity_panels(
     output: int = 3, kernel: int = 3, stride: int = 2, padding: int = 1
 ) -> list[tuple[str, Plan]]:
-    """Titled plans: every input size that collapses to ``output`` (the shape core's preimage),
-    then the transposed convolution back to each of them (one ``output_padding`` each).
+    """Titled plans (:func:`convanim.draw.figure_plans.ambiguity_plans`): every input size that
+    collapses to ``output`` (the shape core's preimage), then the transposed convolution back
+    to each of them (one ``output_padding`` each).
 
     >>> [title for title, _ in ambiguity_panels()]  # doctest: +NORMALIZE_WHITESPACE
-    ['conv: 5x5 -> 3x3', 'conv: 6x6 -> 3x3',
-     'transposed: 3x3 -> 5x5, output_padding=0', 'transposed: 3x3 -> 6x6, output_padding=1']
+    ['conv: 5x5 → 3x3', 'conv: 6x6 → 3x3',
+     'transposed: 3x3 → 5x5, output_padding=0', 'transposed: 3x3 → 6x6, output_padding=1']
     """
-    panels: list[tuple[str, Plan]] = []
     sizes = list(shapes.preimage(output, kernel, stride, padding))
     if len(sizes) < 2:
         raise ValueError("no ambiguity: only one input size gives this output (stride 1?)")
-    w = np.ones((kernel, kernel))
-    for n in sizes:
-        t = tracing.trace_conv(
-            examples.example_values((n, n), seed=n), w, stride=stride, padding=padding
-        )
-        o = "x".join(str(v) for v in t.output_shape)
-        panels.append((f"conv: {n}x{n} -> {o}", build_plan(t, look="flat", name=f"conv{n}")))
-    for size, op in shapes.transposed_output_range(output, kernel, stride, padding):
-        x = examples.example_values((output, output), seed=output)
-        t = tracing.trace_conv_transpose(x, w, stride=stride, padding=padding, output_padding=op)
-        title = f"transposed: {output}x{output} -> {size}x{size}, output_padding={op}"
-        panels.append((title, build_plan(t, look="flat", name=f"transposed{size}")))
-    return panels
+    return ambiguity_plans(sizes, kernel, stride, padding).panels()
 
 
 def _render_ambiguity(out: Path, opts: gif.RenderOptions) -> Path:
@@ -313,21 +302,18 @@ def wavenet_plan(
     hold_last_ms: int | None = 2500,
 ) -> StackPlan:
     """The WaveNet figure: ``layers`` causal convolutions (kernel 2) with dilations all 1
-    (``dilated=False``) or 1, 2, 4, 8 …, traced by the engine on ``length`` time steps.
+    (``dilated=False``) or 1, 2, 4, 8 … (:func:`convanim.draw.figure_plans.causal_stack_plan`).
 
     >>> p = wavenet_plan(True)
     >>> sorted(t for layer, t in p.frames[-1].nodes if layer == 0) == list(range(16))
     True
     """
     dilations = [2**i if dilated else 1 for i in range(layers)]
-    traces = [
-        tracing.trace_conv(np.zeros(length), np.ones(2), padding=[(d, 0)], dilation=d)
-        for d in dilations
-    ]
-    right = [f"Dilation = {d}" for d in dilations] if dilated else []
-    return build_stack_plan(
-        traces,
-        right_labels=right,
+    return causal_stack_plan(
+        length,
+        2,
+        dilations,
+        right_labels=[f"Dilation = {d}" for d in dilations] if dilated else [],
         duration_ms=duration_ms,
         hold_last_ms=hold_last_ms,
         name="wavenet_after" if dilated else "wavenet_before",
@@ -384,7 +370,12 @@ def _render_wavenet(
 
 
 def _render_figure_html(
-    name: str, out: Path, opts: gif.RenderOptions, duration: int | None, hold: int | None
+    name: str,
+    out: Path,
+    opts: gif.RenderOptions,
+    duration: int | None,
+    hold: int | None,
+    ink: str = "auto",
 ) -> Path:
     """WaveNet's stacks as an interactive graph (:mod:`convanim.draw.html`): step through the
     receptive field, hover a node for what it reads and feeds. The two stills have no steps."""
@@ -397,7 +388,7 @@ def _render_figure_html(
     plan = wavenet_plan(
         name == "wavenet_after", duration_ms=duration or 1000, hold_last_ms=hold or 2500
     )
-    options = html.HtmlOptions(opts.cell_px, opts.margin_px, opts.theme, opts.transparent)
+    options = html.HtmlOptions(opts.cell_px, opts.margin_px, opts.theme, opts.transparent, ink)
     return html.render_stack_html(plan, out, options)
 
 
@@ -426,7 +417,9 @@ def render_figure(
     if image is not None and name != "vision_kernels":
         raise ValueError("--image only applies to vision_kernels")
     if out.suffix.lower() == ".html":
-        return _render_figure_html(name, out, opts, duration, hold_last_ms)
+        return _render_figure_html(
+            name, out, opts, duration, hold_last_ms, options.get("ink") or "auto"
+        )
     if name == "ambiguity":
         return _render_ambiguity(out, opts)
     if name == "vision_kernels":

@@ -30,7 +30,7 @@ from PIL import Image, ImageChops
 
 from convanim._files import write_atomic
 from convanim.draw import fonts
-from convanim.draw.painter import Painter, dirty_box
+from convanim.draw.painter import Painter
 from convanim.draw.plan import Plan
 from convanim.draw.themes import INKS, THEMES, Theme, rgb, themed
 
@@ -167,7 +167,7 @@ def iter_frames(plan: Plan, opts: RenderOptions | None = None) -> Iterator[Image
     """Every frame of a plan as an RGB image, one at a time (before quantisation).
 
     The static base is drawn once; each frame redraws only the rectangle its window, output
-    cell and lines touch (:func:`convanim.draw.painter.dirty_box`), over that base.
+    cell and lines touch (:func:`convanim.draw.painter.dirty_boxes`, and each line's own box), over that base.
     """
     painter = _painter(plan, opts or RenderOptions())
     yield from painter.frames()
@@ -188,10 +188,9 @@ def render_still(plan: Plan, index: int = -1, opts: RenderOptions | None = None)
 # Palette
 # ---------------------------------------------------------------------------------------------
 
-#: Colours in a palette, the last index kept for the encoder's "unchanged" marker.
-PALETTE_SIZE = 256
-#: Colours an animation's palette may hold (the marker aside): 127 makes 7-bit LZW codes, 15 %
-#: smaller files than 255, and still three times the 64 colours a smooth frame needs.
+#: Colours an animation's palette may hold; with the encoder's "unchanged" marker they make a
+#: 128-entry table (7-bit LZW codes). Files barely depend on it (63 colours: 2 % smaller), and
+#: frames need more than 64 colours to look smooth (they use 100-118).
 PALETTE_COLOURS = 127
 _UNCHANGED_RGB = (255, 0, 254)
 
@@ -224,7 +223,7 @@ def _unpack(key: int) -> tuple[int, int, int]:
 def animation_palette(theme: Theme, samples: Sequence[Image.Image]) -> list[tuple[int, int, int]]:
     """A palette for one animation: the theme's exact colours first (background at index 0),
     then the most used of the other colours in ``samples`` (anti-aliased edges and text), up to
-    255 entries; index 255 is left for the encoder's "unchanged" marker.
+    :data:`PALETTE_COLOURS` entries (the encoder adds its "unchanged" marker after them).
     """
     fixed = _theme_colours(theme)
     keys = np.concatenate([_keys(img).ravel() for img in samples])
@@ -470,9 +469,3 @@ def plan_gif_bytes(plan: Plan, opts: RenderOptions | None = None) -> bytes:
             idx[y0:y1, x0:x1] = quantize(img.crop((x0, y0, x1, y1)))
         enc.add(idx, duration)
     return enc.bytes()
-
-
-def dirty(plan: Plan, index: int, opts: RenderOptions | None = None) -> tuple[int, int, int, int]:
-    """The pixel rectangle frame ``index`` redraws (for tests)."""
-    opts = opts or RenderOptions()
-    return dirty_box(plan, plan.frames[index], opts.cell_px, opts.margin_px, 1)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from convanim._files import write_atomic
 from convanim.draw.plan import THEMES, GridView, Plan, StackPlan, Theme, blend, format_values
+from convanim.draw.themes import INKS, themed
 from convanim.draw.trace import Step, Trace
 
 __all__ = [
@@ -81,7 +82,12 @@ _OP_NAMES = {
     "grad_input": "input gradient",
 }
 #: How an input cell relates to the outputs whose windows hold it.
-_FEEDS = {"transposed": "scatters to", "max_pool": "is pooled into", "avg_pool": "is pooled into"}
+_FEEDS = {
+    "transposed": "scatters to",
+    "max_pool": "is pooled into",
+    "avg_pool": "is pooled into",
+    "lp_pool": "is pooled into",
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ class HtmlOptions:
     margin_px: float = DEFAULT_MARGIN_PX
     theme: str = "solarized"
     transparent: bool = False
+    ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide), as GIFs
 
     def __post_init__(self) -> None:
         if not (4 <= self.cell_px <= 400):
@@ -100,6 +107,13 @@ class HtmlOptions:
             raise ValueError("margin must be non-negative")
         if self.theme not in THEMES:
             raise ValueError(f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}")
+        if self.ink not in INKS:
+            raise ValueError(f"unknown ink {self.ink!r}; choose one of {', '.join(INKS)}")
+
+    @property
+    def colours(self) -> Theme:
+        """The theme with the ink applied (the GIF's :func:`~convanim.draw.themes.themed`)."""
+        return themed(self.theme, self.ink)
 
 
 def _n(v: float) -> str:
@@ -406,7 +420,7 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
     """The page: inline SVG, CSS, data and script. ``trace`` (the one ``plan`` was built from)
     supplies the arithmetic written out on hover; without it the plan's own notes are used."""
     opts = opts or HtmlOptions()
-    theme = THEMES[opts.theme]
+    theme = opts.colours
     px = _Px(opts)
     size = plan.pixel_size(opts.cell_px, opts.margin_px)
     g_in, g_out = plan.grid("input"), plan.grid("output")
@@ -479,6 +493,8 @@ def html_document(plan: Plan, opts: HtmlOptions | None = None, trace: Trace | No
 
     data = {
         "op": plan.op,
+        # power-average pooling's p, written as the numbers are (2, not 2.0)
+        "norm": _fmt([float(plan.params.get("norm_type") or 0)])[0],
         "feeds": _FEEDS.get(plan.op, "feeds"),
         "dur": plan.durations,
         "f": frames,
@@ -584,7 +600,7 @@ def stack_document(plan: StackPlan, opts: HtmlOptions | None = None) -> str:
     of the plan's target growing layer by layer; hover (focus, tap) any node to light what it
     reads (its receptive field, down to the input) and every node it feeds (up to the output)."""
     opts = opts or HtmlOptions()
-    t = THEMES[opts.theme]
+    t = opts.colours
     px = _Px(opts)
     size = plan.pixel_size(opts.cell_px, opts.margin_px)
     keys = sorted(plan.positions, key=lambda k: (-k[0], k[1]))  # output row first (reading order)
@@ -712,6 +728,8 @@ function arith(k){var f=F[k],a=f.a,y=D.out[f.o].split(" = ")[0];
 if(!a)return note(f.n?[y+": "+f.n]:[y]);
 var vs=a.t.map(function(t){return t[1]});
 if(D.op==="max_pool")return note([y+" = max("+vs.join(", ")+") = ",["b","value",a.v]]);
+if(D.op==="lp_pool"){var q=D.norm==="2"?"²":"^"+D.norm;return note([y+" = ("+vs.map(function(v){
+return(v[0]==="−"?"("+v+")":v)+q}).join(" + ")+")^(1/"+D.norm+") = ",["b","value",a.v]])}
 if(D.op==="avg_pool")return note([y+" = ("+vs.join(" + ")+") / "+a.d+" = "+a.s+" / "+a.d+" = ",["b","value",a.v]]);
 if(a.t.length&&a.t[0].length>3){var real=a.t.filter(function(t){return !zero(t[0])}),
 z=a.t.length-real.length,rest=z?" (+ "+z+" zero"+(z===1?"":"s")+")":"";

@@ -1,11 +1,13 @@
 """Drawing a plan with Pillow, supersampled: the static base once, then each frame's changes.
 
 :class:`Painter` draws at ``factor`` times the final size and reduces (a box filter), which
-anti-aliases every edge, dash and glyph. Three layers are kept at that size: the input side
-(background, labels, legend, kernel, the input plane unshaded), the output plane on a
-transparent layer, and their composite reduced to the final size. A frame copies the
-rectangle it changes (:func:`dirty_box`) from the input layer, draws the window, the lines,
-lays the output layer over them, shades the output cell, and reduces only that rectangle.
+anti-aliases every edge, dash and glyph. Four layers are kept at that size: the input side
+(background, labels, legend, kernel, the input plane) and the output plane (on a transparent
+layer), each unshaded and with every cell shaded; their composite, reduced, is the base of
+every frame. A frame copies the rectangles it changes (:func:`dirty_boxes`) from the input
+layer, cuts the window's cells out of the shaded copy, draws the outline, lays the output layer
+over it and cuts the output cell out of its shaded copy, reduces only those rectangles, and
+lays the connector lines over the result (:meth:`Painter.line`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from convanim.draw import fonts
 from convanim.draw.plan import MIN_NUMBER_SIZE, SUBSCRIPT_SIZE, Frame, GridView, Plan
 from convanim.draw.themes import Theme, rgb
 
-__all__ = ["Painter", "dirty_box", "dirty_boxes", "cell_style"]
+__all__ = ["Painter", "dirty_boxes", "cell_style"]
 
 Px = tuple[float, float]
 
@@ -90,25 +92,6 @@ def dirty_boxes(
     return boxes
 
 
-def dirty_box(
-    plan: Plan, frame: Frame, cell_px: float, margin_px: float, factor: int
-) -> tuple[int, int, int, int]:
-    """The bounding rectangle of :func:`dirty_boxes` and of the connector lines."""
-    boxes = dirty_boxes(plan, frame, cell_px, margin_px, factor)
-    pts = [p for a, b in frame.lines for p in (a, b)]
-    if pts:
-        boxes.append(_aligned(pts, cell_px, margin_px, plan.pixel_size(cell_px, margin_px), factor))
-    if not boxes:
-        w, h = plan.pixel_size(cell_px, margin_px)
-        return (0, 0, w * factor, h * factor)
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-
-
 def _meet(
     a: tuple[int, int, int, int], b: tuple[int, int, int, int]
 ) -> tuple[int, int, int, int] | None:
@@ -174,35 +157,42 @@ class Painter:
         colour,
         style: str,
         width: int | None = None,
+        dash_scale: float = 1.0,
     ) -> None:
+        """A closed outline, solid, dashed (padding) or dotted (inserted zeros); a legend
+        swatch half a cell wide uses half-size dashes (one dash an edge read as a bracket)."""
         w = width or self.line_w
         for i in range(len(pts)):
             a, b = pts[i], pts[(i + 1) % len(pts)]
             if style == "solid":
                 d.line([a, b], fill=colour, width=w)
             elif style == "dashed":
-                self.dashed(d, a, b, colour, 0.16, 0.10)
+                self.dashed(d, a, b, colour, 0.16 * dash_scale, 0.10 * dash_scale)
             else:  # dotted
-                self.dashed(d, a, b, colour, 0.05, 0.09)
+                self.dashed(d, a, b, colour, 0.05 * dash_scale, 0.09 * dash_scale)
         if style == "solid" and w > 2:  # round the joins of thick outlines
             r = w / 2 - 0.5
             for x, y in pts:
                 d.ellipse([x - r, y - r, x + r, y + r], fill=colour)
 
-    def mark(self, d: ImageDraw.ImageDraw, role: str, pts: Sequence[Px]) -> None:
+    def mark(
+        self, d: ImageDraw.ImageDraw, role: str, pts: Sequence[Px], corner: bool = False
+    ) -> None:
         """The marks that tell zeros apart under any shade: a dot in an inserted zero, a
-        hatch across an output_padding cell."""
+        hatch across an output_padding cell. With ``corner`` (a cell that shows a number) they
+        shrink into the top-right corner, clear of the number."""
         colour = rgb(self.theme.mark)
         if role == "inserted":
-            x, y = _quad_point(pts, 0.5, 0.5)
-            r = self.cell * 0.09
+            x, y = _quad_point(pts, 0.8, 0.2) if corner else _quad_point(pts, 0.5, 0.5)
+            r = self.cell * (0.06 if corner else 0.09)
             d.ellipse([x - r, y - r, x + r, y + r], fill=colour)
         elif role == "output_padding":
-            for (u0, v0), (u1, v1) in (
-                ((0, 0.5), (0.5, 0)),
-                ((0, 1), (1, 0)),
-                ((0.5, 1), (1, 0.5)),
-            ):
+            strokes = (
+                [((0.6, 0.4), (0.98, 0.02)), ((0.8, 0.4), (0.98, 0.22)), ((0.6, 0.2), (0.78, 0.02))]
+                if corner
+                else [((0, 0.5), (0.5, 0)), ((0, 1), (1, 0)), ((0.5, 1), (1, 0.5))]
+            )
+            for (u0, v0), (u1, v1) in strokes:
                 d.line(
                     [_quad_point(pts, u0, v0), _quad_point(pts, u1, v1)],
                     fill=colour,
@@ -246,7 +236,7 @@ class Painter:
             pts = self.poly(grid.cell_polygon(r, c))
             fill = t.shaded(role) if (r, c) in shaded else t.fill(role)
             d.polygon(pts, fill=rgb(fill))
-            self.mark(d, role, pts)
+            self.mark(d, role, pts, corner=grid.texts is not None)
             done.append((r, c))
         return done
 
@@ -323,7 +313,7 @@ class Painter:
                 pts = self.poly([(x, y), (x + s, y), (x + s, y + s), (x, y + s)])
                 d.polygon(pts, fill=rgb(t.fill(role)))
                 self.mark(d, role, pts)
-                self.outline(d, pts, rgb(t.line), cell_style(role))
+                self.outline(d, pts, rgb(t.line), cell_style(role), dash_scale=s / 1.6)
                 self.text(d, text, self.px(at), s, rgb(t.text), ("left", "middle"))
             if self.plan.has_grid("kernel"):
                 self.grid(d, self.plan.grid("kernel"), lambda r, c: True)

@@ -42,18 +42,23 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from convanim.draw.geometry import (
-    OUTPUT_SHIFT,
     SLANT,
     Point,
     clip_outside,
-    flat_transform,
-    output_lift,
-    perspective_transform,
-    plane_extent,
-    plane_polygon,
-    rect_meets_polygon,
 )
-from convanim.draw.labels import Label, cell_texts, format_values, text_width
+from convanim.draw.labels import Label, cell_texts, format_values
+from convanim.draw.layout import (
+    LABEL_SIZE,
+    MIN_NUMBER_SIZE,
+    Options,
+    add_bands,
+    as2d,
+    cell_width,
+    flat_layout,
+    legend_entry_width,
+    perspective_layout,
+    shape2d,
+)
 from convanim.draw.stackplan import StackFrame, StackPlan, build_stack_plan
 from convanim.draw.themes import ROLE_NAMES, THEMES, Theme, blend, contrast
 from convanim.draw.trace import Step, Trace
@@ -86,11 +91,9 @@ Look = Literal["perspective", "flat"]
 Fill = Literal["all", "progressive", "none"]
 
 #: Font size of labels, legend and caption, in units: 14.75 px at the default 29.5 px cell.
-LABEL_SIZE = 0.5
 #: Font size of the numbers in cells (flat, perspective) and the smallest they may shrink to
 #: (cells widen instead): 13.3 / 11.2 px, never under 10 px, at the default cell.
 NUMBER_SIZE = {"flat": 0.45, "perspective": 0.38}
-MIN_NUMBER_SIZE = 0.34
 SUBSCRIPT_SIZE = 0.3
 
 
@@ -209,7 +212,7 @@ class Plan:
             places = []
             for _, text in self.legend:
                 places.append((x, y))
-                x += _legend_entry_width(text, size)
+                x += legend_entry_width(text, size)
         return [
             (role, text, (x, y), (x + size * 1.3, y + size / 2))
             for (role, text), (x, y) in zip(self.legend, places, strict=True)
@@ -236,21 +239,6 @@ class Plan:
 # ---------------------------------------------------------------------------------------------
 
 
-def _as2d(pos: Sequence[int]) -> tuple[int, int]:
-    """Traces are 1-, 2- (or 3-) D; plans draw 2-D grids, a 1-D signal being one row."""
-    if len(pos) == 1:
-        return (0, pos[0])
-    if len(pos) == 2:
-        return (pos[0], pos[1])
-    raise ValueError("only 1-D and 2-D operations can be drawn (got a 3-D trace)")
-
-
-def _shape2d(shape: Sequence[int]) -> tuple[int, int]:
-    """A 1-D shape ``(n,)`` is drawn as one row: ``(1, n)``."""
-    shape = tuple(shape)
-    return (1, shape[0]) if len(shape) == 1 else _as2d(shape)
-
-
 def _legend_entries(roles: Sequence[str], enabled: bool) -> tuple[tuple[str, str], ...]:
     present = set(roles)
     # A legend is needed whenever zeros of two kinds (or unreachable cells) could be confused.
@@ -258,39 +246,6 @@ def _legend_entries(roles: Sequence[str], enabled: bool) -> tuple[tuple[str, str
         return ()
     order = ["input", "padding", "inserted", "output_padding", "dropped"]
     return tuple((r, ROLE_NAMES[r]) for r in order if r in present)
-
-
-def _legend_entry_width(text: str, size: float) -> float:
-    """Room for one legend entry in a row: swatch, gap, text, gap to the next entry."""
-    return size * 1.3 + text_width(text, size) + size * 0.9
-
-
-@dataclass
-class _Layout:
-    """Where everything static goes (units, y down), before the bands are added."""
-
-    width: float
-    body: float  # height of the picture without the bands
-    geom: dict[str, tuple]
-    labels: list[Label]
-    legend_places: list[Point] = field(default_factory=list)
-    legend_in_body: bool = False
-    caption_in_body: bool = False
-
-
-@dataclass(frozen=True)
-class _Options:
-    """build_plan's choices once defaults are resolved."""
-
-    look: str
-    numbers: bool
-    labels: bool
-    fill: str
-    subscripts: bool
-    show_kernel: bool
-    caption: str
-    names: dict[str, str]
-    label_size: float = LABEL_SIZE
 
 
 def build_plan(
@@ -331,15 +286,15 @@ def build_plan(
         raise ValueError("frame durations must be positive")
     o = _resolve(trace, look, numbers, labels, fill, subscripts, show_kernel, label_texts, caption)
     o = replace(o, label_size=max(label_size, 0.1))
-    gr, gc = _shape2d(trace.grid_shape)
+    gr, gc = shape2d(trace.grid_shape)
     roles = _drawn_roles(trace, gr, gc)
     entries = _legend_entries(roles, legend)
     texts = _grid_texts(trace, o)
     if o.look == "perspective":
-        lay = _perspective_layout(trace, o, entries)
+        lay = perspective_layout(trace, o, entries)
     else:
-        lay = _flat_layout(trace, o, entries, _cell_width(texts, o))
-    width, height, legend_places = _add_bands(lay, entries, o.caption, o.label_size)
+        lay = flat_layout(trace, o, entries, cell_width(texts, o))
+    width, height, legend_places = add_bands(lay, entries, o.caption, o.label_size)
     grids = _grids(trace, roles, texts, lay.geom)
     frames = _frames(trace, grids, o, duration_ms, hold_last_ms)
     return Plan(
@@ -372,7 +327,7 @@ def _resolve(
     show_kernel: bool | None,
     label_texts: dict[str, str] | None,
     caption: str | None,
-) -> _Options:
+) -> Options:
     has_weights = any(t.weight is not None for s in trace.steps for t in s.taps)
     if fill is None or not numbers:
         fill = "progressive" if numbers else "none"
@@ -383,22 +338,22 @@ def _resolve(
     if caption is None:
         caption = caption_for(trace, numbers, has_weights)
     names = {"input": "input", "output": "output", "kernel": "kernel", **(label_texts or {})}
-    return _Options(look, numbers, labels, fill, subscripts, show_kernel, caption, names)
+    return Options(look, numbers, labels, fill, subscripts, show_kernel, caption, names)
 
 
-def _grid_texts(trace: Trace, o: _Options) -> dict[str, tuple[str, ...] | None]:
+def _grid_texts(trace: Trace, o: Options) -> dict[str, tuple[str, ...] | None]:
     """The texts of the input, output and kernel grids (None without numbers)."""
     if not o.numbers:
         return {"input": None, "output": None, "kernel": None}
-    gr, gc = _shape2d(trace.grid_shape)
-    orows, ocols = _shape2d(trace.output_shape)
+    gr, gc = shape2d(trace.grid_shape)
+    orows, ocols = shape2d(trace.output_shape)
     keys = [_key(trace.grid_shape, r, c) for r in range(gr) for c in range(gc)]
     okeys = [_key(trace.output_shape, r, c) for r in range(orows) for c in range(ocols)]
     out_values = [trace.output_values.get(k) for k in okeys]
     if any(v is None for v in out_values):  # fall back on the steps' own values
-        by_out = {_as2d(s.output): s.value for s in trace.steps}
-        out_values = [by_out.get(_as2d(k), 0.0) for k in okeys]
-    krows, kcols = _shape2d(trace.kernel_shape)
+        by_out = {as2d(s.output): s.value for s in trace.steps}
+        out_values = [by_out.get(as2d(k), 0.0) for k in okeys]
+    krows, kcols = shape2d(trace.kernel_shape)
     kkeys = [_key(trace.kernel_shape, r, c) for r in range(krows) for c in range(kcols)]
     return {
         "input": cell_texts(trace.grid_values.get(k, 0.0) for k in keys),
@@ -409,24 +364,14 @@ def _grid_texts(trace: Trace, o: _Options) -> dict[str, tuple[str, ...] | None]:
     }
 
 
-def _cell_width(texts: dict[str, tuple[str, ...] | None], o: _Options) -> float:
-    """Flat cells widen (never shrink) so the longest number fits at the minimum size; with
-    subscripts the number has the cell's upper-left part only."""
-    longest = max(
-        (text_width(t, MIN_NUMBER_SIZE) for v in texts.values() if v for t in v), default=0
-    )
-    room = 0.62 if o.subscripts else 0.86
-    return max(1.0, round(longest / room, 2))
-
-
 def _grids(
     trace: Trace,
     roles: tuple[str, ...],
     texts: dict[str, tuple[str, ...] | None],
     geom: dict[str, tuple],
 ) -> tuple[GridView, ...]:
-    gr, gc = _shape2d(trace.grid_shape)
-    orows, ocols = _shape2d(trace.output_shape)
+    gr, gc = shape2d(trace.grid_shape)
+    orows, ocols = shape2d(trace.output_shape)
     grids = [
         GridView("input", gr, gc, roles, texts["input"], geom["input"]),
         GridView(
@@ -434,198 +379,16 @@ def _grids(
         ),
     ]
     if "kernel" in geom:
-        krows, kcols = _shape2d(trace.kernel_shape)
+        krows, kcols = shape2d(trace.kernel_shape)
         kroles = ("kernel",) * (krows * kcols)
         grids.append(GridView("kernel", krows, kcols, kroles, texts["kernel"], geom["kernel"]))
     return tuple(grids)
 
 
-def _convex_hull(points: Sequence[Point]) -> list[Point]:
-    """Andrew's monotone chain, counter-clockwise."""
-    pts = sorted(set(points))
-    if len(pts) <= 2:
-        return pts
-
-    def cross(o: Point, a: Point, b: Point) -> float:
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    lower: list[Point] = []
-    upper: list[Point] = []
-    for p in pts:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
-            lower.pop()
-        lower.append(p)
-    for p in reversed(pts):
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
-            upper.pop()
-        upper.append(p)
-    return lower[:-1] + upper[:-1]
-
-
-class _Placer:
-    """Free room in a perspective picture (y up): inside the box, off the planes' convex hull
-    (so off every plane and every connector line, which join the two planes), off each other."""
-
-    def __init__(self, width: float, top: float, hull: list[Point]) -> None:
-        self.width, self.top, self.hull = width, top, hull
-        self.taken: list[tuple[float, float, float, float]] = []
-
-    def free(self, box: tuple[float, float, float, float], pad: float = 0.05) -> bool:
-        x0, y0, x1, y1 = box
-        if x0 < -1e-9 or y0 < -1e-9 or x1 > self.width + 1e-9 or y1 > self.top + 1e-9:
-            return False
-        grown = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-        if rect_meets_polygon(grown, self.hull):
-            return False
-        return not any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in self.taken)
-
-    def take(self, boxes: list[tuple[float, float, float, float]]) -> bool:
-        """Take every box or none."""
-        if all(self.free(b) for b in boxes):
-            self.taken.extend(boxes)
-            return True
-        return False
-
-
-def _perspective_layout(trace: Trace, o: _Options, entries: Sequence[tuple[str, str]]) -> _Layout:
-    """The paper's picture: the output plane floats ``output_lift`` above the input and a
-    quarter cell left; labels, legend and caption go into the empty corners when they fit
-    (so the 15 keep the originals' sizes), else into rows of their own."""
-    gr, gc = _shape2d(trace.grid_shape)
-    orows, ocols = _shape2d(trace.output_shape)
-    dx, lift = OUTPUT_SHIFT, output_lift(gr)
-    ixmin, ixmax, _, iymax = plane_extent(gr, gc)
-    oxmin, oxmax, _, oymax = plane_extent(orows, ocols)
-    xmin = min(ixmin, dx + oxmin)
-    width = max(ixmax, dx + oxmax) - xmin
-    top = max(iymax, lift + oymax)
-    hull = _convex_hull(
-        plane_polygon(gr, gc, -xmin, 0.0) + plane_polygon(orows, ocols, dx - xmin, lift)
-    )
-    place = _Placer(width, top, hull)
-    s = o.label_size
-    above = below = 0.0
-    labels: list[Label] = []
-    if o.labels:
-        w_out, w_in = text_width(o.names["output"], s), text_width(o.names["input"], s)
-        if not place.take([(0.0, top - s, w_out, top)]):
-            above = s * 1.4
-        if not place.take([(0.0, 0.0, w_in, s)]):
-            below = s * 1.4
-    lay = _Layout(width, above + top + below, {}, labels)
-    if o.labels:
-        labels.append(Label(o.names["output"], (0.0, 0.0), ("left", "top"), s))
-        labels.append(Label(o.names["input"], (0.0, lay.body), ("left", "bottom"), s))
-    lay.geom = {
-        "input": perspective_transform(gr, -xmin, 0.0, above + top),
-        "output": perspective_transform(orows, dx - xmin, lift, above + top),
-    }
-    # Legend: a column in the bottom-right corner, the longest entry lowest (the corner is a
-    # triangle widening downwards).
-    pitch = s * 1.4
-    widths = [s * 1.3 + text_width(text, s) for _, text in entries]
-    rank = sorted(range(len(entries)), key=lambda i: widths[i])  # top to bottom
-    boxes = {}
-    for row, i in enumerate(reversed(rank)):
-        y0 = 0.05 + row * pitch
-        boxes[i] = (width - widths[i], y0, width, y0 + s)
-    if entries and place.take(list(boxes.values())):
-        lay.legend_in_body = True
-        lay.legend_places = [(boxes[i][0], above + top - boxes[i][3]) for i in range(len(entries))]
-    # Caption: top-right, one line per clause.
-    if o.caption:
-        lines = [part.strip() for part in o.caption.replace(", ", ",\n").split("\n")]
-        cboxes = [
-            (width - text_width(line, s), top - s - j * pitch, width, top - j * pitch)
-            for j, line in enumerate(lines)
-        ]
-        if place.take(cboxes):
-            lay.caption_in_body = True
-            for j, line in enumerate(lines):
-                labels.append(
-                    Label(line, (width, above + j * pitch), ("right", "top"), s, "caption")
-                )
-    return lay
-
-
-def _flat_layout(
-    trace: Trace, o: _Options, entries: Sequence[tuple[str, str]], cw: float
-) -> _Layout:
-    """Side by side: input, output (and the kernel below the output or to its right), each
-    labelled above; cells ``cw`` wide."""
-    gr, gc = _shape2d(trace.grid_shape)
-    orows, ocols = _shape2d(trace.output_shape)
-    top_band = max(1.0, 2 * o.label_size) if o.labels else 0.0
-    gap = 1.5
-    ox = gc * cw + gap
-    right = ox + ocols * cw
-    kx = ky = 0.0
-    krows = kcols = 0
-    if o.show_kernel:
-        krows, kcols = _shape2d(trace.kernel_shape)
-        if orows + 1.0 + krows <= max(gr, orows):
-            kx, ky = ox, top_band + orows + 1.0
-        else:
-            kx, ky = right + gap, top_band
-        right = max(right, kx + kcols * cw)
-    body = top_band + max(gr, orows, (ky - top_band + krows) if o.show_kernel else 0)
-    geom = {"input": flat_transform(0.0, top_band), "output": flat_transform(ox, top_band)}
-    if o.show_kernel:
-        geom["kernel"] = flat_transform(kx, ky)
-    geom = {k: (cw, *v[1:]) for k, v in geom.items()}
-    labels: list[Label] = []
-    if o.labels:
-        s = o.label_size
-        labels.append(Label(o.names["input"], (0.0, top_band - 0.2), ("left", "bottom"), s))
-        labels.append(Label(o.names["output"], (ox, top_band - 0.2), ("left", "bottom"), s))
-        if o.show_kernel:
-            flipped = trace.mode == "convolution" or trace.op == "transposed"
-            ktext = o.names["kernel"] + (" (rotated)" if flipped else "")
-            labels.append(Label(ktext, (kx, ky - 0.2), ("left", "bottom"), s))
-    # A label longer than its map ("convolved feature") widens the picture, never clips.
-    width = max([right] + [lb.box()[2] for lb in labels])
-    return _Layout(width, body, geom, labels)
-
-
-def _add_bands(
-    lay: _Layout, entries: Sequence[tuple[str, str]], caption: str, s: float
-) -> tuple[float, float, list[Point]]:
-    """Rows under the picture for a legend or caption that found no room inside it; a row
-    wider than the picture widens it (grids and labels kept centred)."""
-    height = lay.body
-    if entries and not lay.legend_in_body:
-        needed = sum(_legend_entry_width(text, s) for _, text in entries)
-        _widen(lay, needed)
-        x = (lay.width - needed) / 2
-        lay.legend_places = []
-        for _, text in entries:
-            lay.legend_places.append((x, height + s * 0.45))
-            x += _legend_entry_width(text, s)
-        height += s * 1.9
-    if caption and not lay.caption_in_body:
-        _widen(lay, text_width(caption, s) + 0.2)
-        at = (lay.width / 2, height + 0.1)
-        lay.labels.append(Label(caption, at, ("centre", "top"), s, "caption"))
-        height += s * 1.6
-    return lay.width, height, list(lay.legend_places)
-
-
-def _widen(lay: _Layout, needed: float) -> None:
-    """Widen the picture to ``needed`` units, everything kept centred: a caption or legend
-    longer than a tiny map widens the picture rather than being clipped."""
-    if needed <= lay.width:
-        return
-    dx = (needed - lay.width) / 2
-    lay.width = needed
-    lay.geom = {k: (*v[:2], v[2] + dx, *v[3:]) for k, v in lay.geom.items()}
-    lay.labels[:] = [replace(lb, at=(lb.at[0] + dx, lb.at[1])) for lb in lay.labels]
-    lay.legend_places = [(x + dx, y) for x, y in lay.legend_places]
-
-
 def _frames(
     trace: Trace,
     grids: tuple[GridView, ...],
-    o: _Options,
+    o: Options,
     duration_ms: int,
     hold_last_ms: int | None,
 ) -> tuple[Frame, ...]:
@@ -639,13 +402,13 @@ def _frames(
     frames: list[Frame] = []
     n = len(trace.steps)
     for i, step in enumerate(trace.steps):
-        cells = tuple(_as2d(t.grid) for t in step.taps)
+        cells = tuple(as2d(t.grid) for t in step.taps)
         box = None
         if cells:
             rs = [r for r, _ in cells]
             cs = [c for _, c in cells]
             box = (min(rs), min(cs), max(rs) + 1, max(cs) + 1)
-        out = _as2d(step.output)
+        out = as2d(step.output)
         if o.fill == "all":
             visible = all_outputs
         elif o.fill == "progressive":
@@ -656,10 +419,10 @@ def _frames(
         subs: tuple = ()
         if o.subscripts:
             subs = tuple(
-                (_as2d(t.grid), weight_texts[t.weight]) for t in step.taps if t.weight is not None
+                (as2d(t.grid), weight_texts[t.weight]) for t in step.taps if t.weight is not None
             )
         lines = connectors(g_in, g_out, box, out) if o.look == "perspective" and box else ()
-        winner = _as2d(step.winner) if step.winner is not None and trace.op == "max_pool" else None
+        winner = as2d(step.winner) if step.winner is not None and trace.op == "max_pool" else None
         last = i == n - 1
         frames.append(
             Frame(
@@ -748,7 +511,7 @@ def _drawn_roles(trace: Trace, rows: int, cols: int) -> tuple[str, ...]:
     inputs = [(i // cols, i % cols) for i, role in enumerate(raw) if role == "input"]
     if not inputs or "dropped" not in raw or trace.op == "scatter":
         return tuple(raw)
-    hr, hc = _shape2d(trace.input_shape)
+    hr, hc = shape2d(trace.input_shape)
     r0 = min(r for r, _ in inputs)
     c0 = min(c for _, c in inputs)
     out = []

@@ -96,34 +96,12 @@ def build_stack_plan(
         x0 = label_w + 0.5 + (widest - n) * spacing  # right-align: time runs left to right
         for t in range(n):
             positions[layer, t] = (x0 + t * spacing, y)
-    edges: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    parents: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for layer, trace in enumerate(traces):
-        for step in trace.steps:
-            out = (layer + 1, step.output[0])
-            for tap in step.taps:
-                if tap.source is not None:
-                    edge = ((layer, tap.source[0]), out)
-                    edges.append(edge)
-                    parents.setdefault(out, []).append(edge[0])
+    edges, parents = _edges(traces)
     t_out = sizes[-1] - 1 if target is None else target
     if not 0 <= t_out < sizes[-1]:
         raise ValueError(f"target must be in 0 … {sizes[-1] - 1}, got {t_out}")
     root = (depth, t_out)
-    frames = []
-    nodes = {root}
-    active: set = set()
-    frontier = {root}
-    frames.append((frozenset(nodes), frozenset(active)))
-    for _ in range(depth):
-        nxt = set()
-        for node in frontier:
-            for p in parents.get(node, []):
-                nxt.add(p)
-                active.add((p, node))
-        nodes |= nxt
-        frontier = nxt
-        frames.append((frozenset(nodes), frozenset(active)))
+    frames = _growth(root, parents, depth)
     names_ = list(layer_names or [])
     if not names_:
         names_ = ["Input"] + ["Hidden Layer"] * (depth - 1) + ["Output"]
@@ -150,3 +128,42 @@ def build_stack_plan(
             for i, (nodes_, edges_) in enumerate(frames)
         ),
     )
+
+
+Node = tuple[int, int]
+
+
+def _edges(traces: Sequence[Trace]) -> tuple[list[tuple[Node, Node]], dict[Node, list[Node]]]:
+    """Every edge ``(layer, s) → (layer + 1, t)`` of a real input cell under output t's
+    window, and each node's parents."""
+    edges: list[tuple[Node, Node]] = []
+    parents: dict[Node, list[Node]] = {}
+    for layer, trace in enumerate(traces):
+        for step in trace.steps:
+            out = (layer + 1, step.output[0])
+            for tap in step.taps:
+                if tap.source is not None:
+                    edge = ((layer, tap.source[0]), out)
+                    edges.append(edge)
+                    parents.setdefault(out, []).append(edge[0])
+    return edges, parents
+
+
+def _growth(
+    root: Node, parents: dict[Node, list[Node]], depth: int
+) -> list[tuple[frozenset, frozenset]]:
+    """The receptive field of ``root`` grown one layer per frame: (nodes, edges) so far."""
+    nodes = {root}
+    active: set = set()
+    frontier = {root}
+    frames = [(frozenset(nodes), frozenset(active))]
+    for _ in range(depth):
+        nxt = set()
+        for node in frontier:
+            for p in parents.get(node, []):
+                nxt.add(p)
+                active.add((p, node))
+        nodes |= nxt
+        frontier = nxt
+        frames.append((frozenset(nodes), frozenset(active)))
+    return frames

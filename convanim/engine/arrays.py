@@ -144,7 +144,9 @@ def _parse_json(text: str, name: str) -> np.ndarray:
         raise ValueError(f"{name} is too long ({len(text)} characters; the limit is {MAX_TEXT})")
     _EntryCounter(name, csv_text=False).add(text)
     try:
-        value = json.loads(text, parse_constant=lambda c: float(c))
+        # integers read as floats: a 5000-digit integer is a number too large, not a
+        # conversion limit of Python's int
+        value = json.loads(text, parse_constant=float, parse_int=float)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"{name} is not a JSON array: {exc.msg} (at character {exc.pos})"
@@ -222,11 +224,23 @@ def _load_npy(p: Path, name: str) -> np.ndarray:
     try:
         with p.open("rb") as fh:
             major, _ = fmt.read_magic(fh)
+            # the header's length comes first (2 bytes in version 1, 4 after): refuse a huge
+            # one before NumPy reads it
+            width = 2 if major == 1 else 4
+            length = int.from_bytes(fh.read(width), "little")
+            if length > MAX_NPY_HEADER:
+                raise ValueError(
+                    f"{name}: {p} has a {length}-byte header; the limit is {MAX_NPY_HEADER}"
+                )
+            fh.seek(-width, os.SEEK_CUR)
             read_header = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
             shape, _, dtype = read_header(fh, max_header_size=MAX_NPY_HEADER)
             offset = fh.tell()
-    except (ValueError, OSError, SyntaxError, TypeError) as exc:
-        raise ValueError(f"{name}: cannot read {p} as .npy ({exc})") from None
+    except (OSError, SyntaxError, TypeError, ValueError) as exc:
+        if str(exc).startswith(f"{name}: "):
+            raise
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{name}: cannot read {p} as .npy: {reason}") from None
     if dtype.hasobject or dtype.kind not in "biuf":
         raise ValueError(f"{name}: {p} holds {dtype} values; it must hold real numbers")
     count = math.prod(shape)

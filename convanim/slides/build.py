@@ -12,10 +12,10 @@ line, the deck's front matter or ``convanim.toml`` (:mod:`convanim.slides.settin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from convanim._files import write_atomic
+from convanim._files import check_output, write_atomic
 from convanim.slides import page as pages
 from convanim.slides.deck import (
     DeckError,
@@ -42,6 +42,7 @@ from convanim.slides.plan import (
     Planner,
     _digest,
     confined,
+    deck_quality,
     normalize_quality,
     with_folder,
 )
@@ -115,6 +116,7 @@ class _Job:
     settings: DeckSettings
     template_dir: Path | None
     html_page: bool
+    record: dict  # the settings as given (the manifest keeps these, not what was inferred)
 
 
 def _prepare(deck: Path, out_dir: Path | None, given: dict, html_page: bool) -> _Job:
@@ -122,6 +124,7 @@ def _prepare(deck: Path, out_dir: Path | None, given: dict, html_page: bool) -> 
     if not deck.is_file():
         raise ValueError(f"no deck at {deck}")
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(deck)
+    check_output(out_dir, "-o", folder=True)  # a path the OS would refuse, refused now
     if deck.stat().st_size > 4 * 4_000_000:
         raise DeckError(f"{deck.name} is too large to be a deck")
     text = deck.read_text(encoding="utf-8")
@@ -130,6 +133,9 @@ def _prepare(deck: Path, out_dir: Path | None, given: dict, html_page: bool) -> 
         raise ValueError(f"the built deck would overwrite {deck}: choose another -o folder")
     recorded = load_manifest(out_dir).get("settings")
     settings = resolve(deck, text, given, recorded)
+    record = settings.record()
+    if settings.quality is None:  # placeholders' videos follow the deck's own, else low
+        settings = replace(settings, quality=deck_quality(references(text)) or "low")
     normalize_quality(settings.quality)
     # Paths the deck's own files give stay inside its folder; the command line's (recorded
     # absolute in the manifest) are the user's own choice.
@@ -146,7 +152,10 @@ def _prepare(deck: Path, out_dir: Path | None, given: dict, html_page: bool) -> 
             confined(name, deck.parent, "css")
     if html_page:
         check_theme(settings.theme)  # before anything renders, not after
-    return _Job(deck, text, out_dir, settings, template_dir, html_page)
+        if pages.is_theme_file(settings.theme):  # a theme of the deck's own: inside its folder
+            if not confined(settings.theme, deck.parent, "theme").is_file():
+                raise DeckError(f"theme {settings.theme!r}: no such file in the deck's folder")
+    return _Job(deck, text, out_dir, settings, template_dir, html_page, record)
 
 
 def plan_deck(
@@ -175,6 +184,8 @@ def plan_deck(
             planner.plan_reference(ref)
     for name in job.settings.css:
         _plan_css(planner, job, name)
+    if job.html_page and pages.is_theme_file(job.settings.theme):
+        _plan_css(planner, job, job.settings.theme)
     return planner, placeholders, expand(job.text, snippets)
 
 
@@ -237,6 +248,9 @@ def build(
         result.stale += out.stale(job)
         result.removed = unneeded(manifest, {a.rel for a in assets})
         return result
+    # a path the OS would refuse is refused now, not after the rendering
+    for path in [out.deck_out, *(job.out_dir / a.rel for a in stale)]:
+        check_output(path, "the output")
     processes = executor == "process" or (executor == "auto" and renderers is None)
     try:
         remove_stale_partials({(job.out_dir / a.rel).parent for a in assets})
@@ -301,8 +315,8 @@ class _Outputs:
 def _make(job, stale, renderers, manifest, jobs, processes, progress) -> list[Asset]:
     """Render (or copy) the stale assets into the output folder, once it is safe to."""
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    if manifest.get("settings") != job.settings.record():
-        manifest["settings"] = job.settings.record()
+    if manifest.get("settings") != job.record:
+        manifest["settings"] = job.record
         manifest["dirty"] = True
     if not stale:
         return []
@@ -318,7 +332,11 @@ def _count(result: BuildResult, made: list[Asset]) -> None:
 
 def _page_text(job: _Job, expanded: str, planner: Planner) -> str:
     math = find_katex(find_revealjs()) is not None
-    css = [a.rel for a in planner.assets.values() if a.rel.startswith("css/")]
+    theme = job.settings.theme
+    own_theme = pages.css_rel(PurePosixPath(theme).name) if pages.is_theme_file(theme) else None
+    css = [
+        a.rel for a in planner.assets.values() if a.rel.startswith("css/") and a.rel != own_theme
+    ]
     title = pages.deck_title(expanded, job.deck.stem)
     return pages.page(expanded, title, job.settings.theme, math, css, job.template_dir)
 

@@ -71,7 +71,8 @@ _HTML_BLOCK = re.compile(
     r"(\s|/?>|$)",
     re.I,
 )
-_PRE_OPEN = re.compile(r"<(pre|script|style|textarea)\b", re.I)
+# CommonMark's HTML blocks of type 1: from a line starting with one of these to its end tag.
+_PRE_OPEN = re.compile(r"^ {0,3}<(pre|script|style|textarea)(?=[\s>]|$)", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -206,7 +207,7 @@ class _Scanner:
         self.list_indent = -1  # content indent of the open list item, or -1
         self.indented_code = False
         self.slide = 1
-        self.previous_blank = True
+        self.previous_blank = False  # a deck's first line is no separator (front matter)
 
     def line(self, number: int, text: str) -> Line:
         code = self._code(text)
@@ -263,8 +264,11 @@ class _Scanner:
         if _HTML_BLOCK.match(text) and not self.paragraph:
             self.html = True
         opened = _PRE_OPEN.search(text)
-        if opened and not re.search(rf"</{opened.group(1)}\s*>", text[opened.end() :], re.I):
-            self.pre = opened.group(1).lower()
+        if opened:  # the whole block is verbatim, its first line too
+            if not re.search(rf"</{opened.group(1)}\s*>", text[opened.end() :], re.I):
+                self.pre = opened.group(1).lower()
+            self.paragraph = False
+            return True
         self.paragraph = not self.html and not text.lstrip().startswith(("#", "<"))
         return False
 
@@ -274,6 +278,8 @@ def scan_lines(text: str) -> Iterator[Line]:
 
     >>> [(n.number, n.slide, n.code) for n in scan_lines("a\\n\\n    code\\n\\n---\\n- x\\n  ```\\n  y\\n  ```\\n")]
     [(1, 1, False), (2, 1, False), (3, 1, True), (4, 1, True), (5, 1, False), (6, 2, False), (7, 2, True), (8, 2, True), (9, 2, True)]
+    >>> [n.code for n in scan_lines("Use `<pre>` or <pre>x</pre> inline.\\n{{x}}\\n<pre>\\ny\\n</pre>\\nz\\n")]
+    [False, False, True, True, True, False]
     """
     scanner = _Scanner()
     for number, line in enumerate(text.splitlines(), start=1):

@@ -93,10 +93,19 @@ def offline_css(css: str) -> str:
     return _REMOTE_IMPORT.sub("/* remote @import removed by convanim (offline page) */", css)
 
 
+def is_theme_file(theme: str) -> bool:
+    """Whether ``theme`` names a style sheet of the deck (``lecture-theme.css``), not a
+    reveal.js theme."""
+    return theme.lower().endswith(".css")
+
+
 def check_theme(theme: str) -> Path:
     """The ``dist`` folder of reveal.js, once ``theme`` is known to be one of its theme names
-    (a name, never a path: ``../x`` is refused before anything is read or written)."""
+    or a ``.css`` file name (a name, never a path out: ``../x`` is refused before anything is
+    read or written; the build confines a file to the deck's folder)."""
     dist = find_revealjs()
+    if is_theme_file(theme):
+        return dist
     themes = sorted(p.stem for p in (dist / "theme").glob("*.css"))
     if not _THEME.match(theme) or theme not in themes:
         raise ValueError(
@@ -117,12 +126,13 @@ def copy_revealjs(out_dir: Path, theme: str, dry_run: bool = False) -> bool:
     for name in REVEAL_FILES:
         dst = safe_target(out_dir, f"reveal.js/{name}")
         changed |= _copy_if_changed(dist / name, dst, dry_run)
-    theme_css = offline_css((dist / f"theme/{theme}.css").read_text(encoding="utf-8"))
-    theme_out = safe_target(out_dir, f"reveal.js/theme/{theme}.css")
-    if not theme_out.is_file() or theme_out.read_text(encoding="utf-8") != theme_css:
-        changed = True
-        if not dry_run:
-            write_atomic(theme_out, theme_css.encode("utf-8"))
+    if not is_theme_file(theme):  # the deck's own theme is copied with its style sheets
+        theme_css = offline_css((dist / f"theme/{theme}.css").read_text(encoding="utf-8"))
+        theme_out = safe_target(out_dir, f"reveal.js/theme/{theme}.css")
+        if not theme_out.is_file() or theme_out.read_text(encoding="utf-8") != theme_css:
+            changed = True
+            if not dry_run:
+                write_atomic(theme_out, theme_css.encode("utf-8"))
     katex = find_katex(dist)
     if katex is None:
         return changed
@@ -214,6 +224,9 @@ def page(
         {
             "title": title,
             "theme": theme,
+            "theme_href": css_rel(Path(theme).name)
+            if is_theme_file(theme)
+            else f"reveal.js/theme/{theme}.css",
             "reveal": "reveal.js",
             "markdown": Markup(html.escape(markdown, quote=False)),
             "css_links": Markup(links),

@@ -88,6 +88,19 @@ def quality_folder(quality: str) -> str:
     return video.QUALITIES[quality].folder
 
 
+def deck_quality(refs: list[Reference]) -> str | None:
+    """The quality the deck's own videos are in, from the first with a ``1080p60``-style
+    folder (``assets/videos/…/1080p60/FIRConvolution1D.mp4``): the deck's convention.
+
+    >>> deck_quality([Reference("v/1080p60/a.mp4", 1, 1)])
+    'high'
+    """
+    for ref in refs:
+        if PurePosixPath(ref.rel).suffix.lower() in VIDEO_MIME and _quality_in(ref.rel):
+            return _quality_in(ref.rel)
+    return None
+
+
 def _quality_in(rel: str) -> str | None:
     """The quality a ``1080p60``-style folder of ``rel`` names, if any."""
     from convanim import video
@@ -148,7 +161,7 @@ class Planner:
         self.out_dir = out_dir
         self.settings = settings
         self.folder = settings.folder(deck)
-        self.quality = normalize_quality(settings.quality)
+        self.quality = normalize_quality(settings.quality or "low")
         self.renderers = renderers or Renderers()
         self.template_dir = template_dir
         self._images: set[str] | None = None

@@ -31,7 +31,7 @@ class DeckSettings:
     """How a deck is built. Paths are as written: relative to the deck's folder."""
 
     assets_dir: str | None = None  # None: the deck's file name without its suffix
-    quality: str = "low"
+    quality: str | None = None  # None: the deck's own videos' quality folder, else low
     theme: str = "white"
     template_dir: str | None = None
     css: tuple[str, ...] = ()

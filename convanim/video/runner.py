@@ -112,9 +112,10 @@ def render_scene(
     key = cache.cache_key(scene, resolved, q, fmt, transparent)
     entry = cache.entry_path(scene, key, fmt)
     record = None if force else cache.lookup(entry)
-    if record is None:
+    fresh = record is None
+    if fresh:
         record = _render_into(entry, scene, resolved, q, fmt, transparent)
-    if not _same_file(entry, target):
+    if fresh or not _same_file(entry, target):  # a cached no-op leaves the output untouched
         copy_atomic(entry, target)
     if steps:
         _write_steps(target, record)

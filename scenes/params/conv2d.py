@@ -13,8 +13,9 @@ def _check(p: dict[str, Any]) -> None:
     # The operation's own spec checks the sizes (torch's rules and messages).
     keys = ("input", "kernel", "stride", "padding", "dilation")
     dims = spec_from_mapping("conv", {k: pair(p[k], k) for k in keys}).geometry()
-    if max(g.padded for g in dims) > 9:
-        raise ValueError("Conv2D draws padded inputs up to 9x9 (the numbers must stay legible)")
+    # Numbers 40 px tall at 1080p: a 7x7 padded input, its kernel and output fill the frame.
+    if max(g.padded for g in dims) > 7:
+        raise ValueError("Conv2D draws padded inputs up to 7x7 (the numbers must stay legible)")
 
 
 SCENE = SceneDecl(

@@ -13,8 +13,8 @@ def _check(p: dict[str, Any]) -> None:
     keys = ("input", "kernel", "stride", "padding")
     values = {k: pair(p[k], k) for k in keys}
     dims = spec_from_mapping("max_pool", {**values, "ceil_mode": p["ceil_mode"]}).geometry()
-    if max(g.size for g in dims) > 9:
-        raise ValueError("MaxPool2D draws inputs up to 9x9")
+    if max(g.padded for g in dims) > 7:  # numbers 40 px tall at 1080p
+        raise ValueError("MaxPool2D draws padded inputs up to 7x7 (the numbers must stay legible)")
 
 
 SCENE = SceneDecl(

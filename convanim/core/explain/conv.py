@@ -182,8 +182,9 @@ def conv(spec: ConvSpec, listed: bool = False) -> Report:
         "preimage": pre,
         # output_padding that makes ConvTranspose (same k, s, p, d) return each member
         "preimage_output_padding": [
-            [L - lmin(g) for L in p] for g, p in zip(dims, pre, strict=False)
-        ],
+            [L - lmin(g) for L in p] if g.pad_before >= 0 and g.pad_after >= 0 else []
+            for g, p in zip(dims, pre, strict=False)
+        ],  # ConvTranspose has no negative padding to map a crop back
         "groups": spec.groups,
         "in_channels": c_in,
         "out_channels": c_out,

@@ -174,6 +174,8 @@ def compute(
     _check_options(op, kind, {**given, "grad_output": grad_output}, explain)
     takes = {p.name for p in kind.params()}
     params = {k: v for k, v in values.items() if v is not None and k in takes}
+    if "output_size" in params:
+        params["output_size"] = _output_size(params["output_size"], ndim)
     run = Run(op, kind, ndim, x, x_raw, coord, grad_output)
     import numpy as np
 
@@ -190,6 +192,22 @@ def compute(
             result = _run_pool(run, params)
     _check_results(op, kind, result)
     _print(op, result, as_json)
+
+
+_COUNT_WORDS = {1: "one", 2: "two", 3: "three"}
+
+
+def _output_size(values: tuple[int | None, ...], ndim: int) -> tuple[int | None, ...]:
+    """``--output-size``: one value for every dimension, or one per dimension (torch's rule
+    and wording)."""
+    if len(values) == 1 and ndim > 1:
+        values = values * ndim
+    if len(values) != ndim:
+        raise ValueError(
+            f"argument 'output_size' should contain {_COUNT_WORDS.get(ndim, ndim)} "
+            f"int{'s' if ndim > 1 else ''} (got {len(values)})"
+        )
+    return values
 
 
 def _print(op: str, result: Result, as_json: bool) -> None:
@@ -441,8 +459,7 @@ def _explain_window(
 
 
 def _run_adaptive(run: Run, params: dict[str, Any]) -> Result:
-    size = params["output_size"]
-    shown_size = list(size) * (run.ndim if len(size) == 1 else 1)
+    shown_size = list(params["output_size"])
     spec: Any = run.kind.make(input_size=run.x.shape[2:], **params)
     n, c = run.x.shape[:2]
     budget.check_adaptive(run.op, n, c, spec.output_shape)

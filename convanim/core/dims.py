@@ -21,6 +21,7 @@ __all__ = [
     "per_dim",
     "check_input_sizes",
     "size_text",
+    "PaddedWindow",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -105,3 +106,24 @@ def check_input_sizes(sizes: Sequence[int], what: str) -> None:
 def size_text(values: Sequence[int]) -> str:
     """``(5 x 7)``: sizes as torch's messages write them."""
     return "(" + " x ".join(str(v) for v in values) + ")"
+
+
+class PaddedWindow:
+    """What a dimension padded ``(pad_before, pad_after)`` and swept by a dilated kernel knows
+    (torch's ``ConvDim`` and the frameworks' ``FrameworkDim`` share it)."""
+
+    __slots__ = ()
+    kernel: int
+    dilation: int
+    size: int
+    pad_before: int
+    pad_after: int
+
+    @property
+    def effective_kernel(self) -> int:
+        return effective_kernel(self.kernel, self.dilation)
+
+    @property
+    def padded(self) -> int:
+        """Length of the padded input (negative padding, non-zeros modes only, crops)."""
+        return self.size + self.pad_before + self.pad_after

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from convanim.core.dims import check_input_sizes, effective_kernel, per_dim
+from convanim.core.dims import PaddedWindow, check_input_sizes, effective_kernel, per_dim
 from convanim.core.params import FRAMEWORKS
 
 __all__ = [
@@ -195,7 +195,7 @@ def jax_conv_output_size(
 
 
 @dataclass(frozen=True)
-class FrameworkDim:
+class FrameworkDim(PaddedWindow):
     """One resolved dimension of a conv/pool under a framework's convention.
 
     Unlike :class:`convanim.core.shapes.ConvDim`, ``output`` is stored: TF and JAX return 0 where
@@ -211,14 +211,6 @@ class FrameworkDim:
     pad_after: int
     output: int
     mode: str  # "same", "same_lower", "valid", "causal" or "explicit"
-
-    @property
-    def effective_kernel(self) -> int:
-        return effective_kernel(self.kernel, self.dilation)
-
-    @property
-    def padded(self) -> int:
-        return self.size + self.pad_before + self.pad_after
 
 
 def _split_padding(padding: object, ndim: int) -> list[str | tuple[int, int]]:

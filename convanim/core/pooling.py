@@ -84,6 +84,30 @@ class PoolDim(Record):
         return start, start + self.effective_kernel
 
 
+def _check_pool_numbers(
+    k: Sequence[int], s: Sequence[int], p: Sequence[int], d: Sequence[int]
+) -> None:
+    """torch's checks of a pooling's kernel, stride, padding and dilation, in torch's order."""
+    if any(v <= 0 for v in k):
+        raise ValueError(f"kernel_size must be greater than zero, but got {list(k)}")
+    if any(v <= 0 for v in s):
+        raise ValueError(
+            "stride should not be zero"
+            if any(v == 0 for v in s)
+            else f"stride must be greater than zero, but got {list(s)}"
+        )
+    if any(v < 0 for v in p):
+        raise ValueError(f"pad must be non-negative, but got pad: {list(p)}")
+    if any(v <= 0 for v in d):
+        raise ValueError(f"dilation should be greater than zero, but got {list(d)}")
+    for kk, pp, dd in zip(k, p, d, strict=True):
+        if pp > kk // 2:
+            raise ValueError(
+                "pad should be at most half of effective kernel size, but got "
+                f"pad={pp}, kernel_size={kk} and dilation={dd}"
+            )
+
+
 def pool_geometry(
     input_size: Sequence[int],
     kernel_size: int | Sequence[int],
@@ -130,24 +154,7 @@ def pool_geometry(
         raise ValueError(f"{kind} pooling has no dilation (got dilation={list(d)})")
     if kind == "lp" and any(v != 0 for v in p):
         raise ValueError(f"lp pooling has no padding (got padding={list(p)})")
-    if any(v <= 0 for v in k):
-        raise ValueError(f"kernel_size must be greater than zero, but got {list(k)}")
-    if any(v <= 0 for v in s):
-        raise ValueError(
-            "stride should not be zero"
-            if any(v == 0 for v in s)
-            else f"stride must be greater than zero, but got {list(s)}"
-        )
-    if any(v < 0 for v in p):
-        raise ValueError(f"pad must be non-negative, but got pad: {list(p)}")
-    if any(v <= 0 for v in d):
-        raise ValueError(f"dilation should be greater than zero, but got {list(d)}")
-    for kk, pp, dd in zip(k, p, d, strict=True):
-        if pp > kk // 2:
-            raise ValueError(
-                "pad should be at most half of effective kernel size, but got "
-                f"pad={pp}, kernel_size={kk} and dilation={dd}"
-            )
+    _check_pool_numbers(k, s, p, d)
     check_input_sizes(sizes, "a pooling")
     dims = tuple(
         PoolDim(L, kk, ss, pp, dd, bool(ceil_mode))

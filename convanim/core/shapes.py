@@ -28,6 +28,7 @@ from convanim.core import transposed as _transposed
 from convanim.core.dims import (
     INT64_MAX,
     PADDING_MODES,
+    PaddedWindow,
     PaddingSpec,
     check_input_sizes,
     check_int64,
@@ -69,7 +70,7 @@ __all__ = [
 
 
 @record
-class ConvDim(Record):
+class ConvDim(PaddedWindow, Record):
     """One spatial dimension of a (direct) convolution, fully resolved."""
 
     size: int
@@ -79,15 +80,6 @@ class ConvDim(Record):
     pad_before: int
     pad_after: int
     padding_mode: str = "zeros"
-
-    @property
-    def effective_kernel(self) -> int:
-        return effective_kernel(self.kernel, self.dilation)
-
-    @property
-    def padded(self) -> int:
-        """Length of the padded input (negative padding, non-zeros modes only, crops)."""
-        return self.size + self.pad_before + self.pad_after
 
     @property
     def output(self) -> int:

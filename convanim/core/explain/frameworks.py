@@ -45,6 +45,28 @@ def formula(framework: str, g: Any, pooling: bool) -> str:
     )
 
 
+def _data(
+    operation: str, framework: str, input_size: Any, dims: Any, texts: list[str]
+) -> dict[str, Any]:
+    """The --json object of a framework's conv or pool (pooling has no dilation)."""
+    data: dict[str, Any] = {
+        "operation": operation,
+        "framework": framework,
+        "input": list(input_size),
+        "output": [g.output for g in dims],
+        "kernel_size": [g.kernel for g in dims],
+        "stride": [g.stride for g in dims],
+    }
+    if operation == "conv":
+        data["dilation"] = [g.dilation for g in dims]
+    data["padding"] = [[g.pad_before, g.pad_after] for g in dims]
+    data["padding_names"] = [g.mode for g in dims]
+    if operation == "conv":
+        data["effective_kernel"] = [g.effective_kernel for g in dims]
+    data["formula"] = texts
+    return data
+
+
 def _axis_notes(framework: str, g: Any) -> list[str]:
     """How SAME/causal split their padding, and TF's truncation, for one dimension."""
     total = g.pad_before + g.pad_after
@@ -85,19 +107,7 @@ def conv(
     out = [g.output for g in dims]
     texts = [formula(framework, g, pooling=False) for g in dims]
     notes = merge_notes(ndim, [_axis_notes(framework, g) for g in dims])
-    data = {
-        "operation": "conv",
-        "framework": framework,
-        "input": list(input_size),
-        "output": out,
-        "kernel_size": [g.kernel for g in dims],
-        "stride": [g.stride for g in dims],
-        "dilation": [g.dilation for g in dims],
-        "padding": [[g.pad_before, g.pad_after] for g in dims],
-        "padding_names": [g.mode for g in dims],
-        "effective_kernel": [g.effective_kernel for g in dims],
-        "formula": texts,
-    }
+    data = _data("conv", framework, input_size, dims, texts)
     if any(g.stride > 1 for g in dims) and any(g.mode == "same" for g in dims):
         notes.append(
             "torch's padding='same' refuses stride > 1; to copy this in torch, F.pad with these pads, then padding=0"
@@ -229,17 +239,7 @@ def pool(
     ndim = len(dims)
     out = [g.output for g in dims]
     texts = [formula(framework, g, pooling=True) for g in dims]
-    data = {
-        "operation": "pool",
-        "framework": framework,
-        "input": list(input_size),
-        "output": out,
-        "kernel_size": [g.kernel for g in dims],
-        "stride": [g.stride for g in dims],
-        "padding": [[g.pad_before, g.pad_after] for g in dims],
-        "padding_names": [g.mode for g in dims],
-        "formula": texts,
-    }
+    data = _data("pool", framework, input_size, dims, texts)
     notes: list[str] = []
     if stride is None:
         notes.append("stride defaults to the kernel size (pool_size), as in torch")

@@ -12,7 +12,7 @@ size formula.
 from __future__ import annotations
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, RED, ConvanimScene, tex
+from convanim.scenes._common import FONT, GREY, NUMBER_SIZE, RED, ConvanimScene, tex
 from convanim.scenes._data import ambiguity_plans
 from convanim.scenes._grid import PlanView, top_formulas
 from manim import FadeIn, FadeOut, Text, VGroup, Write
@@ -84,15 +84,23 @@ class TransposedAmbiguity(ConvanimScene):
         n_views = len(backward)
         width = 13.0 / max(n_views, 1)
         parts = []
-        for i, (_size, op, t, plan) in enumerate(backward):
-            v = PlanView(
+
+        def place(i: int, plan, unit: float) -> PlanView:  # noqa: ANN001
+            return PlanView(
                 self,
                 plan,
                 centre=(-6.5 + width * (i + 0.5), -0.4),
                 max_width=width - 0.6,
                 max_height=5.0,
-                max_unit=0.5,
+                max_unit=unit,
             )
+
+        # One cell size for both results, so that the 6×6 looks bigger than the 5×5.
+        unit = min(place(i, plan, 0.5).u for i, (_, _, _, plan) in enumerate(backward))
+        for i, (_size, op, t, plan) in enumerate(backward):
+            v = place(i, plan, unit)
+            if op:
+                parts.append(FadeIn(_output_padding(v, op)))
             line = tex(
                 f"({o}-1)\\cdot {s} - {2 * pad} + {k} + ",
                 f"{op}",
@@ -105,6 +113,23 @@ class TransposedAmbiguity(ConvanimScene):
             parts.append(FadeIn(v.static(), line))
         self.beat("idea", Write(formula), *parts, move=1.5)
         self.closing()
+
+
+def _output_padding(view: PlanView, op: int) -> VGroup:
+    """The row and column output_padding adds to the result, outlined in red and named."""
+    g = view.plan.grid("output")
+    strips = [(g.rows - op, 0, g.rows, g.cols), (0, g.cols - op, g.rows, g.cols)]
+    outline = VGroup(
+        *(
+            view.poly(g.box_polygon(*box), stroke_color=RED, stroke_width=5)
+            .set_fill(opacity=0)
+            .set_z_index(1)
+            for box in strips
+        )
+    )
+    tag = Text(f"output_padding = {op}", font=FONT, font_size=NUMBER_SIZE * 0.8, color=RED)
+    tag.next_to(outline, np.array([0, -1, 0]), buff=0.12)
+    return VGroup(outline, tag)
 
 
 __all__ = ["TransposedAmbiguity"]

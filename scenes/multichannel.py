@@ -180,6 +180,19 @@ class MultiChannelConv(ConvanimScene):
                         for i in chans
                     )
                 )
+                # The channel sums plus the head's bias make the output (the engine's value).
+                total = sum(per_channel.values()) + float(b[j])
+                if abs(total - step.value) > 1e-9:
+                    raise AssertionError("channel sums + bias disagree with the engine")
+                line = view.text(
+                    f"Σ + b{j} = {fmt(total - float(b[j]))} + {fmt(b[j])} = {fmt(step.value)}",
+                    g_out.point(L_out + 0.4, j + 0.5),
+                    NUM_SIZE * 0.8,
+                    t.text,
+                    fit=None,
+                )
+                sums.add(line.shift(np.array([line.width / 2, 0, 0])))  # left-aligned
+                self.shown.append(("bias", float(b[j])))
                 value = view.text(
                     fmt(step.value), g_out.centre(j, n), NUM_SIZE, t.ink_on(t.fill("output"))
                 )

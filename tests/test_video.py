@@ -301,23 +301,30 @@ def test_fir_end_to_end_into_the_deck_layout(tmp_path, cache):
     # Unchanged scene, parameters and versions: a no-op, well under a second. (In a checkout
     # being edited while the test runs, a scene's source can change in between and rightly
     # make the render stale: the run after that must then be the no-op.)
+    # Timings are the best of three runs: one run can wait for a busy core, none can render.
+    elapsed = []
     for _ in range(3):
         mtime = path.stat().st_mtime_ns
         start = time.perf_counter()
         again = subprocess.run(args, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
+        elapsed.append(time.perf_counter() - start)
         assert again.returncode == 0 and again.stdout.strip() == str(path)
-        if path.stat().st_mtime_ns == mtime:
+        if path.stat().st_mtime_ns == mtime and min(elapsed) < 1.0:
             break
-    assert elapsed < 1.0
+    assert min(elapsed) < 1.0
     assert path.stat().st_mtime_ns == mtime
     # A deleted output comes back from the cache, byte for byte, without Manim.
     data = path.read_bytes()
-    path.unlink()
-    start = time.perf_counter()
-    subprocess.run(args, capture_output=True, text=True, check=True)
-    assert time.perf_counter() - start < 1.0
-    assert path.read_bytes() == data
+    restored = []
+    for _ in range(3):
+        path.unlink()
+        start = time.perf_counter()
+        subprocess.run(args, capture_output=True, text=True, check=True)
+        restored.append(time.perf_counter() - start)
+        assert path.read_bytes() == data
+        if restored[-1] < 1.0:
+            break
+    assert min(restored) < 1.0
     # ... and the CLI stays light: a cached render imports neither NumPy nor Manim.
     probe_imports = (
         "import sys; from convanim.cli import main; sys.argv = ['convanim', *sys.argv[1:]]\n"

@@ -510,6 +510,13 @@ def test_cache_serves_only_verified_entries(tmp_path, cache, monkeypatch):
     data = json.loads(video.steps_path(out).read_text())
     assert data["start"] == 1.5 and data["steps"] == [2.0] and data["video"] == "e.mp4"
     assert "convanimSteps.define" in video.steps_script_path(out).read_text()
+    # The build's hook writes step files only for the file that render made, never for a file
+    # another renderer wrote under the same name.
+    other = tmp_path / "other.mp4"
+    other.write_bytes(b"not this render")
+    assert not video.write_steps("MaxPool2D", other)
+    assert not video.steps_path(other).exists()
+    assert video.write_steps("MaxPool2D", out)
 
 
 def test_missing_manim_is_reported_before_the_cache(tmp_path, cache, monkeypatch, capsys):

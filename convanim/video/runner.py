@@ -72,14 +72,20 @@ def write_steps(
     transparent: bool = False,
 ) -> bool:
     """Write ``video``'s step files (see :func:`render_scene`) from the cache record of the
-    render that made it; ``False`` (and nothing written) when the cache has no such render."""
+    render that made it; ``False`` (and nothing written) when the cache has no such render or
+    ``video`` is not that render's file (another renderer made it)."""
     q = resolve_quality(quality)
     resolved = resolve_params(scene, params)
     entry = cache.entry_path(scene, cache.cache_key(scene, resolved, q, fmt, transparent), fmt)
     record = cache.lookup(entry)
     if record is None or "steps" not in record:
         return False
-    _write_steps(Path(video), record)
+    video = Path(video)
+    if not video.is_file() or video.stat().st_size != record["size"]:
+        return False
+    if file_digest(video) != record["sha256"]:
+        return False
+    _write_steps(video, record)
     return True
 
 

@@ -113,6 +113,19 @@ def test_files_no_longer_needed_are_removed_but_hand_edits_are_kept(lecture: Pat
     assert run(lecture, fakes, check=True).removed == []
 
 
+def test_a_removed_videos_step_files_go_with_it(lecture: Path) -> None:
+    lecture.write_text("{{CONVANIM:FIRConvolution1D template=steps}}\n{{CONVANIM:dilation}}\n")
+    fakes = FakeRenderers()
+    run(lecture, fakes)
+    folder = lecture.parent / "build" / "assets/videos/04-convolutional_layers/480p15"
+    for name in ("FIRConvolution1D.steps.json", "FIRConvolution1D.steps.js"):
+        (folder / name).write_text("{}")  # what render_asset writes beside a real render
+    lecture.write_text("{{CONVANIM:dilation}}\n")
+    removed = run(lecture, fakes).removed
+    assert "assets/videos/04-convolutional_layers/480p15/FIRConvolution1D.steps.js" in removed
+    assert not folder.exists()
+
+
 def test_a_killed_builds_partial_files_are_removed(lecture: Path) -> None:
     lecture.write_text("{{CONVANIM:dilation}}\n")
     fakes = FakeRenderers()

@@ -128,7 +128,23 @@ def remove_unneeded(out_dir: Path, manifest: dict, needed: set[str]) -> list[str
             if unchanged(path, entry.get(field), manifest, entry, field):
                 path.unlink()
                 removed.append(path_rel)
+                removed += _remove_step_files(path, path_rel)
                 _prune(path.parent, out_dir)
+    return removed
+
+
+#: What a clicker-stepped video carries beside it (video.runner.steps_path, steps_script_path).
+_STEP_SUFFIXES = (".steps.json", ".steps.js")
+
+
+def _remove_step_files(video: Path, video_rel: str) -> list[str]:
+    """The step files written beside a video the build removes go with it."""
+    removed = []
+    for suffix in _STEP_SUFFIXES:
+        steps = video.with_suffix(suffix)
+        if steps.is_file() and not steps.is_symlink():
+            steps.unlink()
+            removed.append(str(PurePosixPath(video_rel).with_suffix(suffix)))
     return removed
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from convanim.draw import catalogue
 from convanim.draw.html import HtmlOptions, html_document
+from convanim.draw.themes import DEFAULT_MARGIN_PX
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "figure_check.mjs"
@@ -112,7 +113,7 @@ def test_theme_size_and_transparency(tmp_path: Path) -> None:
     dark = html_document(plan, HtmlOptions(theme="dark", cell_px=40, transparent=True))
     assert "#002b36" in light and "html{background:#ffffff}" in light
     assert "html{background:transparent}" in dark and "polygon.ro{fill:#2aa198}" in dark
-    w, h = plan.pixel_size(40, 21.5)
+    w, h = plan.pixel_size(40, DEFAULT_MARGIN_PX)  # the margin both renderers share
     assert f'viewBox="0 0 {w} {h}"' in dark  # the GIF's size at the same cell size
     with pytest.raises(ValueError, match="unknown theme"):
         HtmlOptions(theme="neon")

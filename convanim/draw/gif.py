@@ -33,7 +33,15 @@ from convanim._files import write_atomic
 from convanim.draw import fonts
 from convanim.draw.painter import Painter
 from convanim.draw.plan import Plan
-from convanim.draw.themes import INKS, THEMES, Theme, rgb, themed
+from convanim.draw.themes import (
+    DEFAULT_CELL_PX,
+    DEFAULT_MARGIN_PX,
+    THEMES,
+    Theme,
+    check_look,
+    rgb,
+    themed,
+)
 
 __all__ = [
     "RenderOptions",
@@ -67,8 +75,6 @@ MAX_TOTAL_PIXELS = 600_000_000
 #: Refuse renders whose working images (the supersampled layers) would hold more bytes.
 MAX_BYTES_HELD = 320_000_000
 
-DEFAULT_CELL_PX = 29.5  # 0.5 cm at 150 dpi, as conv_arithmetic's PNGs
-DEFAULT_MARGIN_PX = 21.75  # TikZ standalone border (10 pt) plus a line: the originals' sizes ±1
 #: Supersampling factor (5 coverage levels an edge): 3 looked no better side by side and
 #: cost 60 % more time and 20 % more bytes; large pictures use 1 (their cells are small and
 #: the work grows with the factor's square).
@@ -89,14 +95,7 @@ class RenderOptions:
     supersample: int | None = None  # None: chosen from the picture's size
 
     def __post_init__(self) -> None:
-        if not (4 <= self.cell_px <= 400):
-            raise ValueError(f"cell size must be between 4 and 400 pixels, got {self.cell_px}")
-        if self.margin_px < 0:
-            raise ValueError("margin must be non-negative")
-        if self.theme not in THEMES:
-            raise ValueError(f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}")
-        if self.ink not in INKS:
-            raise ValueError(f"unknown ink {self.ink!r}; choose one of {', '.join(INKS)}")
+        check_look(self.cell_px, self.margin_px, self.theme, self.ink)
         if self.supersample is not None and not 1 <= self.supersample <= 4:
             raise ValueError("supersample must be 1 … 4")
 

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from convanim._files import write_atomic
-from convanim.draw.plan import THEMES, GridView, Plan, StackPlan, Theme, blend, format_values
-from convanim.draw.themes import INKS, themed
+from convanim.draw.plan import GridView, Plan, StackPlan, Theme, blend, format_values
+from convanim.draw.themes import DEFAULT_CELL_PX, DEFAULT_MARGIN_PX, check_look, themed
 from convanim.draw.trace import Step, Trace
 
 __all__ = [
@@ -51,8 +51,6 @@ __all__ = [
 
 #: The GIF's defaults (conv_arithmetic's 0.5 cm at 150 dpi), so ``-o x.html`` and ``-o x.gif``
 #: draw a figure of the same size.
-DEFAULT_CELL_PX = 29.5
-DEFAULT_MARGIN_PX = 21.5
 #: Steps a page may hold (the GIF's frame limit). A step costs under 1 kB (its cells, window and
 #: arithmetic): a 40x40 convolution's 1444 steps make 1.2 MB that Chromium opens in 0.6 s.
 MAX_STEPS = 2500
@@ -101,14 +99,7 @@ class HtmlOptions:
     ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide), as GIFs
 
     def __post_init__(self) -> None:
-        if not (4 <= self.cell_px <= 400):
-            raise ValueError(f"cell size must be between 4 and 400 pixels, got {self.cell_px}")
-        if self.margin_px < 0:
-            raise ValueError("margin must be non-negative")
-        if self.theme not in THEMES:
-            raise ValueError(f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}")
-        if self.ink not in INKS:
-            raise ValueError(f"unknown ink {self.ink!r}; choose one of {', '.join(INKS)}")
+        check_look(self.cell_px, self.margin_px, self.theme, self.ink)
 
     @property
     def colours(self) -> Theme:

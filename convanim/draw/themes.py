@@ -23,6 +23,21 @@ ROLE_NAMES = {
 #: ``--ink`` choices: the theme's own, or light/dark lines and text whatever the theme.
 INKS = ("auto", "light", "dark")
 
+DEFAULT_CELL_PX = 29.5  # 0.5 cm at 150 dpi, as conv_arithmetic's PNGs
+DEFAULT_MARGIN_PX = 21.75  # TikZ standalone border (10 pt) plus a line: the originals' sizes ±1
+
+
+def check_look(cell_px: float, margin_px: float, theme: str, ink: str) -> None:
+    """The pixel-level choices every renderer (GIF, interactive page) takes, checked once."""
+    if not (4 <= cell_px <= 400):
+        raise ValueError(f"cell size must be between 4 and 400 pixels, got {cell_px}")
+    if margin_px < 0:
+        raise ValueError("margin must be non-negative")
+    if theme not in THEMES:
+        raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(THEMES)}")
+    if ink not in INKS:
+        raise ValueError(f"unknown ink {ink!r}; choose one of {', '.join(INKS)}")
+
 
 @dataclass(frozen=True)
 class Theme:

@@ -161,9 +161,15 @@ def check_bias(bias: np.ndarray | None, channels: int) -> None:
         )
 
 
-def conv_dtype(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None) -> np.dtype:
-    """The dtype a convolution computes in (the bias's counts when there is one)."""
-    return K.float_dtype(x, w) if bias is None else K.float_dtype(x, w, np.asarray(bias))
+def conv_inputs(
+    input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, groups: int, transposed: bool
+) -> tuple[np.ndarray, np.ndarray, bool, np.dtype]:
+    """:func:`conv_operands`, the bias checked (one per output channel), and the dtype the
+    convolution computes in (the bias's counts when there is one)."""
+    x, w, unbatched = conv_operands(input, weight, groups, transposed)
+    check_bias(bias, w.shape[1] * groups if transposed else w.shape[0])
+    dtype = K.float_dtype(x, w) if bias is None else K.float_dtype(x, w, np.asarray(bias))
+    return x, w, unbatched, dtype
 
 
 def effective_weight(w: np.ndarray, mode: str) -> np.ndarray:

@@ -36,10 +36,8 @@ from ._operands import (
     add_bias,
     at_rank,
     bias_grad,
-    check_bias,
     check_rank,
-    conv_dtype,
-    conv_operands,
+    conv_inputs,
     effective_weight,
     grad_output_like,
     unbatch,
@@ -60,9 +58,7 @@ def _operands(
 ) -> tuple[np.ndarray, np.ndarray, bool, list[shapes.ConvDim]]:
     """``x`` (N, C, *S) and ``w`` in the computing dtype, whether ``x`` came unbatched, and the
     geometry: torch's checks, in torch's order, then the work budget."""
-    x, w, unbatched = conv_operands(input, weight, groups, transposed=False)
-    check_bias(bias, w.shape[0])
-    dtype = conv_dtype(x, w, bias)
+    x, w, unbatched, dtype = conv_inputs(input, weight, bias, groups, transposed=False)
     geom = shapes.conv_geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
     budget.check_conv(f"conv{w.ndim - 2}d", *x.shape[:2], w.shape[0], w.shape[2:], geom)
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), unbatched, list(geom)

@@ -19,10 +19,8 @@ from ._operands import (
     add_bias,
     at_rank,
     bias_grad,
-    check_bias,
     check_rank,
-    conv_dtype,
-    conv_operands,
+    conv_inputs,
     effective_weight,
     grad_output_like,
     unbatch,
@@ -51,9 +49,7 @@ def _operands(
 ) -> tuple[np.ndarray, np.ndarray, bool, list[shapes.TransposedDim]]:
     """``x`` (N, C, *S) and ``w`` in the computing dtype, whether ``x`` came unbatched, and the
     geometry: torch's checks, in torch's order, then the work budget."""
-    x, w, unbatched = conv_operands(input, weight, groups, transposed=True)
-    check_bias(bias, w.shape[1] * groups)
-    dtype = conv_dtype(x, w, bias)
+    x, w, unbatched, dtype = conv_inputs(input, weight, bias, groups, transposed=True)
     if output_size is not None:
         output_padding = transposed_output_padding(
             x.shape[2:], w.shape[2:], output_size, stride, padding, dilation, output_padding,

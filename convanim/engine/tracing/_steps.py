@@ -21,8 +21,8 @@ Coord = tuple[int, ...]
 def finite_values(trace_fn: Callable[..., Trace]) -> Callable[..., Trace]:
     """Refuse what ``convanim compute`` refuses: values that overflow float64 (or a negative
     sum's fractional root in lp pooling) would draw as blank cells. NumPy's warnings about
-    them are silenced: the refusal is the one message. Only max pooling's windows made of
-    padding alone are legitimately -inf (torch's answer)."""
+    them are silenced: the refusal is the one message. A pooling window made of padding alone
+    legitimately gives what its padding holds (max pooling's -inf: torch's answer)."""
 
     @functools.wraps(trace_fn)
     def traced(*args: object, **kwargs: object) -> Trace:
@@ -38,6 +38,10 @@ def finite_values(trace_fn: Callable[..., Trace]) -> Callable[..., Trace]:
             )
         if trace.op == "max_pool" and all(v == -math.inf or math.isfinite(v) for v in values):
             return trace
+        if trace.op.endswith("_pool"):
+            alone = {s.output for s in trace.steps if all(t.role == "padding" for t in s.taps)}
+            if all(math.isfinite(v) or o in alone for o, v in trace.output_values.items()):
+                return trace
         raise ValueError(
             f"{trace.op}: the values overflow float64 (beyond ±1.8e308); use smaller numbers"
         )

@@ -337,7 +337,7 @@ def _render_entry_html(
     from convanim.draw import html
 
     opts = html.HtmlOptions(
-        cell_px=html.DEFAULT_CELL_PX if cell_size is None else float(cell_size),
+        cell_px=html.HtmlOptions.cell_px if cell_size is None else float(cell_size),
         theme=theme,
         transparent=transparent,
         ink=ink,

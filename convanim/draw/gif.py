@@ -33,15 +33,7 @@ from convanim._files import write_atomic
 from convanim.draw import fonts
 from convanim.draw.painter import Painter
 from convanim.draw.plan import Plan
-from convanim.draw.themes import (
-    DEFAULT_CELL_PX,
-    DEFAULT_MARGIN_PX,
-    THEMES,
-    Theme,
-    check_look,
-    rgb,
-    themed,
-)
+from convanim.draw.themes import DEFAULT_CELL_PX, DEFAULT_MARGIN_PX, THEMES, Look, Theme, rgb
 
 __all__ = [
     "RenderOptions",
@@ -84,25 +76,20 @@ font = fonts.font
 
 
 @dataclass(frozen=True)
-class RenderOptions:
-    """Pixel-level choices; everything else comes from the plan."""
+class RenderOptions(Look):
+    """The :class:`~convanim.draw.themes.Look` of a picture, and how finely Pillow draws it."""
 
-    cell_px: float = DEFAULT_CELL_PX
-    margin_px: float = DEFAULT_MARGIN_PX
-    theme: str = "solarized"
-    transparent: bool = False
-    ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide)
     supersample: int | None = None  # None: chosen from the picture's size
 
     def __post_init__(self) -> None:
-        check_look(self.cell_px, self.margin_px, self.theme, self.ink)
+        super().__post_init__()
         if self.supersample is not None and not 1 <= self.supersample <= 4:
             raise ValueError("supersample must be 1 … 4")
 
     def resolved_theme(self) -> Theme:
         """The theme with ``ink`` applied; transparent pictures blend edges into a matte that
         suits the ink (dark for light ink), which becomes the see-through colour."""
-        theme = themed(self.theme, self.ink)
+        theme = self.colours
         if self.transparent and self.ink != "auto":
             matte = THEMES["dark" if self.ink == "light" else "solarized"].background
             theme = replace(theme, background=matte, padding=matte)

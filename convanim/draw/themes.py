@@ -9,7 +9,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-__all__ = ["Theme", "THEMES", "ROLE_NAMES", "INKS", "contrast", "blend", "rgb", "themed"]
+__all__ = [
+    "Theme",
+    "THEMES",
+    "ROLE_NAMES",
+    "INKS",
+    "Look",
+    "DEFAULT_CELL_PX",
+    "DEFAULT_MARGIN_PX",
+    "contrast",
+    "blend",
+    "rgb",
+    "themed",
+]
 
 #: Text shown in the legend for each role.
 ROLE_NAMES = {
@@ -27,16 +39,28 @@ DEFAULT_CELL_PX = 29.5  # 0.5 cm at 150 dpi, as conv_arithmetic's PNGs
 DEFAULT_MARGIN_PX = 21.75  # TikZ standalone border (10 pt) plus a line: the originals' sizes ±1
 
 
-def check_look(cell_px: float, margin_px: float, theme: str, ink: str) -> None:
-    """The pixel-level choices every renderer (GIF, interactive page) takes, checked once."""
-    if not (4 <= cell_px <= 400):
-        raise ValueError(f"cell size must be between 4 and 400 pixels, got {cell_px}")
-    if margin_px < 0:
-        raise ValueError("margin must be non-negative")
-    if theme not in THEMES:
-        raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(THEMES)}")
-    if ink not in INKS:
-        raise ValueError(f"unknown ink {ink!r}; choose one of {', '.join(INKS)}")
+@dataclass(frozen=True)
+class Look:
+    """The pixel-level choices every renderer of a plan (GIF, interactive page) takes, checked
+    once here; everything else comes from the plan."""
+
+    cell_px: float = DEFAULT_CELL_PX
+    margin_px: float = DEFAULT_MARGIN_PX
+    theme: str = "solarized"
+    transparent: bool = False
+    ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide)
+
+    def __post_init__(self) -> None:
+        if not (4 <= self.cell_px <= 400):
+            raise ValueError(f"cell size must be between 4 and 400 pixels, got {self.cell_px}")
+        if self.margin_px < 0:
+            raise ValueError("margin must be non-negative")
+        themed(self.theme, self.ink)  # an unknown theme or ink, with the choices
+
+    @property
+    def colours(self) -> Theme:
+        """The theme with the ink applied (:func:`themed`)."""
+        return themed(self.theme, self.ink)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from convanim.core import shapes
+from convanim.core.params import PARAMS
 
 __all__ = [
     "Entry",
@@ -72,14 +73,14 @@ class Entry:
     summary: str
     size: tuple[int, ...] = ()
     kernel: int = 3
-    stride: int = 1
-    padding: Any = 0
-    dilation: int = 1
+    stride: int = PARAMS["stride"].default
+    padding: Any = PARAMS["padding"].default
+    dilation: int = PARAMS["dilation"].default
     output_padding: int | None = None  # transposed: None = the one that returns to ``size``
     look: str = "perspective"
     numbers: bool = False
     fill: str | None = None
-    mode: str = "correlation"
+    mode: str = PARAMS["mode"].default
     values: tuple | None = None  # input values (None: the engine's seeded example)
     weights: tuple | None = None  # kernel values (None: the engine's seeded example)
     seed: int = 0
@@ -89,8 +90,8 @@ class Entry:
     labels_text: tuple[tuple[str, str], ...] = ()
     options: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     size_is_direct: bool = True  # transposed: ``size`` is the direct conv's input (the paper's way)
-    ceil_mode: bool = False  # pooling: keep a last partial window (torch's rule)
-    norm_type: float = 2.0  # lp pooling: the power p
+    ceil_mode: bool = PARAMS["ceil_mode"].default  # pooling: keep a last partial window
+    norm_type: float = PARAMS["norm_type"].default  # lp pooling: the power p
 
     def operation(self) -> dict[str, Any]:
         """The operation actually drawn, as keyword arguments for the shape core.

@@ -33,7 +33,14 @@ from convanim._files import write_atomic
 from convanim.draw import fonts
 from convanim.draw.painter import Painter
 from convanim.draw.plan import Plan
-from convanim.draw.themes import DEFAULT_CELL_PX, DEFAULT_MARGIN_PX, THEMES, Look, Theme, rgb
+from convanim.draw.themes import (
+    DEFAULT_CELL_PX,
+    DEFAULT_MARGIN_PX,
+    THEMES,
+    PictureOptions,
+    Theme,
+    rgb,
+)
 
 __all__ = [
     "RenderOptions",
@@ -76,8 +83,8 @@ font = fonts.font
 
 
 @dataclass(frozen=True)
-class RenderOptions(Look):
-    """The :class:`~convanim.draw.themes.Look` of a picture, and how finely Pillow draws it."""
+class RenderOptions(PictureOptions):
+    """A picture's :class:`~convanim.draw.themes.PictureOptions`, and how finely Pillow draws it."""
 
     supersample: int | None = None  # None: chosen from the picture's size
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from convanim.draw.labels import Label
 from convanim.draw.plan import GridView
-from convanim.draw.themes import Look, Theme
+from convanim.draw.themes import PictureOptions, Theme
 
 __all__ = [
     "HtmlOptions",
@@ -35,9 +35,9 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class HtmlOptions(Look):
-    """Pixel-level choices, the GIF's (:class:`~convanim.draw.themes.Look`): the same defaults,
-    so ``-o x.html`` and ``-o x.gif`` draw a figure of the same size."""
+class HtmlOptions(PictureOptions):
+    """Pixel-level choices, the GIF's (:class:`~convanim.draw.themes.PictureOptions`): the
+    same defaults, so ``-o x.html`` and ``-o x.gif`` draw a figure of the same size."""
 
 
 def num(v: float) -> str:

@@ -14,7 +14,7 @@ __all__ = [
     "THEMES",
     "ROLE_NAMES",
     "INKS",
-    "Look",
+    "PictureOptions",
     "DEFAULT_CELL_PX",
     "DEFAULT_MARGIN_PX",
     "contrast",
@@ -40,7 +40,7 @@ DEFAULT_MARGIN_PX = 21.75  # TikZ standalone border (10 pt) plus a line: the ori
 
 
 @dataclass(frozen=True)
-class Look:
+class PictureOptions:
     """The pixel-level choices every renderer of a plan (GIF, interactive page) takes, checked
     once here; everything else comes from the plan."""
 

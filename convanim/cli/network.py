@@ -18,16 +18,7 @@ import click
 
 from convanim.cli.options import SIZE, option
 from convanim.core.stack import PRESETS, StackResult
-from convanim.draw.network_layout import (
-    DEFAULT_FONT_PX,
-    DEFAULT_HOLD_MS,
-    DEFAULT_STEP_MS,
-    DEFAULT_WIDTH,
-    MAX_WIDTH,
-    MIN_WIDTH,
-    STREAMS,
-    VIEWS,
-)
+from convanim.draw import network_layout  # the figures' defaults and choices
 from convanim.draw.themes import THEMES
 
 __all__ = ["render_stack", "render_receptive_field", "NETWORK_TARGETS", "stack_from_args"]
@@ -103,8 +94,8 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
         option("in_channels", help="Input channels (default: the preset's, or 1)."),
         click.option("--blocks", type=int, default=1, show_default=True, help="Repeat the preset's block (wavenet) or the LAYER list."),
         click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (or a folder)."),
-        click.option("--width", type=click.IntRange(MIN_WIDTH, MAX_WIDTH), default=DEFAULT_WIDTH, show_default=True, help="Widest the figure may be, in pixels (it is as wide as its content needs)."),
-        click.option("--font-size", type=click.FloatRange(8, 48), default=DEFAULT_FONT_PX, show_default=True, help="Label size in pixels."),
+        click.option("--width", type=click.IntRange(network_layout.MIN_WIDTH, network_layout.MAX_WIDTH), default=network_layout.DEFAULT_WIDTH, show_default=True, help="Widest the figure may be, in pixels (it is as wide as its content needs)."),
+        click.option("--font-size", type=click.FloatRange(8, 48), default=network_layout.DEFAULT_FONT_PX, show_default=True, help="Label size in pixels."),
         click.option("--theme", type=click.Choice(tuple(THEMES)), default="solarized", show_default=True),
         click.option("--transparent", is_flag=True, help="Transparent background (PNG, SVG)."),
     ]  # fmt: skip
@@ -117,7 +108,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
 @_common
 @click.option(
     "--streams",
-    type=click.Choice(tuple(STREAMS)),
+    type=click.Choice(tuple(network_layout.STREAMS)),
     default="auto",
     show_default=True,
     help="Draw the maps as two streams (auto: when the convolutions use groups=2, AlexNet's GPUs).",
@@ -138,7 +129,7 @@ def render_stack(figure: _Figure, streams: str) -> None:
         result,
         out,
         transparent=figure.transparent,
-        streams=STREAMS[streams],
+        streams=network_layout.STREAMS[streams],
         caption=figure_caption(result, figure.preset),
         **figure.look,
     )
@@ -155,7 +146,7 @@ def render_stack(figure: _Figure, streams: str) -> None:
 )
 @click.option(
     "--view",
-    type=click.Choice(tuple(VIEWS)),
+    type=click.Choice(tuple(network_layout.VIEWS)),
     default="auto",
     show_default=True,
     help="graph: every position a node, as the WaveNet figure (1-D stacks of convolutions, "
@@ -164,11 +155,11 @@ def render_stack(figure: _Figure, streams: str) -> None:
 @click.option(
     "--duration",
     type=click.IntRange(100, 60_000),
-    default=DEFAULT_STEP_MS,
+    default=network_layout.DEFAULT_STEP_MS,
     show_default=True,
     help="Milliseconds per map.",
 )
-@click.option("--hold", type=click.IntRange(100, 600_000), default=DEFAULT_HOLD_MS, show_default=True, help="Milliseconds on the last frame.")  # fmt: skip
+@click.option("--hold", type=click.IntRange(100, 600_000), default=network_layout.DEFAULT_HOLD_MS, show_default=True, help="Milliseconds on the last frame.")  # fmt: skip
 def render_receptive_field(
     figure: _Figure, target: tuple[int, ...] | None, view: str, duration: int, hold: int
 ) -> None:
@@ -190,7 +181,7 @@ def render_receptive_field(
         transparent=figure.transparent,
         duration_ms=duration,
         hold_last_ms=hold,
-        graph=VIEWS[view],
+        graph=network_layout.VIEWS[view],
         **figure.look,
     )
     click.echo(str(path))

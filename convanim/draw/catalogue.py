@@ -1,12 +1,13 @@
 """The catalogue: conv_arithmetic's animations (names verbatim) and the lecture deck's figures,
-rendered. The entries themselves are data in :mod:`convanim.draw.entries` (re-exported here).
+rendered. The entries themselves are data in :mod:`convanim.draw.entries` (:func:`get` and
+:func:`names` are imported here for the callers that render by name).
 
 Light on purpose: importing this module loads neither NumPy nor Pillow, so ``convanim list``
 and :func:`names` are instant. :func:`render_named` and :func:`render_custom` import the engine
 and the renderer when they run.
 
->>> len(ARITHMETIC), ENTRIES["padding_strides_odd_transposed"].frames()
-(15, 36)
+>>> sorted(OVERRIDES)[:3], get("padding_strides_odd_transposed").frames()
+(['ceil_mode', 'cell_size', 'dilation'], 36)
 """
 
 from __future__ import annotations
@@ -17,40 +18,16 @@ from typing import Any
 
 from convanim.core import shapes
 from convanim.core.params import lookup
-from convanim.draw.entries import (
-    ARITHMETIC,
-    BINARY_IMAGE,
-    ENTRIES,
-    FIGURES,
-    MAXPOOL_IMAGE,
-    NUMERICAL,
-    OPERATION_KINDS,
-    POOL_KINDS,
-    X_KERNEL,
-    Entry,
-    get,
-    names,
-    pool_kind,
-)
+from convanim.draw.entries import OPERATION_KINDS, Entry, get, names, pool_kind
 from convanim.draw.themes import DEFAULT_CELL_PX, INKS, THEMES
 
 __all__ = [
-    "Entry",
-    "ENTRIES",
-    "ARITHMETIC",
-    "NUMERICAL",
-    "FIGURES",
-    "POOL_KINDS",
-    "OPERATION_KINDS",
-    "BINARY_IMAGE",
-    "X_KERNEL",
-    "MAXPOOL_IMAGE",
-    "pool_kind",
-    "names",
     "get",
+    "names",
     "render_named",
     "render_custom",
     "entry_plan",
+    "entry_trace",
     "plan_named",
     "OVERRIDES",
 ]
@@ -358,7 +335,7 @@ def auto_cell_px(entry: Entry) -> float:
     (``render conv -i 32x32 -k 3``) stays about :data:`AUTO_SIDE_PX` on its longer side and
     within :data:`AUTO_WORK_PIXELS` in all.
 
-    >>> auto_cell_px(ENTRIES["full_padding_no_strides"])
+    >>> auto_cell_px(get("full_padding_no_strides"))
     29.5
     """
     width, height = extent_units(entry)
@@ -385,7 +362,7 @@ def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[
     from the shape core alone: the padded input (direct), the zero-stretched and padded input
     (transposed, the paper's direct view), and the output.
 
-    >>> drawn_shapes(ENTRIES["padding_strides_odd_transposed"])
+    >>> drawn_shapes(get("padding_strides_odd_transposed"))
     ((8, 8), (6, 6), (3, 3))
     """
     op = entry.operation()

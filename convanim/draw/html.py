@@ -116,53 +116,6 @@ def _grid_svg(
     return "".join(cells), "".join(texts)
 
 
-def _grid_svg(
-    grid: GridView,
-    px: Px,
-    key: str,
-    names: dict[int, str],
-    text_size: float,
-    text_at: tuple[float, float],
-    hidden: set[int],
-    focusable: bool = True,
-) -> tuple[str, str]:
-    """The cells (fill by role, outline by role) and their texts, as two SVG fragments.
-
-    Dotted and dashed cells come first so a solid neighbour's edge is drawn over the shared
-    edge (the GIF draws outlines in the same order)."""
-    order = {"inserted": 0, "padding": 1, "output_padding": 1}
-    cells = []
-    for i in sorted(range(grid.rows * grid.cols), key=lambda i: order.get(grid.roles[i], 2)):
-        r, c = divmod(i, grid.cols)
-        role = grid.roles[i]
-        attrs = f' data-g="{key}" data-i="{i}"'
-        if focusable:
-            attrs += f' tabindex="0" role="button" aria-label="{esc(names.get(i, role))}"'
-        cells.append(
-            f'<polygon class="c {_ROLE_CLASS[role]}"{attrs} '
-            f'points="{px.points(grid.cell_polygon(r, c))}"/>'
-        )
-    texts = []
-    if grid.texts:
-        max_w = px.cell * (1.6 * min(text_at[0], 1 - text_at[0]) - 0.04)
-        for i, text in enumerate(grid.texts):
-            if not text:
-                continue
-            r, c = divmod(i, grid.cols)
-            x, y = px(grid.point(c + text_at[0], r + text_at[1]))
-            size = _fit(text, text_size * px.cell, max_w)
-            cls = _ROLE_CLASS[grid.roles[i]] + (" h" if i in hidden else "")
-            # Only a text too wide for its cell carries its own (smaller) size, inline: the
-            # style sheet's size for cell texts would win over a font-size attribute.
-            font = f' style="font-size:{num(size)}px"' if size != text_size * px.cell else ""
-            texts.append(
-                f'<text class="{cls}" data-g="{key}" data-i="{i}" x="{num(x)}" y="{num(y)}"{font}'
-                f' text-anchor="middle" dominant-baseline="central">'
-                f"{esc(text.replace('-', '−'))}</text>"
-            )
-    return "".join(cells), "".join(texts)
-
-
 def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
     """The grid figure's own rules: cells by role, shaded, window, connectors, subscripts."""
     t = theme

@@ -39,14 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from convanim.core.stack import PRESETS, StackResult, analyse_stack, check_layer_count, parse_layers
-from convanim.draw.network_figure import (
-    Box,
-    Line,
-    NetworkFigure,
-    TextLabel,
-    Window,
-    text_width,
-)
+from convanim.draw.network_figure import NetworkFigure
 from convanim.draw.network_layout import (
     DEFAULT_FONT_PX,
     DEFAULT_HOLD_MS,
@@ -74,16 +67,11 @@ from convanim.draw.network_svg import svg_text
 from convanim.draw.themes import THEMES
 
 __all__ = [
-    "Box",
-    "Window",
-    "Line",
-    "TextLabel",
     "NetworkFigure",
     "RegionStep",
     "layout_network",
     "receptive_field_walk",
     "layout_receptive_field",
-    "text_width",
     "svg_text",
     "render_png",
     "render_network",

@@ -129,6 +129,21 @@ def conv_args(case):
     return [case[name] for name in names]
 
 
+def transposed_args(case):
+    """A transposed-conv case's arguments after the operands, in torch's positional order."""
+    return [case[name] for name in ("stride", "padding", "output_padding", "groups", "dilation")]
+
+
+def draw_layer(draw, max_ndim, max_groups, max_padding):
+    """Spatial rank, groups, :func:`draw_window`'s window and a symmetric padding per
+    dimension, drawn in that order."""
+    ndim = draw(st.integers(1, max_ndim))
+    groups = draw(st.integers(1, max_groups))
+    k, s, d = draw_window(draw, ndim)
+    p = tuple(draw(st.integers(0, max_padding)) for _ in range(ndim))
+    return ndim, groups, k, s, d, p
+
+
 def draw_window(draw, ndim):
     """Per-dimension kernel (1-3), stride (1-3) and dilation (1-2), drawn in that order: the
     window every conv-like strategy starts from."""
@@ -259,17 +274,7 @@ def test_conv_transpose_matches_torch(case):
     t = _torch()
     c = dict(case)
     dtype = c.pop("dtype")
-    y = E.conv_transpose(
-        c["x"],
-        c["w"],
-        c["b"],
-        c["stride"],
-        c["padding"],
-        c["output_padding"],
-        c["groups"],
-        c["dilation"],
-        c["mode"],
-    )
+    y = E.conv_transpose(c["x"], c["w"], c["b"], *transposed_args(c), c["mode"])  # torch's order
     wt = t.from_numpy(c["w"])
     if c["mode"] == "convolution":
         wt = t.flip(wt, dims=list(range(2, c["w"].ndim)))

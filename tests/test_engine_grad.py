@@ -14,11 +14,12 @@ from test_engine import (  # the strategies and the torch reference live beside 
     check,
     conv_args,
     conv_cases,
-    draw_window,
+    draw_layer,
     load_reference,
     pool_cases,
     run_reference_case,
     torch_conv,
+    transposed_args,
     transposed_cases,
 )
 
@@ -76,22 +77,10 @@ def test_conv_transpose_gradients_match_torch(c, seed):
     bt = t.from_numpy(c["b"]).requires_grad_() if c["b"] is not None else None
     ndim = c["w"].ndim - 2
     w_used = t.flip(wt, dims=list(range(2, ndim + 2))) if c["mode"] == "convolution" else wt
-    y = getattr(t.nn.functional, f"conv_transpose{ndim}d")(
-        xt, w_used, bt, c["stride"], c["padding"], c["output_padding"], c["groups"], c["dilation"]
-    )
+    y = getattr(t.nn.functional, f"conv_transpose{ndim}d")(xt, w_used, bt, *transposed_args(c))
     gy = np.random.default_rng(seed).standard_normal(tuple(y.shape)).astype(dtype)
     y.backward(t.from_numpy(gy))
-    g = E.conv_transpose_backward(
-        c["x"],
-        c["w"],
-        gy,
-        c["stride"],
-        c["padding"],
-        c["output_padding"],
-        c["groups"],
-        c["dilation"],
-        c["mode"],
-    )
+    g = E.conv_transpose_backward(c["x"], c["w"], gy, *transposed_args(c), c["mode"])
     check(g.grad_input, xt.grad.numpy(), dtype)
     check(g.grad_weight, wt.grad.numpy(), dtype)
     if bt is not None:
@@ -258,10 +247,7 @@ def test_pool_gradients_by_finite_differences():
 
 @st.composite
 def adjoint_cases(draw):
-    ndim = draw(st.integers(1, 3))
-    groups = draw(st.integers(1, 2))
-    k, s, d = draw_window(draw, ndim)
-    p = tuple(draw(st.integers(0, 2)) for _ in range(ndim))
+    ndim, groups, k, s, d, p = draw_layer(draw, 3, 2, 2)
     size = tuple(
         draw(st.integers((kk - 1) * dd + 1, (kk - 1) * dd + 5)) for kk, dd in zip(k, d, strict=True)
     )

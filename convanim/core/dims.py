@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from convanim.core.record import Record, record
+
 __all__ = [
     "PADDING_MODES",
     "INT64_MAX",
@@ -21,7 +23,10 @@ __all__ = [
     "per_dim",
     "check_input_sizes",
     "size_text",
+    "conv_args",
+    "DilatedKernel",
     "PaddedWindow",
+    "SymmetricWindow",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -108,22 +113,59 @@ def size_text(values: Sequence[int]) -> str:
     return "(" + " x ".join(str(v) for v in values) + ")"
 
 
-class PaddedWindow:
-    """What a dimension padded ``(pad_before, pad_after)`` and swept by a dilated kernel knows
-    (torch's ``ConvDim`` and the frameworks' ``FrameworkDim`` share it)."""
+class DilatedKernel:
+    """A kernel of ``kernel`` taps spaced ``dilation`` apart (every geometry record has one)."""
 
     __slots__ = ()
     kernel: int
     dilation: int
-    size: int
-    pad_before: int
-    pad_after: int
 
     @property
     def effective_kernel(self) -> int:
         return effective_kernel(self.kernel, self.dilation)
 
+
+class PaddedWindow(DilatedKernel):
+    """What a dimension padded ``(pad_before, pad_after)`` and swept by a dilated kernel knows
+    (torch's ``ConvDim`` and the frameworks' ``FrameworkDim`` share it)."""
+
+    __slots__ = ()
+    size: int
+    pad_before: int
+    pad_after: int
+
     @property
     def padded(self) -> int:
         """Length of the padded input (negative padding, non-zeros modes only, crops)."""
         return self.size + self.pad_before + self.pad_after
+
+
+@record
+class SymmetricWindow(DilatedKernel, Record):
+    """One dimension in torch's parameters for a padding given once for both sides: pooling's
+    (``PoolDim``) and a transposed convolution's (``TransposedDim``, where it crops)."""
+
+    size: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+
+
+def conv_args(
+    input_size: Sequence[int],
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int],
+    dilation: int | Sequence[int],
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """A convolution's sizes, kernel, stride and dilation, one value per dimension (1 to 3).
+
+    >>> conv_args((6, 5), 3, (2, 1), 1)
+    ((6, 5), (3, 3), (2, 1), (1, 1))
+    """
+    sizes = tuple(input_size)
+    ndim = len(sizes)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
+    k = per_dim(kernel_size, ndim, "kernel_size")
+    return sizes, k, per_dim(stride, ndim, "stride"), per_dim(dilation, ndim, "dilation")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from convanim.core.dims import PaddedWindow, check_input_sizes, effective_kernel, per_dim
+from convanim.core.dims import PaddedWindow, check_input_sizes, conv_args, effective_kernel, per_dim
 from convanim.core.params import FRAMEWORKS
 
 __all__ = [
@@ -252,13 +252,7 @@ def _conv_params(
     dilation: int | Sequence[int],
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """Sizes, kernel, stride and dilation per dimension, checked as every conv view needs."""
-    sizes = tuple(input_size)
-    ndim = len(sizes)
-    if ndim not in (1, 2, 3):
-        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
-    k = per_dim(kernel_size, ndim, "kernel_size")
-    s = per_dim(stride, ndim, "stride")
-    d = per_dim(dilation, ndim, "dilation")
+    sizes, k, s, d = conv_args(input_size, kernel_size, stride, dilation)
     _check_common(sizes, k, s, d)
     return sizes, k, s, d
 

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
-from convanim.core.dims import check_input_sizes, check_int64, effective_kernel, per_dim, size_text
+from convanim.core.dims import (
+    SymmetricWindow,
+    check_input_sizes,
+    check_int64,
+    per_dim,
+    size_text,
+)
 from convanim.core.record import Record, record
 
 __all__ = [
@@ -40,19 +46,10 @@ POOL_KINDS: tuple[str, ...] = get_args(PoolKind)
 
 
 @record
-class PoolDim(Record):
+class PoolDim(SymmetricWindow):
     """One dimension of a max/avg/lp pooling, resolved with torch's ``ceil_mode`` rule."""
 
-    size: int
-    kernel: int
-    stride: int
-    padding: int
-    dilation: int
     ceil_mode: bool
-
-    @property
-    def effective_kernel(self) -> int:
-        return effective_kernel(self.kernel, self.dilation)
 
     @property
     def padded(self) -> int:

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 
 from convanim.core.dims import (
     INT64_MAX,
+    SymmetricWindow,
     check_input_sizes,
     check_int64,
-    effective_kernel,
     per_dim,
     size_text,
 )
-from convanim.core.record import Record, record
+from convanim.core.record import record
 
 __all__ = [
     "TransposedDim",
@@ -32,7 +32,7 @@ __all__ = [
 
 
 @record
-class TransposedDim(Record):
+class TransposedDim(SymmetricWindow):
     """One dimension of a transposed convolution and its equivalent direct convolution.
 
     The equivalent direct convolution (the conv_arithmetic picture): insert ``stride − 1``
@@ -42,16 +42,7 @@ class TransposedDim(Record):
     stretched input is then cropped instead of padded.
     """
 
-    size: int
-    kernel: int
-    stride: int
-    padding: int
-    dilation: int
     output_padding: int
-
-    @property
-    def effective_kernel(self) -> int:
-        return effective_kernel(self.kernel, self.dilation)
 
     @property
     def output(self) -> int:

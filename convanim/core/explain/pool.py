@@ -20,9 +20,8 @@ from convanim.core.explain.text import (
     AXES,
     TORCH_NAMES,
     dropped_note,
+    floor_notes,
     fmt_size,
-    gap_notes,
-    grouped,
     listing,
     merge_notes,
     notes_block,
@@ -65,28 +64,28 @@ def _pool_axis_notes(dims: Sequence[shapes.PoolDim]) -> list[str]:
         per_axis_notes.append(notes)
     # ceil_mode would add a window only where torch's last-window rule lets it start in time.
     ceil_adds = [replace(g, ceil_mode=True).output > g.output for g in dims]
-    dropped = grouped(
-        ndim,
-        [
-            (
-                g.padded - g.covered,
-                max(0, g.padded - g.covered - g.padding),
-                g.covered,
-                g.padded,
-                g.padding > 0,
-                more,
-            )
-            if g.covered < g.padded and not g.ceil_mode
-            else None
-            for g, more in zip(dims, ceil_adds, strict=True)
-        ],
+    dropped = [
+        (
+            g.padded - g.covered,
+            max(0, g.padded - g.covered - g.padding),
+            g.covered,
+            g.padded,
+            g.padding > 0,
+            more,
+        )
+        if g.covered < g.padded and not g.ceil_mode
+        else None
+        for g, more in zip(dims, ceil_adds, strict=True)
+    ]
+    per_axis_notes = floor_notes(
+        per_axis_notes,
+        dims,
+        dropped,
         lambda key, axes: (
             dropped_note(key[:5], axes)
             + (" (--ceil-mode keeps a partial window)" if key[5] else "")
         ),
     )
-    for notes, d_notes, gaps in zip(per_axis_notes, dropped, gap_notes(dims), strict=True):
-        notes += d_notes + gaps
     return merge_notes(ndim, per_axis_notes)
 
 

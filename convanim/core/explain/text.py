@@ -140,3 +140,16 @@ def gap_notes(dims: Sequence[Any]) -> list[list[str]]:
         ],
         gap_note,
     )
+
+
+def floor_notes(
+    own: Sequence[Sequence[str]],
+    dims: Sequence[Any],
+    dropped: Sequence[Any],
+    make: Callable[[Any, list[str]], str] = dropped_note,
+) -> list[list[str]]:
+    """Per axis: an operation's ``own`` notes, then the cells the floor drops (``dropped``: a
+    :func:`dropped_note` key per axis, ``None`` where nothing is lost; ``make`` writes it) and
+    the strides that step over cells (:func:`gap_notes`), as conv and pool both explain them."""
+    lost = grouped(len(dims), dropped, make)
+    return [[*mine, *d, *gaps] for mine, d, gaps in zip(own, lost, gap_notes(dims), strict=True)]

@@ -16,6 +16,7 @@ from convanim.core.record import Record, record
 __all__ = [
     "PADDING_MODES",
     "INT64_MAX",
+    "Dims",
     "PaddingSpec",
     "effective_kernel",
     "check_int64",
@@ -25,6 +26,7 @@ __all__ = [
     "size_text",
     "conv_args",
     "DilatedKernel",
+    "Window",
     "PaddedWindow",
     "SymmetricWindow",
 ]
@@ -34,6 +36,9 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 #: torch stores every size and parameter as a C ``int64_t``; a larger Python int is refused
 #: before any arithmetic ("Overflow when unpacking long long"). So does convanim.
 INT64_MAX = 2**63 - 1
+
+#: A parameter given once for every dimension or once per dimension (``3`` or ``(3, 5)``).
+Dims = int | Sequence[int]
 
 #: One dimension's padding: an int, a (before, after) pair, or one of the strings.
 PaddingSpec = int | str | Sequence[int | tuple[int, int]]
@@ -125,12 +130,22 @@ class DilatedKernel:
         return effective_kernel(self.kernel, self.dilation)
 
 
-class PaddedWindow(DilatedKernel):
-    """What a dimension padded ``(pad_before, pad_after)`` and swept by a dilated kernel knows
-    (torch's ``ConvDim`` and the frameworks' ``FrameworkDim`` share it)."""
+@record
+class Window(DilatedKernel, Record):
+    """One dimension a kernel sweeps with a stride: the fields every geometry record starts
+    with (the padding and dilation follow, in torch's order for each operation)."""
 
-    __slots__ = ()
     size: int
+    kernel: int
+    stride: int
+
+
+@record
+class PaddedWindow(Window):
+    """A dimension padded ``(pad_before, pad_after)`` and swept by a dilated kernel (torch's
+    ``ConvDim`` and the frameworks' ``FrameworkDim`` share it)."""
+
+    dilation: int
     pad_before: int
     pad_after: int
 
@@ -141,23 +156,17 @@ class PaddedWindow(DilatedKernel):
 
 
 @record
-class SymmetricWindow(DilatedKernel, Record):
-    """One dimension in torch's parameters for a padding given once for both sides: pooling's
+class SymmetricWindow(Window):
+    """A dimension in torch's parameters for a padding given once for both sides: pooling's
     (``PoolDim``) and a transposed convolution's (``TransposedDim``, where it crops)."""
 
-    size: int
-    kernel: int
-    stride: int
     padding: int
     dilation: int
 
 
 def conv_args(
-    input_size: Sequence[int],
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int],
-    dilation: int | Sequence[int],
-) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    input_size: Sequence[int], kernel_size: Dims, stride: Dims, dilation: Dims
+) -> tuple[tuple[int, ...], ...]:
     """A convolution's sizes, kernel, stride and dilation, one value per dimension (1 to 3).
 
     >>> conv_args((6, 5), 3, (2, 1), 1)

@@ -71,15 +71,9 @@ __all__ = [
 
 
 @record
-class ConvDim(PaddedWindow, Record):
+class ConvDim(PaddedWindow):
     """One spatial dimension of a (direct) convolution, fully resolved."""
 
-    size: int
-    kernel: int
-    stride: int
-    dilation: int
-    pad_before: int
-    pad_after: int
     padding_mode: str = "zeros"
 
     @property

@@ -26,6 +26,7 @@ from convanim.core.explain.text import (
     notes_block,
     per_axis,
     span,
+    symmetric_window_data,
 )
 from convanim.core.specs import ConvSpec, TransposedSpec
 
@@ -256,13 +257,7 @@ def _transposed_data(spec: TransposedSpec, reach: Sequence[range], listed: bool)
     dims = spec.geometry()
     data: dict[str, Any] = {
         "operation": "transposed",
-        "framework": "torch",
-        "input": list(spec.input_size),
-        "output": list(spec.output_shape),
-        "kernel_size": [g.kernel for g in dims],
-        "stride": [g.stride for g in dims],
-        "padding": [g.padding for g in dims],
-        "dilation": [g.dilation for g in dims],
+        **symmetric_window_data(spec, dims),
         "output_padding": [g.output_padding for g in dims],
         "reachable": [],
         "equivalent_conv": [

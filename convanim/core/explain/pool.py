@@ -26,6 +26,7 @@ from convanim.core.explain.text import (
     merge_notes,
     notes_block,
     per_axis,
+    symmetric_window_data,
 )
 from convanim.core.specs import KINDS, AdaptiveSpec, PoolSpec
 
@@ -148,13 +149,7 @@ def pool(spec: PoolSpec, listed: bool = False) -> Report:
     data: dict[str, Any] = {
         "operation": "pool",
         "kind": spec.kind,
-        "framework": "torch",
-        "input": list(spec.input_size),
-        "output": list(spec.output_shape),
-        "kernel_size": [g.kernel for g in dims],
-        "stride": [g.stride for g in dims],
-        "padding": [g.padding for g in dims],
-        "dilation": [g.dilation for g in dims],
+        **symmetric_window_data(spec, dims),
         "ceil_mode": spec.ceil_mode,
         "formula": [pool_formula(g) for g in dims],
     }

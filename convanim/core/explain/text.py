@@ -153,3 +153,17 @@ def floor_notes(
     the strides that step over cells (:func:`gap_notes`), as conv and pool both explain them."""
     lost = grouped(len(dims), dropped, make)
     return [[*mine, *d, *gaps] for mine, d, gaps in zip(own, lost, gap_notes(dims), strict=True)]
+
+
+def symmetric_window_data(spec: Any, dims: Sequence[Any]) -> dict[str, Any]:
+    """The ``--json`` fields a pooling and a transposed convolution report alike (their
+    dimensions are :class:`~convanim.core.dims.SymmetricWindow`), in their order."""
+    return {
+        "framework": "torch",
+        "input": list(spec.input_size),
+        "output": list(spec.output_shape),
+        "kernel_size": [g.kernel for g in dims],
+        "stride": [g.stride for g in dims],
+        "padding": [g.padding for g in dims],
+        "dilation": [g.dilation for g in dims],
+    }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import cli_args
 from PIL import Image
 
 from convanim import cli
@@ -113,20 +114,7 @@ def test_convolution_mode_shows_its_numbers_unless_told_not_to(tmp_path, monkeyp
         (["render", "conv", "-i", "5", "-k", "7", "-o", "x.gif"], "Kernel size can't be greater"),
         (["render", "conv", "-i", "300x300", "-k", "3", "-o", "x.gif"], "refusing"),
         (
-            [
-                "render",
-                "transposed",
-                "-i",
-                "3",
-                "-k",
-                "3",
-                "-s",
-                "2",
-                "--output-padding",
-                "2",
-                "-o",
-                "x.gif",
-            ],
+            cli_args("render transposed -i 3 -k 3 -s 2 --output-padding 2 -o x.gif"),
             "output padding",
         ),
         (["render", "conv", "-k", "3", "-o", "x.gif"], "-i/--input"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import cli_args
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,9 +79,7 @@ def test_per_dimension_parameters_and_asymmetric_padding() -> None:
 
 
 def test_conv_channels_and_params() -> None:
-    data = run_json(
-        "conv", "-i", "8x8", "-k", "3", "--groups", "2", "--in-channels", "4", "--out-channels", "6"
-    )
+    data = run_json(*cli_args("conv -i 8x8 -k 3 --groups 2 --in-channels 4 --out-channels 6"))
     assert data["weight_shape"] == [6, 2, 3, 3]
     assert data["params"] == {"weights": 108, "bias": 6, "dense_weights": 8 * 8 * 4 * 6 * 6 * 6}
 
@@ -91,22 +90,16 @@ def test_transposed_json() -> None:
     # "reachable" is sizes per dimension for every framework; torch adds their output_padding
     assert data["reachable"] == [[5, 6], [5, 6]]
     assert data["reachable_output_padding"] == [[0, 1], [0, 1]]
-    data = run_json(
-        "transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"
-    )
+    data = run_json(*cli_args("transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1"))
     assert data["output"] == [6, 6]
     eq = data["equivalent_conv"][0]
     assert (eq["stretched"], eq["pad_before"], eq["pad_after"], eq["grid"]) == (5, 1, 2, 8)
-    data = run_json(
-        "transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-size", "6x6"
-    )
+    data = run_json(*cli_args("transposed -i 3x3 -k 3 -s 2 -p 1 --output-size 6x6"))
     assert data["output"] == [6, 6] and data["output_padding"] == [1, 1]
 
 
 def test_transposed_teaching_view() -> None:
-    out = run(
-        "transposed", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"
-    ).stdout
+    out = run(*cli_args("transposed -i 3 -k 3 -s 2 -p 1 --output-padding 1")).stdout
     assert "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6" in out
     assert "5 (output_padding=0), 6 (output_padding=1)" in out
     assert "maps 5 and 6 to 3" in out
@@ -175,9 +168,7 @@ def test_frameworks(args: list[str], output: list[int]) -> None:
 
 
 def test_tf_transposed_reachable() -> None:
-    data = run_json(
-        "transposed", "-i", "5", "-k", "3", "-s", "2", "-p", "same", "--framework", "tf"
-    )
+    data = run_json(*cli_args("transposed -i 5 -k 3 -s 2 -p same --framework tf"))
     assert data["reachable"] == [[9, 10]]
 
 
@@ -279,21 +270,7 @@ def test_help_for_every_subcommand() -> None:
             "strides > 1` not supported",
         ),
         (
-            [
-                "transposed",
-                "-i",
-                "5",
-                "-k",
-                "3",
-                "-s",
-                "2",
-                "--output-padding",
-                "2",
-                "--framework",
-                "keras",
-                "-p",
-                "valid",
-            ],
+            cli_args("transposed -i 5 -k 3 -s 2 --output-padding 2 --framework keras -p valid"),
             "strictly less than `strides`",
         ),
     ],

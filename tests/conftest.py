@@ -6,9 +6,9 @@ and text layouts are shared there too. Without this, two workers (or two test ru
 checkout) rendering at once would write the same folders, and a warm cache from an earlier run
 would turn a real render into a copy.
 
-Tests that run ``convanim`` import :func:`cli_args` and :func:`run_convanim` from here
-(``from conftest import cli_args, run_convanim``): a command line written as one string, and
-the real CLI in a subprocess.
+Tests that run ``convanim`` import :func:`cli_args`, :func:`run_convanim` and :func:`run_main`
+from here (``from conftest import cli_args, …``): a command line written as one string, the
+real CLI in a subprocess, and the CLI in this process (where monkeypatches apply).
 """
 
 from __future__ import annotations
@@ -46,6 +46,19 @@ def run_convanim(
         env=env,
         timeout=timeout,
     )
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``convanim ARGV`` in this process: (exit status, stdout, stderr)."""
+    from convanim.cli import main
+
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,25 +8,18 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import cli_args
+from conftest import cli_args, run_main
 from numpy.testing import assert_allclose
 
 from convanim import engine as E
-from convanim.cli import main
 
 X = "[[3,3,2,1,0],[0,0,1,3,1],[3,1,2,2,3],[2,0,0,2,2],[2,0,0,0,1]]"
 W = "[[0,1,2],[2,2,0],[0,1,2]]"
 
 
 def run(capsys, *args):
-    """Run the CLI in-process: (exit status, stdout, stderr)."""
-    try:
-        main(["compute", *args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    """``convanim compute ARGS`` in this process: (exit status, stdout, stderr)."""
+    return run_main(["compute", *args], capsys)
 
 
 def run_json(capsys, *args):

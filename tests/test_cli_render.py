@@ -10,22 +10,13 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import cli_args
+from conftest import cli_args, run_main
 from PIL import Image
 
-from convanim import cli
 from convanim.cli import render as cli_render
 from convanim.draw import catalogue
 
-
-def run(argv, capsys) -> tuple[int, str, str]:
-    try:
-        cli.main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_main  # ``run(argv, capsys)``: the CLI in this process
 
 
 def test_list_prints_one_line_per_entry(capsys):

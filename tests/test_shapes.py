@@ -216,40 +216,28 @@ def test_pinned_cases_live(case: dict[str, Any]) -> None:
     assert_agrees(case, oracle.torch_result(case))
 
 
-def _oracle_test(make):  # hypothesis drives the generator through its Random
+# Random cases, drawn by each generator through hypothesis' Random (so a failure shrinks and is
+# replayed); the counts reflect how many parameter combinations each operation has.
+@live
+@pytest.mark.parametrize(
+    ("make", "examples"),
+    [
+        (oracle.random_conv, 2500),
+        (oracle.random_transposed, 2000),
+        (oracle.random_pool, 2500),
+        (oracle.random_avg_values, 300),
+        (oracle.random_unpool, 300),
+    ],
+    ids=lambda v: v.__name__.removeprefix("random_") if callable(v) else str(v),
+)
+def test_random_cases_match_torch(make, examples: int) -> None:
+    @settings(max_examples=examples, deadline=None)
+    @given(st.randoms(use_true_random=False))
     def check(rng) -> None:
         case = make(rng)
         assert_agrees(case, oracle.torch_result(case))
 
-    return check
-
-
-@live
-@settings(max_examples=2500, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_conv_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_conv)(rng)
-
-
-@live
-@settings(max_examples=2000, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_transposed_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_transposed)(rng)
-
-
-@live
-@settings(max_examples=2500, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_pool_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_pool)(rng)
-
-
-@live
-@settings(max_examples=300, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_avg_divisors_match_torch(rng) -> None:
-    _oracle_test(oracle.random_avg_values)(rng)
+    check()
 
 
 @live
@@ -263,13 +251,6 @@ def test_adaptive_windows_match_torch(size: int, out: int) -> None:
         assert shapes.adaptive_windows(size, 0) == []
         return
     assert_agrees(case, oracle.torch_result(case))
-
-
-@live
-@settings(max_examples=300, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_max_unpool_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_unpool)(rng)
 
 
 @live

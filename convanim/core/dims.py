@@ -24,6 +24,7 @@ __all__ = [
     "per_dim",
     "check_input_sizes",
     "size_text",
+    "output_too_small",
     "conv_args",
     "DilatedKernel",
     "Window",
@@ -116,6 +117,21 @@ def check_input_sizes(sizes: Sequence[int], what: str) -> None:
 def size_text(values: Sequence[int]) -> str:
     """``(5 x 7)``: sizes as torch's messages write them."""
     return "(" + " x ".join(str(v) for v in values) + ")"
+
+
+def output_too_small(
+    sizes: Sequence[int], outputs: Sequence[int], per_channel: bool = False
+) -> ValueError:
+    """torch's refusal of an output with a dimension under 1 (convolutions say "per channel").
+
+    >>> output_too_small((1,), (0,))
+    ValueError('Given input size: (1). Calculated output size: (0). Output size is too small')
+    """
+    where = " per channel" if per_channel else ""
+    return ValueError(
+        f"Given input size{where}: {size_text(sizes)}. "
+        f"Calculated output size{where}: {size_text(outputs)}. Output size is too small"
+    )
 
 
 class DilatedKernel:

@@ -16,6 +16,7 @@ from convanim.core.dims import (
     SymmetricWindow,
     check_input_sizes,
     check_int64,
+    output_too_small,
     per_dim,
     size_text,
 )
@@ -164,10 +165,7 @@ def pool_geometry(
             "(avg_pool3d needs every unpadded dimension at least the kernel)"
         )
     if any(g.output < 1 for g in dims):
-        raise ValueError(
-            f"Given input size: {size_text(sizes)}. "
-            f"Calculated output size: {size_text([g.output for g in dims])}. Output size is too small"
-        )
+        raise output_too_small(sizes, [g.output for g in dims])
     return dims
 
 

@@ -15,6 +15,7 @@ from convanim.core.dims import (
     SymmetricWindow,
     check_input_sizes,
     check_int64,
+    output_too_small,
     per_dim,
     size_text,
 )
@@ -146,11 +147,7 @@ def transposed_geometry(
             "not fit in a 64-bit integer (torch's sizes are int64)"
         )
     if any(g.output < 1 for g in dims):
-        raise ValueError(
-            f"Given input size per channel: {size_text(sizes)}. "
-            f"Calculated output size per channel: {size_text([g.output for g in dims])}. "
-            "Output size is too small"
-        )
+        raise output_too_small(sizes, [g.output for g in dims], per_channel=True)
     return dims
 
 
@@ -260,8 +257,5 @@ def output_padding_for_size(
         )
     if any(w < 1 for w in wanted):
         # torch's Python check passes these when min <= 0; its C++ kernel then refuses them.
-        raise ValueError(
-            f"Given input size per channel: {size_text(sizes)}. Calculated output size per "
-            f"channel: {size_text(wanted)}. Output size is too small"
-        )
+        raise output_too_small(sizes, wanted, per_channel=True)
     return tuple(w - m for w, m in zip(wanted, mins, strict=True))

@@ -94,19 +94,17 @@ def _avg_values(case: dict[str, Any]) -> list[float]:
     return values
 
 
+def _window(case: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The input size, kernel size and stride every sized operation starts with (torch's order)."""
+    return case["input"], case["kernel_size"], case["stride"]
+
+
 def core_answer(case: dict[str, Any]) -> Any:
     op = case["op"]
     if op == "conv":
-        return list(
-            shapes.conv_output_shape(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                _padding(case["padding"]),
-                case["dilation"],
-                case.get("padding_mode", "zeros"),
-            )
-        )
+        padding = _padding(case["padding"])
+        mode = case.get("padding_mode", "zeros")
+        return list(shapes.conv_output_shape(*_window(case), padding, case["dilation"], mode))
     if op == "conv_transpose":
         op_pad = case.get("output_padding")
         if case.get("output_size") is not None:
@@ -120,24 +118,14 @@ def core_answer(case: dict[str, Any]) -> Any:
             )
         return list(
             shapes.transposed_output_shape(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                case["padding"],
-                case["dilation"],
-                op_pad,
+                *_window(case), case["padding"], case["dilation"], op_pad
             )
         )
     if op == "pool":
+        ceil_mode, kind = case["ceil_mode"], case["kind"]
         return list(
             shapes.pool_output_shape(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                case["padding"],
-                case["dilation"],
-                case["ceil_mode"],
-                case["kind"],
+                *_window(case), case["padding"], case["dilation"], ceil_mode, kind
             )
         )
     if op == "avg_values":
@@ -145,15 +133,7 @@ def core_answer(case: dict[str, Any]) -> Any:
     if op == "adaptive":
         return [list(w) for w in shapes.adaptive_windows(case["input"], case["output"])]
     if op == "unpool":
-        return [
-            shapes.unpool_output_size(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                case["padding"],
-                case.get("output_size"),
-            )
-        ]
+        return [shapes.unpool_output_size(*_window(case), case["padding"], case.get("output_size"))]
     raise AssertionError(op)
 
 

@@ -17,6 +17,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,8 +37,10 @@ def run_convanim(
     cwd: Path | str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    **options: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m convanim ARGS`` in a subprocess (this interpreter), output captured as text."""
+    """``python -m convanim ARGS`` in a subprocess (this interpreter), output captured as text;
+    ``options`` go to :func:`subprocess.run` (``preexec_fn`` to set limits, ``input`` …)."""
     return subprocess.run(
         [sys.executable, "-m", "convanim", *map(str, args)],
         capture_output=True,
@@ -45,6 +48,7 @@ def run_convanim(
         cwd=cwd,
         env=env,
         timeout=timeout,
+        **options,
     )
 
 

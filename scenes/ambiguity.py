@@ -26,7 +26,7 @@ from manim import FadeIn, FadeOut, Text, VGroup
 from convanim.draw.plan import Plan
 
 #: The line under each drawing (the sizes), and the call-out line under it.
-CAPTION_Y, CALLOUT_Y = -3.05, -3.6
+CAPTION_Y, CALLOUT_Y = -2.6, -3.1
 
 
 class TransposedAmbiguity(ConvanimScene):
@@ -43,16 +43,18 @@ class TransposedAmbiguity(ConvanimScene):
         self._transposed(backward, o)
         self.closing()
 
-    def _place(self, plans: list[Plan], unit: float) -> list[PlanView]:
-        """One view per plan, side by side, all with cells at most ``unit`` wide."""
+    def _place(self, plans: list[Plan], unit: float, top: float) -> list[PlanView]:
+        """One view per plan, side by side between ``top`` and the captions, all with cells at
+        most ``unit`` wide."""
         width = 13.0 / max(len(plans), 1)
+        bottom = CAPTION_Y + 0.15
         return [
             PlanView(
                 self,
                 plan,
-                centre=(-6.5 + width * (i + 0.5), -0.25),
+                centre=(-6.5 + width * (i + 0.5), (top + bottom) / 2),
                 max_width=width - 0.6,
-                max_height=4.9,
+                max_height=top - bottom,
                 max_unit=unit,
             )
             for i, plan in enumerate(plans)
@@ -65,14 +67,11 @@ class TransposedAmbiguity(ConvanimScene):
             f"\\left\\lfloor \\frac{{{n} + {2 * pad} - {k}}}{{{s}}} \\right\\rfloor + 1"
             for n, _, _ in forward
         )
-        conv = tex(
-            r"o = \left\lfloor \frac{i + 2p - k}{s} \right\rfloor + 1",
-            f"= {worked} = {o}",
-            size=42,
+        conv = _heading(
+            tex(r"o = \left\lfloor \frac{i + 2p - k}{s} \right\rfloor + 1", size=42),
+            tex(f"= {worked} = {o}", size=42, color=RED),
         )
-        conv[1].set_color(RED)
-        top_formulas(conv)
-        views = self._place([plan for _, _, plan in forward], 0.55)
+        views = self._place([plan for _, _, plan in forward], 0.55, conv.get_bottom()[1] - 0.15)
         captions = [
             _under(v, f"{n}×{n} input → {t.output_shape[0]}×{t.output_shape[1]}", CAPTION_Y)
             for (n, t, _), v in zip(forward, views, strict=True)
@@ -106,9 +105,10 @@ class TransposedAmbiguity(ConvanimScene):
             self.shown.append(("never_read", max(rows, cols)))
             if rows or cols:
                 what = "row and column" if max(rows, cols) == 1 else "rows and columns"
-                text = f"last {what} never read"
+                n = "" if max(rows, cols) == 1 else f"{max(rows, cols)} "
+                text = f"last {n}{what}: never read"
             else:
-                text = "every row and column read"
+                text = "every row and column: read"
             anims.extend(
                 [FadeIn(outline), FadeIn(_under(v, text, CALLOUT_Y, RED if boxes else GREY))]
             )
@@ -122,8 +122,9 @@ class TransposedAmbiguity(ConvanimScene):
         top_formulas(formula)
         place = [plan for _, _, _, plan in backward]
         # One cell size for both results, so that the 6×6 looks bigger than the 5×5.
-        unit = min(v.u for v in self._place(place, 0.5))
-        views = self._place(place, unit)
+        top = formula.get_bottom()[1] - 0.15
+        unit = min(v.u for v in self._place(place, 0.5, top))
+        views = self._place(place, unit, top)
         lines = []
         for (_, op, t, _), v in zip(backward, views, strict=True):
             lines.append(self._worked_line(v, o, op, t.output_shape[0]))
@@ -148,7 +149,15 @@ class TransposedAmbiguity(ConvanimScene):
         k, s, pad = self.p["kernel"], self.p["stride"], self.p["padding"]
         line = tex(f"({o}-1)\\cdot {s} - {2 * pad} + {k} + ", f"{op}", f" = {size}", size=42)
         line[1].set_color(RED)
-        line.move_to(np.array([v.left + v.plan.width * v.u / 2, CALLOUT_Y + 0.1, 0]))
+        width = 13.0 / len(self.p["sizes"]) - 0.3
+        if line.width > width:  # three drawings side by side: the worked line on two rows
+            line = VGroup(
+                tex(f"({o}-1)\\cdot {s} - {2 * pad} + {k}", size=42),
+                VGroup(
+                    tex("+", size=42), tex(f"{op}", size=42, color=RED), tex(f"= {size}", size=42)
+                ).arrange(np.array([1, 0, 0]), buff=0.1),
+            ).arrange(np.array([0, -1, 0]), buff=0.1)
+        line.move_to(np.array([v.left + v.plan.width * v.u / 2, CALLOUT_Y, 0]))
         self.shown.extend([("output_padding", op), ("size", size)])
         return line
 
@@ -161,10 +170,25 @@ def unread_rows_cols(trace) -> tuple[int, int]:  # noqa: ANN001 - a Trace
     return n_rows - 1 - max(rows), n_cols - 1 - max(cols)
 
 
-def _under(v: PlanView, text: str, y: float, color: Any = GREY) -> Text:
-    """A line of text centred under view ``v``."""
-    m = Text(text, font=FONT, font_size=NUMBER_SIZE, color=color)
-    return m.move_to(np.array([v.left + v.plan.width * v.u / 2, y, 0]))
+def _under(v: PlanView, text: str, y: float, color: Any = GREY) -> Any:
+    """Text centred under view ``v`` with its top at ``y``: one line, or two (split at the
+    colon) when one is wider than the view's share of the frame."""
+    m: Any = Text(text, font=FONT, font_size=NUMBER_SIZE, color=color)
+    if m.width > max(v.plan.width * v.u, 13.0 / 3 - 0.2) and ": " in text:
+        head, tail = text.split(": ", 1)
+        m = VGroup(
+            *(Text(s, font=FONT, font_size=NUMBER_SIZE, color=color) for s in (head, tail))
+        ).arrange(np.array([0, -1, 0]), buff=0.08)
+    m.move_to(np.array([v.left + v.plan.width * v.u / 2, 0, 0]))
+    return m.shift(np.array([0, y - m.get_top()[1], 0]))
+
+
+def _heading(rule: Any, worked: Any) -> VGroup:
+    """A formula and its worked numbers along the top edge: one line, or two if too wide."""
+    group = VGroup(rule, worked).arrange(np.array([1, 0, 0]), buff=0.15)
+    if group.width > 13.4:
+        group.arrange(np.array([0, -1, 0]), buff=0.15)
+    return group.to_edge(np.array([0, 1, 0]), buff=0.25)
 
 
 def _output_padding(view: PlanView, op: int) -> VGroup:

@@ -361,7 +361,8 @@ def test_backward_gradients(media):
         video.resolve_params("ConvBackward", {"length": 5, "kernel": 2})
     )
     g = conv_backward(x[None, None], w[None, None], gy[None, None], mode="convolution")
-    assert len(scene.timeline) == 9 + 2 + 5  # fixed beats, then one per gradient value
+    # fixed beats (the M−1 zeros' call-out among them), then one per gradient value
+    assert len(scene.timeline) == 10 + 2 + 5
     assert shown(scene, "dL/db") == [pytest.approx(float(gy.sum()))]
     np.testing.assert_allclose(shown(scene, "grad")[:2], g.grad_weight.ravel())
     np.testing.assert_allclose(shown(scene, "grad")[2:], g.grad_input.ravel())

@@ -184,13 +184,15 @@ def test_transposed_both_views(media):
     w = example_grid((3, 3), 1, 0, 3)
     y = conv_transpose2d(x[None, None], w[None, None], stride=2, output_padding=1)[0, 0]
     assert y.shape == (6, 6)
-    # intro, one play per input cell, marker out, the untouched output_padding cells, size, wait
-    assert len(full.timeline) == 1 + 4 + 1 + 1 + 2
+    # intro, per input cell scale/land/add, marker out, the untouched output_padding cells,
+    # size, wait
+    assert len(full.timeline) == 1 + 3 * 4 + 1 + 1 + 2
     np.testing.assert_allclose(sorted(shown(full, "output")), sorted(y.ravel()))
     assert_on_screen(full, [fmt(v) for v in y.ravel()])
     both = dry(media, "TransposedConv2D", view="both", max_steps=2, **params)
-    # direct: intro, 2 frames, fade; scatter: intro, 2 cells, marker out; size, wait
-    assert len(both.timeline) == (1 + 2 + 1) + (1 + 2 + 1) + 2
+    # direct: intro, 2 frames, fade; scatter: intro, 2 cells (3 beats each), marker out; size,
+    # wait
+    assert len(both.timeline) == (1 + 2 + 1) + (1 + 3 * 2 + 1) + 2
     assert shown(both, "O") == [6, 6]
 
 
@@ -234,7 +236,8 @@ def test_backward_gradients(media):
         video.resolve_params("ConvBackward", {"length": 5, "kernel": 2})
     )
     g = conv_backward(x[None, None], w[None, None], gy[None, None], mode="convolution")
-    assert len(scene.timeline) == 9 + 2 + 5  # fixed beats, then one per gradient value
+    # fixed beats (the M−1 zeros' call-out among them), then one per gradient value
+    assert len(scene.timeline) == 10 + 2 + 5
     assert shown(scene, "dL/db") == [pytest.approx(float(gy.sum()))]
     np.testing.assert_allclose(shown(scene, "grad")[:2], g.grad_weight.ravel())
     np.testing.assert_allclose(shown(scene, "grad")[2:], g.grad_input.ravel())
@@ -251,7 +254,9 @@ def test_ambiguity_sizes(media):
     assert shown(scene, "size")[:2] == [6, 5]
     assert shown(scene, "O") == [3]
     assert shown(scene, "output_padding") == [0, 1]
-    assert len(scene.timeline) == 1 + 9 + 1 + 1 + 1
+    # title, 9 windows, the never-read call-out, fade; transposed: grids, the first output
+    # row (6 windows), the last cell, the end
+    assert len(scene.timeline) == 1 + 9 + 1 + 1 + 1 + 6 + 1 + 1
     assert [s for s, _ in shapes.transposed_output_range(3, 3, 2, 1)] == [5, 6]
 
 

@@ -30,7 +30,7 @@ from manim import (  # noqa: E402
 from convanim import video
 from convanim.core import shapes  # noqa: E402
 from convanim.draw.plan import format_values  # noqa: E402
-from convanim.engine import conv1d, conv2d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
+from convanim.engine import conv2d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -317,27 +317,6 @@ def test_transposed_both_views(media):
     # direct: intro, 2 frames, fade; scatter: intro, 2 cells, marker out; size, wait
     assert len(both.timeline) == (1 + 2 + 1) + (1 + 2 + 1) + 2
     assert shown(both, "O") == [6, 6]
-
-
-def test_multichannel_heads_and_groups(media):
-    scene = dry(
-        media, "MultiChannelConv", in_channels=4, out_channels=2, groups=2, length=5, step_time=0.1
-    )
-    from convanim.scenes._data import multichannel_example
-
-    x, w, b, traces = multichannel_example(
-        video.resolve_params(
-            "MultiChannelConv", {"in_channels": 4, "out_channels": 2, "groups": 2, "length": 5}
-        )
-    )
-    y = conv1d(x, w, b, groups=2, mode="convolution")
-    assert y.shape == (2, 3)
-    assert len(scene.timeline) == 1 + y.size + 1
-    np.testing.assert_allclose(shown(scene, "y"), y.ravel())
-    assert_on_screen(scene, [fmt(v) for v in y.ravel()])
-    # grouped: head 1 only sees channels 2 and 3
-    assert traces[1].params["in_channels"] == (2, 3)
-    assert shown(scene, "params") == [3 * 2 * 2]
 
 
 def test_wavenet_receptive_fields(media):

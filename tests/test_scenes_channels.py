@@ -1,0 +1,124 @@
+"""MultiChannelConv and DilatedCausalStack: dry runs (Manim's ``dry_run``, no frames) checked
+against torch and the shape core, their layout at the corners of their parameter ranges, and
+their pacing. The helpers (``dry``, ``shown``, the layout and legibility checks) are
+tests/test_scenes.py's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("manim")
+torch = pytest.importorskip("torch")
+
+from convanim.scenes._common import fmt  # noqa: E402
+
+from convanim import video  # noqa: E402
+from tests.test_scenes import assert_on_screen, dry, media, shown  # noqa: E402, F401
+
+F = torch.nn.functional
+
+
+def torch_multichannel(params: dict):  # noqa: ANN201
+    """The scene's example values, and what torch makes of them: the output, each channel's
+    partial sums (a one-channel conv1d per channel and head, no bias) and the kernels as the
+    window meets them (flipped for the deck's convolution)."""
+    from convanim.scenes._data import multichannel_example
+
+    p = video.resolve_params("MultiChannelConv", params)
+    x, w, b, _ = multichannel_example(p)
+    tx, tw, tb = (torch.tensor(a, dtype=torch.float64) for a in (x, w, b))
+    if p["mode"] == "convolution":  # torch computes cross-correlation: flip for convolution
+        tw = tw.flip(-1)
+    y = F.conv1d(tx[None], tw, tb, groups=p["groups"])[0]
+    cout, cpg, _ = w.shape
+    partial = np.zeros((cout, cpg, y.shape[1]))
+    for j in range(cout):
+        first = (j // (cout // p["groups"])) * cpg
+        for r in range(cpg):
+            one = F.conv1d(tx[None, first + r : first + r + 1], tw[j : j + 1, r : r + 1])
+            partial[j, r] = one[0, 0].numpy()
+    return p, x, tw.numpy(), b, y.numpy(), partial
+
+
+MULTICHANNEL_CASES = [
+    {},
+    {"in_channels": 4, "out_channels": 2, "groups": 2, "length": 5},
+    {"in_channels": 2, "out_channels": 4, "groups": 2, "kernel": 2, "mode": "correlation"},
+]
+
+
+@pytest.mark.parametrize("params", MULTICHANNEL_CASES)
+def test_multichannel_numbers_are_torchs(media, params):  # noqa: F811
+    """Every product, channel sum, total and output the scene shows, checked against torch's
+    conv1d (with groups and bias); the kernels are drawn as the window meets them."""
+    p, x, drawn, b, y, partial = torch_multichannel(params)
+    scene = dry(media, "MultiChannelConv", step_time=0.1, **params)
+    cout, cpg, m = drawn.shape
+    np.testing.assert_allclose(shown(scene, "y"), y.ravel())
+    np.testing.assert_allclose(shown(scene, "kernel"), drawn.ravel())
+    np.testing.assert_allclose(shown(scene, "bias"), b)
+    np.testing.assert_allclose(shown(scene, "channel_sum"), partial.transpose(0, 2, 1).ravel())
+    np.testing.assert_allclose(shown(scene, "total"), (y - b[:, None]).ravel())
+    # products: per head, output and channel, the window's samples times the drawn kernel row
+    products = []
+    for j in range(cout):
+        first = (j // (cout // p["groups"])) * cpg
+        for n in range(y.shape[1]):
+            for r in range(cpg):
+                products += list(x[first + r, n : n + m] * drawn[j, r])
+    np.testing.assert_allclose(shown(scene, "product"), products)
+    weights = torch.nn.Conv1d(x.shape[0], cout, m, groups=p["groups"], bias=False).weight
+    assert shown(scene, "params") == [weights.numel()]
+    # opening, two beats per output (products, then the sum with the bias), a beat per new
+    # head, the end
+    assert [k for k, _ in scene.timeline] == (
+        ["idea"]
+        + ["product", "output"] * y.shape[1]
+        + (["idea"] + ["product", "output"] * y.shape[1]) * (cout - 1)
+        + ["end"]
+    )
+    # the last step stays on screen: its products, channel sums and result
+    assert_on_screen(scene, [fmt(v) for v in products[-cpg * m :]] + [fmt(y[-1, -1])] * 2)
+
+
+def test_multichannel_kernels_not_flipped_for_correlation():
+    _, _, drawn, _, _, _ = torch_multichannel({"mode": "correlation"})
+    _, _, flipped, _, _, _ = torch_multichannel({})
+    np.testing.assert_allclose(flipped, drawn[..., ::-1])
+
+
+def test_multichannel_limits():
+    for bad in ({"in_channels": 4, "out_channels": 4}, {"length": 9}, {"kernel": 5, "length": 8}):
+        with pytest.raises(ValueError, match="6 channel rows"):
+            video.resolve_params("MultiChannelConv", bad)
+    with pytest.raises(ValueError, match="divisible by groups"):
+        video.resolve_params("MultiChannelConv", {"in_channels": 3, "groups": 2})
+
+
+CORNERS = [
+    ("MultiChannelConv", {}),
+    ("MultiChannelConv", {"in_channels": 4, "out_channels": 2, "length": 8, "kernel": 4}),
+    ("MultiChannelConv", {"in_channels": 2, "out_channels": 4, "length": 8, "kernel": 1}),
+    ("MultiChannelConv", {"in_channels": 1, "out_channels": 1, "length": 1, "kernel": 1}),
+    (
+        "MultiChannelConv",
+        {
+            "in_channels": 3,
+            "out_channels": 3,
+            "groups": 3,
+            "length": 8,
+            "mode": "correlation",
+            "max_steps": 8,
+        },
+    ),
+    ("MultiChannelConv", {"in_channels": 4, "out_channels": 2, "groups": 2, "seed": 5}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), CORNERS)
+def test_numbers_legible_at_the_corners(media, name, params):  # noqa: F811
+    """At the corners of the parameter range nothing leaves the frame, no two texts overlap,
+    no outline cuts a text, and every number is 40 px tall at 1080p."""
+    dry(media, name, legible=True, **{"max_steps": 3, **params})

@@ -319,17 +319,6 @@ def test_transposed_both_views(media):
     assert shown(both, "O") == [6, 6]
 
 
-def test_wavenet_receptive_fields(media):
-    scene = dry(media, "DilatedCausalStack", dilations="1,2,4,8", length=16, step_time=0.1)
-    assert shown(scene, "receptive_field") == [5, 16]  # 1 + L(k−1), then 1 + Σ(k−1)d
-    assert len(scene.timeline) == 5 + 4 + 4  # intro, rf, switch, rf, end; 2×4 layers
-    from convanim.scenes._data import causal_stack
-
-    stack = causal_stack(16, 2, [1, 2, 4, 8])
-    assert stack.field[0] == list(range(16))  # every input reaches the last output
-    assert causal_stack(16, 2, [1, 1, 1, 1]).field[0] == [11, 12, 13, 14, 15]
-
-
 def test_backward_gradients(media):
     scene = dry(media, "ConvBackward", length=5, kernel=2, step_time=0.1)
     from convanim.scenes._data import backward_example

@@ -13,6 +13,7 @@ pytest.importorskip("manim")
 torch = pytest.importorskip("torch")
 
 from convanim.scenes._common import fmt  # noqa: E402
+from manim import MathTex  # noqa: E402
 
 from convanim import video  # noqa: E402
 from tests.test_scenes import assert_on_screen, dry, media, shown  # noqa: E402, F401
@@ -122,3 +123,91 @@ def test_numbers_legible_at_the_corners(media, name, params):  # noqa: F811
     """At the corners of the parameter range nothing leaves the frame, no two texts overlap,
     no outline cuts a text, and every number is 40 px tall at 1080p."""
     dry(media, name, legible=True, **{"max_steps": 3, **params})
+
+
+# -- DilatedCausalStack ----------------------------------------------------------------------
+
+
+def torch_fields(length: int, kernel: int, dilations: list[int]) -> list[list[int]]:
+    """Per layer (0 = input), the nodes the last output depends on: where the gradient of
+    the last output of a stack of causal conv1d layers (all-ones weights, left padding
+    d·(k−1)) is non-zero."""
+    x = torch.zeros(1, 1, length, dtype=torch.float64, requires_grad=True)
+    h, hidden = x, [x]
+    for d in dilations:
+        h = F.conv1d(
+            F.pad(h, (d * (kernel - 1), 0)), torch.ones(1, 1, kernel, dtype=x.dtype), dilation=d
+        )
+        h.retain_grad()
+        hidden.append(h)
+    h[0, 0, -1].backward()
+    return [torch.nonzero(t.grad[0, 0]).ravel().tolist() for t in hidden]
+
+
+@pytest.mark.parametrize(
+    ("length", "kernel", "dilations"),
+    [
+        (16, 2, [1, 2, 4, 8]),
+        (16, 2, [1, 1, 1, 1]),
+        (12, 3, [2, 2]),
+        (32, 4, [1, 2, 4, 8, 16, 32]),
+        (1, 1, [1]),
+    ],
+)
+def test_causal_stack_fields_are_torchs(length, kernel, dilations):
+    """Who the last output depends on, layer by layer, as torch's gradient says; the
+    receptive field is the shape core's 1 + (k−1)·Σ d, the span of the inputs lit when the
+    drawing is long enough."""
+    from convanim.scenes._data import causal_stack
+
+    stack = causal_stack(length, kernel, dilations)
+    assert stack.field == torch_fields(length, kernel, dilations)
+    r = 1 + (kernel - 1) * sum(dilations)
+    assert stack.receptive_field == r
+    if length >= r:
+        assert stack.field[0][-1] - stack.field[0][0] + 1 == r
+
+
+def test_wavenet_beats_and_receptive_fields(media):  # noqa: F811
+    scene = dry(media, "DilatedCausalStack", dilations="1,2,4,8", length=16, step_time=0.1)
+    assert shown(scene, "receptive_field") == [5, 16]  # 1 + (k−1)·L, then 1 + (k−1)·Σ d
+    # title, a beat per layer lit, the field's formula, the switch to dilated, again, the end
+    assert [k for k, _ in scene.timeline] == (
+        ["idea"] + ["output"] * 4 + ["idea"] * 2 + ["output"] * 4 + ["idea", "end"]
+    )
+    formulas = [m.tex_string for m in scene.mobjects if isinstance(m, MathTex)]
+    assert any("1\\cdot(1+2+4+8)" in f and "= 16" in f for f in formulas), formulas
+
+
+def test_wavenet_limits():
+    for bad in (
+        {"kernel": 5},
+        {"dilations": "1,64"},
+        {"length": 33},
+        {"dilations": "1,1,1,1,1,1,1"},
+    ):
+        with pytest.raises(ValueError, match="up to 6 layers"):
+            video.resolve_params("DilatedCausalStack", bad)
+
+
+WAVENET_CORNERS = [
+    ("DilatedCausalStack", {}),
+    ("DilatedCausalStack", {"dilations": "1,2,4,8,16,32", "length": 32, "kernel": 4}),
+    ("DilatedCausalStack", {"dilations": "32,32,32,32,32,32", "length": 32, "kernel": 4}),
+    ("DilatedCausalStack", {"dilations": "1", "length": 1, "kernel": 1}),
+    ("DilatedCausalStack", {"dilations": "3,1", "length": 5, "kernel": 3}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), WAVENET_CORNERS)
+def test_wavenet_legible_at_the_corners(media, name, params):  # noqa: F811
+    dry(media, name, legible=True, **params)
+
+
+def test_data_doctests():
+    import doctest
+
+    from convanim.scenes import _data
+
+    result = doctest.testmod(_data)
+    assert result.attempted >= 1 and result.failed == 0

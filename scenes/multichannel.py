@@ -20,13 +20,23 @@ import numpy as np
 from convanim.scenes._common import FONT, NUMBER_SIZE, RED, ConvanimScene, fmt, tex
 from convanim.scenes._data import multichannel_example
 from convanim.scenes._grid import NUM_SIZE, VIDEO_THEME, PlanView, layout_plan, top_formulas
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, ReplacementTransform, Text, VGroup
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, ReplacementTransform, Text, VGroup, smooth
 
 #: Name and formula sizes: MathTex with digits in it (``x_0``, ``y_1[2]``) at 42 pt has 40 px
 #: digits at 1080p; names without digits may be smaller.
 NAME_SIZE = 42
 LABEL_SIZE = 34
 THEME = VIDEO_THEME
+
+
+def first_half(t: float) -> float:
+    """``smooth`` squeezed into the first half of an animation (then complete)."""
+    return smooth(min(1.0, 2 * t))
+
+
+def second_half(t: float) -> float:
+    """``smooth`` squeezed into the second half of an animation (nothing before)."""
+    return smooth(max(0.0, 2 * t - 1))
 
 
 @dataclass(frozen=True)
@@ -196,8 +206,9 @@ class MultiChannelConv(ConvanimScene):
             corner = v.pt((grid.point(0, 0)[0], 0.92))  # bottom left of the label band
             m = tex(text, size=LABEL_SIZE)
             names.add(m.move_to(corner + np.array([m.width / 2, m.height / 2, 0])))
-        top = v.pt(plan.grid("total").point(0.5, 0))
-        names.add(tex(r"\sum_i", size=LABEL_SIZE).next_to(top, UP, 0.1))
+        for key, text in (("total", r"\sum_i"), ("result", r"y_j[n]")):
+            top = v.pt(plan.grid(key).point(0.5, 0))
+            names.add(tex(text, size=LABEL_SIZE).next_to(top, UP, 0.1))
         return names
 
     def sum_label(self, key: str, text: str):  # noqa: ANN201 - a MathTex
@@ -209,8 +220,13 @@ class MultiChannelConv(ConvanimScene):
         """The ``+`` and ``=`` between the channel total, the bias and the result."""
         v, g = self.view, self.plan.grid("total")
         return VGroup(
-            tex("+", size=NAME_SIZE).move_to(v.pt(g.point(1.4, 0.5))),
-            tex("=", size=NAME_SIZE).move_to(v.pt(g.point(3.2, 0.5))),
+            # (Pango, not LaTeX: every distinct MathTex costs a LaTeX run, 0.25 s of CPU)
+            Text("+", font=FONT, font_size=NUMBER_SIZE, color=THEME.text).move_to(
+                v.pt(g.point(1.4, 0.5))
+            ),
+            Text("=", font=FONT, font_size=NUMBER_SIZE, color=THEME.text).move_to(
+                v.pt(g.point(3.2, 0.5))
+            ),
         )
 
     def captions(self) -> list[Text]:
@@ -264,15 +280,18 @@ class MultiChannelConv(ConvanimScene):
         for i in rows:
             texts.add(v.text(fmt(partial[i]), g_s.centre(i - top, 0), NUM_SIZE, t.ink_on(t.output)))
             self.shown.append(("channel_sum", partial[i]))
-        anims = [FadeIn(texts)]
+        # The old step's numbers fade out in the first half, the new ones in the second: a
+        # cross-fade of digits in the same cells would show both, overlapping, mid-way.
+        anims = [FadeIn(texts, rate_func=second_half)]
         if self.marker is None:
             anims.append(FadeIn(marker))
         else:
             anims.append(ReplacementTransform(self.marker, marker))
         if self.step_texts is not None:
-            anims.append(FadeOut(self.step_texts))
+            anims.append(FadeOut(self.step_texts, rate_func=first_half))
         self.marker, self.step_texts, self.partial = marker, texts, partial
-        self.beat("product", *anims)
+        # moves for 0.5 s, then holds: a still frame costs the renderer next to nothing
+        self.beat("product", *anims, move=self.pace["move"])
 
     def land_output(self, j: int, step) -> None:  # noqa: ANN001 - a trace Step
         """The channel sums add up, the bias is added, and ``y_j[n]`` lands in its cell."""
@@ -286,7 +305,6 @@ class MultiChannelConv(ConvanimScene):
         texts = VGroup(
             v.text(fmt(total), plan.grid("total").centre(0, 0), NUM_SIZE, ink),
             v.text(fmt(step.value), plan.grid("result").centre(0, 0), NUM_SIZE, ink),
-            self.sum_label("result", f"y_{j}[{n + self.offset}]"),
         )
         value = v.text(fmt(step.value), plan.grid("output").centre(j, n), NUM_SIZE, ink)
         self.shown.extend([("total", total), ("y", float(step.value))])

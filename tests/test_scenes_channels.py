@@ -16,7 +16,7 @@ from convanim.scenes._common import fmt  # noqa: E402
 from manim import MathTex  # noqa: E402
 
 from convanim import video  # noqa: E402
-from tests.test_scenes import assert_on_screen, dry, media, shown  # noqa: E402, F401
+from tests.test_scenes import FLOORS, assert_on_screen, dry, media, shown  # noqa: E402, F401
 
 F = torch.nn.functional
 
@@ -121,8 +121,19 @@ CORNERS = [
 @pytest.mark.parametrize(("name", "params"), CORNERS)
 def test_numbers_legible_at_the_corners(media, name, params):  # noqa: F811
     """At the corners of the parameter range nothing leaves the frame, no two texts overlap,
-    no outline cuts a text, and every number is 40 px tall at 1080p."""
-    dry(media, name, legible=True, **{"max_steps": 3, **params})
+    no outline cuts a text, and every number is 40 px tall at 1080p; every beat keeps the
+    speaking pace."""
+    assert_paced(dry(media, name, legible=True, **{"max_steps": 3, **params}))
+
+
+def assert_paced(scene) -> None:
+    """Every beat on the scene's clock meets its floor (tests/test_scenes.py's FLOORS), the
+    beats make up the whole video, and the end is held 3 s after the last step mark."""
+    assert sum(d for _, d in scene.timeline) == pytest.approx(scene.renderer.time, abs=0.05)
+    for kind, seconds in scene.timeline:
+        assert seconds >= FLOORS.get(kind, 0.0) - 1e-6, (kind, seconds)
+    assert scene.timeline[0][0] == "idea" and scene.timeline[-1] == ("end", pytest.approx(3.0))
+    assert scene.marks[-1] == pytest.approx(scene.renderer.time - 3.0, abs=1 / 15)
 
 
 # -- DilatedCausalStack ----------------------------------------------------------------------
@@ -201,7 +212,7 @@ WAVENET_CORNERS = [
 
 @pytest.mark.parametrize(("name", "params"), WAVENET_CORNERS)
 def test_wavenet_legible_at_the_corners(media, name, params):  # noqa: F811
-    dry(media, name, legible=True, **params)
+    assert_paced(dry(media, name, legible=True, **params))
 
 
 def test_data_doctests():

@@ -1,7 +1,11 @@
 """What every convanim scene shares: parameters, the deck's look, numbers, formulas, stems.
 
-Scenes are light-themed like the deck (white slides, black mathematics, the deck's accent
-colours ``#FF6B6B`` and ``#4ECDC4``). Numbers are Pango ``Text`` (fast, no LaTeX per number);
+Scenes draw every colour through a :class:`Palette` (``scene.palette``), chosen by the common
+parameters ``--theme light|dark`` (the slide: the deck's white one, or the dark Solarized one of
+the GIFs' dark theme) and ``--ink auto|light|dark`` (the GIFs' choices): ``light`` ink is drawn for
+a dark slide, ``dark`` ink for a light one, and ``auto`` follows the theme, except that a
+transparent video (webm/mov with alpha, to lay over a slide) gets light ink, readable on the dark
+slides such exports are made for. Numbers are Pango ``Text`` (fast, no LaTeX per number);
 formulas are ``MathTex`` so they look like the slides' KaTeX/LaTeX.
 
 Parameters reach a scene three ways, in this order: the ``params`` argument (the renderer
@@ -15,51 +19,157 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from convanim.scenes.params import PACES, params_from_env, resolve
+from convanim.scenes.params import PACES, THEME_NAMES, params_from_env, resolve
 from manim import (
-    BLACK,
     DOWN,
     LEFT,
     RIGHT,
     UP,
-    WHITE,
     Dot,
     Line,
+    ManimColor,
     MathTex,
-    Rectangle,
     Scene,
     Text,
     VGroup,
     config,
 )
 
-# The deck's palette (its formulas use #FF6B6B for ∂L/∂y and #4ECDC4 for the local derivative),
-# darkened where a light slide needs it: projected text needs 4.5:1 against white, lines and
-# stems 3:1 (tests/test_scenes.py computes every pair). The deck's own #FF6B6B is 2.8:1 and
-# #4ECDC4 1.9:1 on white; these keep their hue.
-INK = BLACK
-RED = "#C8322F"
-TEAL = "#1B8077"
-BLUE = "#2F5E9E"
-GOLD = "#95600A"
-GREY = "#5B6168"
-LIGHT = "#EEF1F4"
-PAD = "#D9DDE2"
-INSERTED = "#F3E2C7"
-#: (text or graphic colour, what it is) for the contrast test: every colour drawn on the slide.
-TEXT_COLOURS = {
-    "ink": "#000000",
-    "red": RED,
-    "teal": TEAL,
-    "blue": BLUE,
-    "gold": GOLD,
-    "grey": GREY,
+from convanim.draw.themes import INKS, THEMES, Theme
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Every colour a scene draws, by role, for one kind of slide (``background``).
+
+    ``cells`` is the step plan's :class:`~convanim.draw.themes.Theme` the grids are drawn with
+    (:class:`convanim.scenes._grid.PlanView`). tests/test_scenes.py computes the contrast of
+    every pair: text 4.5:1 against the slide and every cell fill it sits on, graphics 3:1.
+    """
+
+    name: str
+    background: str  # the slide
+    ink: str  # text, formulas
+    red: str  # the current output y, results
+    teal: str  # the kernel h / w
+    blue: str  # the input x
+    gold: str  # products
+    grey: str  # axes, indices, captions
+    light: str  # a quiet fill behind the kernel's taps
+    cells: Theme
+
+    def text_colours(self) -> dict[str, str]:
+        """(name → colour) of every colour a text can have on the slide."""
+        return {k: getattr(self, k) for k in ("ink", "red", "teal", "blue", "gold", "grey")}
+
+    def colours(self) -> set[str]:
+        """Every colour this palette can put on screen (lower-case ``#rrggbb``), cell fills
+        and their shaded versions included: the dry-run tests find any colour drawn outside
+        it (a literal colour that would not follow the theme)."""
+        t = self.cells
+        roles = ("input", "output", "padding", "inserted", "output_padding", "dropped", "kernel")
+        found = {self.background, self.light, *self.text_colours().values()}
+        found |= {t.fill(r) for r in roles} | {t.shaded(r) for r in roles}
+        found |= {t.background, t.line, t.text, t.shade, t.connector, t.winner}
+        found |= {t.subscript, t.muted, t.mark}
+        return {c.lower() for c in found}
+
+
+def _cells(name: str, **fills: Any) -> Theme:
+    return replace(THEMES[name], name=f"video-{name}", **fills)
+
+
+#: The deck's palette (its formulas use #FF6B6B for ∂L/∂y and #4ECDC4 for the local
+#: derivative). On the white slide they are darkened to 4.5:1 (the deck's own #FF6B6B is 2.8:1
+#: and #4ECDC4 1.9:1 on white), keeping their hue; the dark slide takes them as they are. The
+#: grids' cell fills are the GIFs' Solarized ones made legible when projected: lighter fills and
+#: shade on white, darker fills under a darkening shade on the dark slide, so that the ink on
+#: every cell, shaded or not, has 4.5:1 (the GIF theme's numbers on blue input cells: 4.1:1).
+PALETTES: dict[str, Palette] = {
+    "light": Palette(
+        name="light",
+        background="#ffffff",
+        ink="#000000",
+        red="#c8322f",
+        teal="#1b8077",
+        blue="#2f5e9e",
+        gold="#95600a",
+        grey="#5b6168",
+        light="#eef1f4",
+        cells=_cells(
+            "solarized",
+            input="#8cc4ec",
+            output="#8fd8d0",
+            dropped="#c9e2f4",
+            shade_alpha=0.3,
+            # padding's zeros are written in it: 4.5:1 under the window's shade too
+            muted="#383d42",
+        ),
+    ),
+    "dark": Palette(
+        name="dark",
+        background=THEMES["dark"].background,
+        ink=THEMES["dark"].text,
+        red="#ff6b6b",
+        teal="#4ecdc4",
+        blue="#6ca6e8",
+        gold="#e0b95b",
+        grey="#93a1a1",
+        light="#0b3c48",
+        cells=_cells(
+            "dark",
+            input="#1f5f8b",
+            output="#17695f",
+            dropped="#163f5a",
+            inserted="#35321a",
+            winner="#ff6b6b",
+            shade="#000000",
+            shade_alpha=0.35,
+        ),
+    ),
 }
+assert tuple(PALETTES) == THEME_NAMES  # (the parameters' choices, declared without Manim)
+
+
+def palette_for(theme: str = "light", ink: str = "auto", transparent: bool = False) -> Palette:
+    """The palette a scene draws with: ``ink`` picks what is drawn (``light``: the dark
+    slide's palette, ``dark``: the light slide's; ``auto``: the theme's own, but light for a
+    transparent video, made to be laid over a dark slide), ``theme`` the slide behind it.
+
+    >>> palette_for("dark").ink, palette_for("light", "auto", transparent=True).ink
+    ('#fdf6e3', '#fdf6e3')
+    >>> palette_for("light", "dark", transparent=True).background
+    '#ffffff'
+    """
+    if theme not in PALETTES:
+        raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(PALETTES)}")
+    if ink not in INKS:
+        raise ValueError(f"unknown ink {ink!r}; choose one of {', '.join(INKS)}")
+    if ink == "auto":
+        ink = "light" if transparent else ("light" if theme == "dark" else "dark")
+    drawn = PALETTES["dark" if ink == "light" else "light"]
+    if transparent or drawn.name == theme:
+        return drawn
+    # Ink chosen against the theme: its colours, on the theme's slide.
+    return replace(drawn, name=f"{theme}-{ink}", background=PALETTES[theme].background)
+
+
+#: The light palette's colours under their old names, for scenes not yet drawn through
+#: ``scene.palette`` (they stay light-themed until they are).
+LIGHT_PALETTE = PALETTES["light"]
+INK = LIGHT_PALETTE.ink
+RED = LIGHT_PALETTE.red
+TEAL = LIGHT_PALETTE.teal
+BLUE = LIGHT_PALETTE.blue
+GOLD = LIGHT_PALETTE.gold
+GREY = LIGHT_PALETTE.grey
+LIGHT = LIGHT_PALETTE.light
+WHITE = LIGHT_PALETTE.background
 
 FONT = "DejaVu Sans"
 #: Font size of every number: DejaVu Sans digits 0.0105 units per point, so 29 pt digits are
@@ -145,8 +255,12 @@ class ConvanimScene(Scene):
         self.pace = Pacing(PACES[self.p["pace"]] * float(self.p["step_time"]))
         self.timeline: list[tuple[str, float]] = []
         self.marks: list[float] = []
+        #: every colour this scene draws (see :func:`palette_for`)
+        self.palette: Palette = palette_for(
+            self.p["theme"], self.p["ink"], bool(config.transparent)
+        )
         if not config.transparent:
-            self.camera.background_color = WHITE
+            self.camera.background_color = ManimColor(self.palette.background)
         # Manim's animation cache hashes every mobject on every play, which costs more than
         # drawing these generated scenes (even fully cached). `convanim render` turns it off;
         # this does the same for plain `manim scenes/fir.py FIRConvolution1D`.
@@ -217,52 +331,52 @@ class ConvanimScene(Scene):
         self.beat("end")
 
     # -- text -----------------------------------------------------------------------------
-    def number(self, value: float, what: str = "", size: float = 24, color: Any = INK) -> Text:
-        """A number on screen (recorded in ``self.shown``)."""
+    def number(self, value: float, what: str = "", size: float = 24, color: Any = None) -> Text:
+        """A number on screen (recorded in ``self.shown``), in the palette's ink by default."""
         self.shown.append((what, float(value)))
-        return Text(fmt(value), font=FONT, font_size=size, color=color)
+        return Text(fmt(value), font=FONT, font_size=size, color=color or self.palette.ink)
 
 
-def caption(text: str, color: Any = GREY) -> Text:
+# The helpers below take the scene's palette (``palette=scene.palette``); the light one when a
+# scene does not pass it yet.
+
+
+def caption(text: str, color: Any = None, palette: Palette = LIGHT_PALETTE) -> Text:
     """The line along the bottom edge that names the parameters (numbers at the legible size,
-    shrunk only if the line would not fit the frame's width)."""
-    m = Text(text, font=FONT, font_size=NUMBER_SIZE, color=color)
+    shrunk only if the line would not fit the frame's width), grey by default."""
+    m = Text(text, font=FONT, font_size=NUMBER_SIZE, color=color or palette.grey)
     if m.width > 13.6:
         m.scale_to_fit_width(13.6)
     return m.to_edge(DOWN, buff=0.12)
 
 
-def label(text: str, size: float = 22, color: Any = INK) -> Text:
-    return Text(text, font=FONT, font_size=size, color=color)
+def label(text: str, size: float = 22, color: Any = None, palette: Palette = LIGHT_PALETTE) -> Text:
+    """A word on screen, in the palette's ink by default."""
+    return Text(text, font=FONT, font_size=size, color=color or palette.ink)
 
 
-def tex(*parts: str, size: float = 40, color: Any = INK, **kwargs: Any) -> MathTex:
-    """A formula typeset by LaTeX, in the deck's ink colour."""
-    return MathTex(*parts, font_size=size, color=color, **kwargs)
+def tex(
+    *parts: str,
+    size: float = 40,
+    color: Any = None,
+    palette: Palette = LIGHT_PALETTE,
+    **kwargs: Any,
+) -> MathTex:
+    """A formula typeset by LaTeX, in the palette's ink by default."""
+    return MathTex(*parts, font_size=size, color=color or palette.ink, **kwargs)
 
 
-def colored_math(parts: Sequence[str], colors: dict[int, Any], size: float = 40) -> MathTex:
+def colored_math(
+    parts: Sequence[str],
+    colors: dict[int, Any],
+    size: float = 40,
+    palette: Palette = LIGHT_PALETTE,
+) -> MathTex:
     """A formula whose parts ``colors[i]`` get their own colour (the current index, etc.)."""
-    m = tex(*parts, size=size)
+    m = tex(*parts, size=size, palette=palette)
     for i, c in colors.items():
         m[i].set_color(c)
     return m
-
-
-# -- grids -----------------------------------------------------------------------------------
-
-
-def cell(
-    side: float, fill: Any = WHITE, stroke: Any = INK, opacity: float = 1.0, width: float = 2
-) -> Rectangle:
-    return Rectangle(
-        width=side,
-        height=side,
-        fill_color=fill,
-        fill_opacity=opacity,
-        stroke_color=stroke,
-        stroke_width=width,
-    )
 
 
 # -- stems -----------------------------------------------------------------------------------
@@ -279,7 +393,8 @@ def stem_row(
     what: str,
     size: float = 22,
 ) -> VGroup:
-    """Stems ``values`` at x ``positions`` on ``baseline``; each is VGroup(line, dot, number)."""
+    """Stems ``values`` at x ``positions`` on ``baseline``; each is VGroup(line, dot, number),
+    the number in the scene's ink."""
     stems = VGroup()
     for v, x in zip(values, positions, strict=True):
         h = amplitude * (float(v) / scale if scale else 0.0)
@@ -287,22 +402,32 @@ def stem_row(
         tip = base + UP * h
         line = Line(base, tip, color=color, stroke_width=4) if abs(h) > 1e-6 else VGroup()
         dot = Dot(tip, radius=0.07, color=color)
-        num = scene.number(v, what, size=size, color=INK)
+        num = scene.number(v, what, size=size)
         num.next_to(dot, UP if h >= 0 else DOWN, buff=0.08)
         stems.add(VGroup(line, dot, num))
     return stems
 
 
-def axis(left: float, right: float, baseline: float, color: Any = GREY) -> Line:
-    return Line(np.array([left, baseline, 0]), np.array([right, baseline, 0]), color=color)
+def axis(
+    left: float, right: float, baseline: float, color: Any = None, palette: Palette = LIGHT_PALETTE
+) -> Line:
+    """A horizontal axis, grey by default."""
+    return Line(
+        np.array([left, baseline, 0]), np.array([right, baseline, 0]), color=color or palette.grey
+    )
 
 
 def index_labels(
-    positions: Iterable[float], indices: Iterable[int], y: float, size: float = NUMBER_SIZE
+    positions: Iterable[float],
+    indices: Iterable[int],
+    y: float,
+    size: float = NUMBER_SIZE,
+    palette: Palette = LIGHT_PALETTE,
 ) -> VGroup:
+    """The indices ``0 1 2 …`` under an axis, grey."""
     return VGroup(
         *(
-            Text(str(i), font=FONT, font_size=size, color=GREY).move_to(np.array([x, y, 0]))
+            Text(str(i), font=FONT, font_size=size, color=palette.grey).move_to(np.array([x, y, 0]))
             for x, i in zip(positions, indices, strict=True)
         )
     )
@@ -314,20 +439,22 @@ __all__ = [
     "GOLD",
     "GREY",
     "INK",
-    "INSERTED",
     "LEFT",
     "LIGHT",
-    "PAD",
     "RED",
     "RIGHT",
     "TEAL",
     "UP",
     "NUMBER_SIZE",
+    "LIGHT_PALETTE",
+    "PALETTES",
+    "Palette",
+    "WHITE",
+    "palette_for",
     "ConvanimScene",
     "Pacing",
     "axis",
     "caption",
-    "cell",
     "colored_math",
     "fmt",
     "index_labels",

@@ -9,12 +9,11 @@ as subscripts, the max-pooling winner, and the output values that become visible
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene
+from convanim.scenes._common import FONT, LIGHT_PALETTE, NUMBER_SIZE, ConvanimScene
 from manim import (
     Animation,
     FadeIn,
@@ -27,7 +26,7 @@ from manim import (
     VMobject,
 )
 
-from convanim.draw.plan import THEMES, Frame, GridView, Plan, Theme
+from convanim.draw.plan import Frame, GridView, Plan, Theme
 
 #: Text height per cell side, like the GIF renderer's ``num_size`` for the flat look.
 NUM_SIZE = 0.46  # 28.6 pt in a 0.65-unit cell: 40 px digits at 1080p
@@ -35,19 +34,6 @@ SUB_SIZE = 0.28
 #: The widest a number may be, as a share of its cell's width.
 CELL_FILL = 0.84
 _DIGIT_HEIGHT_PER_FONT_SIZE = 0.0105  # Text("8").height / font_size, measured with DejaVu Sans
-
-
-#: The GIFs' Solarized look, made legible when projected: lighter cell fills and a lighter
-#: window shade, so that the ink on every cell, shaded or not, has 4.5:1 contrast (the GIF
-#: theme's numbers on blue input cells have 4.1:1). tests/test_scenes.py checks every pair.
-VIDEO_THEME: Theme = dataclasses.replace(
-    THEMES["solarized"],
-    name="video",
-    input="#8cc4ec",
-    output="#8fd8d0",
-    dropped="#c9e2f4",
-    shade_alpha=0.3,
-)
 
 
 def minus(text: str) -> str:
@@ -71,11 +57,12 @@ class PlanView:
         max_width: float = 13.0,
         max_height: float = 6.0,
         max_unit: float = 0.8,
-        theme: Theme = VIDEO_THEME,
+        theme: Theme | None = None,
     ) -> None:
         self.scene = scene
         self.plan = plan
-        self.theme = theme
+        #: the cell colours: the scene palette's unless given
+        self.theme = theme or getattr(scene, "palette", LIGHT_PALETTE).cells
         self.u = min(max_width / plan.width, max_height / plan.height, max_unit)
         self.left = centre[0] - plan.width * self.u / 2
         self.top = centre[1] + plan.height * self.u / 2

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 from convanim.scenes._common import (
-    RED,
     ConvanimScene,
     caption,
     fmt,
@@ -46,6 +45,7 @@ class Conv2D(ConvanimScene):
         formula = tex(
             f"y[m,n] = \\sum_i \\sum_j w[i,j]\\, x[{ms} {sign} {di},\\ {ns} {sign} {dj}] + b",
             size=26,
+            palette=self.palette,
         )
         (H, W), (K1, K2) = trace.input_shape, trace.kernel_shape
         (O1, O2) = trace.output_shape
@@ -53,8 +53,9 @@ class Conv2D(ConvanimScene):
             r"L_{out} = \left\lfloor \frac{L_{in} + 2p - d(M-1) - 1}{s} \right\rfloor + 1",
             f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}",
             size=42,
+            palette=self.palette,
         )
-        sizes[1].set_color(RED)
+        sizes[1].set_color(self.palette.red)
         top = VGroup(formula, sizes).arrange(np.array([1, 0, 0]), buff=0.4)
         if top.width > 13.8:  # stride and dilation lengthen the formula: one above the other
             top.arrange(np.array([0, -1, 0]), buff=0.15)
@@ -62,7 +63,8 @@ class Conv2D(ConvanimScene):
             top.scale_to_fit_width(13.8)
         top.to_edge(np.array([0, 1, 0]), buff=0.25)
         info = caption(
-            f"input {H}×{W}, kernel {K1}×{K2}, stride {_t(s)}, padding {_t(pad)}, dilation {_t(d)}"
+            f"input {H}×{W}, kernel {K1}×{K2}, stride {_t(s)}, padding {_t(pad)}, dilation {_t(d)}",
+            palette=self.palette,
         )
         self.shown.extend([("O", O1), ("O", O2)])
         self.opening(formula, view.static(), info)

@@ -31,14 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from convanim.scenes._common import (
-    BLUE,
-    GOLD,
-    GREY,
-    INK,
-    LIGHT,
     NUMBER_SIZE,
-    RED,
-    TEAL,
     ConvanimScene,
     axis,
     colored_math,
@@ -51,7 +44,6 @@ from convanim.scenes._common import (
 )
 from convanim.scenes._data import conv1d_trace
 from manim import (
-    WHITE,
     FadeIn,
     FadeOut,
     ReplacementTransform,
@@ -70,6 +62,7 @@ class FIRConvolution1D(ConvanimScene):
 
     def construct(self) -> None:
         p = self.p
+        pal = self.palette
         trace = conv1d_trace(p["signal"], p["kernel"], mode=p["mode"])
         convolution = trace.mode == "convolution"
         L_in = trace.input_shape[0]
@@ -96,47 +89,48 @@ class FIRConvolution1D(ConvanimScene):
         sign = "-" if convolution else "+"
         title = colored_math(
             ["y[", "n", "] = \\sum_{k=0}^{M-1} h[k]\\, x[", "n", f"{sign}k]"],
-            {1: RED, 3: RED},
+            {1: pal.red, 3: pal.red},
             size=42,
+            palette=pal,
         ).to_edge(np.array([0, 1, 0]), buff=0.15)
         kind = label(
             "convolution: h is flipped" if convolution else "cross-correlation: h is not flipped",
             size=20,
-            color=GREY,
+            color=pal.grey,
         ).to_corner(np.array([1, 1, 0]), buff=0.35)
 
         # -- the signal --------------------------------------------------------------------
         x_scale = max(abs(v) for v in x_vals) or 1.0
-        x_stems = stem_row(self, x_vals, xs, base_x, 0.45, x_scale, BLUE, "x", num_size)
-        x_axis = axis(left, right, base_x)
+        x_stems = stem_row(self, x_vals, xs, base_x, 0.45, x_scale, pal.blue, "x", num_size)
+        x_axis = axis(left, right, base_x, palette=pal)
         names = VGroup(
-            tex("x[k]", size=34).move_to(np.array([name_x, base_x, 0])),
-            tex("h[n-k]" if convolution else "h[k-n]", size=30).move_to(
+            tex("x[k]", size=34, palette=pal).move_to(np.array([name_x, base_x, 0])),
+            tex("h[n-k]" if convolution else "h[k-n]", size=30, palette=pal).move_to(
                 np.array([name_x, base_h + 0.3, 0])
             ),
-            tex(r"h\cdot x", size=30).move_to(np.array([name_x, prod_y, 0])),
-            tex("y[n]", size=34).move_to(np.array([name_x, base_y, 0])),
+            tex(r"h\cdot x", size=30, palette=pal).move_to(np.array([name_x, prod_y, 0])),
+            tex("y[n]", size=34, palette=pal).move_to(np.array([name_x, base_y, 0])),
         )
-        n_axis = index_labels(xs, range(L_in), -0.3, size=num_size)
+        n_axis = index_labels(xs, range(L_in), -0.3, size=num_size, palette=pal)
         # The samples are indexed by k (the sum's variable); y[n] lands under sample n = k.
-        k_name = tex("k", size=30, color=GREY).move_to(np.array([name_x, -0.3, 0]))
-        y_axis = axis(left, right, base_y)
+        k_name = tex("k", size=30, color=pal.grey).move_to(np.array([name_x, -0.3, 0]))
+        y_axis = axis(left, right, base_y, palette=pal)
         self.opening(title, kind, x_axis, y_axis, names[0], names[3], n_axis, k_name, x_stems)
 
         # -- the impulse response, then flipped into place ---------------------------------
         h_scale = max(abs(v) for v in h_vals) or 1.0
-        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.3, h_scale, TEAL, "h", num_size)
+        k_stems = stem_row(self, h_vals, xs[:M], base_h, 0.3, h_scale, pal.teal, "h", num_size)
         k_names = VGroup(
             *(
-                label(f"h[{k}]", size=num_size, color=GREY).move_to(
+                label(f"h[{k}]", size=num_size, color=pal.grey).move_to(
                     np.array([xs[k], base_h + (-0.26 if h_vals[k] >= 0 else 0.26), 0])
                 )
                 for k in range(M)
             )
         )
-        k_axes = VGroup(*(axis(x - dx * 0.4, x + dx * 0.4, base_h, TEAL) for x in xs[:M]))
+        k_axes = VGroup(*(axis(x - dx * 0.4, x + dx * 0.4, base_h, pal.teal) for x in xs[:M]))
         kernel = VGroup(*(VGroup(k_stems[k], k_names[k], k_axes[k]) for k in range(M)))
-        h_label = tex("h[k]", size=30).move_to(names[1])
+        h_label = tex("h[k]", size=30, palette=pal).move_to(names[1])
         self.beat("idea", FadeIn(kernel, h_label))
 
         # The flip: a true mirror about the kernel's centre, each tap on an arc to the place of
@@ -173,9 +167,9 @@ class FIRConvolution1D(ConvanimScene):
                 corner_radius=0.12,
                 width=hi - lo,
                 height=box_top - box_bottom,
-                fill_color=LIGHT,
+                fill_color=pal.light,
                 fill_opacity=0.55,
-                stroke_color=TEAL,
+                stroke_color=pal.teal,
                 stroke_width=3,
             ).move_to(np.array([(lo + hi) / 2, (box_top + box_bottom) / 2, 0]))
             box.set_z_index(-1)
@@ -202,7 +196,7 @@ class FIRConvolution1D(ConvanimScene):
             # In the formula's order (h[0]·x[n] first), so the sum reads like the line above.
             taps = sorted(step.taps, key=lambda t: t.kernel[0])
             products = [
-                self.number(t.product, "product", size=num_size, color=GOLD)
+                self.number(t.product, "product", size=num_size, color=pal.gold)
                 .move_to(np.array([xs[t.grid[0]], prod_y, 0]))
                 .set_z_index(2)
                 for t in taps
@@ -243,7 +237,7 @@ class FIRConvolution1D(ConvanimScene):
                 )
 
             y_stem = stem_row(
-                self, [step.value], [xs[n]], base_y, 0.2, y_scale, RED, "y", num_size
+                self, [step.value], [xs[n]], base_y, 0.2, y_scale, pal.red, "y", num_size
             )[0]
             self.beat(
                 "output",
@@ -259,9 +253,10 @@ class FIRConvolution1D(ConvanimScene):
             r"L_{out} = L_{in} - M + 1",
             f"= {L_in} - {M} + 1 = {L_out}",
             size=42,
+            palette=pal,
         )
         self._place(final)
-        final[1].set_color(RED)
+        final[1].set_color(pal.red)
         self.shown.extend([("L_in", L_in), ("M", M), ("L_out", L_out)])
         fades = [FadeOut(m) for m in (window, eq) if m is not None]
         self.beat("idea", *fades, Write(final), move=1.2)
@@ -287,8 +282,9 @@ class FIRConvolution1D(ConvanimScene):
                 "=",
                 tex_num(step.value),
             ],
-            {1: RED, 6: RED},
+            {1: self.palette.red, 6: self.palette.red},
             size=42,
+            palette=self.palette,
         )
         return self._place(eq)
 
@@ -298,16 +294,16 @@ class FIRConvolution1D(ConvanimScene):
         """The running sum's values (recorded as ``"sum"``) and the box that holds them at
         ``(x, y)``, sized for the widest so that it never changes size while the sum runs."""
         values = [
-            self.number(v, "sum", size=size, color=INK).move_to(np.array([x, y, 0])).set_z_index(2)
+            self.number(v, "sum", size=size).move_to(np.array([x, y, 0])).set_z_index(2)
             for v in sums
         ]
         box = RoundedRectangle(
             corner_radius=0.08,
             width=max(v.width for v in values) + 0.24,
             height=max(v.height for v in values) + 0.18,
-            fill_color=WHITE,
+            fill_color=self.palette.background,
             fill_opacity=1.0,
-            stroke_color=RED,
+            stroke_color=self.palette.red,
             stroke_width=2,
         ).move_to(np.array([x, y, 0]))
         box.set_z_index(1)  # over the y axis, under the numbers flying in

@@ -9,7 +9,7 @@ engine's (torch's first maximum in scan order), never a random cell.
 
 from __future__ import annotations
 
-from convanim.scenes._common import RED, ConvanimScene, caption, fmt, tex
+from convanim.scenes._common import ConvanimScene, caption, fmt, tex
 from convanim.scenes._data import pool_example
 from convanim.scenes._grid import PlanView, play_plan, top_formulas
 from manim import Write
@@ -24,21 +24,29 @@ class MaxPool2D(ConvanimScene):
         (O1, O2) = trace.output_shape
         floor = r"\left\lceil" if p["ceil_mode"] else r"\left\lfloor"
         ceil_r = r"\right\rceil" if p["ceil_mode"] else r"\right\rfloor"
-        formula = tex(r"y[m,n] = \max_{i,j < M} x[m s + i,\ n s + j]", size=28)
+        formula = tex(
+            r"y[m,n] = \max_{i,j < M} x[m s + i,\ n s + j]", size=28, palette=self.palette
+        )
         size_tex = (
             f"L_{{out}} = {floor} \\frac{{L_{{in}} + 2p - M}}{{s}} {ceil_r} + 1"
             if any(p["padding"]) or p["ceil_mode"]
             else f"L_{{out}} = {floor} \\frac{{L_{{in}} - M}}{{s}} {ceil_r} + 1"
         )
-        sizes = tex(size_tex, f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}", size=42)
-        sizes[1].set_color(RED)
+        sizes = tex(
+            size_tex,
+            f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}",
+            size=42,
+            palette=self.palette,
+        )
+        sizes[1].set_color(self.palette.red)
         self.shown.extend([("O", O1), ("O", O2)])
         top_formulas(formula, sizes)
         view = PlanView(self, plan, centre=(0.0, -0.15), max_width=13.2, max_height=5.4)
         (H, W), (K1, K2) = trace.input_shape, trace.kernel_shape
         info = caption(
             f"{K1}×{K2} max pooling, stride {_t(p['stride'])}, padding {_t(p['padding'])}"
-            f"{', ceil_mode' if p['ceil_mode'] else ''} on a {H}×{W} input"
+            f"{', ceil_mode' if p['ceil_mode'] else ''} on a {H}×{W} input",
+            palette=self.palette,
         )
         self.opening(formula, view.static(), info)
         self.beat("idea", Write(sizes))

@@ -16,3 +16,9 @@ def _private_convanim_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CONVANIM_CACHE_DIR", str(tmp_path_factory.mktemp("convanim-cache")))
         yield
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    """A folder for Manim's (unused) media files during scene dry runs (tests/scene_checks)."""
+    return tmp_path_factory.mktemp("manim-media")

@@ -8,7 +8,6 @@ the ``Text`` mobjects left on screen are compared with values computed independe
 
 from __future__ import annotations
 
-import collections
 import importlib
 import types
 
@@ -18,166 +17,13 @@ import pytest
 pytest.importorskip("manim")
 
 from convanim.scenes._common import fmt  # noqa: E402
-from manim import (  # noqa: E402
-    Polygon,
-    RoundedRectangle,
-    SingleStringMathTex,
-    Text,
-    config,
-    tempconfig,
-)
+from manim import Text  # noqa: E402
+from scene_checks import PALETTE_CASES, assert_on_screen, dry, shown  # noqa: E402
 
-from convanim import video
+from convanim import video  # noqa: E402
 from convanim.core import shapes  # noqa: E402
 from convanim.draw.plan import format_values  # noqa: E402
 from convanim.engine import conv2d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory):
-    return tmp_path_factory.mktemp("manim-media")
-
-
-def layout_problems(scene) -> list[str]:
-    """What a viewer would see as broken on screen right now: text beyond the frame's edge,
-    two texts on top of each other, or a text cut by an outline (a window box, a marker)
-    instead of lying wholly inside or outside it."""
-    texts, outlines = [], []
-    for top in scene.mobjects:
-        skip: set[int] = set()
-        for m in top.get_family():
-            if id(m) in skip:
-                continue
-            if isinstance(m, Text | SingleStringMathTex):
-                skip.update(id(s) for s in m.get_family())
-                if m.get_fill_opacity() > 0 and m.width > 0:
-                    texts.append(m)
-            elif (
-                isinstance(m, Polygon | RoundedRectangle)
-                and m.get_stroke_width() >= 1.5
-                and m.get_stroke_opacity() > 0
-            ):
-                outlines.append(m)
-    if not texts:
-        return []
-
-    def box(m):
-        return [m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1]]
-
-    def name(m) -> str:
-        return getattr(m, "text", None) or getattr(m, "tex_string", "?")
-
-    tb = np.array([box(m) for m in texts])
-    tol = 0.02
-    w, h = config.frame_width / 2 - tol, config.frame_height / 2 - tol
-    out = [
-        f"off screen: {name(m)!r}"
-        for m, (x0, y0, x1, y1) in zip(texts, tb, strict=True)
-        if x0 < -w or x1 > w or y0 < -h or y1 > h
-    ]
-    # Overlap of every pair of texts, as a share of the smaller one's area.
-    ow = np.minimum(tb[:, None, 2], tb[None, :, 2]) - np.maximum(tb[:, None, 0], tb[None, :, 0])
-    oh = np.minimum(tb[:, None, 3], tb[None, :, 3]) - np.maximum(tb[:, None, 1], tb[None, :, 1])
-    area = (tb[:, 2] - tb[:, 0]) * (tb[:, 3] - tb[:, 1])
-    share = np.clip(ow, 0, None) * np.clip(oh, 0, None) / np.minimum.outer(area, area)
-    for i, j in zip(*np.nonzero(np.triu(share > 0.1, 1)), strict=True):
-        out.append(f"overlap: {name(texts[i])!r} / {name(texts[j])!r}")
-    for o in outlines:
-        x0, y0, x1, y1 = box(o)
-        inside = (
-            (tb[:, 0] >= x0 - tol)
-            & (tb[:, 2] <= x1 + tol)
-            & (tb[:, 1] >= y0 - tol)
-            & (tb[:, 3] <= y1 + tol)
-        )
-        touch = (np.minimum(tb[:, 2], x1) - np.maximum(tb[:, 0], x0) > tol) & (
-            np.minimum(tb[:, 3], y1) - np.maximum(tb[:, 1], y0) > tol
-        )
-        out.extend(f"cut by an outline: {name(texts[i])!r}" for i in np.nonzero(touch & ~inside)[0])
-    return out
-
-
-#: At 1080p a scene unit is 135 px: 40 px digits need Text font size 28.2 (DejaVu Sans digits
-#: are 0.0105 units per point) and MathTex 41.5 (0.00714 units per point).
-MIN_TEXT_SIZE, MIN_TEX_SIZE = 28.2, 41.5
-
-
-def small_numbers(scene) -> list[str]:
-    """Texts with a digit in them whose digits would be under 40 px tall at 1080p."""
-    out = []
-    for top in scene.mobjects:
-        skip: set[int] = set()
-        for m in top.get_family():
-            if id(m) in skip or not isinstance(m, Text | SingleStringMathTex):
-                continue
-            # (a MathTex has no fill of its own: its glyphs do)
-            if max(sub.get_fill_opacity() for sub in m.family_members_with_points()) == 0:
-                continue
-            if getattr(m, "is_subscript", False):  # the kernel's weights again, in corners
-                continue
-            if isinstance(m, Text) and any(ch.isdigit() for ch in m.text):
-                skip.update(id(s) for s in m.get_family())
-                if m.font_size < MIN_TEXT_SIZE - 0.05:
-                    out.append(f"{m.text!r} at {m.font_size:.1f} pt")
-            elif isinstance(m, SingleStringMathTex):
-                skip.update(id(s) for s in m.get_family())
-                if any(ch.isdigit() for ch in m.tex_string) and m.font_size < MIN_TEX_SIZE - 0.05:
-                    out.append(f"tex {m.tex_string[:40]!r} at {m.font_size:.1f} pt")
-    return out
-
-
-def dry(media, name: str, legible: bool = False, **params):
-    """Run scene ``name`` under ``dry_run`` and return it; the layout is checked after every
-    ``play`` (the state each animation ends in is what stays on screen), and with ``legible``
-    the size of every number too."""
-    module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
-    cfg = {
-        "dry_run": True,
-        "media_dir": str(media),
-        "disable_caching": True,
-        "progress_bar": "none",
-        "verbosity": "ERROR",
-        "pixel_width": 854,
-        "pixel_height": 480,
-        "frame_rate": 15,
-    }
-    problems: list[str] = []
-    with tempconfig(cfg):
-        scene = getattr(module, name)(params=params)
-        play = scene.play
-
-        def checked_play(*args, **kwargs):
-            play(*args, **kwargs)
-            found = layout_problems(scene) + (small_numbers(scene) if legible else [])
-            problems.extend(p for p in found if p not in problems)
-
-        scene.play = checked_play
-        scene.render()
-    assert not problems, f"{name} {params}: " + "; ".join(problems[:8])
-    return scene
-
-
-def texts_on_screen(scene) -> collections.Counter:
-    """Every visible ``Text`` string on screen at the end of the scene."""
-    found = collections.Counter()
-    for top in scene.mobjects:
-        for m in top.get_family():
-            if isinstance(m, Text) and m.get_fill_opacity() > 0:
-                found[m.text] += 1
-    return found
-
-
-def assert_on_screen(scene, strings) -> None:
-    shown = texts_on_screen(scene)
-    need = collections.Counter(s.replace("−", "-") for s in strings)
-    have = collections.Counter({k.replace("−", "-"): v for k, v in shown.items()})
-    missing = need - have
-    assert not missing, f"not on screen: {dict(missing)}"
-
-
-def shown(scene, what: str) -> list[float]:
-    return [v for w, v in scene.shown if w == what]
-
 
 # --------------------------------------------------------------------------------------------
 
@@ -441,24 +287,50 @@ def test_pace_scales_every_beat(media):
 # -- contrast --------------------------------------------------------------------------------
 
 
-def test_scene_colours_are_legible_on_the_slide():
+@pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES)
+def test_scene_colours_are_legible_on_the_slide(theme, ink, transparent):
     """Every text colour the scenes use has 4.5:1 against the slide and against every cell
-    fill it can sit on (shaded or not); outlines and stems 3:1 against the slide (WCAG)."""
-    from convanim.scenes import _common
-    from convanim.scenes._grid import VIDEO_THEME as t
+    fill it can sit on (shaded or not); outlines and stems 3:1 against the slide (WCAG), for
+    the light and the dark slide and for a transparent export (on the dark slide it is for)."""
+    from convanim.scenes._common import palette_for
 
     from convanim.draw.plan import contrast
 
-    slide = "#ffffff"
-    for name, colour in _common.TEXT_COLOURS.items():
+    pal = palette_for(theme, ink, transparent)
+    slide = pal.background
+    assert slide == ("#ffffff" if theme == "light" and not transparent else "#002b36")
+    for name, colour in pal.text_colours().items():
         assert contrast(colour, slide) >= 4.5, name
-    for role in ("input", "output", "kernel", "padding", "inserted", "dropped"):
+    t = pal.cells
+    for role in ("input", "output", "kernel", "padding", "inserted", "dropped", "output_padding"):
         for fill in (t.fill(role), t.shaded(role)):
             assert contrast(t.ink_on(fill), fill) >= 4.5, (role, fill)
+            if role in ("padding", "inserted"):  # their zeros are written in the muted colour
+                assert contrast(t.muted, fill) >= 4.5, (role, fill)
+    # the kernel's quiet box behind the taps: its numbers and stems on it
+    assert contrast(pal.ink, pal.light) >= 4.5 and contrast(pal.teal, pal.light) >= 3.0
     assert contrast(t.muted, t.background) >= 4.5
     assert contrast(t.text, t.background) >= 4.5
-    for graphic in (t.line, t.winner, _common.TEAL, _common.RED, _common.BLUE):
+    for graphic in (t.line, t.winner, pal.teal, pal.red, pal.blue, pal.grey):
         assert contrast(graphic, slide) >= 3.0, graphic
+
+
+def test_ink_follows_the_gif_choices():
+    """``--theme`` and ``--ink`` are common scene parameters; ``--ink`` has the GIFs' choices
+    (draw.themes.INKS), and light ink is the light slide's palette swapped for the dark one."""
+    from convanim.scenes._common import PALETTES, palette_for
+
+    from convanim.draw.themes import INKS
+
+    for name in video.SCENE_NAMES:
+        specs = {s.name: s for s in video.PARAM_SPECS[name]}
+        assert specs["ink"].choices == INKS and specs["theme"].choices == tuple(PALETTES)
+    assert palette_for("light", "light").ink == PALETTES["dark"].ink
+    assert palette_for("light", "light").background == "#ffffff"
+    assert palette_for("dark", "dark").ink == PALETTES["light"].ink
+    assert palette_for("light", "dark", transparent=True) == PALETTES["light"]
+    with pytest.raises(ValueError, match="must be one of light, dark"):
+        video.resolve_params("Conv2D", {"theme": "solarized"})
 
 
 # -- legible at the parameter corners --------------------------------------------------------
@@ -492,3 +364,14 @@ def test_limits_keep_the_numbers_legible():
         video.resolve_params("Conv2D", {"input": "7x7", "padding": 1})
     with pytest.raises(ValueError, match="at most 10 samples"):
         video.resolve_params("FIRConvolution1D", {"signal": ",".join(["1"] * 11)})
+
+
+@pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES[1:])
+@pytest.mark.parametrize("name", ["FIRConvolution1D", "Conv2D", "MaxPool2D"])
+def test_scenes_draw_through_the_palette(media, name, theme, ink, transparent):
+    """On the dark slide and in a transparent export every colour on screen is the palette's
+    (``dry`` checks each play): no literal colour stays dark on a dark slide."""
+    scene = dry(media, name, max_steps=2, theme=theme, ink=ink, transparent=transparent)
+    assert scene.palette.ink == "#fdf6e3"
+    if not transparent:
+        assert scene.camera.background_color.to_hex().lower() == "#002b36"

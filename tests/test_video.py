@@ -100,15 +100,11 @@ def assert_gif_colours_are_blends(gif: Path) -> None:
     (anti-aliasing mixes an edge with what is behind it), within a few levels: no fringe of a
     colour the scene never drew (Manim's own GIF maps frames to a fixed 3-3-2 cube: yellow
     edges, grey text turned yellow), and the slide's white is exact."""
-    import dataclasses
-
     import numpy as np
     from convanim.scenes import _common
-    from convanim.scenes._grid import VIDEO_THEME
     from PIL import Image, ImageSequence
 
-    theme = [v for v in dataclasses.asdict(VIDEO_THEME).values() if str(v).startswith("#")]
-    hexes = {*theme, *_common.TEXT_COLOURS.values(), "#ffffff", "#000000"}
+    hexes = _common.PALETTES["light"].colours() | {"#ffffff", "#000000"}
     scene = np.array([[int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in hexes], float)
     scene = np.vstack([scene, [blend(a, b) for a in scene for b in scene]])  # shading over fills
     seen: set[tuple[int, int, int]] = set()
@@ -364,6 +360,9 @@ def test_poster_png_and_force(tmp_path, cache, monkeypatch):
 
 @pytest.mark.slow
 def test_gif_and_transparent_webm(tmp_path, cache):
+    import numpy as np
+    from PIL import Image
+
     params = {"max_steps": 1, "step_time": 0.2}
     gif = video.render_scene("MaxPool2D", tmp_path, fmt="gif", params=params)
     assert gif == tmp_path / "480p15" / "MaxPool2D.gif"
@@ -377,6 +376,15 @@ def test_gif_and_transparent_webm(tmp_path, cache):
         stream = c.streams.video[0]
         assert "webm" in c.format.name and stream.codec_context.name == "vp9"
         assert stream.metadata.get("alpha_mode") == "1"  # VP9 with its alpha plane
+    # Transparent exports are drawn for a dark slide: light ink, no black text or lines.
+    png = video.render_scene(
+        "MaxPool2D", tmp_path / "alpha.png", fmt="png", params=params, transparent=True
+    )
+    rgba = np.asarray(Image.open(png).convert("RGBA")).reshape(-1, 4).astype(int)
+    opaque = rgba[rgba[:, 3] == 255, :3]
+    assert (rgba[:, 3] == 0).mean() > 0.5  # the slide shows through
+    near = lambda colour: (np.abs(opaque - colour).max(axis=1) <= 12).sum()  # noqa: E731
+    assert near((0xFD, 0xF6, 0xE3)) > 500 and near((0, 0, 0)) == 0
 
 
 # -- clicker-stepped playback -----------------------------------------------------------------

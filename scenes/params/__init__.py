@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convanim.draw.themes import INKS
+
 __all__ = [
     "PARAMS_ENV",
     "PACES",
+    "THEME_NAMES",
     "ParamSpec",
     "SceneDecl",
     "declared_scenes",
@@ -37,6 +40,9 @@ PARAMS_ENV = "CONVANIM_SCENE_PARAMS"
 
 #: How much longer than the default speaking pace every beat lasts.
 PACES: dict[str, float] = {"slow": 1.5, "normal": 1.0, "fast": 0.6}
+
+#: The slides a scene is drawn for (``scenes._common.PALETTES`` has one palette each).
+THEME_NAMES: tuple[str, ...] = ("light", "dark")
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,19 @@ STEP_TIME = ParamSpec(
 MAX_STEPS = ParamSpec("max_steps", "int", 0, "animate only the first N steps (0: all)", minimum=0)
 PACE = ParamSpec("pace", "choice", "normal", "speaking pace: slow, normal or fast", tuple(PACES))
 SEED = ParamSpec("seed", "int", 0, "seed of the example values", minimum=0)
-COMMON: tuple[ParamSpec, ...] = (PACE, STEP_TIME, MAX_STEPS)
+THEME = ParamSpec(
+    "theme", "choice", "light", "the slide: light (white, the deck's) or dark", THEME_NAMES
+)
+# The GIFs' --ink choices (draw.themes.INKS), with the same meaning.
+INK = ParamSpec(
+    "ink",
+    "choice",
+    "auto",
+    "lines and text: light for a dark slide, dark for a light one; auto follows --theme "
+    "(light for --transparent webm/mov)",
+    INKS,
+)
+COMMON: tuple[ParamSpec, ...] = (PACE, STEP_TIME, MAX_STEPS, THEME, INK)
 
 
 @dataclass(frozen=True)

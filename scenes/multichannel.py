@@ -17,16 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from convanim.scenes._common import FONT, NUMBER_SIZE, RED, ConvanimScene, fmt, tex
+from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, fmt, tex
 from convanim.scenes._data import multichannel_example
-from convanim.scenes._grid import NUM_SIZE, VIDEO_THEME, PlanView, layout_plan, top_formulas
+from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, top_formulas
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, ReplacementTransform, Text, VGroup, smooth
 
 #: Name and formula sizes: MathTex with digits in it (``x_0``, ``y_1[2]``) at 42 pt has 40 px
 #: digits at 1080p; names without digits may be smaller.
 NAME_SIZE = 42
 LABEL_SIZE = 34
-THEME = VIDEO_THEME
 
 
 def first_half(t: float) -> float:
@@ -119,10 +118,14 @@ class MultiChannelConv(ConvanimScene):
         bottom = self.caption_lines[0].get_top()[1] + 0.15
         self.view = PlanView(
             self, self.plan, centre=(0.0, (top + bottom) / 2), max_width=13.4,
-            max_height=top - bottom, theme=THEME,
+            max_height=top - bottom,
         )  # fmt: skip
         self.marker: VGroup | None = None
         self.step_texts: VGroup | None = None
+
+    def math(self, text: str, size: float):  # noqa: ANN201 - a MathTex
+        """A formula or name in the palette's ink."""
+        return tex(text, size=size, palette=self.palette)
 
     def channels(self, j: int) -> list[int]:
         """The input channels head ``j`` reads (its group's)."""
@@ -137,7 +140,7 @@ class MultiChannelConv(ConvanimScene):
         """The deck's multi-head formula (``x_i[n+k]`` in correlation mode) along the top,
         and beside it which operation this is."""
         sign = "-" if self.convolution else "+"
-        formula = tex(
+        formula = self.math(
             r"y_j[n] = \sum_{i=0}^{C_{in}-1} \sum_{k=0}^{M-1} w_{i,j}[k]\, x_i[n "
             + sign
             + r" k] + b_j",
@@ -149,7 +152,7 @@ class MultiChannelConv(ConvanimScene):
             else ("cross-correlation:", "no flip, as in PyTorch")
         )
         note = VGroup(
-            *(Text(s, font=FONT, font_size=NUMBER_SIZE, color=THEME.text) for s in kind)
+            *(Text(s, font=FONT, font_size=NUMBER_SIZE, color=self.palette.ink) for s in kind)
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         return top_formulas(formula, note)
 
@@ -179,7 +182,7 @@ class MultiChannelConv(ConvanimScene):
                 parts.add(
                     v.poly(
                         g_in.box_polygon(i, 0, i + 1, g_in.cols),
-                        fill_color=v.theme.background,
+                        fill_color=self.palette.background,
                         fill_opacity=0.7,
                         stroke_width=0,
                     )
@@ -194,7 +197,7 @@ class MultiChannelConv(ConvanimScene):
         for grid, letter in ((g_in, "x"), (g_out, "y")):
             for r in range(grid.rows):
                 at = v.pt(plan.grid("input").point(0, r + 0.5 + (grid is g_out) * c.out_top))
-                names.add(tex(f"{letter}_{r}", size=NAME_SIZE).next_to(at, LEFT, 0.15))
+                names.add(self.math(f"{letter}_{r}", size=NAME_SIZE).next_to(at, LEFT, 0.15))
         kernel = r"\mathrm{flip}(w_{i,j})" if self.convolution else r"w_{i,j}[k]"
         heads = (
             (g_in, r"x_i[n]"),
@@ -204,27 +207,27 @@ class MultiChannelConv(ConvanimScene):
         )
         for grid, text in heads:
             corner = v.pt((grid.point(0, 0)[0], 0.92))  # bottom left of the label band
-            m = tex(text, size=LABEL_SIZE)
+            m = self.math(text, size=LABEL_SIZE)
             names.add(m.move_to(corner + np.array([m.width / 2, m.height / 2, 0])))
         for key, text in (("total", r"\sum_i"), ("result", r"y_j[n]")):
             top = v.pt(plan.grid(key).point(0.5, 0))
-            names.add(tex(text, size=LABEL_SIZE).next_to(top, UP, 0.1))
+            names.add(self.math(text, size=LABEL_SIZE).next_to(top, UP, 0.1))
         return names
 
     def sum_label(self, key: str, text: str):  # noqa: ANN201 - a MathTex
         """The name over a cell of the sum line (``b_1``, ``y_0[2]``)."""
         top = self.view.pt(self.plan.grid(key).point(0.5, 0))
-        return tex(text, size=NAME_SIZE).next_to(top, UP, 0.1)
+        return self.math(text, size=NAME_SIZE).next_to(top, UP, 0.1)
 
     def sum_line_signs(self) -> VGroup:
         """The ``+`` and ``=`` between the channel total, the bias and the result."""
         v, g = self.view, self.plan.grid("total")
         return VGroup(
             # (Pango, not LaTeX: every distinct MathTex costs a LaTeX run, 0.25 s of CPU)
-            Text("+", font=FONT, font_size=NUMBER_SIZE, color=THEME.text).move_to(
+            Text("+", font=FONT, font_size=NUMBER_SIZE, color=self.palette.ink).move_to(
                 v.pt(g.point(1.4, 0.5))
             ),
-            Text("=", font=FONT, font_size=NUMBER_SIZE, color=THEME.text).move_to(
+            Text("=", font=FONT, font_size=NUMBER_SIZE, color=self.palette.ink).move_to(
                 v.pt(g.point(3.2, 0.5))
             ),
         )
@@ -239,7 +242,7 @@ class MultiChannelConv(ConvanimScene):
             f"C_in = {cin}, C_out = {cout}, groups = {g}, M = {m}; "
             f"weights {m}·{self.cpg}·{cout} = {count}"
         )
-        line = Text(params, font=FONT, font_size=NUMBER_SIZE, color=THEME.text)
+        line = Text(params, font=FONT, font_size=NUMBER_SIZE, color=self.palette.ink)
         return [line.to_edge(DOWN, buff=0.12)]
 
     # -- the steps ------------------------------------------------------------------------
@@ -266,7 +269,7 @@ class MultiChannelConv(ConvanimScene):
                 stroke_color=t.line, stroke_width=6, fill_color=t.shade,
                 fill_opacity=t.shade_alpha,
             ),
-            v.poly(g_out.cell_polygon(j, n), stroke_color=RED, stroke_width=6).set_fill(opacity=0),
+            v.poly(g_out.cell_polygon(j, n), stroke_color=self.palette.red, stroke_width=6).set_fill(opacity=0),
         )  # fmt: skip
         g_p, g_s = plan.grid(f"products {j}"), plan.grid(f"sums {j}")
         top = rows[0]

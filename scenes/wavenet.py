@@ -11,12 +11,13 @@ the numbers the shape core's stack analysis gives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from convanim.scenes._common import BLUE, FONT, GREY, INK, NUMBER_SIZE, RED, ConvanimScene, tex
+from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, tex
 from convanim.scenes._data import CausalStack, causal_stack
-from manim import DOWN, LEFT, UP, Circle, FadeIn, FadeOut, Line, Text, VGroup, Write
+from manim import DOWN, LEFT, UP, Circle, FadeIn, FadeOut, Text, VGroup, VMobject, Write
 
 #: MathTex with digits (``d = 8``, ``k = 2``, the receptive field) at 42 pt: 40 px digits.
 TEX_SIZE = 42
@@ -47,6 +48,24 @@ class StackLayout:
 
     def at(self, layer: int, t: int) -> np.ndarray:
         return np.array([self.x0 + t * self.dx, self.y0 + layer * self.dy, 0.0])
+
+
+def lines(ends: Iterable[tuple[np.ndarray, np.ndarray]], color: str, width: float) -> VMobject:
+    """Straight lines as one mobject: a Manim mobject per edge (up to 2,300 of them in the
+    widest stack) makes every frame, and the dry-run checks, many times slower."""
+    path = VMobject(stroke_color=color, stroke_width=width)
+    for a, b in ends:
+        path.start_new_path(a)
+        path.add_line_to(b)
+    return path
+
+
+def dots(centres: Iterable[np.ndarray], radius: float, fill: str, stroke: str) -> VMobject:
+    """Filled circles as one mobject (for the same reason as :func:`lines`)."""
+    path = VMobject(fill_color=fill, fill_opacity=1, stroke_color=stroke, stroke_width=2)
+    for c in centres:
+        path.append_vectorized_mobject(Circle(radius=radius).move_to(c))
+    return path.set_fill(fill, 1).set_stroke(stroke, 2)
 
 
 class DilatedCausalStack(ConvanimScene):
@@ -94,7 +113,8 @@ class DilatedCausalStack(ConvanimScene):
     # -- the drawing ----------------------------------------------------------------------
     def header(self, phase: int):  # noqa: ANN201 - a MathTex
         kind = "causal convolutions" if phase == 0 else "dilated causal convolutions"
-        return tex(rf"\text{{{kind}, }} k = {self.k}", size=TEX_SIZE).to_edge(UP, buff=0.25)
+        head = tex(rf"\text{{{kind}, }} k = {self.k}", size=TEX_SIZE, palette=self.palette)
+        return head.to_edge(UP, buff=0.25)
 
     def rf_formula(self, ds: list[int]):  # noqa: ANN201 - a MathTex
         """``r = 1 + (k−1)·Σ_l d_l`` with this stack's numbers, under the header; the result
@@ -106,39 +126,36 @@ class DilatedCausalStack(ConvanimScene):
             rf"{self.k - 1}\cdot({terms})",
             f"= {r}",
             size=TEX_SIZE,
+            palette=self.palette,
         ).next_to(self.heads[0], DOWN, buff=0.15)
-        rf[2].set_color(RED)
+        rf[2].set_color(self.palette.red)
         return rf
 
     def d_label(self, d: int):  # noqa: ANN201 - a MathTex
-        return tex(f"d = {d}", size=TEX_SIZE, color=GREY)
+        return tex(f"d = {d}", size=TEX_SIZE, color=self.palette.grey)
 
     def layer_names(self) -> VGroup:
         names = VGroup()
         for layer in range(self.layers + 1):
             text = "input" if layer == 0 else ("output" if layer == self.layers else "hidden")
-            name = Text(text, font=FONT, font_size=NUMBER_SIZE, color=GREY)
+            name = Text(text, font=FONT, font_size=NUMBER_SIZE, color=self.palette.grey)
             names.add(name.move_to(self.grid.at(layer, 0)).set_x(self.grid.names_x))
         return names
 
     def stack_drawing(self, stack: CausalStack, ds: list[int]) -> VGroup:
         """Every node, every edge (who feeds whom) and each layer's dilation."""
-        at = self.grid.at
-        nodes = VGroup(
-            *(
-                Circle(radius=0.1, color=INK, stroke_width=2).set_fill(BLUE, 1).move_to(at(l, t))
-                for l in range(self.layers + 1)  # noqa: E741 - l is the layer, as in d_l
-                for t in range(self.length)
-            )
+        at, pal = self.grid.at, self.palette
+        nodes = dots(
+            (at(layer, t) for layer in range(self.layers + 1) for t in range(self.length)),
+            0.1,
+            pal.blue,
+            pal.ink,
         )
-        edges = VGroup(
-            *(
-                Line(at(layer - 1, s), at(layer, t), color=GREY, stroke_width=1.2)
-                for layer in range(1, self.layers + 1)
-                for t in range(self.length)
-                for s in stack.taps[layer - 1][t]
-            )
-        )
+        edges = lines(
+            ((at(layer - 1, s), at(layer, t)) for layer in range(1, self.layers + 1)
+             for t in range(self.length) for s in stack.taps[layer - 1][t]),
+            pal.grey, 1.2,
+        )  # fmt: skip
         labels = VGroup()
         for layer, d in enumerate(ds, 1):
             label = self.d_label(d).move_to(at(layer, 0))
@@ -147,26 +164,26 @@ class DilatedCausalStack(ConvanimScene):
 
     def light_field(self, stack: CausalStack) -> VGroup:
         """The receptive field of the last output, one layer per beat, from the top down."""
-        at = self.grid.at
+        at, red = self.grid.at, self.palette.red
 
-        def node(layer: int, t: int) -> Circle:
-            return (
-                Circle(radius=0.13, color=RED, stroke_width=3)
-                .set_fill(RED, 1)
-                .move_to(at(layer, t))
-            )
+        def node(layer: int, t: int) -> VMobject:
+            return dots([at(layer, t)], 0.13, red, red)
 
         lit = VGroup()
         for layer in range(self.layers, 0, -1):
             if self.played == self.budget:
                 break
             new = VGroup(
-                *(
-                    Line(at(layer - 1, s), at(layer, t), color=RED, stroke_width=4)
-                    for t in stack.field[layer]
-                    for s in stack.taps[layer - 1][t]
-                ),
-                *(node(layer - 1, t) for t in stack.field[layer - 1]),
+                lines(
+                    (
+                        (at(layer - 1, s), at(layer, t))
+                        for t in stack.field[layer]
+                        for s in stack.taps[layer - 1][t]
+                    ),
+                    red,
+                    4,
+                ),  # fmt: skip
+                dots((at(layer - 1, t) for t in stack.field[layer - 1]), 0.13, red, red),
             )
             if layer == self.layers:
                 new.add(node(layer, self.length - 1))

@@ -14,9 +14,10 @@ torch = pytest.importorskip("torch")
 
 from convanim.scenes._common import fmt  # noqa: E402
 from manim import MathTex  # noqa: E402
+from scene_checks import PALETTE_CASES, assert_on_screen, dry, shown  # noqa: E402
+from test_scenes import FLOORS  # noqa: E402
 
 from convanim import video  # noqa: E402
-from tests.test_scenes import FLOORS, assert_on_screen, dry, media, shown  # noqa: E402, F401
 
 F = torch.nn.functional
 
@@ -51,7 +52,7 @@ MULTICHANNEL_CASES = [
 
 
 @pytest.mark.parametrize("params", MULTICHANNEL_CASES)
-def test_multichannel_numbers_are_torchs(media, params):  # noqa: F811
+def test_multichannel_numbers_are_torchs(media, params):
     """Every product, channel sum, total and output the scene shows, checked against torch's
     conv1d (with groups and bias); the kernels are drawn as the window meets them."""
     p, x, drawn, b, y, partial = torch_multichannel(params)
@@ -119,7 +120,7 @@ CORNERS = [
 
 
 @pytest.mark.parametrize(("name", "params"), CORNERS)
-def test_numbers_legible_at_the_corners(media, name, params):  # noqa: F811
+def test_numbers_legible_at_the_corners(media, name, params):
     """At the corners of the parameter range nothing leaves the frame, no two texts overlap,
     no outline cuts a text, and every number is 40 px tall at 1080p; every beat keeps the
     speaking pace."""
@@ -179,7 +180,7 @@ def test_causal_stack_fields_are_torchs(length, kernel, dilations):
         assert stack.field[0][-1] - stack.field[0][0] + 1 == r
 
 
-def test_wavenet_beats_and_receptive_fields(media):  # noqa: F811
+def test_wavenet_beats_and_receptive_fields(media):
     scene = dry(media, "DilatedCausalStack", dilations="1,2,4,8", length=16, step_time=0.1)
     assert shown(scene, "receptive_field") == [5, 16]  # 1 + (k−1)·L, then 1 + (k−1)·Σ d
     # title, a beat per layer lit, the field's formula, the switch to dilated, again, the end
@@ -211,7 +212,7 @@ WAVENET_CORNERS = [
 
 
 @pytest.mark.parametrize(("name", "params"), WAVENET_CORNERS)
-def test_wavenet_legible_at_the_corners(media, name, params):  # noqa: F811
+def test_wavenet_legible_at_the_corners(media, name, params):
     assert_paced(dry(media, name, legible=True, **params))
 
 
@@ -222,3 +223,36 @@ def test_data_doctests():
 
     result = doctest.testmod(_data)
     assert result.attempted >= 1 and result.failed == 0
+
+
+# -- both themes -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES)
+@pytest.mark.parametrize("name", ["MultiChannelConv", "DilatedCausalStack"])
+def test_drawn_through_the_palette(media, name, theme, ink, transparent):
+    """On the light and the dark slide and in a transparent export every colour on screen is
+    the palette's (``dry`` checks each play), with every number 40 px tall and the pace kept."""
+    scene = dry(
+        media, name, legible=True, max_steps=3, theme=theme, ink=ink, transparent=transparent
+    )
+    assert_paced(scene)
+    dark = theme == "dark" or transparent
+    assert scene.palette.ink == ("#fdf6e3" if dark else "#000000")
+
+
+@pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES)
+def test_numbers_under_the_window_stay_legible(theme, ink, transparent):
+    """MultiChannelConv's input numbers keep the ink chosen for their cell while the window's
+    shade passes over them (4.5:1 either way), and the veil over a channel another group reads
+    is the slide's own colour."""
+    from convanim.scenes._common import palette_for
+
+    from convanim.draw.themes import contrast
+
+    pal = palette_for(theme, ink, transparent)
+    t = pal.cells
+    for role in ("input", "output", "kernel"):
+        ink_colour = t.ink_on(t.fill(role))
+        assert contrast(ink_colour, t.shaded(role)) >= 4.5, (role, ink_colour)
+    assert pal.background in pal.colours()

@@ -132,9 +132,14 @@ class MultiChannelConv(ConvanimScene):
         return list(self.traces[j].params["in_channels"])
 
     def drawn_kernel(self, j: int) -> np.ndarray:
-        """Head ``j``'s kernels as drawn: flipped in convolution mode, so that each column
-        lines up with the input column the window puts it on."""
-        return self.w[j][:, ::-1] if self.convolution else self.w[j]
+        """Head ``j``'s kernels as the window meets them (flipped in convolution mode): the
+        weights of the engine's first step, by channel and by column of the window."""
+        first = self.traces[j].steps[0]
+        top, start = self.channels(j)[0], min(tp.grid[0] for tp in first.taps)
+        drawn = np.zeros(self.w.shape[1:])
+        for tp in first.taps:
+            drawn[tp.channel - top, tp.grid[0] - start] = tp.weight
+        return drawn
 
     def formula_line(self) -> VGroup:
         """The deck's multi-head formula (``x_i[n+k]`` in correlation mode) along the top,

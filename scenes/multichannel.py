@@ -22,7 +22,7 @@ from convanim.scenes._data import multichannel_example
 from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, top_formulas
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, ReplacementTransform, Text, VGroup, smooth
 
-#: Name and formula sizes: MathTex with digits in it (``x_0``, ``y_1[2]``) at 42 pt has 40 px
+#: Name and formula sizes: MathTex with digits in it (``x_0``, ``b_1``) at 42 pt has 40 px
 #: digits at 1080p; names without digits may be smaller.
 NAME_SIZE = 42
 LABEL_SIZE = 34
@@ -220,7 +220,7 @@ class MultiChannelConv(ConvanimScene):
         return names
 
     def sum_label(self, key: str, text: str):  # noqa: ANN201 - a MathTex
-        """The name over a cell of the sum line (``b_1``, ``y_0[2]``)."""
+        """The name over a cell of the sum line (``b_1``)."""
         top = self.view.pt(self.plan.grid(key).point(0.5, 0))
         return self.math(text, size=NAME_SIZE).next_to(top, UP, 0.1)
 
@@ -268,14 +268,15 @@ class MultiChannelConv(ConvanimScene):
         rows = self.channels(j)
         cols = sorted({tp.grid[0] for tp in step.taps})
         n = step.output[0]
-        marker = VGroup(
-            v.poly(
-                g_in.box_polygon(rows[0], cols[0], rows[-1] + 1, cols[-1] + 1),
-                stroke_color=t.line, stroke_width=6, fill_color=t.shade,
-                fill_opacity=t.shade_alpha,
-            ),
-            v.poly(g_out.cell_polygon(j, n), stroke_color=self.palette.red, stroke_width=6).set_fill(opacity=0),
-        )  # fmt: skip
+        window = v.poly(
+            g_in.box_polygon(rows[0], cols[0], rows[-1] + 1, cols[-1] + 1),
+            stroke_color=t.line,
+            stroke_width=6,
+            fill_color=t.shade,
+            fill_opacity=t.shade_alpha,
+        )
+        target = v.poly(g_out.cell_polygon(j, n), stroke_color=self.palette.red, stroke_width=6)
+        marker = VGroup(window, target.set_fill(opacity=0))
         g_p, g_s = plan.grid(f"products {j}"), plan.grid(f"sums {j}")
         top = rows[0]
         texts = VGroup()

@@ -51,7 +51,7 @@ class StackLayout:
 
 
 def lines(ends: Iterable[tuple[np.ndarray, np.ndarray]], color: str, width: float) -> VMobject:
-    """Straight lines as one mobject: a Manim mobject per edge (up to 2,300 of them in the
+    """Straight lines as one mobject: a Manim mobject per edge (up to 768 of them in the
     widest stack) makes every frame, and the dry-run checks, many times slower."""
     path = VMobject(stroke_color=color, stroke_width=width)
     for a, b in ends:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from convanim.draw import catalogue
+from convanim.draw import catalogue, entries
 
 CONV_ARITHMETIC_BYTES = 3_398_746  # sum of the 15 committed GIFs (reference/conv_arithmetic.md)
 TARGET_SECONDS = 1.5
@@ -64,8 +64,8 @@ def main() -> None:
         par = min(
             (render_all(folder, args.threads) for _ in range(args.repeat)), key=lambda t: t[0]
         )
-        sizes = {e.name: (folder / f"{e.name}.gif").stat().st_size for e in catalogue.ARITHMETIC}
-        colours = [middle_colours(folder / f"{e.name}.gif") for e in catalogue.ARITHMETIC]
+        sizes = {e.name: (folder / f"{e.name}.gif").stat().st_size for e in entries.ARITHMETIC}
+        colours = [middle_colours(folder / f"{e.name}.gif") for e in entries.ARITHMETIC]
     ours = sum(sizes.values())
     frames = sum(catalogue.get(n).frames() for n in catalogue.names())
     print(f"cores available: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageSequence
 
-from convanim.draw import catalogue
+from convanim.draw import catalogue, entries
 
 _DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared/reference/conv_arithmetic_gifs"
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no reference GIFs found (conv_arithmetic_gifs/): nothing to compare")
         return 0
     args.output.mkdir(parents=True, exist_ok=True)
-    names = args.names or [e.name for e in catalogue.ARITHMETIC]
+    names = args.names or [e.name for e in entries.ARITHMETIC]
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             original = ref / f"{name}.gif"

@@ -306,7 +306,8 @@ def test_renderer_fingerprints_follow_imports_not_the_whole_package() -> None:
         "draw/gif.py",
         "draw/plan.py",
         "core/shapes.py",
-        "engine/ops.py",
+        "ops/conv.py",
+        "tracing/pool.py",
         "draw/figures.py",
     } <= image
     assert {"video/__init__.py", "draw/plan.py", "scenes/fir.py", "scenes/_render.py"} <= scene

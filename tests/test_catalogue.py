@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from convanim.core import shapes
-from convanim.draw import catalogue, figures
+from convanim.draw import catalogue, entries, figures
 
 GOLDEN = Path(__file__).parent / "golden" / "catalogue.json"
 
@@ -77,8 +77,8 @@ PAPER = {
 
 def test_names_verbatim_and_in_order():
     assert catalogue.names() == ARITHMETIC_NAMES + NUMERICAL_NAMES + DECK_NAMES
-    assert [e.name for e in catalogue.ARITHMETIC] == ARITHMETIC_NAMES
-    assert [e.name for e in catalogue.NUMERICAL] == NUMERICAL_NAMES
+    assert [e.name for e in entries.ARITHMETIC] == ARITHMETIC_NAMES
+    assert [e.name for e in entries.NUMERICAL] == NUMERICAL_NAMES
 
 
 @pytest.mark.parametrize("name", list(PAPER))

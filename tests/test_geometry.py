@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from convanim.core import shapes
-from convanim.draw import catalogue
+from convanim.draw import catalogue, entries
 from convanim.draw.geometry import (
     clip_outside,
     output_lift,
@@ -101,7 +101,7 @@ def test_planes_lines_and_labels_never_meet(kind, rows, cols, k, s, p, d, op):
     check_plan(build_plan(trace, look="perspective"))
 
 
-@pytest.mark.parametrize("name", [e.name for e in catalogue.ARITHMETIC])
+@pytest.mark.parametrize("name", [e.name for e in entries.ARITHMETIC])
 def test_catalogue_planes_lines_and_labels_never_meet(name):
     check_plan(catalogue.plan_named(name))
 

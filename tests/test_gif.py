@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convanim.draw import catalogue, gif
+from convanim.draw import catalogue, entries, gif
 from convanim.draw.catalogue import plan_named
 from convanim.draw.plan import THEMES, build_plan
 from convanim.engine import tracing
 
-ANIMATED = [e.name for e in (*catalogue.ARITHMETIC, *catalogue.NUMERICAL)] + [
+ANIMATED = [e.name for e in (*entries.ARITHMETIC, *entries.NUMERICAL)] + [
     "2d_convolution",
     "2d_maxpool",
 ]
@@ -114,7 +114,7 @@ def test_catalogue_gif_reopens_with_the_plans_frames(rendered, name):
 
 
 def test_width_follows_conv_arithmetics_rule(rendered):
-    for entry in catalogue.ARITHMETIC:
+    for entry in entries.ARITHMETIC:
         plan = plan_named(entry.name)
         side = plan.grid("input").cols
         with Image.open(rendered / f"{entry.name}.gif") as im:
@@ -173,7 +173,7 @@ def test_the_fifteen_arithmetic_gifs_stay_under_1_2_mb(rendered):
     bytes). They measure 1,184,032 (benchmarks/bench_gif.py): changed rectangles with
     unchanged pixels transparent, edge blends held within gif.BLEND_TOLERANCE, hairline
     connectors in two grey levels. A change of look that costs bytes fails here."""
-    total = sum((rendered / f"{e.name}.gif").stat().st_size for e in catalogue.ARITHMETIC)
+    total = sum((rendered / f"{e.name}.gif").stat().st_size for e in entries.ARITHMETIC)
     assert total <= 1_200_000, total
 
 
@@ -194,7 +194,7 @@ def window_pixels(img: Image.Image, theme=THEME) -> int:
     return sum(n for n, c in img.getcolors(1 << 16) if c in shaded)
 
 
-@pytest.mark.parametrize("name", [e.name for e in catalogue.ARITHMETIC])
+@pytest.mark.parametrize("name", [e.name for e in entries.ARITHMETIC])
 def test_the_window_is_whole_in_every_frame(rendered, name):
     """Window-coloured pixels per frame stay within 10 % of the median frame's (they were
     2-84 % when the output plane hid the window; the originals keep 98-100 %)."""
@@ -457,37 +457,21 @@ def test_long_numbers_shrink_to_stay_inside_their_cells():
         != np.asarray(gif.render_frames(bare)[0], dtype=int),
         axis=2,
     )
+
+    def px(v: float) -> int:
+        return round(OPTS.margin_px + v * OPTS.cell_px)
+
     for key in ("input", "output"):
         g = plan.grid(key)
         inside_cells = np.zeros_like(diff)
         for r in range(g.rows):
             for c in range(g.cols):
                 (x0, y0), (x1, y1) = g.point(c, r), g.point(c + 1, r + 1)
-                box = [round(OPTS.margin_px + v * OPTS.cell_px) for v in (x0, y0, x1, y1)]
-                inside_cells[box[1] + 1 : box[3] - 1, box[0] + 1 : box[2] - 1] = True
-                assert diff[box[1] : box[3], box[0] : box[2]].any(), (key, r, c)
+                inside_cells[px(y0) + 1 : px(y1) - 1, px(x0) + 1 : px(x1) - 1] = True
+                assert diff[px(y0) : px(y1), px(x0) : px(x1)].any(), (key, r, c)
         (x0, y0), (x1, y1) = g.point(0, 0), g.point(g.cols, g.rows)
-        region = diff[
-            round(OPTS.margin_px + y0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + y1 * OPTS.cell_px
-            )
-            + 4,
-            round(OPTS.margin_px + x0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + x1 * OPTS.cell_px
-            )
-            + 4,
-        ]
-        inner = inside_cells[
-            round(OPTS.margin_px + y0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + y1 * OPTS.cell_px
-            )
-            + 4,
-            round(OPTS.margin_px + x0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + x1 * OPTS.cell_px
-            )
-            + 4,
-        ]
-        assert not (region & ~inner).any(), key
+        around = np.s_[px(y0) - 4 : px(y1) + 4, px(x0) - 4 : px(x1) + 4]  # the grid, 4 px out
+        assert not (diff[around] & ~inside_cells[around]).any(), key
 
 
 def test_two_digit_values_keep_clear_of_their_subscripts():

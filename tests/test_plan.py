@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convanim.core import shapes, stack
-from convanim.draw.catalogue import ENTRIES, _trace, plan_named
+from convanim.draw.catalogue import _trace, plan_named
+from convanim.draw.entries import ENTRIES
 from convanim.draw.geometry import PERSPECTIVE, rect_meets_polygon
 from convanim.draw.plan import (
     THEMES,

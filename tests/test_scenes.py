@@ -23,7 +23,7 @@ from scene_checks import PALETTE_CASES, assert_on_screen, dry, shown  # noqa: E4
 from convanim import video  # noqa: E402
 from convanim.core import shapes  # noqa: E402
 from convanim.draw.plan import format_values  # noqa: E402
-from convanim.engine import conv1d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
+from convanim.engine import conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 
@@ -185,46 +185,16 @@ def test_transposed_both_views(media):
     w = example_grid((3, 3), 1, 0, 3)
     y = conv_transpose2d(x[None, None], w[None, None], stride=2, output_padding=1)[0, 0]
     assert y.shape == (6, 6)
-    # intro, one play per input cell, marker out, the untouched output_padding cells, size, wait
-    assert len(full.timeline) == 1 + 4 + 1 + 1 + 2
+    # intro, per input cell scale/land/add, marker out, the untouched output_padding cells,
+    # size, wait
+    assert len(full.timeline) == 1 + 3 * 4 + 1 + 1 + 2
     np.testing.assert_allclose(sorted(shown(full, "output")), sorted(y.ravel()))
     assert_on_screen(full, [fmt(v) for v in y.ravel()])
     both = dry(media, "TransposedConv2D", view="both", max_steps=2, **params)
-    # direct: intro, 2 frames, fade; scatter: intro, 2 cells, marker out; size, wait
-    assert len(both.timeline) == (1 + 2 + 1) + (1 + 2 + 1) + 2
+    # direct: intro, 2 frames, fade; scatter: intro, 2 cells (3 beats each), marker out; size,
+    # wait
+    assert len(both.timeline) == (1 + 2 + 1) + (1 + 3 * 2 + 1) + 2
     assert shown(both, "O") == [6, 6]
-
-
-def test_multichannel_heads_and_groups(media):
-    scene = dry(
-        media, "MultiChannelConv", in_channels=4, out_channels=2, groups=2, length=5, step_time=0.1
-    )
-    from convanim.scenes._data import multichannel_example
-
-    x, w, b, traces = multichannel_example(
-        video.resolve_params(
-            "MultiChannelConv", {"in_channels": 4, "out_channels": 2, "groups": 2, "length": 5}
-        )
-    )
-    y = conv1d(x, w, b, groups=2, mode="convolution")
-    assert y.shape == (2, 3)
-    assert len(scene.timeline) == 1 + y.size + 1
-    np.testing.assert_allclose(shown(scene, "y"), y.ravel())
-    assert_on_screen(scene, [fmt(v) for v in y.ravel()])
-    # grouped: head 1 only sees channels 2 and 3
-    assert traces[1].params["in_channels"] == (2, 3)
-    assert shown(scene, "params") == [3 * 2 * 2]
-
-
-def test_wavenet_receptive_fields(media):
-    scene = dry(media, "DilatedCausalStack", dilations="1,2,4,8", length=16, step_time=0.1)
-    assert shown(scene, "receptive_field") == [5, 16]  # 1 + L(k−1), then 1 + Σ(k−1)d
-    assert len(scene.timeline) == 5 + 4 + 4  # intro, rf, switch, rf, end; 2×4 layers
-    from convanim.scenes._data import causal_stack
-
-    stack = causal_stack(16, 2, [1, 2, 4, 8])
-    assert stack.field[0] == list(range(16))  # every input reaches the last output
-    assert causal_stack(16, 2, [1, 1, 1, 1]).field[0] == [11, 12, 13, 14, 15]
 
 
 def test_backward_gradients(media):
@@ -235,7 +205,8 @@ def test_backward_gradients(media):
         video.resolve_params("ConvBackward", {"length": 5, "kernel": 2})
     )
     g = conv_backward(x[None, None], w[None, None], gy[None, None], mode="convolution")
-    assert len(scene.timeline) == 9 + 2 + 5  # fixed beats, then one per gradient value
+    # fixed beats (the M−1 zeros' call-out among them), then one per gradient value
+    assert len(scene.timeline) == 10 + 2 + 5
     assert shown(scene, "dL/db") == [pytest.approx(float(gy.sum()))]
     np.testing.assert_allclose(shown(scene, "grad")[:2], g.grad_weight.ravel())
     np.testing.assert_allclose(shown(scene, "grad")[2:], g.grad_input.ravel())
@@ -252,7 +223,9 @@ def test_ambiguity_sizes(media):
     assert shown(scene, "size")[:2] == [6, 5]
     assert shown(scene, "O") == [3]
     assert shown(scene, "output_padding") == [0, 1]
-    assert len(scene.timeline) == 1 + 9 + 1 + 1 + 1
+    # title, 9 windows, the never-read call-out, fade; transposed: grids, the first output
+    # row (6 windows), the last cell, the end
+    assert len(scene.timeline) == 1 + 9 + 1 + 1 + 1 + 6 + 1 + 1
     assert [s for s, _ in shapes.transposed_output_range(3, 3, 2, 1)] == [5, 6]
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "Command",
     "option",
     "options",
+    "stacked",
     "SIZE",
     "DIMS",
     "PADDING",
@@ -137,6 +138,18 @@ def options(
     def decorate(func: Any) -> Any:
         for name in reversed(names):
             func = option(declared.get(name, PARAMS[name]), **changes.get(name, {}))(func)
+        return func
+
+    return decorate
+
+
+def stacked(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One decorator applying ``decorators`` as if written one above the other, in this order
+    (a group of click options a command shares or keeps apart from its body)."""
+
+    def decorate(func: Any) -> Any:
+        for decorator in reversed(decorators):
+            func = decorator(func)
         return func
 
     return decorate

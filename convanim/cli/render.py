@@ -22,7 +22,8 @@ import click
 
 from convanim._files import check_output
 from convanim._procs import pool_options
-from convanim.cli.options import option, options
+from convanim.cli.options import option, options, stacked
+from convanim.core.params import PARAMS, WINDOW_PARAMS
 from convanim.draw import catalogue
 from convanim.draw.themes import INKS, THEMES
 
@@ -116,6 +117,85 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any], quality: str 
     return str(catalogue.render_named(name, Path(folder), **overrides))
 
 
+#: The look options every name of one ``render`` call shares (``--all``, several names).
+LOOK = ("cell_size", "duration", "theme", "transparent", "ink", "labels", "legend")
+
+_TARGETS = stacked(
+    click.argument("targets", nargs=-1),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Output .gif, .png or .html (an interactive page: step, hover; a folder gets "
+        "<name>.gif|png). With --all or several names: the folder.",
+    ),
+    click.option(
+        "--all", "render_all", is_flag=True, help="Render the whole catalogue into -o DIR."
+    ),
+)
+# The operation's parameters, from the table the shape core declares them in (None: not given).
+_OPERATION = options(
+    *WINDOW_PARAMS,
+    "kind",
+    "ceil_mode",
+    "norm_type",
+    **{name: {"default": None} for name in WINDOW_PARAMS[2:]},
+    norm_type={"default": None, "type": click.FloatRange(min=0, min_open=True)},
+)
+_CONTENT = stacked(
+    click.option(
+        "--numbers/--no-numbers", default=None, help="Write the engine's values in cells."
+    ),
+    click.option("--style", type=click.Choice(["perspective", "flat"]), help="The look."),
+    option(
+        "mode",
+        default=None,
+        help="correlation (frameworks; default) or convolution (kernel flipped, shown flipped; "
+        "turns --numbers on).",
+    ),
+    click.option(
+        "--fill",
+        type=click.Choice(["all", "progressive", "none"]),
+        help="Output values: all from the start, appearing as computed, or none.",
+    ),
+    click.option("--seed", type=int, help="Seed of the example values."),
+    click.option("--values", help="Input values: JSON literal or @file (.json/.npy/.csv)."),
+    click.option("--weights", help="Kernel values: JSON, @file, or a kernel name (sobel_x, …)."),
+)
+_LOOK = stacked(
+    click.option(
+        "--cell-size", type=float, help="Pixels per cell (default 29.5, as conv_arithmetic)."
+    ),
+    click.option("--duration", type=click.IntRange(10, 60_000), help="Milliseconds per frame."),
+    click.option(
+        "--hold", type=click.IntRange(10, 600_000), help="Milliseconds on the last frame."
+    ),
+    click.option("--theme", type=click.Choice(tuple(THEMES)), default="solarized"),
+    click.option("--transparent", is_flag=True, help="Transparent background."),
+    click.option(
+        "--ink",
+        type=click.Choice(INKS),
+        default="auto",
+        show_default=True,
+        help="Lines and text: light for a dark slide (with --transparent), dark for a light one.",
+    ),
+    click.option("--labels/--no-labels", default=True, help="Label the input and output maps."),
+    click.option("--legend/--no-legend", default=True, help="Legend of padding/inserted zeros."),
+)
+_MORE = stacked(
+    click.option("--image", type=click.Path(path_type=Path), help="vision_kernels: the picture."),
+    click.option("-j", "--jobs", type=click.IntRange(1, 64), help="--all: parallel processes."),
+    click.option(
+        "-q",
+        "--quality",
+        default="low",
+        show_default=True,
+        help="Several names: the video quality of the scenes among them (low … 1080p60 …).",
+    ),
+)
+
+
 @click.command(
     "render",
     cls=RenderCommand,
@@ -124,100 +204,18 @@ def _render_one(name: str, folder: str, overrides: dict[str, Any], quality: str 
     "Networks: `convanim render stack …` and `convanim render receptive_field …` "
     "(see their --help).",
 )
-@click.argument("targets", nargs=-1)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output .gif, .png or .html (an interactive page: step, hover; a folder gets "
-    "<name>.gif|png). With --all or several names: the folder.",
-)
-@click.option("--all", "render_all", is_flag=True, help="Render the whole catalogue into -o DIR.")
-# The operation's parameters, from the table the shape core declares them in (None: not given).
-@options(
-    "input_size",
-    "kernel_size",
-    "stride",
-    "padding",
-    "dilation",
-    "output_padding",
-    "kind",
-    "ceil_mode",
-    "norm_type",
-    **{name: {"default": None} for name in ("stride", "padding", "dilation", "output_padding")},
-    norm_type={"default": None, "type": click.FloatRange(min=0, min_open=True)},
-)
-@click.option("--numbers/--no-numbers", default=None, help="Write the engine's values in cells.")
-@click.option("--style", type=click.Choice(["perspective", "flat"]), help="The look.")
-@option(
-    "mode",
-    default=None,
-    help="correlation (frameworks; default) or convolution (kernel flipped, shown flipped; "
-    "turns --numbers on).",
-)
-@click.option(
-    "--fill",
-    type=click.Choice(["all", "progressive", "none"]),
-    help="Output values: all from the start, appearing as computed, or none.",
-)
-@click.option("--seed", type=int, help="Seed of the example values.")
-@click.option("--values", help="Input values: JSON literal or @file (.json/.npy/.csv).")
-@click.option("--weights", help="Kernel values: JSON, @file, or a kernel name (sobel_x, …).")
-@click.option("--cell-size", type=float, help="Pixels per cell (default 29.5, as conv_arithmetic).")
-@click.option("--duration", type=click.IntRange(10, 60_000), help="Milliseconds per frame.")
-@click.option("--hold", type=click.IntRange(10, 600_000), help="Milliseconds on the last frame.")
-@click.option("--theme", type=click.Choice(tuple(THEMES)), default="solarized")
-@click.option("--transparent", is_flag=True, help="Transparent background.")
-@click.option(
-    "--ink",
-    type=click.Choice(INKS),
-    default="auto",
-    show_default=True,
-    help="Lines and text: light for a dark slide (with --transparent), dark for a light one.",
-)
-@click.option("--labels/--no-labels", default=True, help="Label the input and output maps.")
-@click.option("--legend/--no-legend", default=True, help="Legend of padding/inserted zeros.")
-@click.option("--image", type=click.Path(path_type=Path), help="vision_kernels: the picture.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="--all: parallel processes.")
-@click.option(
-    "-q",
-    "--quality",
-    default="low",
-    show_default=True,
-    help="Several names: the video quality of the scenes among them (low … 1080p60 …).",
-)
+@_TARGETS
+@_OPERATION
+@_CONTENT
+@_LOOK
+@_MORE
 def render(
     targets: tuple[str, ...],
     output: Path | None,
     render_all: bool,
-    input_size: tuple[int, ...] | None,
-    kernel_size: Any,
-    stride: Any,
-    padding: Any,
-    dilation: Any,
-    output_padding: Any,
-    kind: str,
-    ceil_mode: bool,
-    norm_type: float | None,
-    numbers: bool | None,
-    style: str | None,
-    mode: str | None,
-    fill: str | None,
-    seed: int | None,
-    values: str | None,
-    weights: str | None,
-    cell_size: float | None,
-    duration: int | None,
-    hold: int | None,
-    theme: str,
-    transparent: bool,
-    ink: str,
-    labels: bool,
-    legend: bool,
-    image: Path | None,
     jobs: int | None,
     quality: str,
+    **given: Any,
 ) -> None:
     """Render a catalogue animation, any conv/transposed/pool, or the whole catalogue.
 
@@ -230,95 +228,97 @@ def render(
     convanim render dilation padding_strides 2d_maxpool -o assets/
     convanim render --all -o assets/
     """
+    common = {name: given[name] for name in LOOK}
     if len(targets) > 1:
-        names = _several(targets, output, quality)
-        _render_all(output, _drop_none({**common_options(locals())}), jobs, names, quality)
-        return
-    target = targets[0] if targets else None
-    look = {"style": style}
-    if mode == "convolution" and numbers is None:
-        # The flip is only visible in the numbers (subscripts, the rotated kernel): asking for
-        # convolution mode asks to see them (--no-numbers still wins).
-        numbers = True
-    common: dict[str, Any] = common_options(locals())
-    if render_all:
-        if target is not None:
+        _render_all(output, common, jobs, _several(targets, output, quality), quality)
+    elif render_all:
+        if targets:
             raise click.UsageError("--all renders the whole catalogue: give no NAME")
         if output is None:
             raise click.UsageError("--all needs -o DIR")
         _render_all(output, common, jobs)
-        return
-    if target is None:
+    elif not targets:
         raise click.UsageError(
             "name an animation (`convanim list`), an operation (conv, transposed, pool), "
             "or use --all"
         )
-    params = {
-        "size": input_size,
-        "kernel": kernel_size,
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "output_padding": output_padding,
-    }
-    content = {
+    elif targets[0] in OPERATIONS:
+        click.echo(str(_render_operation(targets[0], output, given, common)))
+    else:
+        click.echo(str(_render_entry(targets[0], output, given, common)))
+
+
+def _window(given: dict[str, Any]) -> dict[str, Any]:
+    """The window's parameters under the catalogue's keywords (``size``, ``kernel``, …)."""
+    return {PARAMS[name].render_key: given[name] for name in WINDOW_PARAMS}
+
+
+def _content(given: dict[str, Any]) -> dict[str, Any]:
+    """What the frames show: numbers, fill, mode, example or given values, the last hold."""
+    numbers = given["numbers"]
+    if given["mode"] == "convolution" and numbers is None:
+        # The flip is only visible in the numbers (subscripts, the rotated kernel): asking for
+        # convolution mode asks to see them (--no-numbers still wins).
+        numbers = True
+    return {
         "numbers": numbers,
-        "look": look["style"],
-        "fill": fill,
-        "mode": mode,
-        "seed": seed,
-        "values": _array(values, "--values"),
-        "weights": _array(weights, "--weights"),
-        "hold_last_ms": hold,
+        "look": given["style"],
+        "fill": given["fill"],
+        "mode": given["mode"],
+        "seed": given["seed"],
+        "values": _array(given["values"], "--values"),
+        "weights": _array(given["weights"], "--weights"),
+        "hold_last_ms": given["hold"],
     }
-    if target in OPERATIONS:
-        if input_size is None or kernel_size is None:
-            raise click.UsageError(f"`render {target}` needs -i/--input and -k/--kernel-size")
-        if image is not None:
-            raise click.UsageError("--image only applies to vision_kernels")
-        op_kind = target if target != "pool" else f"{kind}_pool"
-        if target != "transposed" and output_padding is not None:
-            raise click.UsageError("--output-padding only applies to transposed")
-        if target != "pool" and (ceil_mode or norm_type is not None):
-            raise click.UsageError("--ceil-mode and --norm-type only apply to pool")
-        if norm_type is not None and kind != "lp":
-            raise click.UsageError("--norm-type only applies to --kind lp")
-        content["ceil_mode"] = ceil_mode or None
-        content["norm_type"] = norm_type
-        out = output or Path(f"{target}.gif")
-        if not out.suffix:
-            out = out / f"{target}.gif"
-        kwargs = {k: v for k, v in {**params, **content}.items() if v is not None}
-        kwargs.setdefault("stride", None if target == "pool" else 1)
-        kwargs.setdefault("padding", 0)
-        kwargs.setdefault("dilation", 1)
-        kwargs.setdefault("output_padding", 0)
-        check_output(out)  # before the rendering, not after it
-        path = catalogue.render_custom(op_kind, out, **kwargs, **_drop_none(common))
-        click.echo(str(path))
-        return
+
+
+def _render_operation(
+    target: str, output: Path | None, given: dict[str, Any], common: dict[str, Any]
+) -> Path:
+    """``render conv|transposed|pool …``: the operation's flags checked, then drawn."""
+    content = _content(given)
+    kind, ceil_mode, norm_type = given["kind"], given["ceil_mode"], given["norm_type"]
+    if given["input_size"] is None or given["kernel_size"] is None:
+        raise click.UsageError(f"`render {target}` needs -i/--input and -k/--kernel-size")
+    if given["image"] is not None:
+        raise click.UsageError("--image only applies to vision_kernels")
+    if target != "transposed" and given["output_padding"] is not None:
+        raise click.UsageError("--output-padding only applies to transposed")
+    if target != "pool" and (ceil_mode or norm_type is not None):
+        raise click.UsageError("--ceil-mode and --norm-type only apply to pool")
+    if norm_type is not None and kind != "lp":
+        raise click.UsageError("--norm-type only applies to --kind lp")
+    out = output or Path(f"{target}.gif")
+    if not out.suffix:
+        out = out / f"{target}.gif"
+    chosen = {
+        **_window(given),
+        **content,
+        "ceil_mode": ceil_mode or None,
+        "norm_type": norm_type,
+    }
+    # a flag not given takes the operation's default (pooling's stride: the kernel size, None)
+    defaults = {"stride": None if target == "pool" else 1, "padding": 0, "dilation": 1}
+    kwargs = {**defaults, "output_padding": 0, **_drop_none(chosen)}
+    check_output(out)  # before the rendering, not after it
+    op_kind = target if target != "pool" else f"{kind}_pool"
+    return catalogue.render_custom(op_kind, out, **kwargs, **_drop_none(common))
+
+
+def _render_entry(
+    target: str, output: Path | None, given: dict[str, Any], common: dict[str, Any]
+) -> Path:
+    """``render NAME …``: a catalogue entry, with the flags given as its overrides."""
+    content = _content(given)
     entry = catalogue.get(target)
     out = output or Path(f"{target}{entry.ext}")
     check_output(out if out.suffix else out / f"{target}{entry.ext}")
-    overrides = _drop_none({**params, **content, **common, "image": image})
-    click.echo(str(catalogue.render_named(target, out, **overrides)))
+    overrides = {**_window(given), **content, **common, "image": given["image"]}
+    return catalogue.render_named(target, out, **_drop_none(overrides))
 
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
-
-
-def common_options(given: dict[str, Any]) -> dict[str, Any]:
-    """The look options of a ``render`` call that apply to every name it renders."""
-    return {
-        "cell_size": given["cell_size"],
-        "duration": given["duration"],
-        "theme": given["theme"],
-        "transparent": given["transparent"],
-        "ink": given["ink"],
-        "labels": given["labels"],
-        "legend": given["legend"],
-    }
 
 
 def _several(targets: tuple[str, ...], output: Path | None, quality: str) -> list[str]:

@@ -4,74 +4,75 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
-from convanim._files import check_output
+from convanim.cli.options import stacked
 from convanim.slides import build as deckbuild
 from convanim.slides import embed as snippets
+
+# What the snippet says (the fields of slides.embed.EmbedOptions).
+_SNIPPET = stacked(
+    click.option(
+        "--template",
+        "-t",
+        default=None,
+        metavar="NAME|FILE",
+        help="overlay (image in a reveal.js fragment), video, figure, markdown, html, "
+        "interactive (a live figure in an iframe), or the path of a template file.",
+    ),
+    click.option("--caption", default=None, help="Caption under the asset (also the alt text)."),
+    click.option(
+        "--alt", default=None, help="Alternative text (default: the caption or the name)."
+    ),
+    click.option("--source", default=None, metavar="URL", help='Adds "Source: <a href=URL>".'),
+    click.option("--source-text", default=None, help="Link text, or a citation without --source."),
+    click.option(
+        "--fragment-index",
+        type=click.IntRange(min=0),
+        default=None,
+        help="reveal.js data-fragment-index.",
+    ),
+    click.option("--width", default=None, help="45%, 800px, … (default: the template's)."),
+    click.option(
+        "--height", default=None, help="interactive: the iframe's height (default 520px)."
+    ),
+    click.option(
+        "--template-dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="A folder of templates overriding the built-in ones of the same name.",
+    ),
+)
+# Where a name that is not rendered yet is rendered.
+_EMBED_ASSET = stacked(
+    click.option(
+        "--deck", default=None, help="Deck name for the asset folders (assets/images/<deck>/…)."
+    ),
+    click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Folder the slide lives in; asset paths are relative to it.",
+    ),
+    click.option(
+        "--quality",
+        default=None,
+        help="Video quality: low, medium, high (1080p60) or fourk (default: ROOT/convanim.toml's, "
+        "else low).",
+    ),
+)
 
 
 @click.command("embed")
 @click.argument("name_or_path")
-@click.option(
-    "--template",
-    "-t",
-    default=None,
-    metavar="NAME|FILE",
-    help="overlay (image in a reveal.js fragment), video, figure, markdown, html, "
-    "interactive (a live figure in an iframe), or the path of a template file.",
-)
-@click.option("--caption", default=None, help="Caption under the asset (also the alt text).")
-@click.option("--alt", default=None, help="Alternative text (default: the caption or the name).")
-@click.option("--source", default=None, metavar="URL", help='Adds "Source: <a href=URL>".')
-@click.option("--source-text", default=None, help="Link text, or a citation without --source.")
-@click.option(
-    "--fragment-index",
-    type=click.IntRange(min=0),
-    default=None,
-    help="reveal.js data-fragment-index.",
-)
-@click.option("--width", default=None, help="45%, 800px, … (default: the template's).")
-@click.option("--height", default=None, help="interactive: the iframe's height (default 520px).")
-@click.option(
-    "--template-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="A folder of templates overriding the built-in ones of the same name.",
-)
-@click.option(
-    "--deck", default=None, help="Deck name for the asset folders (assets/images/<deck>/…)."
-)
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Folder the slide lives in; asset paths are relative to it.",
-)
-@click.option(
-    "--quality",
-    default=None,
-    help="Video quality: low, medium, high (1080p60) or fourk (default: ROOT/convanim.toml's, "
-    "else low).",
-)
+@_SNIPPET
+@_EMBED_ASSET
 def embed(
-    name_or_path: str,
-    template: str | None,
-    caption: str | None,
-    alt: str | None,
-    source: str | None,
-    source_text: str | None,
-    fragment_index: int | None,
-    width: str | None,
-    height: str | None,
-    template_dir: Path | None,
-    deck: str | None,
-    root: Path,
-    quality: str | None,
+    name_or_path: str, deck: str | None, root: Path, quality: str | None, **snippet: Any
 ) -> None:
     """Print the slide snippet for an asset: a file, a catalogue name or a scene.
 
@@ -83,123 +84,81 @@ def embed(
     convanim embed FIRConvolution1D --quality high
     convanim embed assets/figure.png --template markdown --caption "A figure"
     """
-    options = snippets.EmbedOptions(
-        template=template,
-        caption=caption,
-        alt=alt,
-        source=source,
-        source_text=source_text,
-        fragment_index=fragment_index,
-        width=width,
-        height=height,
-        template_dir=template_dir,
-    )
-    path = root / name_or_path
-    if path.is_file():
-        deckbuild.confined(name_or_path, root, "path")
-        rel = Path(name_or_path).as_posix()
-        poster = path.with_suffix(".png")  # what `convanim build` writes beside a video
-        if snippets.asset_kind(rel) == "video" and poster.is_file():
-            options = replace(options, poster=Path(rel).with_suffix(".png").as_posix())
-        click.echo(snippets.snippet(rel, options))
-        return
-    # The same settings a build of a deck in ROOT reads (convanim.toml: assets_dir, quality).
-    given = {"quality": quality, "assets_dir": deck}  # the command line wins
-    settings = deckbuild.resolve_settings(root / "slides.md", "", given)
-    # An interactive figure is rendered as a page (.html) rather than the catalogue's GIF.
-    interactive = (("template", "interactive"),) if template == "interactive" else ()
-    asset = deckbuild.plan_one(name_or_path, root, settings, interactive)
-    if settings.assets_dir is None:  # no deck: keep the folders flat
-        asset = deckbuild.with_folder(asset, "slides", "")
-    options = replace(options, poster=asset.poster_rel)
-    text = snippets.snippet(asset.rel, options)  # bad options are refused before any render
-    if not (root / asset.rel).is_file() or (
-        asset.poster_rel and not (root / asset.poster_rel).is_file()
-    ):
-        check_output(root / asset.rel, "the asset")  # before the rendering, not after it
-        if asset.kind == "scene":  # a missing Manim is exit 1 with its install line, up front
-            from convanim import video
+    options = snippets.EmbedOptions(**snippet)
+    found = deckbuild.embedding(name_or_path, root, options, quality=quality, assets_dir=deck)
+    if found.pending is not None:
+        click.echo(f"rendering {found.pending.rel} …", err=True)
+        deckbuild.render_asset(found.pending, root, deckbuild.Renderers())
+    click.echo(found.text)
 
-            video.require(video.scene_requirements(asset.name, Path(asset.rel).suffix[1:]))
-        click.echo(f"rendering {asset.rel} …", err=True)
-        deckbuild.render_asset(asset, root, deckbuild.Renderers())
-    click.echo(text)
+
+_BUILD = stacked(
+    click.argument("deck", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option(
+        "-o",
+        "--out-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where the built deck and its assets go (default: build/ beside the deck).",
+    ),
+    click.option(
+        "--quality",
+        default=None,
+        help="Video quality of placeholders: low (480p15, quick), medium, high (1080p60) or "
+        "fourk (default: the quality folder of the deck's own videos, else low).",
+    ),
+    click.option(
+        "--assets-dir",
+        default=None,
+        metavar="NAME",
+        help="Placeholders' assets go to assets/images/NAME/ and assets/videos/NAME/ "
+        "(default: the deck's file name).",
+    ),
+    click.option(
+        "--css",
+        "css",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False),
+        help="A style sheet of the lecture for --html (repeatable).",
+    ),
+    click.option(
+        "--check",
+        is_flag=True,
+        help="List what is stale or missing, write nothing; exit status 1 if anything is.",
+    ),
+    click.option("--strict", is_flag=True, help="Exit status 1 when a referenced file is missing."),
+    click.option(
+        "--html",
+        "html_page",
+        is_flag=True,
+        help="Also write <deck>.html, a reveal.js page (reveal.js copied beside it).",
+    ),
+    click.option(
+        "--theme",
+        default=None,
+        help="reveal.js theme name for --html (default: white), or a .css file in the deck's "
+        "folder.",
+    ),
+    click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Parallel renders (default: one per CPU).",
+    ),
+    click.option("--force", is_flag=True, help="Render every asset again, even if up to date."),
+    click.option(
+        "--template-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="A folder of templates overriding the built-in ones (page.html too).",
+    ),
+)
 
 
 @click.command("build")
-@click.argument("deck", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the built deck and its assets go (default: build/ beside the deck).",
-)
-@click.option(
-    "--quality",
-    default=None,
-    help="Video quality of placeholders: low (480p15, quick), medium, high (1080p60) or fourk "
-    "(default: the quality folder of the deck's own videos, else low).",
-)
-@click.option(
-    "--assets-dir",
-    default=None,
-    metavar="NAME",
-    help="Placeholders' assets go to assets/images/NAME/ and assets/videos/NAME/ "
-    "(default: the deck's file name).",
-)
-@click.option(
-    "--css",
-    "css",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="A style sheet of the lecture for --html (repeatable).",
-)
-@click.option(
-    "--check",
-    is_flag=True,
-    help="List what is stale or missing, write nothing; exit status 1 if anything is.",
-)
-@click.option("--strict", is_flag=True, help="Exit status 1 when a referenced file is missing.")
-@click.option(
-    "--html",
-    "html_page",
-    is_flag=True,
-    help="Also write <deck>.html, a reveal.js page (reveal.js copied beside it).",
-)
-@click.option(
-    "--theme",
-    default=None,
-    help="reveal.js theme name for --html (default: white), or a .css file in the deck's folder.",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Parallel renders (default: one per CPU).",
-)
-@click.option("--force", is_flag=True, help="Render every asset again, even if up to date.")
-@click.option(
-    "--template-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="A folder of templates overriding the built-in ones (page.html too).",
-)
-def build(
-    deck: Path,
-    out_dir: Path | None,
-    quality: str | None,
-    assets_dir: str | None,
-    css: tuple[str, ...],
-    check: bool,
-    strict: bool,
-    html_page: bool,
-    theme: str | None,
-    jobs: int | None,
-    force: bool,
-    template_dir: Path | None,
-) -> int:
+@_BUILD
+def build(deck: Path, css: tuple[str, ...], check: bool, strict: bool, **settings: Any) -> int:
     """Render and embed every asset a reveal.js Markdown deck references.
 
     Lines such as {{CONVANIM:padding_strides_odd fragment_index=0}} name a catalogue animation,
@@ -218,30 +177,23 @@ def build(
     started = time.perf_counter()
     bar = _ProgressBar()
     try:
+        progress = None if check else bar.update
         result = deckbuild.build(
-            deck,
-            out_dir,
-            quality=quality,
-            check=check,
-            html_page=html_page,
-            theme=theme,
-            jobs=jobs,
-            force=force,
-            progress=None if check else bar.update,
-            template_dir=template_dir,
-            assets_dir=assets_dir,
-            css=list(css) or None,
+            deck, check=check, css=list(css) or None, progress=progress, **settings
         )
     except deckbuild.RenderFailed as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         bar.close()
-    elapsed = time.perf_counter() - started
     for missing in result.missing:
         click.echo(f"Warning: missing: {missing}", err=True)
     if check:
         return _report_check(result)
-    written = [result.deck_out] + ([result.html_out] if result.html_out else [])
+    _report_build(result, time.perf_counter() - started)
+    return 1 if strict and result.missing else 0
+
+
+def _report_build(result: deckbuild.BuildResult, elapsed: float) -> None:
     removed = f", {len(result.removed)} removed" if result.removed else ""
     click.echo(
         f"{len(result.rendered)} rendered, {len(result.copied)} copied, "
@@ -249,9 +201,8 @@ def build(
         f"{result.placeholders} placeholders in {elapsed:.2f} s",
         err=True,
     )
-    for path in written:
+    for path in [result.deck_out] + ([result.html_out] if result.html_out else []):
         click.echo(str(path))
-    return 1 if strict and result.missing else 0
 
 
 def _report_check(result: deckbuild.BuildResult) -> int:

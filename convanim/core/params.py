@@ -40,6 +40,7 @@ __all__ = [
     "POOL_KINDS",
     "MODES",
     "FRAMEWORKS",
+    "WINDOW_PARAMS",
 ]
 
 _SEP = re.compile(r"[x×X,]")
@@ -174,6 +175,8 @@ class Param(Record):
     ``name`` is the spec field and torch keyword; ``flags`` the CLI spellings (the first long one
     is the canonical option); ``aliases`` the other keys a deck placeholder or a scene dict may
     use (``kernel`` for ``kernel_size``). ``switch`` marks a boolean flag (``--ceil-mode``).
+    ``short`` is the keyword the catalogue's render functions and ``render``'s overrides use
+    where it differs from ``name`` (``size`` for ``input_size``); see :attr:`render_key`.
     """
 
     name: str
@@ -185,6 +188,16 @@ class Param(Record):
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     switch: bool = False
+    short: str | None = None
+
+    @property
+    def render_key(self) -> str:
+        """The keyword of this parameter in the catalogue's render calls and overrides.
+
+        >>> PARAMS["input_size"].render_key, PARAMS["stride"].render_key
+        ('size', 'stride')
+        """
+        return self.short or self.name
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -232,6 +245,7 @@ _PARAMS = (
         ("-i", "--input"),
         "SIZE",
         aliases=("input", "size"),
+        short="size",
     ),
     Param(
         "kernel_size",
@@ -241,6 +255,7 @@ _PARAMS = (
         ("-k", "--kernel-size"),
         "N[,N...]",
         aliases=("kernel", "k"),
+        short="kernel",
     ),
     Param("stride", parse_dims, 1, "Stride.", ("-s", "--stride"), "N[,N...]", aliases=("s",)),
     Param(
@@ -366,6 +381,10 @@ _PARAMS = (
 
 #: Every operation parameter by its spec/torch name.
 PARAMS: dict[str, Param] = {p.name: p for p in _PARAMS}
+
+#: The parameters that place a sliding window and so decide the sizes (what the shape core can
+#: judge before anything is drawn).
+WINDOW_PARAMS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding")
 
 
 def lookup(key: str) -> Param:

@@ -396,7 +396,7 @@ class Kind(Record):
 
 _OPS = "convanim.engine.ops"
 _EXPLAIN = "convanim.core.explain"
-_GRAD = "convanim.engine.grad"
+_GRAD = "convanim.engine.ops"  # backward passes sit beside their forward operations
 _TRACE = "convanim.engine.tracing"
 _POOL_ONLY = ("count_include_pad", "divisor_override", "norm_type")
 

@@ -1,54 +1,33 @@
 """The catalogue: conv_arithmetic's animations (names verbatim) and the lecture deck's figures,
-rendered. The entries themselves are data in :mod:`convanim.draw.entries` (re-exported here).
+rendered. The entries themselves are data in :mod:`convanim.draw.entries` (:func:`get` and
+:func:`names` are imported here for the callers that render by name).
 
 Light on purpose: importing this module loads neither NumPy nor Pillow, so ``convanim list``
 and :func:`names` are instant. :func:`render_named` and :func:`render_custom` import the engine
 and the renderer when they run.
 
->>> len(ARITHMETIC), ENTRIES["padding_strides_odd_transposed"].frames()
-(15, 36)
+>>> sorted(OVERRIDES)[:3], get("padding_strides_odd_transposed").frames()
+(['ceil_mode', 'cell_size', 'dilation'], 36)
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from convanim.core import shapes
-from convanim.draw.entries import (
-    ARITHMETIC,
-    BINARY_IMAGE,
-    ENTRIES,
-    FIGURES,
-    MAXPOOL_IMAGE,
-    NUMERICAL,
-    OPERATION_KINDS,
-    POOL_KINDS,
-    X_KERNEL,
-    Entry,
-    get,
-    names,
-    pool_kind,
-)
+from convanim.core.params import PARAMS
+from convanim.draw.entries import OPERATION_KINDS, Entry, get, names, pool_kind
+from convanim.draw.themes import DEFAULT_CELL_PX, INKS, THEMES
 
 __all__ = [
-    "Entry",
-    "ENTRIES",
-    "ARITHMETIC",
-    "NUMERICAL",
-    "FIGURES",
-    "POOL_KINDS",
-    "OPERATION_KINDS",
-    "BINARY_IMAGE",
-    "X_KERNEL",
-    "MAXPOOL_IMAGE",
-    "pool_kind",
-    "names",
     "get",
+    "names",
     "render_named",
     "render_custom",
     "entry_plan",
+    "entry_trace",
     "plan_named",
     "OVERRIDES",
 ]
@@ -58,53 +37,52 @@ __all__ = [
 # Rendering
 # ---------------------------------------------------------------------------------------------
 
-#: Overrides :func:`render_named` accepts, with what they change.
-OVERRIDES: dict[str, str] = {
-    "size": "input size (tuple; one number on a 2-D entry: square), for a transposed entry "
-    "the direct conv's input",
-    "kernel": "kernel size",
-    "stride": "stride",
-    "padding": "padding (int, 'same', 'valid', 'full' or ((before, after), …))",
-    "dilation": "dilation",
-    "output_padding": "transposed: output_padding",
+#: Entry fields that are not operation parameters, with what an override of them changes.
+_DRAWING_OVERRIDES = {
     "look": "perspective | flat (numbers=True switches to flat unless look is given)",
     "numbers": "write the engine's values in the cells",
     "fill": "all | progressive | none: which output values show",
-    "mode": "correlation | convolution (kernel flipped)",
     "values": "input values (nested sequence)",
     "weights": "kernel values (nested sequence)",
     "seed": "seed of the example values",
-    "cell_size": "pixels per cell (default 29.5, conv_arithmetic's size)",
-    "duration": "milliseconds per frame",
     "hold_last_ms": "milliseconds the last frame stays",
-    "theme": "solarized | dark",
+}
+#: What the catalogue adds to an operation parameter's own help.
+_NOTES = {
+    "input_size": "a tuple; one number on a 2-D entry: square; for a transposed entry the "
+    "direct conv's input",
+    "output_padding": "transposed only",
+}
+
+
+def _operation_overrides() -> dict[str, str]:
+    """The operation parameters an entry holds, under their render keys (``size``, ``kernel``,
+    ``stride`` …), with the help declared once in :data:`convanim.core.params.PARAMS` (the
+    entry's ``kind`` names the operation, not a pooling kind)."""
+    held = {f.name for f in fields(Entry)} - {"kind"}
+    return {
+        p.render_key: p.help.rstrip(".") + (f" ({_NOTES[p.name]})" if p.name in _NOTES else "")
+        for p in PARAMS.values()
+        if p.render_key in held
+    }
+
+
+#: Overrides :func:`render_named` accepts, with what they change: the entry's fields (operation
+#: parameters, then how it is drawn), then pixel-level choices.
+OVERRIDES: dict[str, str] = {
+    **_operation_overrides(),
+    **_DRAWING_OVERRIDES,
+    "cell_size": f"pixels per cell (default {DEFAULT_CELL_PX:g}, conv_arithmetic's size)",
+    "duration": "milliseconds per frame",
+    "theme": " | ".join(THEMES),
     "transparent": "transparent background",
-    "ink": "auto | light | dark: lines and text (light for a dark slide)",
-    "ceil_mode": "pooling: keep a last partial window",
-    "norm_type": "lp pooling: the power p",
+    "ink": f"{' | '.join(INKS)}: lines and text (light for a dark slide)",
     "labels": "label the input and output maps",
     "legend": "legend of cell kinds (transposed, never-covered cells)",
     "image": "vision_kernels: path of the picture to filter",
 }
-
-_ENTRY_FIELDS = {
-    "size",
-    "kernel",
-    "stride",
-    "padding",
-    "dilation",
-    "output_padding",
-    "look",
-    "numbers",
-    "fill",
-    "mode",
-    "values",
-    "weights",
-    "seed",
-    "hold_last_ms",
-    "ceil_mode",
-    "norm_type",
-}
+#: The overrides that change the entry itself (the rest are passed to the renderer).
+_ENTRY_FIELDS = {f.name for f in fields(Entry)} & set(OVERRIDES)
 
 
 def render_named(name: str, out: Path, **overrides: Any) -> Path:
@@ -145,52 +123,32 @@ def render_custom(
     *,
     size: tuple[int, ...],
     kernel: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    output_padding: Any = 0,
     look: str | None = None,
     numbers: bool = False,
-    fill: str | None = None,
-    mode: str = "correlation",
-    values: Any = None,
-    weights: Any = None,
-    seed: int = 0,
-    hold_last_ms: int | None = None,
-    ceil_mode: bool = False,
-    norm_type: float = 2.0,
-    **render: Any,
+    **options: Any,
 ) -> Path:
     """Render any operation: ``kind`` is ``conv``, ``transposed`` (``size`` is then the
     transposed convolution's own input), ``max_pool``, ``avg_pool`` or ``lp_pool``.
+    ``options`` are those of :data:`OVERRIDES`; an operation parameter not given takes its
+    default from :data:`convanim.core.params.PARAMS` (through :class:`Entry`).
     """
     if kind not in OPERATION_KINDS:
         raise ValueError(f"unknown operation {kind!r}: use conv, transposed or pool")
     if look is None:
         look = "flat" if (numbers or len(size) == 1) else "perspective"
     entry = Entry(
-        f"{kind}",
+        kind,
         kind,
         "custom",
         size=tuple(size),
         kernel=kernel,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        output_padding=output_padding,
         look=look,
         numbers=numbers,
-        fill=fill,
-        mode=mode,
-        values=values,
-        weights=weights,
-        seed=seed,
-        hold_last_ms=hold_last_ms,
         source="custom",
         size_is_direct=False,
-        ceil_mode=ceil_mode,
-        norm_type=norm_type,
+        **{k: v for k, v in options.items() if k in _ENTRY_FIELDS},
     )
+    render = {k: v for k, v in options.items() if k not in _ENTRY_FIELDS}
     return _render_entry(entry, Path(out), **render)
 
 
@@ -337,7 +295,7 @@ def _render_entry_html(
     from convanim.draw import html
 
     opts = html.HtmlOptions(
-        cell_px=html.DEFAULT_CELL_PX if cell_size is None else float(cell_size),
+        cell_px=html.HtmlOptions.cell_px if cell_size is None else float(cell_size),
         theme=theme,
         transparent=transparent,
         ink=ink,
@@ -373,7 +331,7 @@ def auto_cell_px(entry: Entry) -> float:
     (``render conv -i 32x32 -k 3``) stays about :data:`AUTO_SIDE_PX` on its longer side and
     within :data:`AUTO_WORK_PIXELS` in all.
 
-    >>> auto_cell_px(ENTRIES["full_padding_no_strides"])
+    >>> auto_cell_px(get("full_padding_no_strides"))
     29.5
     """
     width, height = extent_units(entry)
@@ -400,7 +358,7 @@ def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[
     from the shape core alone: the padded input (direct), the zero-stretched and padded input
     (transposed, the paper's direct view), and the output.
 
-    >>> drawn_shapes(ENTRIES["padding_strides_odd_transposed"])
+    >>> drawn_shapes(get("padding_strides_odd_transposed"))
     ((8, 8), (6, 6), (3, 3))
     """
     op = entry.operation()

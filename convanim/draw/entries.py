@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from convanim.core import shapes
+from convanim.core.params import PARAMS
 
 __all__ = [
     "Entry",
@@ -72,14 +73,14 @@ class Entry:
     summary: str
     size: tuple[int, ...] = ()
     kernel: int = 3
-    stride: int = 1
-    padding: Any = 0
-    dilation: int = 1
+    stride: int = PARAMS["stride"].default
+    padding: Any = PARAMS["padding"].default
+    dilation: int = PARAMS["dilation"].default
     output_padding: int | None = None  # transposed: None = the one that returns to ``size``
     look: str = "perspective"
     numbers: bool = False
     fill: str | None = None
-    mode: str = "correlation"
+    mode: str = PARAMS["mode"].default
     values: tuple | None = None  # input values (None: the engine's seeded example)
     weights: tuple | None = None  # kernel values (None: the engine's seeded example)
     seed: int = 0
@@ -89,8 +90,8 @@ class Entry:
     labels_text: tuple[tuple[str, str], ...] = ()
     options: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     size_is_direct: bool = True  # transposed: ``size`` is the direct conv's input (the paper's way)
-    ceil_mode: bool = False  # pooling: keep a last partial window (torch's rule)
-    norm_type: float = 2.0  # lp pooling: the power p
+    ceil_mode: bool = PARAMS["ceil_mode"].default  # pooling: keep a last partial window
+    norm_type: float = PARAMS["norm_type"].default  # lp pooling: the power p
 
     def operation(self) -> dict[str, Any]:
         """The operation actually drawn, as keyword arguments for the shape core.
@@ -234,6 +235,21 @@ NUMERICAL: tuple[Entry, ...] = (
     ),
 )
 
+#: The deck's two animations: values written, the output filling in, the result held.
+_DECK = {
+    "look": "flat",
+    "numbers": True,
+    "fill": "progressive",
+    "source": "deck",
+    "hold_last_ms": 3000,
+}
+
+
+def _still(name: str, summary: str) -> Entry:
+    """A deck figure drawn by :mod:`convanim.draw.figures` (not a sliding window)."""
+    return Entry(name, "figure", f"deck: {summary}", ext=".png", source="deck")
+
+
 FIGURES: tuple[Entry, ...] = (
     Entry(
         "2d_convolution",
@@ -241,15 +257,11 @@ FIGURES: tuple[Entry, ...] = (
         "deck: 5x5 binary image, 3x3 kernel as subscripts, the feature map filling in",
         (5, 5),
         3,
-        look="flat",
-        numbers=True,
-        fill="progressive",
         values=BINARY_IMAGE,
         weights=X_KERNEL,
-        source="deck",
-        hold_last_ms=3000,
         labels_text=(("input", "image"), ("output", "convolved feature")),
         options=(("show_kernel", False),),
+        **_DECK,
     ),
     Entry(
         "2d_maxpool",
@@ -258,41 +270,21 @@ FIGURES: tuple[Entry, ...] = (
         (4, 4),
         2,
         2,
-        look="flat",
-        numbers=True,
-        fill="progressive",
         values=MAXPOOL_IMAGE,
-        source="deck",
-        hold_last_ms=3000,
+        **_DECK,
     ),
-    Entry(
-        "ambiguity",
-        "figure",
-        "deck: 6x6 and 5x5 both give 3x3 (k3 s2 p1); output_padding=1 gets back 6x6 (PNG)",
-        ext=".png",
-        source="deck",
+    _still(
+        "ambiguity", "6x6 and 5x5 both give 3x3 (k3 s2 p1); output_padding=1 gets back 6x6 (PNG)"
     ),
-    Entry(
+    _still(
         "vision_kernels",
-        "figure",
-        "deck: one image through identity, edge, sharpen, box blur, Gaussian, Sobel (PNG)",
-        ext=".png",
-        source="deck",
+        "one image through identity, edge, sharpen, box blur, Gaussian, Sobel (PNG)",
     ),
-    Entry(
+    _still(
         "wavenet_before",
-        "figure",
-        "deck: a stack of causal convolutions (k=2), one output's receptive field (PNG|GIF)",
-        ext=".png",
-        source="deck",
+        "a stack of causal convolutions (k=2), one output's receptive field (PNG|GIF)",
     ),
-    Entry(
-        "wavenet_after",
-        "figure",
-        "deck: the same stack dilated 1, 2, 4, 8: receptive field 16 (PNG|GIF)",
-        ext=".png",
-        source="deck",
-    ),
+    _still("wavenet_after", "the same stack dilated 1, 2, 4, 8: receptive field 16 (PNG|GIF)"),
 )
 
 ENTRIES: dict[str, Entry] = {e.name: e for e in (*ARITHMETIC, *NUMERICAL, *FIGURES)}

@@ -377,9 +377,9 @@ def _render_figure_html(
     hold: int | None,
     ink: str = "auto",
 ) -> Path:
-    """WaveNet's stacks as an interactive graph (:mod:`convanim.draw.html`): step through the
+    """WaveNet's stacks as an interactive graph (:mod:`convanim.draw.html_stack`): step through the
     receptive field, hover a node for what it reads and feeds. The two stills have no steps."""
-    from convanim.draw import html
+    from convanim.draw import html_page, html_stack
 
     if name not in ("wavenet_before", "wavenet_after"):
         raise ValueError(
@@ -388,8 +388,8 @@ def _render_figure_html(
     plan = wavenet_plan(
         name == "wavenet_after", duration_ms=duration or 1000, hold_last_ms=hold or 2500
     )
-    options = html.HtmlOptions(opts.cell_px, opts.margin_px, opts.theme, opts.transparent, ink)
-    return html.render_stack_html(plan, out, options)
+    options = html_page.HtmlOptions(opts.cell_px, opts.margin_px, opts.theme, opts.transparent, ink)
+    return html_stack.render_stack_html(plan, out, options)
 
 
 # ---------------------------------------------------------------------------------------------

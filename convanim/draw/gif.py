@@ -37,10 +37,9 @@ from convanim.draw.themes import (
     DEFAULT_CELL_PX,
     DEFAULT_MARGIN_PX,
     THEMES,
+    PictureOptions,
     Theme,
-    check_look,
     rgb,
-    themed,
 )
 
 __all__ = [
@@ -84,25 +83,20 @@ font = fonts.font
 
 
 @dataclass(frozen=True)
-class RenderOptions:
-    """Pixel-level choices; everything else comes from the plan."""
+class RenderOptions(PictureOptions):
+    """A picture's :class:`~convanim.draw.themes.PictureOptions`, and how finely Pillow draws it."""
 
-    cell_px: float = DEFAULT_CELL_PX
-    margin_px: float = DEFAULT_MARGIN_PX
-    theme: str = "solarized"
-    transparent: bool = False
-    ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide)
     supersample: int | None = None  # None: chosen from the picture's size
 
     def __post_init__(self) -> None:
-        check_look(self.cell_px, self.margin_px, self.theme, self.ink)
+        super().__post_init__()
         if self.supersample is not None and not 1 <= self.supersample <= 4:
             raise ValueError("supersample must be 1 … 4")
 
     def resolved_theme(self) -> Theme:
         """The theme with ``ink`` applied; transparent pictures blend edges into a matte that
         suits the ink (dark for light ink), which becomes the see-through colour."""
-        theme = themed(self.theme, self.ink)
+        theme = self.colours
         if self.transparent and self.ink != "auto":
             matte = THEMES["dark" if self.ink == "light" else "solarized"].background
             theme = replace(theme, background=matte, padding=matte)

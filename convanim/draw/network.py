@@ -39,19 +39,16 @@ from pathlib import Path
 from typing import Any
 
 from convanim.core.stack import PRESETS, StackResult, analyse_stack, check_layer_count, parse_layers
-from convanim.draw.network_figure import (
-    Box,
-    Line,
-    NetworkFigure,
-    TextLabel,
-    Window,
-    text_width,
-)
+from convanim.draw.network_figure import NetworkFigure
 from convanim.draw.network_layout import (
     DEFAULT_FONT_PX,
+    DEFAULT_HOLD_MS,
+    DEFAULT_STEP_MS,
     DEFAULT_WIDTH,
     MAX_WIDTH,
     MIN_WIDTH,
+    STREAMS,
+    VIEWS,
     _kernel_text,
     _size_text,
     _totals,
@@ -70,16 +67,11 @@ from convanim.draw.network_svg import svg_text
 from convanim.draw.themes import THEMES
 
 __all__ = [
-    "Box",
-    "Window",
-    "Line",
-    "TextLabel",
     "NetworkFigure",
     "RegionStep",
     "layout_network",
     "receptive_field_walk",
     "layout_receptive_field",
-    "text_width",
     "svg_text",
     "render_png",
     "render_network",
@@ -220,10 +212,10 @@ def check_params(name: str, params: dict[str, Any]) -> None:
     _deck_stack(name, params)
     if params.get("theme", "solarized") not in THEMES:
         raise ValueError(f"theme={params['theme']!r}: one of {', '.join(THEMES)}")
-    if params.get("view", "auto") not in ("auto", "boxes", "graph"):
-        raise ValueError(f"view={params['view']!r}: one of auto, boxes, graph")
-    if params.get("streams", "auto") not in ("auto", 1, 2):
-        raise ValueError(f"streams={params['streams']!r}: one of auto, 1, 2")
+    if params.get("view", "auto") not in VIEWS:
+        raise ValueError(f"view={params['view']!r}: one of {', '.join(VIEWS)}")
+    if str(params.get("streams", "auto")) not in STREAMS:
+        raise ValueError(f"streams={params['streams']!r}: one of {', '.join(STREAMS)}")
     width = params.get("max_width", DEFAULT_WIDTH)  # (the deck's width= sizes the <img>)
     if not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ValueError(f"max_width={width!r}: between {MIN_WIDTH} and {MAX_WIDTH} pixels")
@@ -248,9 +240,9 @@ def render_named(name: str, out: Path, **params: Any) -> Path:
             Path(out),
             target=(unit,) if isinstance(unit, int) else unit,
             transparent=transparent,
-            duration_ms=int(params.get("duration", 1600)),
-            hold_last_ms=int(params.get("hold", 4000)),
-            graph={"auto": None, "boxes": False, "graph": True}[view],
+            duration_ms=int(params.get("duration", DEFAULT_STEP_MS)),
+            hold_last_ms=int(params.get("hold", DEFAULT_HOLD_MS)),
+            graph=VIEWS[view],
             **look,
         )
     streams = params.get("streams", "auto")
@@ -258,7 +250,7 @@ def render_named(name: str, out: Path, **params: Any) -> Path:
         result,
         Path(out),
         transparent=transparent,
-        streams=None if streams == "auto" else int(streams),
+        streams=STREAMS[str(streams)],
         caption=figure_caption(result, preset),
         **look,
     )

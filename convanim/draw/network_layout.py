@@ -34,6 +34,12 @@ DEFAULT_WIDTH = 1600
 DEFAULT_FONT_PX = 20.0
 MIN_WIDTH = 200
 MAX_WIDTH = 8000
+#: A receptive-field animation's milliseconds per map, and on its last frame.
+DEFAULT_STEP_MS, DEFAULT_HOLD_MS = 1600, 4000
+#: How a receptive field may be drawn (``--view``): None, the graph when it fits.
+VIEWS: dict[str, bool | None] = {"auto": None, "boxes": False, "graph": True}
+#: Maps as streams (``--streams``): None, two when the convolutions use groups=2 (AlexNet's GPUs).
+STREAMS: dict[str, int | None] = {"auto": None, "1": 1, "2": 2}
 
 # Layout units (a unit becomes ``unit`` pixels once the width is known). Spatial sizes go by
 # their square root and channels by their logarithm, so 227 and 6, or 3 and 4096, share a page.

@@ -19,6 +19,8 @@ from convanim.core.stack import StackResult, _resolve_padding
 from convanim.draw.network_figure import NetworkFigure, Window, text_width
 from convanim.draw.network_layout import (
     DEFAULT_FONT_PX,
+    DEFAULT_HOLD_MS,
+    DEFAULT_STEP_MS,
     DEFAULT_WIDTH,
     _kernel_text,
     _layer_taps,
@@ -176,8 +178,8 @@ def graph_fits(result: StackResult) -> bool:
 def receptive_field_graph(
     result: StackResult,
     target: int | None = None,
-    duration_ms: int = 1600,
-    hold_last_ms: int = 4000,
+    duration_ms: int = DEFAULT_STEP_MS,
+    hold_last_ms: int = DEFAULT_HOLD_MS,
 ) -> Any:
     """The WaveNet figure's graph for any small 1-D stack of convolutions: one node per position,
     the engine's traces for the edges, the receptive field grown from the output down one layer
@@ -251,8 +253,8 @@ def render_receptive_field(
     *,
     target: Sequence[int] | None = None,
     transparent: bool = False,
-    duration_ms: int = 1600,
-    hold_last_ms: int = 4000,
+    duration_ms: int = DEFAULT_STEP_MS,
+    hold_last_ms: int = DEFAULT_HOLD_MS,
     graph: bool | None = None,
     **layout: Any,
 ) -> Path:

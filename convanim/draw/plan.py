@@ -422,7 +422,7 @@ def _frames(
                 (as2d(t.grid), weight_texts[t.weight]) for t in step.taps if t.weight is not None
             )
         lines = connectors(g_in, g_out, box, out) if o.look == "perspective" and box else ()
-        winner = as2d(step.winner) if step.winner is not None and trace.op == "max_pool" else None
+        winner = as2d(step.winner) if step.winner is not None else None
         last = i == n - 1
         frames.append(
             Frame(
@@ -472,8 +472,8 @@ def step_note(op: str, step: Step) -> str:
     """
     vals = format_values([t.value for t in step.taps])
     result = format_values([step.value])[0]
-    if op == "max_pool":
-        return f"max({', '.join(vals)}) = {result}"
+    if op == "max_pool" or step.winner is not None:  # a kind that picks a cell: max, min
+        return f"{op.removeprefix('adaptive_').removesuffix('_pool')}({', '.join(vals)}) = {result}"
     if op == "avg_pool":
         div = format_values([step.divisor or len(step.taps)])[0]
         return f"({' + '.join(vals)}) / {div} = {result}"

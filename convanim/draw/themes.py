@@ -9,7 +9,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-__all__ = ["Theme", "THEMES", "ROLE_NAMES", "INKS", "contrast", "blend", "rgb", "themed"]
+__all__ = [
+    "Theme",
+    "THEMES",
+    "ROLE_NAMES",
+    "INKS",
+    "PictureOptions",
+    "DEFAULT_CELL_PX",
+    "DEFAULT_MARGIN_PX",
+    "contrast",
+    "blend",
+    "rgb",
+    "themed",
+]
 
 #: Text shown in the legend for each role.
 ROLE_NAMES = {
@@ -27,16 +39,28 @@ DEFAULT_CELL_PX = 29.5  # 0.5 cm at 150 dpi, as conv_arithmetic's PNGs
 DEFAULT_MARGIN_PX = 21.75  # TikZ standalone border (10 pt) plus a line: the originals' sizes ±1
 
 
-def check_look(cell_px: float, margin_px: float, theme: str, ink: str) -> None:
-    """The pixel-level choices every renderer (GIF, interactive page) takes, checked once."""
-    if not (4 <= cell_px <= 400):
-        raise ValueError(f"cell size must be between 4 and 400 pixels, got {cell_px}")
-    if margin_px < 0:
-        raise ValueError("margin must be non-negative")
-    if theme not in THEMES:
-        raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(THEMES)}")
-    if ink not in INKS:
-        raise ValueError(f"unknown ink {ink!r}; choose one of {', '.join(INKS)}")
+@dataclass(frozen=True)
+class PictureOptions:
+    """The pixel-level choices every renderer of a plan (GIF, interactive page) takes, checked
+    once here; everything else comes from the plan."""
+
+    cell_px: float = DEFAULT_CELL_PX
+    margin_px: float = DEFAULT_MARGIN_PX
+    theme: str = "solarized"
+    transparent: bool = False
+    ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide)
+
+    def __post_init__(self) -> None:
+        if not (4 <= self.cell_px <= 400):
+            raise ValueError(f"cell size must be between 4 and 400 pixels, got {self.cell_px}")
+        if self.margin_px < 0:
+            raise ValueError("margin must be non-negative")
+        themed(self.theme, self.ink)  # an unknown theme or ink, with the choices
+
+    @property
+    def colours(self) -> Theme:
+        """The theme with the ink applied (:func:`themed`)."""
+        return themed(self.theme, self.ink)
 
 
 @dataclass(frozen=True)
@@ -121,49 +145,33 @@ def blend(a: str, b: str, alpha: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in mixed)
 
 
+#: Each role's colour in each theme, side by side (Solarized's palette: base03 #002b36 …
+#: base3 #fdf6e3, blue #268bd2, cyan #2aa198, red #dc322f, yellow #b58900 …).
+_THEME_NAMES = ("solarized", "dark")
+_COLOURS: dict[str, tuple[str, str] | tuple[float, float]] = {
+    "background": ("#ffffff", "#002b36"),
+    "line": ("#002b36", "#93a1a1"),
+    "text": ("#002b36", "#fdf6e3"),
+    "input": ("#268bd2", "#268bd2"),
+    "output": ("#2aa198", "#2aa198"),
+    "padding": ("#ffffff", "#002b36"),
+    # Inserted zeros and output_padding differ from padding by fill *and* by a mark that
+    # survives the window's shade (under it the fills alone came within 20 levels).
+    "inserted": ("#f3e3b3", "#3d3a1a"),
+    "output_padding": ("#e2e3f3", "#2b2f55"),
+    "dropped": ("#93c5e8", "#1d5d85"),
+    "kernel": ("#fdf6e3", "#073642"),
+    "shade": ("#073642", "#fdf6e3"),
+    "shade_alpha": (0.4, 0.3),
+    "connector": ("#000000", "#eee8d5"),
+    "winner": ("#dc322f", "#dc322f"),
+    "subscript": ("#6c71c4", "#d33682"),
+    "muted": ("#586e75", "#93a1a1"),
+    "mark": ("#b58900", "#b58900"),
+}
 THEMES: dict[str, Theme] = {
-    "solarized": Theme(
-        name="solarized",
-        background="#ffffff",
-        line="#002b36",
-        text="#002b36",
-        input="#268bd2",
-        output="#2aa198",
-        padding="#ffffff",
-        # Inserted zeros and output_padding differ from padding by fill *and* by a mark that
-        # survives the window's shade (under it the fills alone came within 20 levels).
-        inserted="#f3e3b3",
-        output_padding="#e2e3f3",
-        dropped="#93c5e8",
-        kernel="#fdf6e3",
-        shade="#073642",
-        shade_alpha=0.4,
-        connector="#000000",
-        winner="#dc322f",
-        subscript="#6c71c4",
-        muted="#586e75",
-        mark="#b58900",
-    ),
-    "dark": Theme(
-        name="dark",
-        background="#002b36",
-        line="#93a1a1",
-        text="#fdf6e3",
-        input="#268bd2",
-        output="#2aa198",
-        padding="#002b36",
-        inserted="#3d3a1a",
-        output_padding="#2b2f55",
-        dropped="#1d5d85",
-        kernel="#073642",
-        shade="#fdf6e3",
-        shade_alpha=0.3,
-        connector="#eee8d5",
-        winner="#dc322f",
-        subscript="#d33682",
-        muted="#93a1a1",
-        mark="#b58900",
-    ),
+    name: Theme(name=name, **{role: pair[k] for role, pair in _COLOURS.items()})  # type: ignore[arg-type]
+    for k, name in enumerate(_THEME_NAMES)
 }
 
 #: The colours that make up a theme's "ink": lines, text and marks drawn over the background.

@@ -96,15 +96,24 @@ def im2col(
     counts: Sequence[int],
     stride: Sequence[int],
     dilation: Sequence[int],
+    *,
+    channels_first: bool = False,
 ) -> np.ndarray:
-    """Gather every window of ``xp`` (N, C, *P): result ``(N, C, *kernel, *counts)``.
+    """Gather every window of ``xp`` (N, C, *P): result ``(N, C, *kernel, *counts)``, or with
+    ``channels_first`` ``(C, *kernel, N, *counts)``: the batch joins the columns, so a whole
+    layer is one large matrix product instead of one per batch element.
 
     One strided slice copy per kernel tap: much faster than copying a 2·ndim strided view.
     """
     n, c = xp.shape[:2]
-    cols = np.empty((n, c, *kernel, *counts), dtype=xp.dtype)
+    if channels_first:
+        cols = np.empty((c, *kernel, n, *counts), dtype=xp.dtype)
+        xp, lead = xp.swapaxes(0, 1), 1
+    else:
+        cols = np.empty((n, c, *kernel, *counts), dtype=xp.dtype)
+        lead = 2
     for tap in itertools.product(*(range(k) for k in kernel)):
-        cols[(slice(None), slice(None), *tap)] = xp[
+        cols[(slice(None),) * lead + tap] = xp[
             (slice(None), slice(None), *_tap_slices(tap, counts, stride, dilation))
         ]
     return cols
@@ -129,23 +138,19 @@ def col2im(
     return out
 
 
-def im2col_channels_first(
+def _group_columns(
     xp: np.ndarray,
     kernel: Sequence[int],
     counts: Sequence[int],
     stride: Sequence[int],
     dilation: Sequence[int],
+    groups: int,
 ) -> np.ndarray:
-    """Like :func:`im2col`, laid out ``(C, *kernel, N, *counts)``: the batch joins the columns,
-    so a whole layer is one large matrix product instead of one per batch element."""
+    """Every window of ``xp`` (N, C, *P) as one matrix per group: ``(groups, C/g·k, N·counts)``."""
     n, c = xp.shape[:2]
-    cols = np.empty((c, *kernel, n, *counts), dtype=xp.dtype)
-    xt = xp.swapaxes(0, 1)
-    for tap in itertools.product(*(range(k) for k in kernel)):
-        cols[(slice(None), *tap)] = xt[
-            (slice(None), slice(None), *_tap_slices(tap, counts, stride, dilation))
-        ]
-    return cols
+    kk = int(np.prod(kernel, dtype=np.int64))
+    cols = im2col(xp, kernel, counts, stride, dilation, channels_first=True)
+    return cols.reshape(groups, (c // groups) * kk, n * int(np.prod(counts, dtype=np.int64)))
 
 
 def grouped_matmul_forward(
@@ -157,14 +162,11 @@ def grouped_matmul_forward(
     groups: int,
 ) -> np.ndarray:
     """Cross-correlation of the padded ``xp`` (N, C, *P) with ``w`` (Co, C/g, *k): (N, Co, *counts)."""
-    n, c = xp.shape[:2]
+    n = xp.shape[0]
     co = w.shape[0]
-    kernel = w.shape[2:]
-    kk = int(np.prod(kernel, dtype=np.int64))
     p = int(np.prod(counts, dtype=np.int64))
-    cols = im2col_channels_first(xp, kernel, counts, stride, dilation)
-    cols = cols.reshape(groups, (c // groups) * kk, n * p)
-    wm = w.reshape(groups, co // groups, (c // groups) * kk)
+    cols = _group_columns(xp, w.shape[2:], counts, stride, dilation, groups)
+    wm = w.reshape(groups, co // groups, cols.shape[1])
     y = np.empty((groups, co // groups, n * p), dtype=np.result_type(xp, w))
     for g in range(groups):
         np.matmul(wm[g], cols[g], out=y[g])
@@ -182,14 +184,11 @@ def correlation_weight_grad(
     """∂L/∂w of ``y = corr(xp, w)``: the correlation of ``gy`` (N, Co, *O) with ``xp``."""
     n, c = xp.shape[:2]
     co = gy.shape[1]
-    counts = gy.shape[2:]
-    kk = int(np.prod(kernel, dtype=np.int64))
-    p = int(np.prod(counts, dtype=np.int64))
-    cols = im2col_channels_first(xp, kernel, counts, stride, dilation)
-    cols = cols.reshape(groups, (c // groups) * kk, n * p)
+    p = int(np.prod(gy.shape[2:], dtype=np.int64))
+    cols = _group_columns(xp, kernel, gy.shape[2:], stride, dilation, groups)
     gyt = np.ascontiguousarray(gy.reshape(n, co, p).swapaxes(0, 1))
     gyt = gyt.reshape(groups, co // groups, n * p)
-    gw = np.empty((groups, co // groups, (c // groups) * kk), dtype=np.result_type(xp, gy))
+    gw = np.empty((groups, co // groups, cols.shape[1]), dtype=np.result_type(xp, gy))
     for g in range(groups):
         # (cols · gyᵀ)ᵀ, not gy · colsᵀ: OpenBLAS is several times slower on the latter's
         # transposed right operand with this long inner dimension.

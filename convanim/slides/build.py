@@ -25,6 +25,7 @@ from convanim.slides.deck import (
     parse_placeholders,
     references,
 )
+from convanim.slides.embed import EmbedOptions, asset_kind, snippet
 from convanim.slides.manifest import (
     CACHE_DIR,
     is_current,
@@ -54,6 +55,7 @@ from convanim.slides.sources import Renderers, code_fingerprint
 __all__ = [
     "Asset",
     "BuildResult",
+    "Embedding",
     "DeckError",
     "DeckSettings",
     "Missing",
@@ -67,6 +69,7 @@ __all__ = [
     "confined",
     "copy_revealjs",
     "default_out_dir",
+    "embedding",
     "find_katex",
     "find_revealjs",
     "normalize_quality",
@@ -358,3 +361,54 @@ def plan_one(
 def embedded_path(asset: Asset) -> str:
     """The POSIX path of an asset, as a slide references it."""
     return PurePosixPath(asset.rel).as_posix()
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """What ``convanim embed`` prints, and the asset to render into the root first (``None``:
+    its files are there)."""
+
+    text: str
+    pending: Asset | None = None
+
+
+def embedding(
+    name_or_path: str,
+    root: Path,
+    options: EmbedOptions,
+    *,
+    quality: str | None = None,
+    assets_dir: str | None = None,
+) -> Embedding:
+    """The slide snippet for a file under ``root``, a catalogue name or a scene.
+
+    A name is planned as a deck in ``root`` would plan it (``convanim.toml``'s ``assets_dir``
+    and ``quality``; the arguments win). When its file is not there yet, the output path and a
+    scene's requirements are checked now (a missing Manim: its install line, before any work)
+    and the asset is returned as ``pending``.
+    """
+    path = root / name_or_path
+    if path.is_file():
+        confined(name_or_path, root, "path")
+        rel = Path(name_or_path).as_posix()
+        poster = path.with_suffix(".png")  # what `convanim build` writes beside a video
+        if asset_kind(rel) == "video" and poster.is_file():
+            options = replace(options, poster=Path(rel).with_suffix(".png").as_posix())
+        return Embedding(snippet(rel, options))
+    given = {"quality": quality, "assets_dir": assets_dir}
+    settings = resolve_settings(root / "slides.md", "", given)
+    # An interactive figure is rendered as a page (.html) rather than the catalogue's GIF.
+    interactive = (("template", "interactive"),) if options.template == "interactive" else ()
+    asset = plan_one(name_or_path, root, settings, interactive)
+    if settings.assets_dir is None:  # no deck: keep the folders flat
+        asset = with_folder(asset, "slides", "")
+    text = snippet(asset.rel, replace(options, poster=asset.poster_rel))  # bad options: now
+    files = [asset.rel, *([asset.poster_rel] if asset.poster_rel else [])]
+    if all((root / rel).is_file() for rel in files):
+        return Embedding(text)
+    check_output(root / asset.rel, "the asset")  # before the rendering, not after it
+    if asset.kind == "scene":
+        from convanim import video
+
+        video.require(video.scene_requirements(asset.name, Path(asset.rel).suffix[1:]))
+    return Embedding(text, asset)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from convanim._files import code_digest, import_closure, package_dirs
+from convanim.core.params import PARAMS, WINDOW_PARAMS, lookup
 from convanim.slides.deck import DeckError
 
 
@@ -134,18 +135,10 @@ def render_scene(
 
 # --------------------------------------------------------------------------- parameter checks
 
-# Render parameters that change an operation's sizes: the shape core (stdlib only, no NumPy)
-# can judge them while the deck is planned.
-SHAPE_KEYS = frozenset({"size", "kernel", "stride", "padding", "dilation", "output_padding"})
-# The operation spec's parameter names (convanim.core.params) and the catalogue's fields.
-_SPEC_TO_CATALOGUE = {
-    "input_size": "size",
-    "kernel_size": "kernel",
-    "stride": "stride",
-    "padding": "padding",
-    "dilation": "dilation",
-    "output_padding": "output_padding",
-}
+# The window's parameters (they change an operation's sizes, so the shape core, stdlib only,
+# can judge them while the deck is planned), each under the catalogue's keyword for it.
+_SPEC_TO_CATALOGUE = {name: PARAMS[name].render_key for name in WINDOW_PARAMS}
+SHAPE_KEYS = frozenset(_SPEC_TO_CATALOGUE.values())
 
 
 def spec_keys(params: dict) -> dict:
@@ -156,8 +149,6 @@ def spec_keys(params: dict) -> dict:
     >>> spec_keys({"k": 3, "input": (6, 6), "numbers": True})
     {'kernel': 3, 'size': (6, 6), 'numbers': True}
     """
-    from convanim.core.params import lookup
-
     out: dict = {}
     for key, value in params.items():
         try:

@@ -115,14 +115,14 @@ def _window(trace: Any, step: Any, x_where: Where | None) -> tuple[list[str], di
         cells.append(label if tap.source is None else f"{label}={number(tap.value)}")
         data["terms"].append({"cell": label, "value": tap.value})
     lines = ["  window: " + ", ".join(cells)]
-    if trace.op == "max_pool" and step.winner is None:
-        lines.append(f"  max = {number(step.value)} (every tap is padding: no input cell to pick)")
-        data.update(value=None, winner=None)
-    elif step.winner is not None:
+    # max and min pick one cell (the winner); avg divides; lp takes a power sum
+    picked = trace.op.removeprefix("adaptive_").removesuffix("_pool")
+    norm_type = trace.params.get("norm_type")
+    if step.winner is not None:
         win = next(t for t in step.taps if t.grid == step.winner)
         lines.append(
-            f"  max = {number(step.value)} at {_cell_label(win, x_where)} "
-            "(the first maximum in scan order wins ties)"
+            f"  {picked} = {number(step.value)} at {_cell_label(win, x_where)} "
+            f"(the first {picked}imum in scan order wins ties)"
         )
         data.update(value=step.value, winner=list(x_where(win) if x_where else win.source))
     elif step.divisor is not None:
@@ -130,10 +130,14 @@ def _window(trace: Any, step: Any, x_where: Where | None) -> tuple[list[str], di
             f"  sum = {number(step.total)}, ÷ {number(step.divisor)} → {number(step.value)}"
         )
         data.update(sum=step.total, divisor=step.divisor, value=step.value)
-    elif math.isinf(trace.params["norm_type"]):
-        which = "largest" if trace.params["norm_type"] > 0 else "smallest"
-        p = number(trace.params["norm_type"])
-        lines.append(f"  p = {p}: the {which} |x| → {number(step.value)}")
+    elif norm_type is None:  # a picking kind's window with no real cell
+        lines.append(
+            f"  {picked} = {number(step.value)} (every tap is padding: no input cell to pick)"
+        )
+        data.update(value=None, winner=None)
+    elif math.isinf(norm_type):
+        which = "largest" if norm_type > 0 else "smallest"
+        lines.append(f"  p = {number(norm_type)}: the {which} |x| → {number(step.value)}")
         data.update(value=step.value)
     else:
         text, values = _lp_sum(trace, step)

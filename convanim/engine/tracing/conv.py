@@ -1,0 +1,261 @@
+"""Traces of a convolution: the forward pass (one step per output position) and its two
+gradients, ∂L/∂w (one step per kernel entry) and ∂L/∂x (one step per input cell)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ...core import shapes
+from ...draw.trace import Step, Trace
+from .. import _kernels as K
+from ..ops import conv, conv_backward
+from ..ops._operands import Grads, Mode, effective_weight
+from ._steps import (
+    bias_value,
+    cell_values,
+    conv_arrays,
+    finite_values,
+    flip,
+    geometry_params,
+    padded_roles,
+    pick,
+    window_steps,
+    with_dropped,
+)
+from .transposed import direct_view
+
+__all__ = ["trace_conv", "trace_grad_weight", "trace_grad_input"]
+
+
+def _group_channels(w: np.ndarray, groups: int, co: int) -> list[int]:
+    """The input channels output channel ``co`` reads (its group's)."""
+    ci_g = w.shape[1]
+    group = co // (w.shape[0] // groups)
+    return list(range(group * ci_g, (group + 1) * ci_g))
+
+
+def _conv_params(geom: Sequence[shapes.ConvDim], groups: int) -> dict[str, object]:
+    return {
+        "stride": tuple(g.stride for g in geom),
+        "padding": tuple((g.pad_before, g.pad_after) for g in geom),
+        "dilation": tuple(g.dilation for g in geom),
+        "groups": groups,
+    }
+
+
+@finite_values
+def trace_conv(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | float | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: shapes.PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    mode: Mode = "correlation",
+    *,
+    batch: int = 0,
+    out_channel: int = 0,
+) -> Trace:
+    """Trace a convolution: one step per output position (raster order).
+
+    ``x``/``weight`` in torch layouts, or a plain 1-d/2-d array and kernel (one channel).
+    Padding cells of a non-zero ``padding_mode`` carry the value they copy and, as ``source``,
+    the real cell it comes from.
+    """
+    xb, w, b = conv_arrays(x, weight, bias)
+    y = conv(xb, w, b, stride, padding, dilation, groups, padding_mode, mode)
+    geom = shapes.conv_geometry(xb.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    n = pick(batch, xb.shape[0], "batch")
+    co = pick(out_channel, w.shape[0], "out_channel")
+    chans = _group_channels(w, groups, co)
+    pairs = [(g.pad_before, g.pad_after) for g in geom]
+    grid = K.pad(xb[n : n + 1, chans], pairs, padding_mode)[0]
+    cells = padded_roles(geom, padding_mode)
+    w_eff = effective_weight(w, mode)[co]
+    out_shape = tuple(g.output for g in geom)
+    params = geometry_params(geom, "stride", "dilation")
+    steps = window_steps(
+        grid, w_eff, params["stride"], params["dilation"], out_shape, cells,
+        mode == "convolution", chans, bias_value(b, co),
+    )  # fmt: skip
+    gshape = tuple(g.padded for g in geom)
+    return Trace(
+        op="conv",
+        mode=mode,
+        input_shape=tuple(xb.shape[2:]),
+        grid_shape=gshape,
+        output_shape=out_shape,
+        kernel_shape=tuple(w.shape[2:]),
+        steps=tuple(steps),
+        grid_roles=with_dropped(cells[0], gshape, geom),
+        grid_values=cell_values(gshape, grid[0]),
+        kernel_values=cell_values(w.shape[2:], w_eff[0]),
+        output_values=cell_values(out_shape, y[n, co]),
+        params={
+            **_conv_params(geom, groups),
+            "padding_mode": padding_mode,
+            "batch": n,
+            "out_channel": co,
+            "in_channels": tuple(chans),
+            "dropped": tuple(g.dropped for g in geom),
+        },
+    )
+
+
+class _Backward(NamedTuple):
+    """What both gradient traces start from."""
+
+    x: np.ndarray  # (N, C_in, *S)
+    w: np.ndarray
+    geom: list[shapes.ConvDim]
+    gy: np.ndarray  # ∂L/∂y as (N, C_out, *O)
+    grads: Grads  # the engine's own gradients, the values the trace must land on
+    n: int  # the batch element traced
+
+
+def _backward(
+    x: np.ndarray,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    conv_args: tuple,
+    batch: int,
+) -> _Backward:
+    """The arrays, geometry and gradients of a convolution's backward pass (``conv_args``:
+    stride, padding, dilation, groups, padding_mode, mode). A plain ∂L/∂y is one channel; one
+    more rank is ``(C_out, …)``."""
+    xb, w, _ = conv_arrays(x, weight, None)
+    stride, padding, dilation, _, padding_mode, _ = conv_args
+    geom = shapes.conv_geometry(xb.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    gy = np.asarray(grad_output, dtype=np.float64)
+    if gy.ndim in (len(geom), len(geom) + 1):
+        gy = gy[(None,) * (len(geom) + 2 - gy.ndim)]
+    grads = conv_backward(xb, w, gy, *conv_args)
+    return _Backward(xb, w, list(geom), gy, grads, pick(batch, xb.shape[0], "batch"))
+
+
+def _in_stored_order(steps: list[Step], kshape: Sequence[int]) -> list[Step]:
+    """Steps keyed by the stored kernel entry when the applied kernel is flipped (window
+    offset t is stored entry k−1−t), in raster order of the stored kernel."""
+    moved = [Step(flip(s.output, kshape), s.taps, s.total, s.bias, s.value) for s in steps]
+    return sorted(moved, key=lambda s: s.output)
+
+
+@finite_values
+def trace_grad_weight(
+    x: np.ndarray,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: int | Sequence[int] = 1,
+    padding: shapes.PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    mode: Mode = "correlation",
+    *,
+    batch: int = 0,
+    out_channel: int = 0,
+    in_channel: int = 0,
+) -> Trace:
+    """Trace ∂L/∂w of a convolution as a correlation of ∂L/∂y with the (padded) input.
+
+    One step per kernel entry (raster order of the stored kernel): ∂L/∂y slides over the padded
+    input with its entries ``stride`` apart, its origin moving by ``dilation``. ``in_channel``
+    is the index within the group (``weight[out_channel, in_channel]``). With several batch
+    elements the step holds element ``batch``'s share; ``grad_weight`` sums the shares.
+    """
+    conv_args = (stride, padding, dilation, groups, padding_mode, mode)
+    xb, w, geom, gy, grads, n = _backward(x, weight, grad_output, conv_args, batch)
+    co = pick(out_channel, w.shape[0], "out_channel")
+    cil = pick(in_channel, w.shape[1], "in_channel")
+    ch = _group_channels(w, groups, co)[cil]
+    grid = K.pad(xb[n : n + 1, [ch]], [(g.pad_before, g.pad_after) for g in geom], padding_mode)[0]
+    cells = padded_roles(geom, padding_mode)
+    kshape = w.shape[2:]
+    params = geometry_params(geom, "stride", "dilation", "output", "padded")
+    # ∂L/∂y is the sliding kernel: its taps are `stride` apart, its windows `dilation` apart
+    steps = window_steps(
+        grid, gy[n, co][None], params["dilation"], params["stride"], kshape, cells, False, [ch], 0.0
+    )
+    if mode == "convolution":
+        steps = _in_stored_order(steps, kshape)
+    return Trace(
+        op="grad_weight",
+        mode=mode,
+        input_shape=tuple(xb.shape[2:]),
+        grid_shape=params["padded"],
+        output_shape=tuple(kshape),
+        kernel_shape=params["output"],
+        steps=tuple(steps),
+        grid_roles=cells[0],
+        grid_values=cell_values(params["padded"], grid[0]),
+        kernel_values=cell_values(params["output"], gy[n, co]),
+        output_values=cell_values(kshape, grads.grad_weight[co, cil]),
+        params={
+            **_conv_params(geom, groups),
+            "padding_mode": padding_mode,
+            "batch": n,
+            "batch_size": xb.shape[0],
+            "out_channel": co,
+            "in_channel": ch,
+            "kernel": "grad_output",
+        },
+    )
+
+
+@finite_values
+def trace_grad_input(
+    x: np.ndarray,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: int | Sequence[int] = 1,
+    padding: shapes.PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    mode: Mode = "correlation",
+    *,
+    batch: int = 0,
+    in_channel: int = 0,
+) -> Trace:
+    """Trace ∂L/∂x of a convolution as a full convolution of ∂L/∂y with the flipped kernel.
+
+    Drawn like a transposed convolution's direct view: ∂L/∂y's cells ``stride`` apart with
+    inserted zeros, padded by ``K−1−p`` (the "full" padding when ``p = 0``), the kernel rotated
+    by 180°, stride 1; one step per input cell. Only ``padding_mode="zeros"`` (other modes
+    fold the padding's gradient back onto border cells, which no window shows).
+    """
+    if padding_mode != "zeros":
+        raise ValueError("the grad_input trace is drawn for padding_mode='zeros' only")
+    conv_args = (stride, padding, dilation, groups, padding_mode, mode)
+    xb, w, geom, gy, grads, n = _backward(x, weight, grad_output, conv_args, batch)
+    ci = pick(in_channel, xb.shape[1], "in_channel")
+    pads = [
+        (g.effective_kernel - 1 - g.pad_before, g.effective_kernel - 1 - g.pad_after + g.dropped)
+        for g in geom
+    ]
+    view = direct_view(gy, w, groups, mode, n, ci, geom, pads, xb.shape[2:], 0.0)
+    return Trace(
+        op="grad_input",
+        mode=mode,
+        input_shape=tuple(gy.shape[2:]),
+        grid_shape=view.grid_shape,
+        output_shape=tuple(xb.shape[2:]),
+        kernel_shape=tuple(w.shape[2:]),
+        steps=tuple(view.steps),
+        grid_roles=view.roles,
+        grid_values=cell_values(view.grid_shape, view.grid[0]),
+        kernel_values=cell_values(w.shape[2:], view.applied[0]),
+        output_values=cell_values(xb.shape[2:], grads.grad_input[n, ci]),
+        params={
+            **_conv_params(geom, groups),
+            "grid_padding": tuple(pads),
+            "batch": n,
+            "in_channel": ci,
+            "out_channels": tuple(view.channels),
+        },
+    )

@@ -10,6 +10,7 @@ user sees it.
 
     .venv/bin/python benchmarks/bench_video.py                  # everything (many minutes)
     .venv/bin/python benchmarks/bench_video.py --quick          # FIR only
+    .venv/bin/python benchmarks/bench_video.py --scenes Conv2D,MaxPool2D
     .venv/bin/python benchmarks/bench_video.py --keep DIR --json DIR/bench.json
 """
 
@@ -30,6 +31,7 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="FIRConvolution1D only")
+    parser.add_argument("--scenes", help="comma-separated scene names (default: every scene)")
     parser.add_argument("--keep", type=Path, help="copy the rendered videos into this folder")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument(
@@ -75,6 +77,11 @@ def main() -> None:
             return seconds
 
         scenes = video.SCENE_NAMES[:1] if args.quick else video.SCENE_NAMES
+        if args.scenes:
+            scenes = tuple(args.scenes.split(","))
+            unknown = set(scenes) - set(video.SCENE_NAMES)
+            if unknown:
+                parser.error(f"unknown scenes {sorted(unknown)}; scenes: {video.SCENE_NAMES}")
         for quality in args.qualities.split(","):
             for scene in scenes:
                 timed(scene, quality)

@@ -13,17 +13,26 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from convanim.scenes._common import FONT, LIGHT_PALETTE, NUMBER_SIZE, ConvanimScene
+from convanim.scenes._common import (
+    FONT,
+    LIGHT_PALETTE,
+    NUMBER_SIZE,
+    ConvanimScene,
+    caption,
+    tex,
+)
 from manim import (
     Animation,
     FadeIn,
     FadeOut,
     Line,
+    MathTex,
     Polygon,
     ReplacementTransform,
     Text,
     VGroup,
     VMobject,
+    Write,
 )
 
 from convanim.draw.labels import text_width
@@ -291,8 +300,6 @@ def top_formulas(*formulas: Any, width: float = 13.4) -> VGroup:
 #: The width of a note line under the grids, and the em of its font (DejaVu Sans at
 #: ``NUMBER_SIZE``: 0.401 units, measured) for :func:`convanim.draw.labels.text_width`.
 NOTE_WIDTH, NOTE_EM = 13.2, 0.401
-#: The height each further line of a note takes.
-NOTE_LINE = 0.45
 
 
 def wrap_note(text: str, width: float = NOTE_WIDTH) -> str:
@@ -309,11 +316,6 @@ def wrap_note(text: str, width: float = NOTE_WIDTH) -> str:
         else:
             lines.append(("+ " if lines else "") + term)
     return "\n".join(lines)
-
-
-def note_lines(text: str) -> int:
-    """How many lines :func:`wrap_note` makes of ``text``."""
-    return wrap_note(text).count("\n") + 1
 
 
 def play_plan(
@@ -357,6 +359,103 @@ def play_plan(
     if note is not None:
         scene.remove(note)
     return count
+
+
+def headline(formula: MathTex, sizes: MathTex, width: float = 13.8, buff: float = 0.4) -> VGroup:
+    """The deck's formula and the output-size rule on one line along the top edge.
+
+    The size rule has digits (``2p``, ``− 1``), so it keeps the legible 42 pt; the formula
+    has none and gives way: shrunk to the width left (stride and dilation lengthen both, down
+    to 21 pt at 5x5, stride 2, dilation 2). Stacked, the two took the room of the grids,
+    whose 7 padded rows need all the height left for 40 px numbers.
+    """
+    room = width - sizes.width - buff
+    if formula.width > room:
+        formula.scale_to_fit_width(room)
+    top = VGroup(formula, sizes).arrange(np.array([1, 0, 0]), buff=buff)
+    return top.to_edge(np.array([0, 1, 0]), buff=0.25)
+
+
+class GridScene(ConvanimScene):
+    """A scene drawn from a step plan, from its title state to its end: the deck's formula
+    and the size rule on one line along the top (:func:`headline`), the grids filling the room
+    down to the step's note (one line, or more for a long one) over the caption line that
+    names the parameters; the size rule written as an idea, one beat per step
+    (:func:`play_plan`), the end held.
+
+    A scene says what it shows: :meth:`example` (the trace and its plan), :meth:`formulas`,
+    :meth:`parameters` (the caption) and :meth:`note` (a step's line); each step's value is
+    recorded in ``shown`` as :attr:`STEP_VALUE`.
+    """
+
+    STEP_VALUE = "value"
+
+    def construct(self) -> None:
+        trace, plan = self.example()
+        formula, sizes = self.formulas(trace)
+        info = caption(self.parameters(trace), palette=self.palette)
+        steps = trace.steps[: self.step_count(len(trace.steps))]
+        self.shown.extend((self.STEP_VALUE, step.value) for step in steps)
+        top = headline(formula, sizes)
+        # The tallest note (its lines, brackets included) sits on the caption; the grids take
+        # all the height between it and the formulas (a 7-row padded input needs all of it for
+        # 40 px numbers).
+        notes = [wrap_note(self.note(step)) for step in steps] or ["0"]
+        tallest = max(notes, key=lambda n: (n.count("\n"), "(" in n))
+        height = Text(tallest, font=FONT, font_size=NUMBER_SIZE).height
+        room_top = top.get_bottom()[1] - 0.06
+        room_bottom = info.get_top()[1] + 0.12 + height + 0.03
+        view = PlanView(
+            self,
+            plan,
+            centre=(0.0, (room_top + room_bottom) / 2),
+            max_width=13.0,
+            max_height=room_top - room_bottom,
+        )
+        self.opening(formula, view.static(), info)
+        self.beat("idea", Write(sizes))
+        play_plan(self, view, trace.steps, trace.output_values, self.note, info)
+        self.closing()
+
+    def example(self) -> tuple[Any, Plan]:
+        """The engine's trace of this scene's operation and its step plan."""
+        raise NotImplementedError
+
+    def formulas(self, trace: Any) -> tuple[MathTex, MathTex]:
+        """The deck's formula and the output-size rule (see :meth:`size_rule`)."""
+        raise NotImplementedError
+
+    def parameters(self, trace: Any) -> str:
+        """The caption line: the operation's parameters."""
+        raise NotImplementedError
+
+    def note(self, step: Any) -> str:
+        """The line under the grids while ``step`` is shown."""
+        raise NotImplementedError
+
+    def size_rule(self, rule: str, trace: Any) -> MathTex:
+        """``rule`` (LaTeX) and its result, ``= O`` or ``= O1 × O2`` in red, at the legible
+        42 pt; the output size is recorded as shown (``"O"``)."""
+        O1, O2 = trace.output_shape
+        sizes = tex(
+            rule,
+            f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}",
+            size=42,
+            palette=self.palette,
+        )
+        sizes[1].set_color(self.palette.red)
+        self.shown.extend([("O", O1), ("O", O2)])
+        return sizes
+
+
+def dims_text(values: Sequence[int]) -> str:
+    """One value per dimension as a caption writes it: ``2`` for (2, 2), ``2×1`` for (2, 1).
+
+    >>> dims_text([2, 2]), dims_text([2, 1]), dims_text([3])
+    ('2', '2×1', '3')
+    """
+    text = [str(v) for v in values]
+    return text[0] if len(set(text)) == 1 else "×".join(text)
 
 
 def layout_plan(name: str, grids: Sequence[tuple]) -> Plan:

@@ -273,6 +273,10 @@ def test_scene_helpers_doctests():
     assert result.attempted >= 2 and result.failed == 0
     result = doctest.testmod(_grid)
     assert result.attempted >= 1 and result.failed == 0
+    from convanim.scenes import params
+
+    result = doctest.testmod(params)
+    assert result.attempted >= 2 and result.failed == 0
     from convanim.scenes import fir
 
     result = doctest.testmod(fir)
@@ -350,6 +354,27 @@ def test_scene_colours_are_legible_on_the_slide(theme, ink, transparent):
     assert contrast(t.text, t.background) >= 4.5
     for graphic in (t.line, t.winner, pal.teal, pal.red, pal.blue, pal.grey):
         assert contrast(graphic, slide) >= 3.0, graphic
+
+
+def test_operation_parameters_are_declared_once():
+    """A scene parameter that names an operation parameter (input, kernel, stride, padding,
+    dilation, output_padding, groups, channels, ceil_mode, mode) is core.params.PARAMS' own:
+    its help and choices are read from there, not written again per scene."""
+    from convanim.core.params import lookup
+
+    seen = set()
+    for name in video.SCENE_NAMES:
+        for spec in video.PARAM_SPECS[name]:
+            if name == "FIRConvolution1D" and spec.name == "kernel":
+                continue  # FIR's kernel is the impulse response's values, not a size
+            try:
+                param = lookup(spec.name)
+            except KeyError:
+                continue
+            assert (spec.help, spec.choices) == (param.help, param.choices), (name, spec.name)
+            seen.add(param.name)
+    assert {"input_size", "kernel_size", "stride", "padding", "dilation", "mode"} <= seen
+    assert {"output_padding", "groups", "in_channels", "out_channels", "ceil_mode"} <= seen
 
 
 def test_ink_follows_the_gif_choices():

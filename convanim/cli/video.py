@@ -92,15 +92,7 @@ def render_video(
     Scene options follow the scene name, e.g.
     `convanim render FIRConvolution1D --signal 1,2,3,1 --kernel 1,-1 -q 1080p60 -o assets/videos/04`.
     """
-    params: dict = {}
-    if params_file is not None:
-        try:
-            params = json.loads(params_file.read_text())
-        except json.JSONDecodeError as exc:
-            raise click.UsageError(f"--params {params_file}: not JSON ({exc.msg})") from None
-        if not isinstance(params, dict):
-            raise click.UsageError(f"--params {params_file}: needs a JSON object")
-    params.update(video.parse_param_args(scene, scene_options))
+    params = _scene_params(scene, params_file, scene_options)
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".")
         fmt = suffix if suffix in video.FORMATS else "mp4"
@@ -118,6 +110,21 @@ def render_video(
     except (video.MissingRequirementError, video.RenderError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(str(path))
+
+
+def _scene_params(scene: str, params_file: Path | None, options: tuple[str, ...]) -> dict:
+    """The scene's parameters: the ``--params`` JSON object, then the options after the scene
+    name (they win)."""
+    params: dict = {}
+    if params_file is not None:
+        try:
+            params = json.loads(params_file.read_text())
+        except json.JSONDecodeError as exc:
+            raise click.UsageError(f"--params {params_file}: not JSON ({exc.msg})") from None
+        if not isinstance(params, dict):
+            raise click.UsageError(f"--params {params_file}: needs a JSON object")
+    params.update(video.parse_param_args(scene, options))
+    return params
 
 
 @click.command("doctor", context_settings={"help_option_names": ["-h", "--help"]})

@@ -82,8 +82,7 @@ def render_asset(asset: Asset, out_dir: Path, renderers: Renderers) -> Asset:
 def _write_steps(asset: Asset, target: Path) -> None:
     from convanim import video
 
-    fmt = target.suffix.lstrip(".")
-    video.write_steps(asset.name, target, asset.quality, fmt, dict(asset.params) or None)
+    video.write_steps(asset.name, target, asset.quality, dict(asset.params) or None)
 
 
 def render_all(

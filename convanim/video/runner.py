@@ -67,13 +67,14 @@ def write_steps(
     scene: str,
     video: Path,
     quality: str = "low",
-    fmt: str = "mp4",
     params: dict | None = None,
     transparent: bool = False,
 ) -> bool:
     """Write ``video``'s step files (see :func:`render_scene`) from the cache record of the
-    render that made it; ``False`` (and nothing written) when the cache has no such render or
-    ``video`` is not that render's file (another renderer made it)."""
+    render that made it (its format is ``video``'s suffix); ``False`` (and nothing written)
+    when the cache has no such render or ``video`` is not that render's file (another renderer
+    made it)."""
+    fmt = Path(video).suffix.lstrip(".").lower()
     q = resolve_quality(quality)
     resolved = resolve_params(scene, params)
     entry = cache.entry_path(scene, cache.cache_key(scene, resolved, q, fmt, transparent), fmt)

@@ -20,6 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convanim.core.params import (
+    lookup,
+    parse_bool,
+    parse_dims,
+    parse_int,
+    parse_padding,
+    parse_size,
+)
 from convanim.draw.themes import INKS
 
 __all__ = [
@@ -29,6 +37,8 @@ __all__ = [
     "ParamSpec",
     "SceneDecl",
     "declared_scenes",
+    "grid_geometry",
+    "operation",
     "resolve",
     "params_from_env",
     "pair",
@@ -139,6 +149,8 @@ STEP_TIME = ParamSpec(
 MAX_STEPS = ParamSpec("max_steps", "int", 0, "animate only the first N steps (0: all)", minimum=0)
 PACE = ParamSpec("pace", "choice", "normal", "speaking pace: slow, normal or fast", tuple(PACES))
 SEED = ParamSpec("seed", "int", 0, "seed of the example values", minimum=0)
+#: The input length of the 1-D scenes.
+LENGTH = ParamSpec("length", "int", 6, "input length L_in", minimum=1)
 THEME = ParamSpec(
     "theme", "choice", "light", "the slide: light (white, the deck's) or dark", THEME_NAMES
 )
@@ -152,6 +164,47 @@ INK = ParamSpec(
     INKS,
 )
 COMMON: tuple[ParamSpec, ...] = (PACE, STEP_TIME, MAX_STEPS, THEME, INK)
+
+
+# How a scene reads an operation parameter the core parses with each of its parsers (a scene
+# takes whole numbers per dimension: no padding words or before:after pairs).
+_KIND_OF_PARSER: dict[Callable[[str], Any], str] = {
+    parse_size: "ints",
+    parse_dims: "ints",
+    parse_padding: "ints",
+    parse_int: "int",
+    parse_bool: "bool",
+}
+
+
+def operation(
+    key: str, default: Any, kind: str | None = None, help: str | None = None
+) -> ParamSpec:
+    """The scene parameter ``key`` that is an operation parameter (``input``, ``kernel``,
+    ``stride``, ``padding``, ``dilation``, ``mode``, ``groups`` …), declared once in
+    :data:`convanim.core.params.PARAMS`: its spelling, kind, help and choices come from there
+    (a 1-D scene may read a size as one ``int``); the scene gives its own default.
+
+    >>> operation("kernel", [3, 3]).help
+    'Kernel size, 3 or one per dimension (3,5).'
+    >>> operation("mode", "convolution").choices
+    ('correlation', 'convolution')
+    """
+    param = lookup(key)
+    kind = kind or ("choice" if param.choices else _KIND_OF_PARSER[param.parse])
+    # Padding may be 0; every other count or size at least 1 (the shape core says the rest).
+    minimum = None if kind in ("choice", "bool") else (0 if "padding" in param.name else 1)
+    return ParamSpec(key, kind, default, help or param.help, param.choices, minimum)
+
+
+def grid_geometry(kind: str, p: Mapping[str, Any], keys: Sequence[str], **fixed: Any) -> tuple:
+    """The shape core's geometry (one record per dimension) of a 2-D scene's operation
+    ``kind`` from its parameters ``keys`` (one or two values each): torch's rules and messages
+    for any combination the scene cannot draw."""
+    from convanim.core.specs import spec_from_mapping
+
+    values = {k: pair(p[k], k) for k in keys}
+    return spec_from_mapping(kind, {**values, **fixed}).geometry()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convanim.scenes.params import ParamSpec, SceneDecl
+from convanim.scenes.params import ParamSpec, SceneDecl, operation
 
 
 def _check(p: dict[str, Any]) -> None:
@@ -26,9 +26,7 @@ SCENE = SceneDecl(
     "6x6 and 5x5 both give 3x3; output_padding picks one back",
     (
         ParamSpec("sizes", "ints", [6, 5], "input sizes that collapse to one output", minimum=1),
-        ParamSpec("kernel", "int", 3, "kernel size", minimum=1),
-        ParamSpec("stride", "int", 2, "stride", minimum=1),
-        ParamSpec("padding", "int", 1, "padding", minimum=0),
+        *(operation(k, v, "int") for k, v in (("kernel", 3), ("stride", 2), ("padding", 1))),
     ),
     _check,
     order=8,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convanim.scenes.params import SEED, ParamSpec, SceneDecl
+from convanim.scenes.params import LENGTH, SEED, SceneDecl, operation
 
 
 def _check(p: dict[str, Any]) -> None:
@@ -20,8 +20,8 @@ SCENE = SceneDecl(
     "backward",
     "the three gradients of a 1-D convolution, each as a convolution",
     (
-        ParamSpec("length", "int", 6, "input length L_in", minimum=1),
-        ParamSpec("kernel", "int", 3, "kernel size M", minimum=1),
+        LENGTH,
+        operation("kernel", 3, "int"),
         SEED,
     ),
     _check,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convanim.scenes.params import ParamSpec, SceneDecl
+from convanim.scenes.params import ParamSpec, SceneDecl, operation
 
 
 def _check(p: dict[str, Any]) -> None:
@@ -27,13 +27,7 @@ SCENE = SceneDecl(
     (
         ParamSpec("signal", "floats", [1, 2, 3, 1, 0, -1, 2, 1], "input samples x[n]"),
         ParamSpec("kernel", "floats", [1, 0.5, -1], "impulse response h[k]"),
-        ParamSpec(
-            "mode",
-            "choice",
-            "convolution",
-            "convolution (h flipped, the FIR filter) or correlation",
-            ("convolution", "correlation"),
-        ),
+        operation("mode", "convolution"),
     ),
     _check,
     order=1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convanim.scenes.params import SEED, ParamSpec, SceneDecl
+from convanim.scenes.params import LENGTH, SEED, SceneDecl, operation
 
 
 def _check(p: dict[str, Any]) -> None:
@@ -25,18 +25,11 @@ SCENE = SceneDecl(
     "multichannel",
     "C_in channels, one kernel stack per head, channel products summed",
     (
-        ParamSpec("length", "int", 6, "input length L_in", minimum=1),
-        ParamSpec("in_channels", "int", 3, "C_in", minimum=1),
-        ParamSpec("out_channels", "int", 2, "C_out (heads)", minimum=1),
-        ParamSpec("kernel", "int", 3, "kernel size M", minimum=1),
-        ParamSpec("groups", "int", 1, "groups (grouped convolution when > 1)", minimum=1),
-        ParamSpec(
-            "mode",
-            "choice",
-            "convolution",
-            "convolution (the deck's x_i[n-k]) or correlation (what frameworks compute)",
-            ("convolution", "correlation"),
-        ),
+        LENGTH,
+        *map(operation, ("in_channels", "out_channels"), (3, 2)),
+        operation("kernel", 3, "int"),
+        operation("groups", 1),
+        operation("mode", "convolution"),
         SEED,
     ),
     _check,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from convanim.scenes.params import SEED, ParamSpec, SceneDecl, pair
+from convanim.scenes.params import SEED, ParamSpec, SceneDecl, grid_geometry, operation
+
+KEYS = ("input", "kernel", "stride", "padding", "output_padding")
 
 
 def _check(p: dict[str, Any]) -> None:
-    from convanim.core.specs import spec_from_mapping
-
-    keys = ("input", "kernel", "stride", "padding", "output_padding")
-    dims = spec_from_mapping("transposed", {k: pair(p[k], k) for k in keys}).geometry()
+    dims = grid_geometry("transposed", p, KEYS)
     # The direct view's padded grid and the scatter view's uncropped output canvas: beyond 8
     # cells, three grids side by side no longer keep the numbers 40 px tall at 1080p.
     if max(max(g.grid, g.output + 2 * g.padding) for g in dims) > 8:
@@ -23,11 +22,7 @@ SCENE = SceneDecl(
     "transposed",
     "transposed convolution: zero insertion + padding, then scatter-add",
     (
-        ParamSpec("input", "ints", [2, 2], "input size H x W", minimum=1),
-        ParamSpec("kernel", "ints", [3, 3], "kernel size", minimum=1),
-        ParamSpec("stride", "ints", [2], "stride", minimum=1),
-        ParamSpec("padding", "ints", [0], "padding", minimum=0),
-        ParamSpec("output_padding", "ints", [1], "output_padding", minimum=0),
+        *map(operation, KEYS, ([2, 2], [3, 3], [2], [0], [1])),
         ParamSpec(
             "view", "choice", "both", "direct, scatter or both", ("both", "direct", "scatter")
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convanim.scenes.params import ParamSpec, SceneDecl
+from convanim.scenes.params import ParamSpec, SceneDecl, operation
 
 
 def _check(p: dict[str, Any]) -> None:
@@ -24,7 +24,7 @@ SCENE = SceneDecl(
     "WaveNet causal stack, dilations 1, 2, 4, 8: the receptive field",
     (
         ParamSpec("dilations", "ints", [1, 2, 4, 8], "dilation of each layer", minimum=1),
-        ParamSpec("kernel", "int", 2, "kernel size of every layer", minimum=1),
+        operation("kernel", 2, "int"),
         ParamSpec("length", "int", 16, "time steps drawn", minimum=1),
     ),
     _check,

@@ -325,14 +325,15 @@ def test_light_ink_for_a_dark_slide(tmp_path, capsys):
     )
     assert code == 0, err
     rgba = Image.open(out).convert("RGBA")
+    import numpy as np
+
     from convanim.draw.themes import THEMES, rgb
 
-    light = rgb(THEMES["dark"].line)
-    px = [p for p in rgba.getdata() if p[3] == 255]
-    assert (
-        sum(abs(p[0] - light[0]) + abs(p[1] - light[1]) + abs(p[2] - light[2]) < 30 for p in px)
-        > 100
-    )
+    # Opaque pixels near the dark theme's line colour (pixel access through NumPy: Pillow 12
+    # deprecated getdata, and pyproject allows Pillow 10).
+    px = np.asarray(rgba, dtype=int)
+    opaque = px[px[..., 3] == 255][:, :3]
+    assert (np.abs(opaque - rgb(THEMES["dark"].line)).sum(axis=1) < 30).sum() > 100
 
 
 def test_several_names_may_include_scenes(tmp_path, capsys, monkeypatch):

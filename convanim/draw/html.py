@@ -130,6 +130,9 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
         rules.append(
             f".c.{_ROLE_CLASS[role]}{{stroke-dasharray:{num(dash * cell)} {num(gap * cell)}}}"
         )
+    # Under the window every cell's edges are solid, as in the GIF (and conv_arithmetic, which
+    # draws its shaded grid over the dashes).
+    rules.append("polygon.c.s{stroke-dasharray:none}")
     for role, cls in _ROLE_CLASS.items():
         fill = t.fill(role)
         shaded = t.shaded(role)

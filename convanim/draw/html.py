@@ -136,12 +136,9 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
     # draws its shaded grid over the dashes).
     rules.append("polygon.c.s{stroke-dasharray:none}")
     for role, cls in _ROLE_CLASS.items():
-        fill = t.fill(role)
-        shaded = t.shaded(role)
-        ink = t.muted if role in ("padding", "inserted", "output_padding") else t.ink_on(fill)
         rules.append(
-            f"polygon.{cls}{{fill:{fill}}}polygon.{cls}.s{{fill:{shaded}}}"
-            f"text.{cls}{{fill:{ink}}}text.{cls}.s{{fill:{t.ink_on(shaded)}}}"
+            f"polygon.{cls}{{fill:{t.fill(role)}}}polygon.{cls}.s{{fill:{t.shaded(role)}}}"
+            f"text.{cls}{{fill:{t.cell_ink(role)}}}text.{cls}.s{{fill:{t.cell_ink(role, True)}}}"
         )
     rules += [
         ".h{visibility:hidden}",

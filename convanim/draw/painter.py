@@ -276,13 +276,7 @@ class Painter:
         size = self.plan.number_size if grid.key != "kernel" else min(0.42, self.plan.number_size)
         for r, c in cells:
             if visible(r, c):
-                role = grid.role(r, c)
-                fill = t.shaded(role) if (r, c) in shaded else t.fill(role)
-                ink = (
-                    t.muted
-                    if role in ("padding", "inserted", "output_padding") and (r, c) not in shaded
-                    else t.ink_on(fill)
-                )
+                ink = t.cell_ink(grid.role(r, c), (r, c) in shaded)
                 self.text(
                     d,
                     grid.text(r, c),
@@ -387,7 +381,7 @@ class Painter:
         inset = (self.thick_w / self.factor + 1.5) / self.cell_px
         for (r, c), text in frame.subscripts:
             at = self.px(g.point(c + 1 - inset, r + 1 - inset))
-            ink = t.ink_on(t.shaded(g.role(r, c)))
+            ink = t.cell_ink(g.role(r, c), shaded=True)
             self.text(d, text, at, SUBSCRIPT_SIZE, rgb(ink), ("right", "bottom"))
         meet = _meet(box, self.out_box)
         if meet is not None:

@@ -113,7 +113,7 @@ class Theme:
         zero, output_padding: its 0 is not data), else whichever contrasts more with the fill.
 
         >>> THEMES["solarized"].cell_ink("padding"), THEMES["solarized"].cell_ink("padding", True)
-        ('#586e75', '#ffffff')
+        ('#586e75', '#002b36')
         """
         if role in ZERO_ROLES and not shaded:
             return self.muted

@@ -306,10 +306,10 @@ def _three_rows(fixed: list[float], roles: list[str], sliding: list[float], n_ou
                 ["kernel"] * len(sliding),
                 [fmt(v) for v in sliding],
                 0.0,
-                2.1,
+                2.4,
                 "",
             ),
-            ("result", 1, n_out, ["output"] * n_out, [""] * n_out, 0.0, 4.2, ""),
+            ("result", 1, n_out, ["output"] * n_out, [""] * n_out, 0.0, 4.8, ""),
         ],
     )
 

@@ -124,8 +124,15 @@ class _ScatterView:
         self.scene, self.trace, self.info = scene, trace, info
         self.ivals = trace.params["input_values"]
         self.off = trace.params.get("canvas_offset", (0, 0))
+        # Between the two-line title and the parameter line, leaving room under the grids for
+        # a note (or, at the end, output_padding's tag) over the parameter line.
+        top, bottom = 2.95, info.get_top()[1] + 0.7
         self.view = PlanView(
-            scene, self._layout(), centre=(0.0, -0.25), max_width=13.4, max_height=5.4
+            scene,
+            self._layout(),
+            centre=(0.0, (top + bottom) / 2),
+            max_width=13.4,
+            max_height=top - bottom,
         )
         self.g_in = self.view.plan.grid("input")
         self.g_k = self.view.plan.grid("kernel")

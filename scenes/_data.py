@@ -52,6 +52,7 @@ def conv2d_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
     trace = trace_conv(
         x,
         w,
+        p.get("bias"),
         stride=_pair(p["stride"]),
         padding=_pair(p["padding"]),
         dilation=_pair(p["dilation"]),
@@ -150,12 +151,9 @@ class CausalStack:
     """
 
     def __init__(self, length: int, kernel: int, dilations: Sequence[int]) -> None:
-        from convanim.core.stack import Layer, analyse_stack
         from convanim.draw.figure_plans import causal_stack_plan
 
-        layers = [Layer("conv", kernel, 1, "causal", d) for d in dilations]
-        result = analyse_stack((length,), layers)
-        self.receptive_field: int = result.receptive_field[0]
+        self.receptive_field: int = self.receptive_field_of(kernel, dilations)
         plan = causal_stack_plan(length, kernel, dilations)  # the WaveNet figure's plan
         self.taps: list[list[list[int]]] = [[[] for _ in range(length)] for _ in dilations]
         for (layer, s), (_, t) in plan.edges:
@@ -167,6 +165,19 @@ class CausalStack:
         self.field: list[list[int]] = [
             sorted(t for layer_, t in lit if layer_ == layer) for layer in range(len(dilations) + 1)
         ]
+
+    @staticmethod
+    def receptive_field_of(kernel: int, dilations: Sequence[int]) -> int:
+        """The receptive field of a causal stack, from the shape core's stack analysis.
+
+        >>> CausalStack.receptive_field_of(2, [1, 2, 4, 8])
+        16
+        """
+        from convanim.core.stack import Layer, analyse_stack
+
+        layers = [Layer("conv", kernel, 1, "causal", d) for d in dilations]
+        # (the analysis needs an input size; the field does not depend on it)
+        return analyse_stack((1,), layers).receptive_field[0]
 
 
 def causal_stack(length: int, kernel: int, dilations: Sequence[int]) -> CausalStack:

@@ -12,8 +12,12 @@ def _check(p: dict[str, Any]) -> None:
 
     shapes.check_groups(p["in_channels"], p["out_channels"], p["groups"])
     shapes.conv_geometry((p["length"],), p["kernel"])
-    if p["in_channels"] > 4 or p["out_channels"] > 4 or p["length"] > 10:
-        raise ValueError("MultiChannelConv draws up to 4 channels each way and 10 samples")
+    # The most that keeps every number 40 px tall at 1080p (tests/test_scenes_channels.py).
+    if p["in_channels"] + p["out_channels"] > 6 or p["length"] > 8 or p["kernel"] > 4:
+        raise ValueError(
+            "MultiChannelConv draws up to 6 channel rows (in_channels + out_channels), "
+            "8 samples and a kernel of 4"
+        )
 
 
 SCENE = SceneDecl(

@@ -8,8 +8,14 @@ from convanim.scenes.params import ParamSpec, SceneDecl
 
 
 def _check(p: dict[str, Any]) -> None:
-    if len(p["dilations"]) > 6 or p["length"] > 32:
-        raise ValueError("DilatedCausalStack draws up to 6 layers and 32 time steps")
+    # The most that keeps the labels and the receptive-field formula 40 px tall at 1080p
+    # (tests/test_scenes_channels.py); a dilation past the 32 steps drawn would reach only
+    # the padding.
+    if len(p["dilations"]) > 6 or p["length"] > 32 or p["kernel"] > 4 or max(p["dilations"]) > 32:
+        raise ValueError(
+            "DilatedCausalStack draws up to 6 layers, 32 time steps, a kernel of 4 "
+            "and dilations up to 32"
+        )
 
 
 SCENE = SceneDecl(

@@ -81,8 +81,18 @@ def test_multichannel_numbers_are_torchs(media, params):
         + (["idea"] + ["product", "output"] * y.shape[1]) * (cout - 1)
         + ["end"]
     )
-    # the last step stays on screen: its products, channel sums and result
-    assert_on_screen(scene, [fmt(v) for v in products[-cpg * m :]] + [fmt(y[-1, -1])] * 2)
+    # the last step stays on screen: its products, the bias added, the result twice (in the
+    # sum line and in y); the operation is named, the kernels' label says how they are drawn
+    assert_on_screen(
+        scene, [fmt(v) for v in products[-cpg * m :]] + [fmt(y[-1, -1])] * 2 + ["+", "="]
+    )
+    assert_on_screen(scene, [fmt(b[-1])])
+    labels = [m.tex_string for top in scene.mobjects for m in top.get_family()
+              if isinstance(m, MathTex)]  # fmt: skip
+    flipped = p["mode"] == "convolution"
+    assert (r"\mathrm{flip}(w_{i,j})" in labels) == flipped
+    note = "kernels drawn flipped" if flipped else "no flip, as in PyTorch"
+    assert_on_screen(scene, [note.replace(" ", "")])  # (Manim's Text.text has no spaces)
 
 
 def test_multichannel_kernels_not_flipped_for_correlation():

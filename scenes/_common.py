@@ -252,6 +252,8 @@ class ConvanimScene(Scene):
         #: every number put on screen, as (what, value): the structural tests read this back
         #: together with the Text mobjects themselves.
         self.shown: list[tuple[str, float]] = []
+        #: every line of text written under the grids, in order (the structural tests read it)
+        self.notes: list[str] = []
         self.pace = Pacing(PACES[self.p["pace"]] * float(self.p["step_time"]))
         self.timeline: list[tuple[str, float]] = []
         self.marks: list[float] = []

@@ -52,6 +52,7 @@ def conv2d_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
     trace = trace_conv(
         x,
         w,
+        p.get("bias"),
         stride=_pair(p["stride"]),
         padding=_pair(p["padding"]),
         dilation=_pair(p["dilation"]),

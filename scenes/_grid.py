@@ -26,6 +26,7 @@ from manim import (
     VMobject,
 )
 
+from convanim.draw.labels import text_width
 from convanim.draw.plan import Frame, GridView, Plan, Theme
 
 #: Text height per cell side, like the GIF renderer's ``num_size`` for the flat look.
@@ -287,6 +288,34 @@ def top_formulas(*formulas: Any, width: float = 13.4) -> VGroup:
     return top.to_edge(np.array([0, 1, 0]), buff=0.25)
 
 
+#: The width of a note line under the grids, and the em of its font (DejaVu Sans at
+#: ``NUMBER_SIZE``: 0.401 units, measured) for :func:`convanim.draw.labels.text_width`.
+NOTE_WIDTH, NOTE_EM = 13.2, 0.401
+#: The height each further line of a note takes.
+NOTE_LINE = 0.45
+
+
+def wrap_note(text: str, width: float = NOTE_WIDTH) -> str:
+    """``text`` broken into lines at its ``" + "`` where one line would be wider than
+    ``width`` (a long sum of products stays at the legible size instead of shrinking).
+
+    >>> wrap_note("1·2 + 3·4 + 5·6 = 44", width=3.5).splitlines()
+    ['1·2 + 3·4', '+ 5·6 = 44']
+    """
+    lines: list[str] = []
+    for term in text.split(" + "):
+        if lines and text_width(lines[-1] + " + " + term, NOTE_EM) <= width:
+            lines[-1] += " + " + term
+        else:
+            lines.append(("+ " if lines else "") + term)
+    return "\n".join(lines)
+
+
+def note_lines(text: str) -> int:
+    """How many lines :func:`wrap_note` makes of ``text``."""
+    return wrap_note(text).count("\n") + 1
+
+
 def play_plan(
     scene: ConvanimScene,
     view: PlanView,
@@ -307,9 +336,13 @@ def play_plan(
     for frame, step in zip(view.plan.frames[:count], steps, strict=False):
         anims = view.frame_animations(frame, outputs)
         if note_for is not None:
-            new_note = Text(note_for(step), font=FONT, font_size=NUMBER_SIZE, color=view.theme.text)
-            if new_note.width > 13.2:
-                new_note.scale_to_fit_width(13.2)
+            text = note_for(step)
+            scene.notes.append(text)
+            new_note = Text(
+                wrap_note(text), font=FONT, font_size=NUMBER_SIZE, color=view.theme.text
+            )
+            if new_note.width > NOTE_WIDTH:  # (one term wider than the frame)
+                new_note.scale_to_fit_width(NOTE_WIDTH)
             if note_anchor is not None:
                 new_note.next_to(note_anchor, np.array([0, 1, 0]), buff=0.12)
             else:

@@ -190,6 +190,13 @@ def _torch_conv(x, w, b, kw, ndim):
     return getattr(F, f"conv{ndim}d")(x, w, b, padding=0, **kw)
 
 
+def _torch_conv_transpose(x, w, b, kw, ndim):
+    kw = dict(kw)
+    if kw.pop("mode", "") == "convolution":
+        w = torch.flip(w, dims=list(range(2, w.ndim)))
+    return getattr(F, f"conv_transpose{ndim}d")(x, w, b, **kw)
+
+
 def build() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(20261126)
     arrays: dict[str, np.ndarray] = {}
@@ -206,40 +213,26 @@ def build() -> dict[str, np.ndarray]:
                     value.detach().numpy() if hasattr(value, "detach") else value
                 )
 
-    for i, (ndim, n, cin, cout, groups, k, size, kw, bias, dtype) in enumerate(_conv_cases()):
-        k = shapes.per_dim(k, ndim, "k")
-        size = shapes.per_dim(size, ndim, "size")
-        x = tensor((n, cin, *size), dtype)
-        w = tensor((cout, cin // groups, *k), dtype)
-        b = tensor((cout,), dtype) if bias else None
-        y = _torch_conv(x, w, b, kw, ndim)
-        gy = torch.tensor(rng.standard_normal(tuple(y.shape)).astype(dtype))
-        y.backward(gy)
-        key = f"conv{i}"
-        store(
-            key, x=x, w=w, b=b, y=y, gy=gy, gx=x.grad, gw=w.grad, gb=None if b is None else b.grad
-        )
-        cases.append({"key": key, "op": "conv", "kwargs": kw})
-    for i, (ndim, n, cin, cout, groups, k, size, kw, bias, dtype) in enumerate(_transposed_cases()):
-        k = shapes.per_dim(k, ndim, "k")
-        size = shapes.per_dim(size, ndim, "size")
-        x = tensor((n, cin, *size), dtype)
-        w = tensor((cin, cout // groups, *k), dtype)
-        b = tensor((cout,), dtype) if bias else None
-        tkw = dict(kw)
-        wt = (
-            torch.flip(w, dims=list(range(2, w.ndim)))
-            if tkw.pop("mode", "") == "convolution"
-            else w
-        )
-        y = getattr(F, f"conv_transpose{ndim}d")(x, wt, b, **tkw)
-        gy = torch.tensor(rng.standard_normal(tuple(y.shape)).astype(dtype))
-        y.backward(gy)
-        key = f"transposed{i}"
-        store(
-            key, x=x, w=w, b=b, y=y, gy=gy, gx=x.grad, gw=w.grad, gb=None if b is None else b.grad
-        )
-        cases.append({"key": key, "op": "conv_transpose", "kwargs": kw})
+    # convolution, then transposed convolution: weight layout and torch call differ, not the rest
+    families = (
+        ("conv", "conv", _conv_cases, lambda cin, cout, g: (cout, cin // g), _torch_conv),
+        ("transposed", "conv_transpose", _transposed_cases, lambda cin, cout, g: (cin, cout // g),
+         _torch_conv_transpose),
+    )  # fmt: skip
+    for prefix, op, family_cases, weight_lead, torch_op in families:
+        for i, (ndim, n, cin, cout, groups, k, size, kw, bias, dtype) in enumerate(family_cases()):
+            k = shapes.per_dim(k, ndim, "k")
+            size = shapes.per_dim(size, ndim, "size")
+            x = tensor((n, cin, *size), dtype)
+            w = tensor((*weight_lead(cin, cout, groups), *k), dtype)
+            b = tensor((cout,), dtype) if bias else None
+            y = torch_op(x, w, b, kw, ndim)
+            gy = torch.tensor(rng.standard_normal(tuple(y.shape)).astype(dtype))
+            y.backward(gy)
+            key = f"{prefix}{i}"
+            gb = None if b is None else b.grad
+            store(key, x=x, w=w, b=b, y=y, gy=gy, gx=x.grad, gw=w.grad, gb=gb)
+            cases.append({"key": key, "op": op, "kwargs": kw})
     for i, (op, ndim, shape, kw) in enumerate(_pool_cases()):
         x = tensor(shape, "float64", integers=(op != "lp_pool"))
         if op == "lp_pool":

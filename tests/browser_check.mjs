@@ -3,35 +3,12 @@
 //
 //   node tests/browser_check.mjs URL SCREENSHOT_DIR
 //
-// Drives Debian's /usr/bin/chromium (or $CHROMIUM) through playwright-core, which downloads no
-// browser of its own. Used by tests/test_browser.py; the assertions live there.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Chromium as tests/_browser.mjs starts it. Used by tests/test_browser.py; the assertions live
+// there.
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { cli, painted, record, withChromium } from "./_browser.mjs";
 
-const [url, shotDir] = process.argv.slice(2);
-if (!url || !shotDir) {
-  console.error("usage: node browser_check.mjs URL SCREENSHOT_DIR");
-  process.exit(2);
-}
-
-const userDataDir = mkdtempSync(join(tmpdir(), "convanim-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1280, height: 720 },
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const [url, shotDir] = cli("node browser_check.mjs URL SCREENSHOT_DIR", 2);
 
 const report = { url, slides: [], pageErrors: [], consoleErrors: [], failedRequests: [], requests: [] };
 // What one fragment step shows: visible elements reaching outside the slide, KaTeX errors, and
@@ -75,22 +52,8 @@ const inspectStep = async () => {
   return { outside, katexErrors, rawTex, fragment: Reveal.getIndices().f ?? null };
 };
 
-// Two animation frames: the browser has laid out and painted what the last command changed.
-const painted = (page) =>
-  page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-try {
-  const page = context.pages()[0] || (await context.newPage());
-  page.on("pageerror", (err) => report.pageErrors.push(String(err)));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") report.consoleErrors.push(msg.text());
-  });
-  page.on("request", (req) => report.requests.push(req.url()));
-  page.on("requestfailed", (req) =>
-    report.failedRequests.push(`${req.url()} ${req.failure()?.errorText}`),
-  );
-  page.on("response", (res) => {
-    if (res.status() >= 400) report.failedRequests.push(`${res.url()} HTTP ${res.status()}`);
-  });
+await withChromium(async (page) => {
+  record(page, report);
 
   await page.goto(url, { waitUntil: "load" });
   await page.waitForFunction(() => window.Reveal && Reveal.isReady(), null, { timeout: 20000 });
@@ -170,8 +133,5 @@ try {
     }
     report.slides.push(slide);
   }
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});
 process.stdout.write(JSON.stringify(report, null, 1));

@@ -15,36 +15,12 @@
 //                                     added to the report's "loads")
 // The report also lists every request, failed request, console error and page error, and the
 // page's load time (navigation start to the end of the load event, from the browser's timing).
-// Drives Debian's /usr/bin/chromium (or $CHROMIUM) through playwright-core. Used by
-// tests/test_html.py; the assertions live there.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Chromium as tests/_browser.mjs starts it. Used by tests/test_html.py; the assertions live there.
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { cli, painted, record, withChromium } from "./_browser.mjs";
 
-const [url, actionsJson, shotDir] = process.argv.slice(2);
-if (!url || !actionsJson) {
-  console.error("usage: node figure_check.mjs URL ACTIONS_JSON [SCREENSHOT_DIR]");
-  process.exit(2);
-}
+const [url, actionsJson, shotDir] = cli("node figure_check.mjs URL ACTIONS_JSON [SCREENSHOT_DIR]", 2);
 const actions = JSON.parse(actionsJson);
-
-const userDataDir = mkdtempSync(join(tmpdir(), "convanim-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1280, height: 720 },
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
 
 const report = { url, loads: [], states: {}, evals: {}, pageErrors: [], consoleErrors: [], failedRequests: [], requests: [] };
 
@@ -81,20 +57,8 @@ const readState = () => {
   };
 };
 
-const painted = (where) =>
-  where.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-
-try {
-  const page = context.pages()[0] || (await context.newPage());
-  page.on("pageerror", (err) => report.pageErrors.push(String(err)));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") report.consoleErrors.push(msg.text());
-  });
-  page.on("request", (req) => report.requests.push(req.url()));
-  page.on("requestfailed", (req) => report.failedRequests.push(`${req.url()} ${req.failure()?.errorText}`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) report.failedRequests.push(`${res.url()} HTTP ${res.status()}`);
-  });
+await withChromium(async (page) => {
+  record(page, report);
   await page.goto(url, { waitUntil: "load" });
   const loadTime = () =>
     page.evaluate(() => {
@@ -139,8 +103,5 @@ try {
       throw new Error(`unknown action ${JSON.stringify(a)}`);
     }
   }
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});
 process.stdout.write(JSON.stringify(report, null, 1));

@@ -58,8 +58,11 @@ def _box(m) -> list[float]:
     return [m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1]]
 
 
-def _texts_and_outlines(scene) -> tuple[list, list]:
-    texts, outlines = [], []
+def _glyphs_and_outlines(scene) -> tuple[list, list, list]:
+    """(glyphs, their text, outlines): every visible glyph of every Text and MathTex on screen
+    (a formula's delimiters, fraction bars and brackets included: their own boxes, not the
+    formula's), the text each belongs to, and the outlines drawn (window boxes, markers)."""
+    glyphs, owners, outlines = [], [], []
     for top in scene.mobjects:
         skip: set[int] = set()
         for m in top.get_family():
@@ -67,53 +70,71 @@ def _texts_and_outlines(scene) -> tuple[list, list]:
                 continue
             if isinstance(m, Text | SingleStringMathTex):
                 skip.update(id(s) for s in m.get_family())
-                if m.get_fill_opacity() > 0 and m.width > 0:
-                    texts.append(m)
+                for g in m.family_members_with_points():
+                    if g.get_fill_opacity() > 0 and (g.width > 0 or g.height > 0):
+                        glyphs.append(g)
+                        owners.append(m)
             elif (
                 isinstance(m, Polygon | RoundedRectangle)
                 and m.get_stroke_width() >= 1.5
                 and m.get_stroke_opacity() > 0
             ):
                 outlines.append(m)
-    return texts, outlines
+    return glyphs, owners, outlines
 
 
 def layout_problems(scene) -> list[str]:
     """What a viewer would see as broken on screen right now: text beyond the frame's edge,
     two texts on top of each other, or a text cut by an outline (a window box, a marker)
-    instead of lying wholly inside or outside it."""
-    texts, outlines = _texts_and_outlines(scene)
-    if not texts:
+    instead of lying wholly inside or outside it. Measured glyph by glyph, so that a
+    formula's tall brackets or a wide fraction bar count where they are drawn, and a label
+    in the empty corner of a formula's box does not."""
+    glyphs, owners, outlines = _glyphs_and_outlines(scene)
+    if not glyphs:
         return []
-    tb = np.array([_box(m) for m in texts])
+    tb = np.array([_box(m) for m in glyphs])
+    owner = np.array([id(m) for m in owners])
     tol = 0.02
     w, h = config.frame_width / 2 - tol, config.frame_height / 2 - tol
-    out = [
-        f"off screen: {_name(m)!r}"
-        for m, (x0, y0, x1, y1) in zip(texts, tb, strict=True)
-        if x0 < -w or x1 > w or y0 < -h or y1 > h
-    ]
-    # Overlap of every pair of texts, as a share of the smaller one's area.
-    ow = np.minimum(tb[:, None, 2], tb[None, :, 2]) - np.maximum(tb[:, None, 0], tb[None, :, 0])
-    oh = np.minimum(tb[:, None, 3], tb[None, :, 3]) - np.maximum(tb[:, None, 1], tb[None, :, 1])
-    area = (tb[:, 2] - tb[:, 0]) * (tb[:, 3] - tb[:, 1])
+    out: list[str] = []
+    off = (tb[:, 0] < -w) | (tb[:, 2] > w) | (tb[:, 1] < -h) | (tb[:, 3] > h)
+    for i in np.nonzero(off)[0]:
+        text = f"off screen: {_name(owners[i])!r}"
+        if text not in out:
+            out.append(text)
+    # Overlap of glyphs of two different texts, as a share of the smaller glyph's area (a
+    # rule or a bar is a thin box: it counts by its length, at least half a stroke thick).
+    x0, y0, x1, y1 = tb.T
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half = 0.015
+    x0, x1 = np.minimum(x0, cx - half), np.maximum(x1, cx + half)
+    y0, y1 = np.minimum(y0, cy - half), np.maximum(y1, cy + half)
+    ow = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    oh = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
+    area = (x1 - x0) * (y1 - y0)
     share = np.clip(ow, 0, None) * np.clip(oh, 0, None) / np.minimum.outer(area, area)
-    for i, j in zip(*np.nonzero(np.triu(share > 0.1, 1)), strict=True):
-        out.append(f"overlap: {_name(texts[i])!r} / {_name(texts[j])!r}")
+    clash = np.triu(share > 0.1, 1) & (owner[:, None] != owner[None, :])
+    pairs = []
+    for i, j in zip(*np.nonzero(clash), strict=True):
+        pair = f"overlap: {_name(owners[i])!r} / {_name(owners[j])!r}"
+        if pair not in pairs:
+            pairs.append(pair)
+    out.extend(pairs)
     for o in outlines:
-        x0, y0, x1, y1 = _box(o)
+        ox0, oy0, ox1, oy1 = _box(o)
         inside = (
-            (tb[:, 0] >= x0 - tol)
-            & (tb[:, 2] <= x1 + tol)
-            & (tb[:, 1] >= y0 - tol)
-            & (tb[:, 3] <= y1 + tol)
+            (tb[:, 0] >= ox0 - tol)
+            & (tb[:, 2] <= ox1 + tol)
+            & (tb[:, 1] >= oy0 - tol)
+            & (tb[:, 3] <= oy1 + tol)
         )
-        touch = (np.minimum(tb[:, 2], x1) - np.maximum(tb[:, 0], x0) > tol) & (
-            np.minimum(tb[:, 3], y1) - np.maximum(tb[:, 1], y0) > tol
+        touch = (np.minimum(tb[:, 2], ox1) - np.maximum(tb[:, 0], ox0) > tol) & (
+            np.minimum(tb[:, 3], oy1) - np.maximum(tb[:, 1], oy0) > tol
         )
-        out.extend(
-            f"cut by an outline: {_name(texts[i])!r}" for i in np.nonzero(touch & ~inside)[0]
-        )
+        for i in np.nonzero(touch & ~inside)[0]:
+            text = f"cut by an outline: {_name(owners[i])!r}"
+            if text not in out:
+                out.append(text)
     return out
 
 
@@ -209,10 +230,16 @@ def texts_on_screen(scene) -> collections.Counter:
 
 
 def assert_on_screen(scene, strings) -> None:
-    """Each of ``strings`` is on screen (as many times as listed; ``−`` and ``-`` alike)."""
-    shown_now = texts_on_screen(scene)
-    need = collections.Counter(s.replace("−", "-") for s in strings)
-    have = collections.Counter({k.replace("−", "-"): v for k, v in shown_now.items()})
+    """Each of ``strings`` is on screen (as many times as listed; ``−`` and ``-`` alike, spaces
+    ignored: Manim's ``Text.text`` drops them)."""
+
+    def same(text: str) -> str:
+        return text.replace("−", "-").replace(" ", "")
+
+    need = collections.Counter(same(s) for s in strings)
+    have: collections.Counter = collections.Counter()
+    for k, v in texts_on_screen(scene).items():
+        have[same(k)] += v
     missing = need - have
     assert not missing, f"not on screen: {dict(missing)}"
 

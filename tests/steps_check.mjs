@@ -4,27 +4,15 @@
 //
 //   node tests/steps_check.mjs URL SCREENSHOT_DIR
 //
-// Used by tests/test_video.py (the assertions live there). Drives Debian's /usr/bin/chromium (or
-// $CHROMIUM) through playwright-core, which downloads no browser of its own.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Used by tests/test_video.py (the assertions live there). Chromium as tests/_browser.mjs starts
+// it (videos may play without a gesture).
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { cli, record, withChromium } from "./_browser.mjs";
 
-const [url, shotDir] = process.argv.slice(2);
-const userDataDir = mkdtempSync(join(tmpdir(), "convanim-steps-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1280, height: 720 },
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--autoplay-policy=no-user-gesture-required"],
-});
+const [url, shotDir] = cli("node steps_check.mjs URL SCREENSHOT_DIR", 2);
 const report = { pageErrors: [], requests: [], presses: [] };
-try {
-  const page = context.pages()[0] || (await context.newPage());
-  page.on("pageerror", (err) => report.pageErrors.push(String(err)));
-  page.on("request", (req) => report.requests.push(req.url()));
+await withChromium(async (page) => {
+  record(page, report);
   await page.goto(url);
   // The player is in once the step fragments exist.
   await page.waitForFunction(() => document.querySelectorAll(".convanim-step").length > 0, null,
@@ -48,8 +36,5 @@ try {
     report.presses.push({ key, ...(await state()) });
   }
   await page.screenshot({ path: join(shotDir, "steps.png") });
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+}, ["--autoplay-policy=no-user-gesture-required"]);
 console.log(JSON.stringify(report));

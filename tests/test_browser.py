@@ -34,6 +34,18 @@ def plan(deck: Path, out: Path):
     return result.assets
 
 
+def build_html(deck: Path, out: Path) -> subprocess.CompletedProcess:
+    """``convanim build DECK -o OUT --html`` in a subprocess, checked to succeed."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
 def test_demo_deck_in_chromium(tmp_path: Path) -> None:
     assert shutil.which("node"), "node is needed (scripts/setup.sh installs it via npm's setup)"
     assert Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install chromium"
@@ -42,13 +54,7 @@ def test_demo_deck_in_chromium(tmp_path: Path) -> None:
     shutil.copyfile(DEMO, deck)
     out = tmp_path / "site"
     # Through the CLI, as a user would (and so the parallel renders fork outside pytest).
-    proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = build_html(deck, out)
     assert "15 rendered, 0 copied, 0 up to date, 0 missing; 17 placeholders" in proc.stderr
     # A second build with the real renderers (code fingerprints, 14 manifest entries, the page)
     # renders nothing and takes well under a second. (In a checkout being edited while the test
@@ -57,13 +63,7 @@ def test_demo_deck_in_chromium(tmp_path: Path) -> None:
     # machine under load one try can wait for the CPU longer than the build takes.
     times = []
     for _ in range(3):
-        again = subprocess.run(
-            [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert again.returncode == 0, again.stderr[-2000:]
+        again = build_html(deck, out)
         warm = re.search(
             r"\b0 rendered, 0 copied, 15 up to date, 0 missing; 17 placeholders in ([\d.]+) s",
             again.stderr,

@@ -12,22 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import cli_args, run_convanim
 
 from convanim.cli import COMMANDS, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def _run(*args: str, cwd: Path | None = None, env: dict | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "convanim", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -41,7 +31,7 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
 
 
 def test_top_level_help_lists_every_command() -> None:
-    result = _run()
+    result = run_convanim()
     assert result.returncode == 0
     for name in COMMANDS:
         assert name in result.stdout
@@ -66,7 +56,7 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one() -> None:
     ],
 )
 def test_bad_input_is_one_error_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
-    result = _run(*args, cwd=tmp_path)
+    result = run_convanim(*args, cwd=tmp_path)
     assert result.returncode == 2, (result.returncode, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
@@ -107,20 +97,8 @@ def test_regular_install_works_from_any_directory(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0].startswith(str(target))
     assert ".html" in out.stdout  # template files travel with the package
-    shape = _run(
-        "shape",
-        "conv",
-        "-i",
-        "6x6",
-        "-k",
-        "3",
-        "-s",
-        "2",
-        "-p",
-        "1",
-        "--json",
-        cwd=tmp_path,
-        env=env,
+    shape = run_convanim(
+        *cli_args("shape conv -i 6x6 -k 3 -s 2 -p 1 --json"), cwd=tmp_path, env=env
     )
     assert shape.returncode == 0, shape.stderr
     assert json.loads(shape.stdout)["output"] == [3, 3]

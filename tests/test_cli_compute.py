@@ -8,24 +8,18 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import cli_args, run_main
 from numpy.testing import assert_allclose
 
 from convanim import engine as E
-from convanim.cli import main
 
 X = "[[3,3,2,1,0],[0,0,1,3,1],[3,1,2,2,3],[2,0,0,2,2],[2,0,0,0,1]]"
 W = "[[0,1,2],[2,2,0],[0,1,2]]"
 
 
 def run(capsys, *args):
-    """Run the CLI in-process: (exit status, stdout, stderr)."""
-    try:
-        main(["compute", *args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    """``convanim compute ARGS`` in this process: (exit status, stdout, stderr)."""
+    return run_main(["compute", *args], capsys)
 
 
 def run_json(capsys, *args):
@@ -89,7 +83,7 @@ def test_gradients(capsys):
 
 def test_explain(capsys):
     code, out, _ = run(
-        capsys, "conv2d", "--input", X, "--weight", W, "-s", "2", "-p", "1", "--explain", "1,2"
+        capsys, *cli_args(f"conv2d --input {X} --weight {W} -s 2 -p 1 --explain 1,2")
     )
     assert code == 0
     tail = out[out.index("output[1, 2]") :]
@@ -119,7 +113,7 @@ def test_rank_rule(capsys):
     assert np.array(data["output"]).shape == (2, 3, 3)
     # full (N, C, …) layouts pass through
     data = run_json(
-        capsys, "conv1d", "--input", "[[[1,2,3,4]],[[4,3,2,1]]]", "--weight", "[[[1,-1]]]"
+        capsys, *cli_args("conv1d --input [[[1,2,3,4]],[[4,3,2,1]]] --weight [[[1,-1]]]")
     )
     assert data["output"] == [[[-1, -1, -1]], [[1, 1, 1]]]
 
@@ -140,32 +134,11 @@ def test_classic_kernel_by_name(capsys):
 
 
 def test_transposed(capsys):
-    data = run_json(
-        capsys,
-        "conv_transpose2d",
-        "--input",
-        "[[1,2,3],[4,5,6],[7,8,9]]",
-        "--weight",
-        W,
-        "-s",
-        "2",
-        "-p",
-        "1",
-        "--output-padding",
-        "1",
-    )
+    args = f"--input [[1,2,3],[4,5,6],[7,8,9]] --weight {W} -s 2 -p 1 --output-padding 1"
+    data = run_json(capsys, *cli_args(f"conv_transpose2d {args}"))
     assert np.array(data["output"]).shape == (6, 6)  # the 5×5-or-6×6 slide, resolved
     code, out, _ = run(
-        capsys,
-        "conv_transpose2d",
-        "--input",
-        "[[1,2],[3,4]]",
-        "--weight",
-        W,
-        "-s",
-        "2",
-        "--explain",
-        "0,1",
+        capsys, *cli_args(f"conv_transpose2d --input [[1,2],[3,4]] --weight {W} -s 2 --explain 0,1")
     )
     assert code == 0 and "0 (inserted)" in out and "rotated 180°" in out
 
@@ -177,43 +150,23 @@ def test_pooling(capsys):
     data = run_json(capsys, "avg_pool2d", "--input", X, "-k", "3", "-s", "1")
     assert_allclose(data["output"][1], [1, 11 / 9, 16 / 9])  # Figure 1.5
     data = run_json(
-        capsys,
-        "avg_pool1d",
-        "--input",
-        "[1,1,1,1,1,1]",
-        "-k",
-        "3",
-        "-s",
-        "2",
-        "-p",
-        "1",
-        "--ceil-mode",
+        capsys, *cli_args("avg_pool1d --input [1,1,1,1,1,1] -k 3 -s 2 -p 1 --ceil-mode")
     )
     assert_allclose(data["output"], [2 / 3, 1, 1, 0.5])
     data = run_json(
         capsys,
-        "avg_pool1d",
-        "--input",
-        "[1,1,1,1,1,1]",
-        "-k",
-        "3",
-        "-s",
-        "2",
-        "-p",
-        "1",
-        "--ceil-mode",
-        "--no-count-include-pad",
+        *cli_args(
+            "avg_pool1d --input [1,1,1,1,1,1] -k 3 -s 2 -p 1 --ceil-mode --no-count-include-pad"
+        ),
     )
     assert_allclose(data["output"], [1, 1, 1, 1])
     data = run_json(capsys, "lp_pool1d", "--input", "[3,4,6,8]", "-k", "2", "--norm-type", "2")
     assert_allclose(data["output"], [5, 10])
     data = run_json(
-        capsys, "adaptive_avg_pool1d", "--input", "[0,1,2,3,4,5,6,7,8,9]", "--output-size", "4"
+        capsys, *cli_args("adaptive_avg_pool1d --input [0,1,2,3,4,5,6,7,8,9] --output-size 4")
     )
     assert_allclose(data["output"], [1, 3, 6, 8])
-    data = run_json(
-        capsys, "max_pool1d", "--input", "[1,5,2,2]", "-k", "2", "--grad-output", "[10,20]"
-    )
+    data = run_json(capsys, *cli_args("max_pool1d --input [1,5,2,2] -k 2 --grad-output [10,20]"))
     assert data["grad_input"] == [0, 10, 20, 0]
     data = run_json(capsys, "max_unpool1d", "--input", "[5,2]", "--indices", "[1,2]", "-k", "2")
     assert data["output"] == [0, 5, 2, 0]
@@ -232,15 +185,9 @@ def test_pooling(capsys):
         (["conv2d", "--input", "[1,2,3]", "--weight", "[[1]]"], "dimensions"),
         (["conv2d", "--input", "[[[1,2]],[[3,4]]]", "--weight", "[[[[1]]]]"], "channels"),
         (
-            [
-                "conv2d",
-                "--input",
-                "[[[1,2]],[[3,4]]]",
-                "--weight",
-                "[[[[1]]],[[[1]]],[[[1]]]]",
-                "--groups",
-                "2",
-            ],
+            cli_args(
+                "conv2d --input [[[1,2]],[[3,4]]] --weight [[[[1]]],[[[1]]],[[[1]]]] --groups 2"
+            ),
             "divisible",
         ),
         (["conv2d", "--input", "[[1,2]]", "--weight", "[[1,2,3]]"], "Kernel size"),
@@ -255,17 +202,7 @@ def test_pooling(capsys):
         (["conv2d", "--input", X, "--weight", W, "--grad-output", "[[1]]"], "grad-output"),
         (["conv2d", "--input", "@/no/such.json", "--weight", W], "no such file"),
         (
-            [
-                "conv_transpose1d",
-                "--input",
-                "[1,2]",
-                "--weight",
-                "[1,1]",
-                "-s",
-                "2",
-                "--output-padding",
-                "2",
-            ],
+            cli_args("conv_transpose1d --input [1,2] --weight [1,1] -s 2 --output-padding 2"),
             "output padding",
         ),
         (
@@ -300,17 +237,7 @@ def test_pooling(capsys):
         ),
         # --explain builds Python objects per tap: a big output is refused, not traced for minutes
         (
-            [
-                "conv2d",
-                "--input",
-                "[[1,2],[3,4]]",
-                "--weight",
-                "[[1]]",
-                "-p",
-                "300",
-                "--explain",
-                "0,0",
-            ],
+            cli_args("conv2d --input [[1,2],[3,4]] --weight [[1]] -p 300 --explain 0,0"),
             "smaller example",
         ),
         (
@@ -388,18 +315,11 @@ def test_explain_names_cells_in_the_arrays_as_given(capsys):
     assert "x[3, 0, 1] · w[1, 1, 0, 0] = 2 · 4 = 8" in out
     # several filters typed as (C_out, *k) on a one-channel input: w keeps that rank
     code, out, _ = run(
-        capsys, "conv1d", "--input", "[1,2,3]", "--weight", "[[1,1],[2,0]]", "--explain", "1,1"
+        capsys, *cli_args("conv1d --input [1,2,3] --weight [[1,1],[2,0]] --explain 1,1")
     )
     assert "x[1] · w[1, 0] = 2 · 2 = 4" in out
     data = run_json(
-        capsys,
-        "max_pool2d",
-        "--input",
-        "[[[1,2],[3,4]],[[8,6],[7,5]]]",
-        "-k",
-        "2",
-        "--explain",
-        "1,0,0",
+        capsys, *cli_args("max_pool2d --input [[[1,2],[3,4]],[[8,6],[7,5]]] -k 2 --explain 1,0,0")
     )
     assert data["explain"]["winner"] == [1, 0, 0] and data["explain"]["coordinate"] == [1, 0, 0]
 

@@ -10,21 +10,13 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import cli_args, run_main
 from PIL import Image
 
-from convanim import cli
 from convanim.cli import render as cli_render
 from convanim.draw import catalogue
 
-
-def run(argv, capsys) -> tuple[int, str, str]:
-    try:
-        cli.main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_main  # ``run(argv, capsys)``: the CLI in this process
 
 
 def test_list_prints_one_line_per_entry(capsys):
@@ -113,20 +105,7 @@ def test_convolution_mode_shows_its_numbers_unless_told_not_to(tmp_path, monkeyp
         (["render", "conv", "-i", "5", "-k", "7", "-o", "x.gif"], "Kernel size can't be greater"),
         (["render", "conv", "-i", "300x300", "-k", "3", "-o", "x.gif"], "refusing"),
         (
-            [
-                "render",
-                "transposed",
-                "-i",
-                "3",
-                "-k",
-                "3",
-                "-s",
-                "2",
-                "--output-padding",
-                "2",
-                "-o",
-                "x.gif",
-            ],
+            cli_args("render transposed -i 3 -k 3 -s 2 --output-padding 2 -o x.gif"),
             "output padding",
         ),
         (["render", "conv", "-k", "3", "-o", "x.gif"], "-i/--input"),
@@ -346,14 +325,15 @@ def test_light_ink_for_a_dark_slide(tmp_path, capsys):
     )
     assert code == 0, err
     rgba = Image.open(out).convert("RGBA")
+    import numpy as np
+
     from convanim.draw.themes import THEMES, rgb
 
-    light = rgb(THEMES["dark"].line)
-    px = [p for p in rgba.getdata() if p[3] == 255]
-    assert (
-        sum(abs(p[0] - light[0]) + abs(p[1] - light[1]) + abs(p[2] - light[2]) < 30 for p in px)
-        > 100
-    )
+    # Opaque pixels near the dark theme's line colour (pixel access through NumPy: Pillow 12
+    # deprecated getdata, and pyproject allows Pillow 10).
+    px = np.asarray(rgba, dtype=int)
+    opaque = px[px[..., 3] == 255][:, :3]
+    assert (np.abs(opaque - rgb(THEMES["dark"].line)).sum(axis=1) < 30).sum() > 100
 
 
 def test_several_names_may_include_scenes(tmp_path, capsys, monkeypatch):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import cli_args
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,9 +79,7 @@ def test_per_dimension_parameters_and_asymmetric_padding() -> None:
 
 
 def test_conv_channels_and_params() -> None:
-    data = run_json(
-        "conv", "-i", "8x8", "-k", "3", "--groups", "2", "--in-channels", "4", "--out-channels", "6"
-    )
+    data = run_json(*cli_args("conv -i 8x8 -k 3 --groups 2 --in-channels 4 --out-channels 6"))
     assert data["weight_shape"] == [6, 2, 3, 3]
     assert data["params"] == {"weights": 108, "bias": 6, "dense_weights": 8 * 8 * 4 * 6 * 6 * 6}
 
@@ -91,22 +90,16 @@ def test_transposed_json() -> None:
     # "reachable" is sizes per dimension for every framework; torch adds their output_padding
     assert data["reachable"] == [[5, 6], [5, 6]]
     assert data["reachable_output_padding"] == [[0, 1], [0, 1]]
-    data = run_json(
-        "transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"
-    )
+    data = run_json(*cli_args("transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1"))
     assert data["output"] == [6, 6]
     eq = data["equivalent_conv"][0]
     assert (eq["stretched"], eq["pad_before"], eq["pad_after"], eq["grid"]) == (5, 1, 2, 8)
-    data = run_json(
-        "transposed", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--output-size", "6x6"
-    )
+    data = run_json(*cli_args("transposed -i 3x3 -k 3 -s 2 -p 1 --output-size 6x6"))
     assert data["output"] == [6, 6] and data["output_padding"] == [1, 1]
 
 
 def test_transposed_teaching_view() -> None:
-    out = run(
-        "transposed", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"
-    ).stdout
+    out = run(*cli_args("transposed -i 3 -k 3 -s 2 -p 1 --output-padding 1")).stdout
     assert "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6" in out
     assert "5 (output_padding=0), 6 (output_padding=1)" in out
     assert "maps 5 and 6 to 3" in out
@@ -175,9 +168,7 @@ def test_frameworks(args: list[str], output: list[int]) -> None:
 
 
 def test_tf_transposed_reachable() -> None:
-    data = run_json(
-        "transposed", "-i", "5", "-k", "3", "-s", "2", "-p", "same", "--framework", "tf"
-    )
+    data = run_json(*cli_args("transposed -i 5 -k 3 -s 2 -p same --framework tf"))
     assert data["reachable"] == [[9, 10]]
 
 
@@ -195,111 +186,61 @@ def test_help_for_every_subcommand() -> None:
 
 
 @pytest.mark.parametrize(
-    "args,rule",
+    "command,rule",
     [
-        (["conv", "-i", "6", "-k", "abc"], "is not an integer"),
-        (["conv", "-i", "0x-3", "-k", "3"], "must be positive"),
+        ("conv -i 6 -k abc", "is not an integer"),
+        ("conv -i 0x-3 -k 3", "must be positive"),
+        ("conv -i 6 -k 3 -p same -s 2", "padding='same' is not supported for strided convolutions"),
         (
-            ["conv", "-i", "6", "-k", "3", "-p", "same", "-s", "2"],
-            "padding='same' is not supported for strided convolutions",
-        ),
-        (
-            ["transposed", "-i", "3", "-k", "3", "-s", "2", "--output-padding", "5"],
+            "transposed -i 3 -k 3 -s 2 --output-padding 5",
             "output padding must be smaller than either stride or dilation",
         ),
-        (["conv", "-i", "5", "-k", "7"], "Kernel size can't be greater than actual input size"),
-        (["conv", "-i", "6x6", "-k", "3,3,3"], "a list of 2 values"),
-        (["conv", "-i", "abc", "-k", "3"], "is not a size"),
-        (["conv", "-i", "5", "-k", "3", "-p", "bogus"], "is not a padding"),
-        (["conv", "-i", "5", "-k", "3", "-s", "0"], "non-positive stride"),
-        (["conv", "-i", "5", "-k", "3", "-d", "0"], "dilation should be greater than zero"),
-        (["conv", "-i", "5", "-k", "3", "-p", "-1"], "negative padding"),
+        ("conv -i 5 -k 7", "Kernel size can't be greater than actual input size"),
+        ("conv -i 6x6 -k 3,3,3", "a list of 2 values"),
+        ("conv -i abc -k 3", "is not a size"),
+        ("conv -i 5 -k 3 -p bogus", "is not a padding"),
+        ("conv -i 5 -k 3 -s 0", "non-positive stride"),
+        ("conv -i 5 -k 3 -d 0", "dilation should be greater than zero"),
+        ("conv -i 5 -k 3 -p -1", "negative padding"),
+        ("conv -i 5 -k 3 --groups 2 --in-channels 3", "in_channels must be divisible by groups"),
+        ("conv -i 5 -k 3 --padding-mode reflect -p 5", "Padding size should be less than"),
+        ("conv -i 5 -k 3 --padding-mode circular -p 6", "wrapping around more than once"),
+        ("conv -i 2x3x4x5 -k 1", "1, 2 or 3 spatial dimensions"),
+        ("pool -i 2x3x4x5 -k 1 --framework tf", "1, 2 or 3 spatial"),
+        ("transposed -i 2x3x4x5 -k 1 -p same --framework jax", "1, 2 or 3 spatial"),
+        ("conv -k 3", "Missing option"),
+        ("conv -i 5 -k 3 -p causal", "torch has no padding='causal'"),
+        ("transposed -i 5 -k 3 -s 2 --output-size 13", "valid sizes range from [11] to [12]"),
+        ("transposed -i 3 -k 3 -p same", "integer padding"),
+        ("transposed -i 1 -k 1 -p 1", "Output size is too small"),
+        ("transposed -i 3 -k 3 --output-padding 1 --output-size 5", "not both"),
+        ("pool -i 5 -k 3 -p 2", "at most half of effective kernel size"),
+        ("pool -i 5 -k 3 -p same", "symmetric integer padding"),
+        ("pool -i 5x5 -k 3 -p 1:0,1", "symmetric integer padding"),
+        ("pool -i 1 -k 3 -p 0", "Output size is too small"),
+        ("pool -i 5x5 -k 3 --kind avg --divisor-override 0", "divisor must be not zero"),
+        ("pool -i 5 -k 3 --kind lp -p 1", "lp pooling has no padding"),
+        ("pool -i 5 -k 3 --kind median", "Invalid value for '--kind'"),
+        ("pool -i 5x5 -k 3 --divisor-override 2", "divisor_override belongs to average pooling"),
+        ("pool -i 5 -k 3 -d 2 --framework tf", "torch's pooling arguments"),
+        ("pool -i 5 -k 3 --ceil-mode --framework jax", "torch's pooling"),
+        ("adaptive -i 5 --output-size -1", "greater than or equal to 0"),
+        ("adaptive -i 0 --output-size 2", "non-zero size"),
+        ("stack -i 8 conv:k=9", "layer 1 (conv k9)"),
+        ("stack -i 8 blah", "unknown layer"),
+        ("stack --preset alexnet --blocks 2", "no repeatable block"),
+        ("stack conv:k=3", "Missing option '-i'"),
+        ("conv -i 6 -k 3 --framework keras -p 1", "ZeroPadding1D"),
+        ("conv -i 6 -k 3 --in-channels 4 --framework tf", "describe torch modules"),
+        ("conv -i 6 -k 3 -s 2 -d 2 --framework keras", "strides > 1` not supported"),
         (
-            ["conv", "-i", "5", "-k", "3", "--groups", "2", "--in-channels", "3"],
-            "in_channels must be divisible by groups",
-        ),
-        (
-            ["conv", "-i", "5", "-k", "3", "--padding-mode", "reflect", "-p", "5"],
-            "Padding size should be less than",
-        ),
-        (
-            ["conv", "-i", "5", "-k", "3", "--padding-mode", "circular", "-p", "6"],
-            "wrapping around more than once",
-        ),
-        (["conv", "-i", "2x3x4x5", "-k", "1"], "1, 2 or 3 spatial dimensions"),
-        (["pool", "-i", "2x3x4x5", "-k", "1", "--framework", "tf"], "1, 2 or 3 spatial"),
-        (
-            ["transposed", "-i", "2x3x4x5", "-k", "1", "-p", "same", "--framework", "jax"],
-            "1, 2 or 3 spatial",
-        ),
-        (["conv", "-k", "3"], "Missing option"),
-        (["conv", "-i", "5", "-k", "3", "-p", "causal"], "torch has no padding='causal'"),
-        (
-            ["transposed", "-i", "5", "-k", "3", "-s", "2", "--output-size", "13"],
-            "valid sizes range from [11] to [12]",
-        ),
-        (["transposed", "-i", "3", "-k", "3", "-p", "same"], "integer padding"),
-        (["transposed", "-i", "1", "-k", "1", "-p", "1"], "Output size is too small"),
-        (
-            ["transposed", "-i", "3", "-k", "3", "--output-padding", "1", "--output-size", "5"],
-            "not both",
-        ),
-        (["pool", "-i", "5", "-k", "3", "-p", "2"], "at most half of effective kernel size"),
-        (["pool", "-i", "5", "-k", "3", "-p", "same"], "symmetric integer padding"),
-        (["pool", "-i", "5x5", "-k", "3", "-p", "1:0,1"], "symmetric integer padding"),
-        (["pool", "-i", "1", "-k", "3", "-p", "0"], "Output size is too small"),
-        (
-            ["pool", "-i", "5x5", "-k", "3", "--kind", "avg", "--divisor-override", "0"],
-            "divisor must be not zero",
-        ),
-        (["pool", "-i", "5", "-k", "3", "--kind", "lp", "-p", "1"], "lp pooling has no padding"),
-        (["pool", "-i", "5", "-k", "3", "--kind", "median"], "Invalid value for '--kind'"),
-        (
-            ["pool", "-i", "5x5", "-k", "3", "--divisor-override", "2"],
-            "divisor_override belongs to average pooling",
-        ),
-        (
-            ["pool", "-i", "5", "-k", "3", "-d", "2", "--framework", "tf"],
-            "torch's pooling arguments",
-        ),
-        (["pool", "-i", "5", "-k", "3", "--ceil-mode", "--framework", "jax"], "torch's pooling"),
-        (["adaptive", "-i", "5", "--output-size", "-1"], "greater than or equal to 0"),
-        (["adaptive", "-i", "0", "--output-size", "2"], "non-zero size"),
-        (["stack", "-i", "8", "conv:k=9"], "layer 1 (conv k9)"),
-        (["stack", "-i", "8", "blah"], "unknown layer"),
-        (["stack", "--preset", "alexnet", "--blocks", "2"], "no repeatable block"),
-        (["stack", "conv:k=3"], "Missing option '-i'"),
-        (["conv", "-i", "6", "-k", "3", "--framework", "keras", "-p", "1"], "ZeroPadding1D"),
-        (
-            ["conv", "-i", "6", "-k", "3", "--in-channels", "4", "--framework", "tf"],
-            "describe torch modules",
-        ),
-        (
-            ["conv", "-i", "6", "-k", "3", "-s", "2", "-d", "2", "--framework", "keras"],
-            "strides > 1` not supported",
-        ),
-        (
-            [
-                "transposed",
-                "-i",
-                "5",
-                "-k",
-                "3",
-                "-s",
-                "2",
-                "--output-padding",
-                "2",
-                "--framework",
-                "keras",
-                "-p",
-                "valid",
-            ],
+            "transposed -i 5 -k 3 -s 2 --output-padding 2 --framework keras -p valid",
             "strictly less than `strides`",
         ),
     ],
 )
-def test_bad_input_is_one_error_line(args: list[str], rule: str) -> None:
-    proc = run(*args)
+def test_bad_input_is_one_error_line(command: str, rule: str) -> None:
+    proc = run(*cli_args(command))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()

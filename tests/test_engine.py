@@ -123,6 +123,36 @@ def torch_conv(x, w, b, stride, padding, dilation, groups, padding_mode, mode, u
     return y.numpy()
 
 
+def conv_args(case):
+    """A conv case's arguments after the operands, in torch's positional order."""
+    names = ("stride", "padding", "dilation", "groups", "padding_mode", "mode")
+    return [case[name] for name in names]
+
+
+def transposed_args(case):
+    """A transposed-conv case's arguments after the operands, in torch's positional order."""
+    return [case[name] for name in ("stride", "padding", "output_padding", "groups", "dilation")]
+
+
+def draw_layer(draw, max_ndim, max_groups, max_padding):
+    """Spatial rank, groups, :func:`draw_window`'s window and a symmetric padding per
+    dimension, drawn in that order."""
+    ndim = draw(st.integers(1, max_ndim))
+    groups = draw(st.integers(1, max_groups))
+    k, s, d = draw_window(draw, ndim)
+    p = tuple(draw(st.integers(0, max_padding)) for _ in range(ndim))
+    return ndim, groups, k, s, d, p
+
+
+def draw_window(draw, ndim):
+    """Per-dimension kernel (1-3), stride (1-3) and dilation (1-2), drawn in that order: the
+    window every conv-like strategy starts from."""
+    k = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
+    return k, s, d
+
+
 @st.composite
 def conv_cases(draw):
     ndim = draw(st.integers(1, 3))
@@ -184,17 +214,7 @@ def test_conv_matches_torch(case):
     _torch()
     c = dict(case)
     dtype, unbatched = c.pop("dtype"), c.pop("unbatched")
-    y = E.conv(
-        c["x"],
-        c["w"],
-        c["b"],
-        c["stride"],
-        c["padding"],
-        c["dilation"],
-        c["groups"],
-        c["padding_mode"],
-        c["mode"],
-    )
+    y = E.conv(c["x"], c["w"], c["b"], *conv_args(c))  # positional: torch's order
     expected = torch_conv(**c, unbatched=unbatched)
     check(y, expected, dtype)
 
@@ -205,9 +225,7 @@ def transposed_cases(draw):
     groups = draw(st.integers(1, 3))
     cin = groups * draw(st.integers(1, 2))
     cout_g = draw(st.integers(1, 2))
-    k = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
+    k, s, d = draw_window(draw, ndim)
     p = tuple(draw(st.integers(0, 2)) for _ in range(ndim))
     op = tuple(draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d, strict=True))
     size = tuple(draw(st.integers(1, 3 if ndim == 3 else 5)) for _ in range(ndim))
@@ -256,17 +274,7 @@ def test_conv_transpose_matches_torch(case):
     t = _torch()
     c = dict(case)
     dtype = c.pop("dtype")
-    y = E.conv_transpose(
-        c["x"],
-        c["w"],
-        c["b"],
-        c["stride"],
-        c["padding"],
-        c["output_padding"],
-        c["groups"],
-        c["dilation"],
-        c["mode"],
-    )
+    y = E.conv_transpose(c["x"], c["w"], c["b"], *transposed_args(c), c["mode"])  # torch's order
     wt = t.from_numpy(c["w"])
     if c["mode"] == "convolution":
         wt = t.flip(wt, dims=list(range(2, c["w"].ndim)))
@@ -422,40 +430,27 @@ def load_reference():
 
 
 def run_reference_case(case, data):
-    """Recompute one committed case with the engine: (output, grads or None)."""
+    """Recompute one committed case with the engine: (output, grads or None).
+
+    A case names the engine function (``conv_transpose``); its backward pass, when the case
+    stored a ``gy``, is ``<op>_backward`` with the same arguments (no ``return_indices``).
+    """
     key = case["key"]
     x = data[f"{key}/x"]
     op, kw = case["op"], dict(case["kwargs"])
-    for name in ("padding",):
-        if isinstance(kw.get(name), list):
-            kw[name] = [tuple(v) if isinstance(v, list) else v for v in kw[name]]
-    if op == "conv":
-        w = data[f"{key}/w"]
+    if isinstance(kw.get("padding"), list):
+        kw["padding"] = [tuple(v) if isinstance(v, list) else v for v in kw["padding"]]
+    if op in ("conv", "conv_transpose"):
         b = data[f"{key}/b"] if f"{key}/b" in data else None
-        y = E.conv(x, w, b, **kw)
-        g = E.conv_backward(x, w, data[f"{key}/gy"], **kw)
-        return y, g
-    if op == "conv_transpose":
-        w = data[f"{key}/w"]
-        b = data[f"{key}/b"] if f"{key}/b" in data else None
-        y = E.conv_transpose(x, w, b, **kw)
-        g = E.conv_transpose_backward(x, w, data[f"{key}/gy"], **kw)
-        return y, g
-    if op == "max_pool":
-        y = E.max_pool(x, **kw)
-        kw.pop("return_indices", None)
-        return y, E.max_pool_backward(x, data[f"{key}/gy"], **kw)
-    if op == "avg_pool":
-        return E.avg_pool(x, **kw), E.avg_pool_backward(x, data[f"{key}/gy"], **kw)
-    if op == "lp_pool":
-        return E.lp_pool(x, **kw), None
-    if op == "adaptive_max_pool":
-        return E.adaptive_max_pool(x, **kw), None
-    if op == "adaptive_avg_pool":
-        return E.adaptive_avg_pool(x, **kw), None
-    if op == "max_unpool":
-        return E.max_unpool(x, data[f"{key}/indices"], **kw), None
-    raise AssertionError(op)
+        operands, grad_operands = (data[f"{key}/w"], b), (data[f"{key}/w"],)
+    else:
+        # max_unpool's indices come before its arguments, in the forward and the backward
+        operands = grad_operands = (data[f"{key}/indices"],) if op == "max_unpool" else ()
+    y = getattr(E, op)(x, *operands, **kw)
+    if f"{key}/gy" not in data:
+        return y, None
+    kw.pop("return_indices", None)
+    return y, getattr(E, f"{op}_backward")(x, *grad_operands, data[f"{key}/gy"], **kw)
 
 
 def test_reference_arrays_forward():

@@ -12,11 +12,14 @@ from test_engine import (  # the strategies and the torch reference live beside 
     STABLE,
     _torch,
     check,
+    conv_args,
     conv_cases,
+    draw_layer,
     load_reference,
     pool_cases,
     run_reference_case,
     torch_conv,
+    transposed_args,
     transposed_cases,
 )
 
@@ -55,17 +58,7 @@ def test_conv_gradients_match_torch(case, seed):
     y = y[0] if unbatched else y
     gy = np.random.default_rng(seed).standard_normal(tuple(y.shape)).astype(dtype)
     y.backward(t.from_numpy(gy))
-    g = E.conv_backward(
-        c["x"],
-        c["w"],
-        gy,
-        c["stride"],
-        c["padding"],
-        c["dilation"],
-        c["groups"],
-        c["padding_mode"],
-        c["mode"],
-    )
+    g = E.conv_backward(c["x"], c["w"], gy, *conv_args(c))
     check(g.grad_input, xt.grad.numpy(), dtype)
     check(g.grad_weight, wt.grad.numpy(), dtype)
     if bt is not None:
@@ -84,22 +77,10 @@ def test_conv_transpose_gradients_match_torch(c, seed):
     bt = t.from_numpy(c["b"]).requires_grad_() if c["b"] is not None else None
     ndim = c["w"].ndim - 2
     w_used = t.flip(wt, dims=list(range(2, ndim + 2))) if c["mode"] == "convolution" else wt
-    y = getattr(t.nn.functional, f"conv_transpose{ndim}d")(
-        xt, w_used, bt, c["stride"], c["padding"], c["output_padding"], c["groups"], c["dilation"]
-    )
+    y = getattr(t.nn.functional, f"conv_transpose{ndim}d")(xt, w_used, bt, *transposed_args(c))
     gy = np.random.default_rng(seed).standard_normal(tuple(y.shape)).astype(dtype)
     y.backward(t.from_numpy(gy))
-    g = E.conv_transpose_backward(
-        c["x"],
-        c["w"],
-        gy,
-        c["stride"],
-        c["padding"],
-        c["output_padding"],
-        c["groups"],
-        c["dilation"],
-        c["mode"],
-    )
+    g = E.conv_transpose_backward(c["x"], c["w"], gy, *transposed_args(c), c["mode"])
     check(g.grad_input, xt.grad.numpy(), dtype)
     check(g.grad_weight, wt.grad.numpy(), dtype)
     if bt is not None:
@@ -184,6 +165,18 @@ def _directional(f, x, v, eps=1e-6):
     return (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
 
 
+def _check_by_finite_differences(forward, operands, gy, grads, rng):
+    """For each operand with a gradient: the central difference of ⟨forward(…), gy⟩ along a
+    random direction v equals ⟨gradient, v⟩ (the adjoint identity autograd rests on)."""
+    for i, grad in enumerate(grads):
+        v = rng.standard_normal(np.shape(operands[i]))
+
+        def f(a, i=i):
+            return np.vdot(forward(*operands[:i], a, *operands[i + 1 :]), gy)
+
+        assert_allclose(_directional(f, operands[i], v), np.vdot(grad, v), rtol=1e-7, atol=1e-8)
+
+
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
 @pytest.mark.parametrize("mode", ["correlation", "convolution"])
 def test_conv_gradients_by_finite_differences(padding_mode, mode):
@@ -202,28 +195,12 @@ def test_conv_gradients_by_finite_differences(padding_mode, mode):
     gy = rng.standard_normal(E.conv(x, w, b, **kw).shape)
     g = E.conv_backward(x, w, gy, **kw)
     for _ in range(3):
-        vx, vw, vb = (
-            rng.standard_normal(x.shape),
-            rng.standard_normal(w.shape),
-            rng.standard_normal(4),
-        )
-        assert_allclose(
-            _directional(lambda a: np.vdot(E.conv(a, w, b, **kw), gy), x, vx),
-            np.vdot(g.grad_input, vx),
-            rtol=1e-7,
-            atol=1e-8,
-        )
-        assert_allclose(
-            _directional(lambda a: np.vdot(E.conv(x, a, b, **kw), gy), w, vw),
-            np.vdot(g.grad_weight, vw),
-            rtol=1e-7,
-            atol=1e-8,
-        )
-        assert_allclose(
-            _directional(lambda a: np.vdot(E.conv(x, w, a, **kw), gy), b, vb),
-            np.vdot(g.grad_bias, vb),
-            rtol=1e-7,
-            atol=1e-8,
+        _check_by_finite_differences(
+            lambda *a: E.conv(*a, **kw),
+            (x, w, b),
+            gy,
+            (g.grad_input, g.grad_weight, g.grad_bias),
+            rng,
         )
 
 
@@ -238,18 +215,8 @@ def test_conv_transpose_gradients_by_finite_differences(mode):
     )
     gy = rng.standard_normal(E.conv_transpose(x, w, b, **kw).shape)
     g = E.conv_transpose_backward(x, w, gy, **kw)
-    vx, vw = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
-    assert_allclose(
-        _directional(lambda a: np.vdot(E.conv_transpose(a, w, b, **kw), gy), x, vx),
-        np.vdot(g.grad_input, vx),
-        rtol=1e-7,
-        atol=1e-8,
-    )
-    assert_allclose(
-        _directional(lambda a: np.vdot(E.conv_transpose(x, a, b, **kw), gy), w, vw),
-        np.vdot(g.grad_weight, vw),
-        rtol=1e-7,
-        atol=1e-8,
+    _check_by_finite_differences(
+        lambda *a: E.conv_transpose(*a, **kw), (x, w, b), gy, (g.grad_input, g.grad_weight), rng
     )
     assert_allclose(g.grad_bias, gy.sum(axis=(0, 2, 3)))
 
@@ -280,12 +247,7 @@ def test_pool_gradients_by_finite_differences():
 
 @st.composite
 def adjoint_cases(draw):
-    ndim = draw(st.integers(1, 3))
-    groups = draw(st.integers(1, 2))
-    k = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
-    p = tuple(draw(st.integers(0, 2)) for _ in range(ndim))
+    ndim, groups, k, s, d, p = draw_layer(draw, 3, 2, 2)
     size = tuple(
         draw(st.integers((kk - 1) * dd + 1, (kk - 1) * dd + 5)) for kk, dd in zip(k, d, strict=True)
     )

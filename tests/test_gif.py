@@ -457,37 +457,21 @@ def test_long_numbers_shrink_to_stay_inside_their_cells():
         != np.asarray(gif.render_frames(bare)[0], dtype=int),
         axis=2,
     )
+
+    def px(v: float) -> int:
+        return round(OPTS.margin_px + v * OPTS.cell_px)
+
     for key in ("input", "output"):
         g = plan.grid(key)
         inside_cells = np.zeros_like(diff)
         for r in range(g.rows):
             for c in range(g.cols):
                 (x0, y0), (x1, y1) = g.point(c, r), g.point(c + 1, r + 1)
-                box = [round(OPTS.margin_px + v * OPTS.cell_px) for v in (x0, y0, x1, y1)]
-                inside_cells[box[1] + 1 : box[3] - 1, box[0] + 1 : box[2] - 1] = True
-                assert diff[box[1] : box[3], box[0] : box[2]].any(), (key, r, c)
+                inside_cells[px(y0) + 1 : px(y1) - 1, px(x0) + 1 : px(x1) - 1] = True
+                assert diff[px(y0) : px(y1), px(x0) : px(x1)].any(), (key, r, c)
         (x0, y0), (x1, y1) = g.point(0, 0), g.point(g.cols, g.rows)
-        region = diff[
-            round(OPTS.margin_px + y0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + y1 * OPTS.cell_px
-            )
-            + 4,
-            round(OPTS.margin_px + x0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + x1 * OPTS.cell_px
-            )
-            + 4,
-        ]
-        inner = inside_cells[
-            round(OPTS.margin_px + y0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + y1 * OPTS.cell_px
-            )
-            + 4,
-            round(OPTS.margin_px + x0 * OPTS.cell_px) - 4 : round(
-                OPTS.margin_px + x1 * OPTS.cell_px
-            )
-            + 4,
-        ]
-        assert not (region & ~inner).any(), key
+        around = np.s_[px(y0) - 4 : px(y1) + 4, px(x0) - 4 : px(x1) + 4]  # the grid, 4 px out
+        assert not (diff[around] & ~inside_cells[around]).any(), key
 
 
 def test_two_digit_values_keep_clear_of_their_subscripts():

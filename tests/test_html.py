@@ -41,10 +41,12 @@ def _data(doc: str) -> dict:
     return json.loads(m.group(1).replace("<\\/", "</"))
 
 
-def _render(tmp_path: Path, *args: str) -> Path:
-    out = tmp_path / "fig.html"
+def _render(tmp_path: Path, command: str, *more: str, name: str = "fig") -> Path:
+    """``convanim render COMMAND MORE… -o NAME.html`` (COMMAND split at spaces; MORE as given,
+    for JSON values), checked to succeed."""
+    out = tmp_path / f"{name}.html"
     proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "render", *args, "-o", str(out)],
+        [sys.executable, "-m", "convanim", "render", *command.split(), *more, "-o", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -125,7 +127,7 @@ def test_theme_size_and_transparency(tmp_path: Path) -> None:
 
 
 def test_cli_picks_html_from_the_suffix_and_refuses_bad_input(tmp_path: Path) -> None:
-    out = _render(tmp_path, "conv", "-i", "7", "-k", "3", "-d", "2", "--numbers")
+    out = _render(tmp_path, "conv -i 7 -k 3 -d 2 --numbers")
     data = _data(out.read_text(encoding="utf-8"))
     assert data["out"][0].startswith("y[0] = ")  # a 1-D operation: one index
     assert data["in"][0] == "x[0] = " + data["in"][0].split(" = ")[1]
@@ -170,20 +172,7 @@ def _cell(grid: str, index: int) -> str:
 def test_conv_figure_steps_and_hover_match_torch(tmp_path: Path) -> None:
     torch = _torch()
     out = _render(
-        tmp_path,
-        "conv",
-        "-i",
-        "5x5",
-        "-k",
-        "3",
-        "-s",
-        "2",
-        "-p",
-        "1",
-        "--values",
-        json.dumps(X),
-        "--weights",
-        json.dumps(W),
+        tmp_path, "conv -i 5x5 -k 3 -s 2 -p 1 --values", json.dumps(X), "--weights", json.dumps(W)
     )
     y = torch.nn.functional.conv2d(
         torch.tensor(X, dtype=torch.float64)[None, None],
@@ -242,21 +231,9 @@ def test_transposed_figure_input_hover_lights_every_output_it_scatters_to(
 ) -> None:
     torch = _torch()
     x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    # perspective: the planes never overlap, every input cell is reachable
     out = _render(
-        tmp_path,
-        "transposed",
-        "-i",
-        "3x3",
-        "-k",
-        "3",
-        "-s",
-        "2",
-        "-p",
-        "1",
-        "--output-padding",
-        "1",
-        "--values",
-        json.dumps(x),  # perspective: the planes never overlap, every input cell is reachable
+        tmp_path, "transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1 --values", json.dumps(x)
     )
     data = _data(out.read_text(encoding="utf-8"))
     cols = 6  # the 6x6 output
@@ -293,22 +270,9 @@ def test_transposed_figure_input_hover_lights_every_output_it_scatters_to(
 def test_pool_and_dark_figure_in_chromium(tmp_path: Path) -> None:
     torch = _torch()
     values = [[1, 4, 2, 0], [3, 2, 5, 1], [0, 6, 2, 3], [1, 2, 4, 7]]
+    dark = "--theme dark --style perspective"
     out = _render(
-        tmp_path,
-        "pool",
-        "-i",
-        "4x4",
-        "-k",
-        "2",
-        "--kind",
-        "max",
-        "--numbers",
-        "--values",
-        json.dumps(values),
-        "--theme",
-        "dark",
-        "--style",
-        "perspective",
+        tmp_path, f"pool -i 4x4 -k 2 --kind max --numbers {dark} --values", json.dumps(values)
     )
     y = torch.nn.functional.max_pool2d(torch.tensor(values, dtype=torch.float64)[None], 2)[0]
     report = _chromium(
@@ -321,20 +285,7 @@ def test_pool_and_dark_figure_in_chromium(tmp_path: Path) -> None:
     assert _num(report["states"]["o3"]["value"]) == y[1, 1]
     assert report["states"]["o3"]["note"] == "y[1,1] = max(2, 3, 4, 7) = 7"
     # Power-average pooling writes its formula, with torch's value.
-    lp = _render(
-        tmp_path,
-        "pool",
-        "-i",
-        "4x4",
-        "-k",
-        "2",
-        "--kind",
-        "lp",
-        "--norm-type",
-        "3",
-        "--values",
-        json.dumps(values),
-    )
+    lp = _render(tmp_path, "pool -i 4x4 -k 2 --kind lp --norm-type 3 --values", json.dumps(values))
     report = _chromium(lp.as_uri(), [{"hover": _cell("o", 3)}, {"state": "lp"}])
     want = torch.nn.functional.lp_pool2d(torch.tensor(values, dtype=torch.float64)[None], 3, 2)[
         0, 1, 1
@@ -545,28 +496,17 @@ def test_embed_prints_an_iframe_and_renders_the_page(tmp_path: Path) -> None:
 
 
 SWEEP = {
-    "conv2d": ["conv", "-i", "5x5", "-k", "3", "-s", "2", "-p", "1"],
-    "conv2d_flat_numbers": ["conv", "-i", "5x6", "-k", "2,3", "-d", "2", "--numbers"],
-    "conv1d": ["conv", "-i", "9", "-k", "3", "-s", "2"],
-    "conv1d_numbers": ["conv", "-i", "7", "-k", "3", "-p", "same", "--numbers", "--theme", "dark"],
-    "transposed2d": ["transposed", "-i", "3x3", "-k", "3", "-s", "2"],
-    "transposed1d": ["transposed", "-i", "4", "-k", "3", "-s", "3", "--numbers"],
-    "max2d_perspective": [
-        "pool",
-        "-i",
-        "5x5",
-        "-k",
-        "3",
-        "-s",
-        "2",
-        "--numbers",
-        "--style",
-        "perspective",
-    ],
-    "avg1d": ["pool", "-i", "8", "-k", "2", "--kind", "avg", "--numbers", "--transparent"],
-    "conv_mode": ["conv", "-i", "4x4", "-k", "3", "-p", "1", "--mode", "convolution"],
-    "dilation": ["dilation", "--cell-size", "40", "--no-labels", "--no-legend"],
-    "numerical_max_pooling": ["numerical_max_pooling"],
+    "conv2d": "conv -i 5x5 -k 3 -s 2 -p 1",
+    "conv2d_flat_numbers": "conv -i 5x6 -k 2,3 -d 2 --numbers",
+    "conv1d": "conv -i 9 -k 3 -s 2",
+    "conv1d_numbers": "conv -i 7 -k 3 -p same --numbers --theme dark",
+    "transposed2d": "transposed -i 3x3 -k 3 -s 2",
+    "transposed1d": "transposed -i 4 -k 3 -s 3 --numbers",
+    "max2d_perspective": "pool -i 5x5 -k 3 -s 2 --numbers --style perspective",
+    "avg1d": "pool -i 8 -k 2 --kind avg --numbers --transparent",
+    "conv_mode": "conv -i 4x4 -k 3 -p 1 --mode convolution",
+    "dilation": "dilation --cell-size 40 --no-labels --no-legend",
+    "numerical_max_pooling": "numerical_max_pooling",
 }
 
 
@@ -576,15 +516,8 @@ def test_every_operation_and_look_opens_steps_and_hovers(tmp_path: Path) -> None
     browser: each page opens without an error, steps, and a hover on its first output cell
     lights exactly the plan's first window and writes a value."""
     pages, actions = {}, []
-    for key, args in SWEEP.items():
-        out = tmp_path / f"{key}.html"
-        proc = subprocess.run(
-            [sys.executable, "-m", "convanim", "render", *args, "-o", str(out)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert proc.returncode == 0, (key, proc.stderr)
+    for key, command in SWEEP.items():
+        out = _render(tmp_path, command, name=key)
         data = _data(out.read_text(encoding="utf-8"))
         pages[key] = data
         first_input = data["roles"].index("i")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import cli_args
 
 HEAVY = ("numpy", "PIL", "manim", "torch")
 
@@ -37,47 +38,21 @@ def test_import_convanim_is_light() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv",
+    "command",
     [
-        ["--help"],
-        ["shape", "conv", "-i", "6x6", "-k", "3", "-s", "2", "-p", "1"],
-        [
-            "shape",
-            "conv",
-            "-i",
-            "6x6",
-            "-k",
-            "3",
-            "-s",
-            "2",
-            "-p",
-            "same",
-            "--framework",
-            "tf",
-            "--json",
-        ],
-        [
-            "shape",
-            "transposed",
-            "-i",
-            "3x3",
-            "-k",
-            "3",
-            "-s",
-            "2",
-            "-p",
-            "1",
-            "--output-padding",
-            "1",
-        ],
-        ["shape", "pool", "-i", "5", "-k", "2", "--ceil-mode", "--kind", "avg"],
-        ["shape", "adaptive", "-i", "10", "--output-size", "3", "--json"],
-        ["shape", "stack", "--preset", "vgg16", "--json"],
-        ["shape", "conv", "-i", "6", "-k", "abc"],  # the error path too
+        "--help",
+        "shape conv -i 6x6 -k 3 -s 2 -p 1",
+        "shape conv -i 6x6 -k 3 -s 2 -p same --framework tf --json",
+        "shape transposed -i 3x3 -k 3 -s 2 -p 1 --output-padding 1",
+        "shape pool -i 5 -k 2 --ceil-mode --kind avg",
+        "shape adaptive -i 10 --output-size 3 --json",
+        "shape stack --preset vgg16 --json",
+        "shape conv -i 6 -k abc",  # the error path too
     ],
-    ids=lambda a: " ".join(a[:2]),
+    ids=lambda c: " ".join(c.split()[:2]),
 )
-def test_convanim_shape_is_light(argv: list[str]) -> None:
+def test_convanim_shape_is_light(command: str) -> None:
+    argv = cli_args(command)
     heavy, proc = loaded_heavy(f"from convanim.cli import main\nmain({argv!r})")
     assert proc.returncode in (0, 2), proc.stderr
     assert heavy == [], f"convanim {' '.join(argv)} imported {heavy}"

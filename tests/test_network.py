@@ -370,22 +370,43 @@ def test_walk_presets(name: str) -> None:
         assert len(walk) == 19 and walk[-1].span == (212, 212)
 
 
+def conv_stacks(
+    ndim: int, sizes: tuple[int, int], kernel: int, stride: int, dilation: int, depth: int
+) -> st.SearchStrategy[tuple[list[Layer], StackResult]]:
+    """Stacks of 1 … ``depth`` convolutions (kernel, stride, dilation up to the given values,
+    padding at most half the kernel) on a square input the shape core accepts, analysed."""
+
+    @st.composite
+    def stacks(draw: st.DrawFn) -> tuple[list[Layer], StackResult]:
+        size = draw(st.integers(*sizes))
+        each = st.tuples(
+            st.integers(1, kernel),
+            st.integers(1, stride),
+            st.integers(0, 2),
+            st.integers(1, dilation),
+        )
+        body = draw(st.lists(each, min_size=1, max_size=depth))
+        layers = [Layer("conv", k, s, min(p, k // 2), d) for k, s, p, d in body]
+        try:
+            result = analyse_stack((size,) * ndim, layers, 1)
+        except ValueError:  # e.g. a kernel wider than the padded map
+            result = None
+        assume(result is not None)
+        return layers, result
+
+    return stacks()
+
+
+def skips_nothing(layers: list[Layer]) -> bool:
+    """No dilation and no stride past the kernel: every pixel of a receptive field is read."""
+    return all(x.dilation == 1 and (x.stride or 1) <= x.kernel_size for x in layers)
+
+
 @settings(max_examples=40, deadline=None)
-@given(
-    size=st.integers(6, 80),
-    body=st.lists(
-        st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2)),
-        min_size=1,
-        max_size=5,
-    ),
-    data=st.data(),
-)
-def test_walk_random_and_against_torch(size, body, data) -> None:
-    layers = [Layer("conv", k, s, min(p, k // 2), d) for k, s, p, d in body]
-    try:
-        result = analyse_stack((size, size), layers, 1)
-    except ValueError:
-        assume(False)
+@given(stack=conv_stacks(2, (6, 80), kernel=5, stride=3, dilation=2, depth=5), data=st.data())
+def test_walk_random_and_against_torch(stack, data) -> None:
+    layers, result = stack
+    size = result.input[0]
     out = result.output
     target = (data.draw(st.integers(0, out[0] - 1)), data.draw(st.integers(0, out[1] - 1)))
     walk = check_walk(result, target)
@@ -407,7 +428,7 @@ def test_walk_random_and_against_torch(size, body, data) -> None:
         return
     (r0, r1), (c0, c1) = walk[-1].clipped()
     seen = (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)
-    if all(x.dilation == 1 and (x.stride or 1) <= x.kernel_size for x in layers):
+    if skips_nothing(layers):
         assert seen == (r0, r1, c0, c1)
     else:  # dilation, or a stride past the kernel, skips pixels: the span still bounds them
         assert r0 <= seen[0] and seen[1] <= r1 and c0 <= seen[2] and seen[3] <= c1
@@ -565,21 +586,9 @@ def test_graph_is_the_wavenet_figure() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    size=st.integers(4, 40),
-    body=st.lists(
-        st.tuples(st.integers(1, 4), st.integers(1, 2), st.integers(0, 2), st.integers(1, 3)),
-        min_size=1,
-        max_size=4,
-    ),
-    data=st.data(),
-)
-def test_graph_agrees_with_the_walk(size, body, data) -> None:
-    layers = [Layer("conv", k, s, min(p, k // 2), d) for k, s, p, d in body]
-    try:
-        result = analyse_stack((size,), layers, 1)
-    except ValueError:
-        assume(False)
+@given(stack=conv_stacks(1, (4, 40), kernel=4, stride=2, dilation=3, depth=4), data=st.data())
+def test_graph_agrees_with_the_walk(stack, data) -> None:
+    layers, result = stack
     assert nw.graph_fits(result)
     t = data.draw(st.integers(0, result.output[0] - 1))
     plan = nw.receptive_field_graph(result, target=t)
@@ -588,7 +597,7 @@ def test_graph_agrees_with_the_walk(size, body, data) -> None:
     if not reached:  # only padding under the taps
         return
     assert lo <= reached[0] and reached[-1] < hi
-    if all(x.dilation == 1 and (x.stride or 1) <= x.kernel_size for x in layers):
+    if skips_nothing(layers):
         assert reached == list(range(lo, hi))  # no holes: the engine's edges fill the span
 
 

@@ -23,7 +23,7 @@ from scene_checks import PALETTE_CASES, assert_on_screen, dry, shown  # noqa: E4
 from convanim import video  # noqa: E402
 from convanim.core import shapes  # noqa: E402
 from convanim.draw.plan import format_values  # noqa: E402
-from convanim.engine import conv2d, conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
+from convanim.engine import conv_backward, conv_transpose2d, max_pool2d  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 
@@ -111,28 +111,57 @@ def test_fir_largest_signal_stays_legible(media):
 
 
 def test_conv2d_steps_and_numbers(media):
-    params = dict(input="4x4", kernel=3, stride=2, padding=1, step_time=0.1)
+    torch = pytest.importorskip("torch")
+    params = dict(input="4x4", kernel=3, stride=2, padding=1, bias=2, step_time=0.1)
     scene = dry(media, "Conv2D", **params)
     resolved = video.resolve_params("Conv2D", params)
     from convanim.scenes._data import conv2d_values
 
     x, w = conv2d_values(resolved)
-    y = conv2d(x[None, None], w[None, None], stride=2, padding=1)[0, 0]
+    # torch is the oracle: the outputs the scene writes, bias included
+    y = torch.nn.functional.conv2d(
+        torch.tensor(x)[None, None],
+        torch.tensor(w)[None, None],
+        torch.tensor([2.0], dtype=torch.float64),
+        2,
+        1,
+    )[0, 0].numpy()
     assert y.shape == (2, 2)
     assert len(scene.timeline) == 2 + y.size + 1
     assert_on_screen(scene, format_values(y.ravel()) + format_values(x.ravel()))
     np.testing.assert_allclose(shown(scene, "output"), y.ravel())
+    # the bias is drawn (a cell of its own) and added in every step's line
+    assert shown(scene, "b") == [2]
+    assert_on_screen(scene, ["bias b", "2"])
+    sums = [
+        float((x_win * w).sum())
+        for x_win in np.lib.stride_tricks.sliding_window_view(np.pad(x, 1), (3, 3))[
+            ::2, ::2
+        ].reshape(-1, 3, 3)
+    ]
+    np.testing.assert_allclose(np.array(sums) + 2, y.ravel())
+    np.testing.assert_allclose(shown(scene, "sum"), y.ravel())
+    assert len(scene.notes) == y.size
+    for note, v in zip(scene.notes, y.ravel(), strict=True):
+        assert note.endswith(f"+ 2 = {fmt(v)}"), note
 
 
 def test_conv2d_paper_values_and_dilation(media):
-    scene = dry(media, "Conv2D", input="5x5", kernel=3, dilation=2, max_steps=3, step_time=0.1)
+    torch = pytest.importorskip("torch")
+    scene = dry(
+        media, "Conv2D", input="5x5", kernel=3, dilation=2, bias=0, max_steps=3, step_time=0.1
+    )
     from convanim.engine.examples import conv_arithmetic_values
 
     x, w = conv_arithmetic_values()
-    y = conv2d(x[None, None], w[None, None], dilation=2, padding=1)[0, 0]
+    y = torch.nn.functional.conv2d(
+        torch.tensor(x)[None, None], torch.tensor(w)[None, None], padding=1, dilation=2
+    )[0, 0].numpy()
     assert len(scene.timeline) == 2 + 3 + 1
     np.testing.assert_allclose(shown(scene, "output"), y.ravel()[:3])
     assert_on_screen(scene, format_values(y.ravel()[:3]))
+    for note, v in zip(scene.notes, y.ravel()[:3], strict=True):
+        assert note.endswith(f"+ 0 = {fmt(v)}"), note
 
 
 def test_maxpool_winner_and_numbers(media):
@@ -155,13 +184,15 @@ def test_transposed_both_views(media):
     w = example_grid((3, 3), 1, 0, 3)
     y = conv_transpose2d(x[None, None], w[None, None], stride=2, output_padding=1)[0, 0]
     assert y.shape == (6, 6)
-    # intro, one play per input cell, marker out, the untouched output_padding cells, size, wait
-    assert len(full.timeline) == 1 + 4 + 1 + 1 + 2
+    # intro, per input cell scale/land/add, marker out, the untouched output_padding cells,
+    # size, wait
+    assert len(full.timeline) == 1 + 3 * 4 + 1 + 1 + 2
     np.testing.assert_allclose(sorted(shown(full, "output")), sorted(y.ravel()))
     assert_on_screen(full, [fmt(v) for v in y.ravel()])
     both = dry(media, "TransposedConv2D", view="both", max_steps=2, **params)
-    # direct: intro, 2 frames, fade; scatter: intro, 2 cells, marker out; size, wait
-    assert len(both.timeline) == (1 + 2 + 1) + (1 + 2 + 1) + 2
+    # direct: intro, 2 frames, fade; scatter: intro, 2 cells (3 beats each), marker out; size,
+    # wait
+    assert len(both.timeline) == (1 + 2 + 1) + (1 + 3 * 2 + 1) + 2
     assert shown(both, "O") == [6, 6]
 
 
@@ -173,7 +204,8 @@ def test_backward_gradients(media):
         video.resolve_params("ConvBackward", {"length": 5, "kernel": 2})
     )
     g = conv_backward(x[None, None], w[None, None], gy[None, None], mode="convolution")
-    assert len(scene.timeline) == 9 + 2 + 5  # fixed beats, then one per gradient value
+    # fixed beats (the M−1 zeros' call-out among them), then one per gradient value
+    assert len(scene.timeline) == 10 + 2 + 5
     assert shown(scene, "dL/db") == [pytest.approx(float(gy.sum()))]
     np.testing.assert_allclose(shown(scene, "grad")[:2], g.grad_weight.ravel())
     np.testing.assert_allclose(shown(scene, "grad")[2:], g.grad_input.ravel())
@@ -190,7 +222,9 @@ def test_ambiguity_sizes(media):
     assert shown(scene, "size")[:2] == [6, 5]
     assert shown(scene, "O") == [3]
     assert shown(scene, "output_padding") == [0, 1]
-    assert len(scene.timeline) == 1 + 9 + 1 + 1 + 1
+    # title, 9 windows, the never-read call-out, fade; transposed: grids, the first output
+    # row (6 windows), the last cell, the end
+    assert len(scene.timeline) == 1 + 9 + 1 + 1 + 1 + 6 + 1 + 1
     assert [s for s, _ in shapes.transposed_output_range(3, 3, 2, 1)] == [5, 6]
 
 
@@ -232,10 +266,12 @@ def test_scene_helpers_doctests():
     # pytest's --doctest-modules skips scenes/ (Manim scene files), so run these here.
     import doctest
 
-    from convanim.scenes import _common
+    from convanim.scenes import _common, _grid
 
     result = doctest.testmod(_common, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2 and result.failed == 0
+    result = doctest.testmod(_grid)
+    assert result.attempted >= 1 and result.failed == 0
     from convanim.scenes import fir
 
     result = doctest.testmod(fir)
@@ -344,6 +380,9 @@ CORNERS = [
     ("Conv2D", {"input": "1x1", "kernel": 1, "padding": 0}),
     ("Conv2D", {"input": "5x5", "stride": 2, "dilation": 2, "mode": "convolution"}),
     ("Conv2D", {"input": "7x3", "kernel": "3x1", "padding": 0, "seed": 4}),
+    ("Conv2D", {"input": "7x7", "kernel": 3, "padding": 0, "seed": 2, "bias": 9}),
+    ("Conv2D", {"input": "3x5", "kernel": "3x5", "padding": 1, "bias": 0}),
+    ("Conv2D", {"input": "6x6", "kernel": "4x4", "padding": 0, "seed": 3, "bias": 9}),
     ("MaxPool2D", {}),
     ("MaxPool2D", {"input": "7x7", "kernel": 3, "stride": 1}),
     ("MaxPool2D", {"input": "5x5", "kernel": 2, "stride": 1, "padding": 1}),
@@ -362,6 +401,10 @@ def test_numbers_legible_at_the_corners(media, name, params):
 def test_limits_keep_the_numbers_legible():
     with pytest.raises(ValueError, match="up to 7x7"):
         video.resolve_params("Conv2D", {"input": "7x7", "padding": 1})
+    with pytest.raises(ValueError, match="at most 9 products"):
+        video.resolve_params("Conv2D", {"input": "5x5", "kernel": 4, "padding": 1})
+    with pytest.raises(ValueError, match="from 0 to 9"):
+        video.resolve_params("Conv2D", {"bias": 12})
     with pytest.raises(ValueError, match="at most 10 samples"):
         video.resolve_params("FIRConvolution1D", {"signal": ",".join(["1"] * 11)})
 

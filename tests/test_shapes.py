@@ -94,19 +94,17 @@ def _avg_values(case: dict[str, Any]) -> list[float]:
     return values
 
 
+def _window(case: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The input size, kernel size and stride every sized operation starts with (torch's order)."""
+    return case["input"], case["kernel_size"], case["stride"]
+
+
 def core_answer(case: dict[str, Any]) -> Any:
     op = case["op"]
     if op == "conv":
-        return list(
-            shapes.conv_output_shape(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                _padding(case["padding"]),
-                case["dilation"],
-                case.get("padding_mode", "zeros"),
-            )
-        )
+        padding = _padding(case["padding"])
+        mode = case.get("padding_mode", "zeros")
+        return list(shapes.conv_output_shape(*_window(case), padding, case["dilation"], mode))
     if op == "conv_transpose":
         op_pad = case.get("output_padding")
         if case.get("output_size") is not None:
@@ -120,24 +118,14 @@ def core_answer(case: dict[str, Any]) -> Any:
             )
         return list(
             shapes.transposed_output_shape(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                case["padding"],
-                case["dilation"],
-                op_pad,
+                *_window(case), case["padding"], case["dilation"], op_pad
             )
         )
     if op == "pool":
+        ceil_mode, kind = case["ceil_mode"], case["kind"]
         return list(
             shapes.pool_output_shape(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                case["padding"],
-                case["dilation"],
-                case["ceil_mode"],
-                case["kind"],
+                *_window(case), case["padding"], case["dilation"], ceil_mode, kind
             )
         )
     if op == "avg_values":
@@ -145,15 +133,7 @@ def core_answer(case: dict[str, Any]) -> Any:
     if op == "adaptive":
         return [list(w) for w in shapes.adaptive_windows(case["input"], case["output"])]
     if op == "unpool":
-        return [
-            shapes.unpool_output_size(
-                case["input"],
-                case["kernel_size"],
-                case["stride"],
-                case["padding"],
-                case.get("output_size"),
-            )
-        ]
+        return [shapes.unpool_output_size(*_window(case), case["padding"], case.get("output_size"))]
     raise AssertionError(op)
 
 
@@ -216,40 +196,28 @@ def test_pinned_cases_live(case: dict[str, Any]) -> None:
     assert_agrees(case, oracle.torch_result(case))
 
 
-def _oracle_test(make):  # hypothesis drives the generator through its Random
+# Random cases, drawn by each generator through hypothesis' Random (so a failure shrinks and is
+# replayed); the counts reflect how many parameter combinations each operation has.
+@live
+@pytest.mark.parametrize(
+    ("make", "examples"),
+    [
+        (oracle.random_conv, 2500),
+        (oracle.random_transposed, 2000),
+        (oracle.random_pool, 2500),
+        (oracle.random_avg_values, 300),
+        (oracle.random_unpool, 300),
+    ],
+    ids=lambda v: v.__name__.removeprefix("random_") if callable(v) else str(v),
+)
+def test_random_cases_match_torch(make, examples: int) -> None:
+    @settings(max_examples=examples, deadline=None)
+    @given(st.randoms(use_true_random=False))
     def check(rng) -> None:
         case = make(rng)
         assert_agrees(case, oracle.torch_result(case))
 
-    return check
-
-
-@live
-@settings(max_examples=2500, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_conv_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_conv)(rng)
-
-
-@live
-@settings(max_examples=2000, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_transposed_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_transposed)(rng)
-
-
-@live
-@settings(max_examples=2500, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_pool_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_pool)(rng)
-
-
-@live
-@settings(max_examples=300, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_avg_divisors_match_torch(rng) -> None:
-    _oracle_test(oracle.random_avg_values)(rng)
+    check()
 
 
 @live
@@ -263,13 +231,6 @@ def test_adaptive_windows_match_torch(size: int, out: int) -> None:
         assert shapes.adaptive_windows(size, 0) == []
         return
     assert_agrees(case, oracle.torch_result(case))
-
-
-@live
-@settings(max_examples=300, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_max_unpool_matches_torch(rng) -> None:
-    _oracle_test(oracle.random_unpool)(rng)
 
 
 @live

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import cli_args
 
 from convanim.core import params, shapes, specs
 from convanim.core.specs import (
@@ -42,13 +43,13 @@ def test_doctests() -> None:
 SAME_OPERATIONS = [
     (
         "conv",
-        ["conv", "-i", "6x6", "-k", "3", "-s", "2", "-p", "1"],
+        "conv -i 6x6 -k 3 -s 2 -p 1",
         {"size": "6x6", "kernel": "3", "stride": "2", "padding": "1", "dilation": "1"},
         {"input": [6, 6], "kernel": [3, 3], "stride": [2], "padding": [1], "dilation": [1]},
     ),
     (
         "conv",
-        ["conv", "--input", "7x5", "-k", "3,2", "-p", "1:2,0:1", "--padding-mode", "reflect"],
+        "conv --input 7x5 -k 3,2 -p 1:2,0:1 --padding-mode reflect",
         {"input": "7x5", "k": "3,2", "padding": "1:2,0:1", "padding_mode": "reflect"},
         {
             "input_size": [7, 5],
@@ -59,7 +60,7 @@ SAME_OPERATIONS = [
     ),
     (
         "transposed",
-        ["transposed", "-i", "3x3", "-k", "3", "-s", "2,2", "-p", "1", "--output-padding", "1"],
+        "transposed -i 3x3 -k 3 -s 2,2 -p 1 --output-padding 1",
         {"size": "3x3", "kernel": "3", "stride": "2", "padding": "1", "output_padding": "1"},
         {
             "input": [3, 3],
@@ -71,43 +72,31 @@ SAME_OPERATIONS = [
     ),
     (
         "max_pool",
-        ["pool", "-i", "5x5", "-k", "2", "--ceil-mode", "--kind", "max"],
+        "pool -i 5x5 -k 2 --ceil-mode --kind max",
         {"size": "5x5", "kernel": "2", "ceil_mode": "true"},
         {"input": [5, 5], "kernel": [2, 2], "ceil_mode": True},
     ),
     (
         "avg_pool",
-        [
-            "pool",
-            "-i",
-            "6",
-            "-k",
-            "3",
-            "-s",
-            "2",
-            "-p",
-            "1",
-            "--kind",
-            "avg",
-            "--no-count-include-pad",
-        ],
+        "pool -i 6 -k 3 -s 2 -p 1 --kind avg --no-count-include-pad",
         {"input": "6", "k": "3", "s": "2", "p": "1", "count_include_pad": "false"},
         {"input": [6], "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False},
     ),
     (
         "adaptive_avg_pool",
-        ["adaptive", "-i", "10x7", "--output-size", "3,7"],
+        "adaptive -i 10x7 --output-size 3,7",
         {"input": "10x7", "output_size": "3,none"},
         {"input": [10, 7], "output_size": [3, None]},
     ),
 ]
 
 
-def cli_spec(argv: list[str]) -> specs.Spec:
-    """The spec `convanim shape ARGV` builds: click parses the flags, the command's kind
+def cli_spec(command: str) -> specs.Spec:
+    """The spec `convanim shape COMMAND` builds: click parses the flags, the command's kind
     (``pool``, ``adaptive`` …) reads them through spec_from_mapping, as the command does."""
     from convanim.cli.shape import shape
 
+    argv = cli_args(command)
     command = shape.commands[argv[0]]
     ctx = command.make_context(argv[0], argv[1:])
     given = {
@@ -116,11 +105,11 @@ def cli_spec(argv: list[str]) -> specs.Spec:
     return spec_from_mapping(argv[0], given)
 
 
-@pytest.mark.parametrize(("kind", "argv", "placeholder", "scene"), SAME_OPERATIONS)
+@pytest.mark.parametrize(("kind", "command", "placeholder", "scene"), SAME_OPERATIONS)
 def test_cli_placeholder_and_scene_dict_give_equal_specs(
-    kind: str, argv: list[str], placeholder: dict[str, str], scene: dict[str, Any]
+    kind: str, command: str, placeholder: dict[str, str], scene: dict[str, Any]
 ) -> None:
-    from_cli = cli_spec(argv)
+    from_cli = cli_spec(command)
     from_deck = spec_from_mapping(kind, placeholder)
     from_scene = spec_from_mapping(kind, scene)
     assert from_cli == from_deck == from_scene

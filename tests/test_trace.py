@@ -10,13 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from test_engine import (  # a fixed example set, the shared window strategy
+    STABLE,
+    draw_layer,
+    draw_window,
+)
 
 from convanim import engine as E
 from convanim.core import shapes
 from convanim.engine import examples
-
-#: a fixed example set: failures reproduce on the next run and in CI
-STABLE = settings(deadline=None, derandomize=True, database=None)
 
 PAPER_X, PAPER_W = examples.conv_arithmetic_values()
 
@@ -36,9 +38,7 @@ def _raster(shape):
 def conv_trace_cases(draw):
     ndim = draw(st.integers(1, 2))
     groups = draw(st.integers(1, 2))
-    k = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
+    k, s, d = draw_window(draw, ndim)
     padding = draw(
         st.one_of(
             st.integers(0, 2),
@@ -188,12 +188,7 @@ def test_transposed_catalogue_grids(name, direct, i2, zeros, p2, a, grid, o2):
 
 @st.composite
 def transposed_trace_cases(draw):
-    ndim = draw(st.integers(1, 2))
-    groups = draw(st.integers(1, 2))
-    k = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
-    p = tuple(draw(st.integers(0, 3)) for _ in range(ndim))
+    ndim, groups, k, s, d, p = draw_layer(draw, 2, 2, 3)
     op = tuple(draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d, strict=True))
     size = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
     try:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from convanim.core.record import Record, record
+
 __all__ = [
     "PADDING_MODES",
     "INT64_MAX",
+    "Dims",
     "PaddingSpec",
     "effective_kernel",
     "check_int64",
@@ -21,7 +24,12 @@ __all__ = [
     "per_dim",
     "check_input_sizes",
     "size_text",
+    "output_too_small",
+    "conv_args",
+    "DilatedKernel",
+    "Window",
     "PaddedWindow",
+    "SymmetricWindow",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -29,6 +37,9 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 #: torch stores every size and parameter as a C ``int64_t``; a larger Python int is refused
 #: before any arithmetic ("Overflow when unpacking long long"). So does convanim.
 INT64_MAX = 2**63 - 1
+
+#: A parameter given once for every dimension or once per dimension (``3`` or ``(3, 5)``).
+Dims = int | Sequence[int]
 
 #: One dimension's padding: an int, a (before, after) pair, or one of the strings.
 PaddingSpec = int | str | Sequence[int | tuple[int, int]]
@@ -108,22 +119,78 @@ def size_text(values: Sequence[int]) -> str:
     return "(" + " x ".join(str(v) for v in values) + ")"
 
 
-class PaddedWindow:
-    """What a dimension padded ``(pad_before, pad_after)`` and swept by a dilated kernel knows
-    (torch's ``ConvDim`` and the frameworks' ``FrameworkDim`` share it)."""
+def output_too_small(
+    sizes: Sequence[int], outputs: Sequence[int], per_channel: bool = False
+) -> ValueError:
+    """torch's refusal of an output with a dimension under 1 (convolutions say "per channel").
+
+    >>> output_too_small((1,), (0,))
+    ValueError('Given input size: (1). Calculated output size: (0). Output size is too small')
+    """
+    where = " per channel" if per_channel else ""
+    return ValueError(
+        f"Given input size{where}: {size_text(sizes)}. "
+        f"Calculated output size{where}: {size_text(outputs)}. Output size is too small"
+    )
+
+
+class DilatedKernel:
+    """A kernel of ``kernel`` taps spaced ``dilation`` apart (every geometry record has one)."""
 
     __slots__ = ()
     kernel: int
     dilation: int
-    size: int
-    pad_before: int
-    pad_after: int
 
     @property
     def effective_kernel(self) -> int:
         return effective_kernel(self.kernel, self.dilation)
 
+
+@record
+class Window(DilatedKernel, Record):
+    """One dimension a kernel sweeps with a stride: the fields every geometry record starts
+    with (the padding and dilation follow, in torch's order for each operation)."""
+
+    size: int
+    kernel: int
+    stride: int
+
+
+@record
+class PaddedWindow(Window):
+    """A dimension padded ``(pad_before, pad_after)`` and swept by a dilated kernel (torch's
+    ``ConvDim`` and the frameworks' ``FrameworkDim`` share it)."""
+
+    dilation: int
+    pad_before: int
+    pad_after: int
+
     @property
     def padded(self) -> int:
         """Length of the padded input (negative padding, non-zeros modes only, crops)."""
         return self.size + self.pad_before + self.pad_after
+
+
+@record
+class SymmetricWindow(Window):
+    """A dimension in torch's parameters for a padding given once for both sides: pooling's
+    (``PoolDim``) and a transposed convolution's (``TransposedDim``, where it crops)."""
+
+    padding: int
+    dilation: int
+
+
+def conv_args(
+    input_size: Sequence[int], kernel_size: Dims, stride: Dims, dilation: Dims
+) -> tuple[tuple[int, ...], ...]:
+    """A convolution's sizes, kernel, stride and dilation, one value per dimension (1 to 3).
+
+    >>> conv_args((6, 5), 3, (2, 1), 1)
+    ((6, 5), (3, 3), (2, 1), (1, 1))
+    """
+    sizes = tuple(input_size)
+    ndim = len(sizes)
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
+    k = per_dim(kernel_size, ndim, "kernel_size")
+    return sizes, k, per_dim(stride, ndim, "stride"), per_dim(dilation, ndim, "dilation")

@@ -24,10 +24,17 @@ this module answers "what would TF/Keras/JAX do with the same layer?":
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from convanim.core.dims import PaddedWindow, check_input_sizes, effective_kernel, per_dim
+from convanim.core.dims import (
+    Dims,
+    PaddedWindow,
+    check_input_sizes,
+    conv_args,
+    effective_kernel,
+    per_dim,
+)
 from convanim.core.params import FRAMEWORKS
+from convanim.core.record import record
 
 __all__ = [
     "FRAMEWORKS",
@@ -43,6 +50,10 @@ __all__ = [
     "jax_conv_transpose_output_size",
     "framework_transposed_sizes",
 ]
+
+#: One dimension's padding in TF and JAX: a word (``SAME``, ``VALID``, JAX's ``SAME_LOWER``), an
+#: int for both sides, or a ``(before, after)`` pair.
+OnePadding = str | int | tuple[int, int]
 
 
 def _trunc_div(a: int, b: int) -> int:
@@ -71,11 +82,7 @@ def same_padding(
 
 
 def tf_conv_output_size(
-    size: int,
-    kernel: int,
-    stride: int = 1,
-    padding: str | int | tuple[int, int] = "VALID",
-    dilation: int = 1,
+    size: int, kernel: int, stride: int = 1, padding: OnePadding = "VALID", dilation: int = 1
 ) -> int:
     """Output length of ``tf.nn.conv*d`` / ``tf.nn.*pool*`` (``GetWindowedOutputSizeVerbose``).
 
@@ -149,7 +156,7 @@ def keras_conv_output_size(
 
 
 def _jax_pads(
-    size: int, kernel: int, stride: int, padding: str | int | tuple[int, int], dilation: int
+    size: int, kernel: int, stride: int, padding: OnePadding, dilation: int
 ) -> tuple[int, int]:
     if isinstance(padding, str):
         mode = padding.upper()
@@ -167,11 +174,7 @@ def _jax_pads(
 
 
 def jax_conv_output_size(
-    size: int,
-    kernel: int,
-    stride: int = 1,
-    padding: str | int | tuple[int, int] = "VALID",
-    dilation: int = 1,
+    size: int, kernel: int, stride: int = 1, padding: OnePadding = "VALID", dilation: int = 1
 ) -> int:
     """Output length of ``lax.conv_general_dilated`` (no ``lhs_dilation``): clipped at 0.
 
@@ -194,7 +197,7 @@ def jax_conv_output_size(
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class FrameworkDim(PaddedWindow):
     """One resolved dimension of a conv/pool under a framework's convention.
 
@@ -203,12 +206,6 @@ class FrameworkDim(PaddedWindow):
     """
 
     framework: str
-    size: int
-    kernel: int
-    stride: int
-    dilation: int
-    pad_before: int
-    pad_after: int
     output: int
     mode: str  # "same", "same_lower", "valid", "causal" or "explicit"
 
@@ -246,19 +243,10 @@ def _check_common(sizes: Sequence[int], k: Sequence[int], s: Sequence[int], d: S
 
 
 def _conv_params(
-    input_size: Sequence[int],
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int],
-    dilation: int | Sequence[int],
-) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    input_size: Sequence[int], kernel_size: Dims, stride: Dims, dilation: Dims
+) -> tuple[tuple[int, ...], ...]:
     """Sizes, kernel, stride and dilation per dimension, checked as every conv view needs."""
-    sizes = tuple(input_size)
-    ndim = len(sizes)
-    if ndim not in (1, 2, 3):
-        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
-    k = per_dim(kernel_size, ndim, "kernel_size")
-    s = per_dim(stride, ndim, "stride")
-    d = per_dim(dilation, ndim, "dilation")
+    sizes, k, s, d = conv_args(input_size, kernel_size, stride, dilation)
     _check_common(sizes, k, s, d)
     return sizes, k, s, d
 
@@ -332,7 +320,7 @@ def framework_conv_geometry(
             out = keras_conv_output_size(L, kk, ss, mode, dd)
         else:
             out = jax_conv_output_size(L, kk, ss, (before, after), dd)
-        dims.append(FrameworkDim(framework, L, kk, ss, dd, before, after, out, mode))
+        dims.append(FrameworkDim(L, kk, ss, dd, before, after, framework, out, mode))
     return tuple(dims)
 
 
@@ -369,7 +357,7 @@ def framework_pool_geometry(
             out = tf_conv_output_size(L, kk, ss, "VALID")
         else:
             out = max(0, (L - kk) // ss + 1)
-        dims.append(FrameworkDim(framework, L, kk, ss, 1, before, after, out, mode))
+        dims.append(FrameworkDim(L, kk, ss, 1, before, after, framework, out, mode))
     return tuple(dims)
 
 

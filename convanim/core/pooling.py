@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
-from convanim.core.dims import check_input_sizes, check_int64, effective_kernel, per_dim, size_text
+from convanim.core.dims import (
+    SymmetricWindow,
+    check_input_sizes,
+    check_int64,
+    output_too_small,
+    per_dim,
+    size_text,
+)
 from convanim.core.record import Record, record
 
 __all__ = [
@@ -40,19 +47,10 @@ POOL_KINDS: tuple[str, ...] = get_args(PoolKind)
 
 
 @record
-class PoolDim(Record):
+class PoolDim(SymmetricWindow):
     """One dimension of a max/avg/lp pooling, resolved with torch's ``ceil_mode`` rule."""
 
-    size: int
-    kernel: int
-    stride: int
-    padding: int
-    dilation: int
     ceil_mode: bool
-
-    @property
-    def effective_kernel(self) -> int:
-        return effective_kernel(self.kernel, self.dilation)
 
     @property
     def padded(self) -> int:
@@ -167,10 +165,7 @@ def pool_geometry(
             "(avg_pool3d needs every unpadded dimension at least the kernel)"
         )
     if any(g.output < 1 for g in dims):
-        raise ValueError(
-            f"Given input size: {size_text(sizes)}. "
-            f"Calculated output size: {size_text([g.output for g in dims])}. Output size is too small"
-        )
+        raise output_too_small(sizes, [g.output for g in dims])
     return dims
 
 

@@ -32,6 +32,7 @@ from convanim.core.dims import (
     PaddingSpec,
     check_input_sizes,
     check_int64,
+    conv_args,
     effective_kernel,
     ndim_error,
     per_dim,
@@ -70,15 +71,9 @@ __all__ = [
 
 
 @record
-class ConvDim(PaddedWindow, Record):
+class ConvDim(PaddedWindow):
     """One spatial dimension of a (direct) convolution, fully resolved."""
 
-    size: int
-    kernel: int
-    stride: int
-    dilation: int
-    pad_before: int
-    pad_after: int
     padding_mode: str = "zeros"
 
     @property
@@ -183,13 +178,7 @@ def conv_geometry(
     ...
     ValueError: Calculated padded input size per channel: (5). Kernel size: (7). Kernel size can't be greater than actual input size
     """
-    sizes = tuple(input_size)
-    ndim = len(sizes)
-    if ndim not in (1, 2, 3):
-        raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
-    k = per_dim(kernel_size, ndim, "kernel_size")
-    s = per_dim(stride, ndim, "stride")
-    d = per_dim(dilation, ndim, "dilation")
+    sizes, k, s, d = conv_args(input_size, kernel_size, stride, dilation)
     check_input_sizes(sizes, "a convolution")
     if any(v <= 0 for v in k):
         raise ValueError(f"kernel size should be greater than zero, but got kernel_size={list(k)}")

@@ -364,6 +364,18 @@ def _conv(k: int, c: int, s: int = 1, p: int = 0, g: int = 1) -> Layer:
     return Layer("conv", k, s, p, out_channels=c, groups=g)
 
 
+#: The ImageNet classifier AlexNet and VGG end with: 4096, 4096 and 1000 units.
+_CLASSIFIER = tuple(Layer("fc", out_channels=c) for c in (4096, 4096, 1000))
+
+
+def _identity_pool_note(size: int) -> str:
+    """Why torchvision's AdaptiveAvgPool2d((size, size)) is not among a preset's layers."""
+    return (
+        f"torchvision puts AdaptiveAvgPool2d(({size}, {size})) before the classifier; at 224×224 "
+        f"the map is already {size}×{size}, so it changes nothing and is left out"
+    )
+
+
 _VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 
 PRESETS: dict[str, Preset] = {
@@ -381,14 +393,9 @@ PRESETS: dict[str, Preset] = {
             _conv(3, 256, p=1),
             _conv(3, 256, p=1),
             Layer("maxpool", 3, 2),
-            Layer("fc", out_channels=4096),
-            Layer("fc", out_channels=4096),
-            Layer("fc", out_channels=1000),
+            *_CLASSIFIER,
         ),
-        notes=(
-            "torchvision puts AdaptiveAvgPool2d((6, 6)) before the classifier; at 224×224 the "
-            "map is already 6×6, so it changes nothing and is left out",
-        ),
+        notes=(_identity_pool_note(6),),
         adaptive_pool=(6, 6),
     ),
     "alexnet2012": Preset(
@@ -408,9 +415,7 @@ PRESETS: dict[str, Preset] = {
             _conv(3, 384, p=1, g=2),
             _conv(3, 256, p=1, g=2),
             Layer("maxpool", 3, 2),
-            Layer("fc", out_channels=4096),
-            Layer("fc", out_channels=4096),
-            Layer("fc", out_channels=1000),
+            *_CLASSIFIER,
         ),
         notes=(
             "the paper says 224×224 inputs, but an 11×11 kernel at stride 4 without padding "
@@ -428,15 +433,8 @@ PRESETS: dict[str, Preset] = {
         (224, 224),
         3,
         prefix=tuple(Layer("maxpool", 2, 2) if v == "M" else _conv(3, int(v), p=1) for v in _VGG16)
-        + (
-            Layer("fc", out_channels=4096),
-            Layer("fc", out_channels=4096),
-            Layer("fc", out_channels=1000),
-        ),
-        notes=(
-            "torchvision puts AdaptiveAvgPool2d((7, 7)) before the classifier; at 224×224 the "
-            "map is already 7×7, so it changes nothing and is left out",
-        ),
+        + _CLASSIFIER,
+        notes=(_identity_pool_note(7),),
         adaptive_pool=(7, 7),
     ),
     "wavenet": Preset(

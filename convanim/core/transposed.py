@@ -12,13 +12,14 @@ from collections.abc import Sequence
 
 from convanim.core.dims import (
     INT64_MAX,
+    SymmetricWindow,
     check_input_sizes,
     check_int64,
-    effective_kernel,
+    output_too_small,
     per_dim,
     size_text,
 )
-from convanim.core.record import Record, record
+from convanim.core.record import record
 
 __all__ = [
     "TransposedDim",
@@ -32,7 +33,7 @@ __all__ = [
 
 
 @record
-class TransposedDim(Record):
+class TransposedDim(SymmetricWindow):
     """One dimension of a transposed convolution and its equivalent direct convolution.
 
     The equivalent direct convolution (the conv_arithmetic picture): insert ``stride − 1``
@@ -42,16 +43,7 @@ class TransposedDim(Record):
     stretched input is then cropped instead of padded.
     """
 
-    size: int
-    kernel: int
-    stride: int
-    padding: int
-    dilation: int
     output_padding: int
-
-    @property
-    def effective_kernel(self) -> int:
-        return effective_kernel(self.kernel, self.dilation)
 
     @property
     def output(self) -> int:
@@ -155,11 +147,7 @@ def transposed_geometry(
             "not fit in a 64-bit integer (torch's sizes are int64)"
         )
     if any(g.output < 1 for g in dims):
-        raise ValueError(
-            f"Given input size per channel: {size_text(sizes)}. "
-            f"Calculated output size per channel: {size_text([g.output for g in dims])}. "
-            "Output size is too small"
-        )
+        raise output_too_small(sizes, [g.output for g in dims], per_channel=True)
     return dims
 
 
@@ -269,8 +257,5 @@ def output_padding_for_size(
         )
     if any(w < 1 for w in wanted):
         # torch's Python check passes these when min <= 0; its C++ kernel then refuses them.
-        raise ValueError(
-            f"Given input size per channel: {size_text(sizes)}. Calculated output size per "
-            f"channel: {size_text(wanted)}. Output size is too small"
-        )
+        raise output_too_small(sizes, wanted, per_channel=True)
     return tuple(w - m for w, m in zip(wanted, mins, strict=True))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from convanim.core import shapes
-from convanim.core.params import lookup
+from convanim.core.params import PARAMS
 from convanim.draw.entries import OPERATION_KINDS, Entry, get, names, pool_kind
 from convanim.draw.themes import DEFAULT_CELL_PX, INKS, THEMES
 
@@ -56,19 +56,15 @@ _NOTES = {
 
 
 def _operation_overrides() -> dict[str, str]:
-    """Entry fields that are operation parameters (``size``, ``kernel``, ``stride`` …; the
-    entry's ``kind`` names the operation, not a pooling kind), with the parameter's help as
-    declared once in :data:`convanim.core.params.PARAMS`."""
-    found = {}
-    for f in fields(Entry):
-        try:
-            param = lookup(f.name)
-        except KeyError:
-            continue
-        if f.name != "kind":
-            note = _NOTES.get(param.name)
-            found[f.name] = param.help.rstrip(".") + (f" ({note})" if note else "")
-    return found
+    """The operation parameters an entry holds, under their render keys (``size``, ``kernel``,
+    ``stride`` …), with the help declared once in :data:`convanim.core.params.PARAMS` (the
+    entry's ``kind`` names the operation, not a pooling kind)."""
+    held = {f.name for f in fields(Entry)} - {"kind"}
+    return {
+        p.render_key: p.help.rstrip(".") + (f" ({_NOTES[p.name]})" if p.name in _NOTES else "")
+        for p in PARAMS.values()
+        if p.render_key in held
+    }
 
 
 #: Overrides :func:`render_named` accepts, with what they change: the entry's fields (operation

@@ -96,15 +96,24 @@ def im2col(
     counts: Sequence[int],
     stride: Sequence[int],
     dilation: Sequence[int],
+    *,
+    channels_first: bool = False,
 ) -> np.ndarray:
-    """Gather every window of ``xp`` (N, C, *P): result ``(N, C, *kernel, *counts)``.
+    """Gather every window of ``xp`` (N, C, *P): result ``(N, C, *kernel, *counts)``, or with
+    ``channels_first`` ``(C, *kernel, N, *counts)``: the batch joins the columns, so a whole
+    layer is one large matrix product instead of one per batch element.
 
     One strided slice copy per kernel tap: much faster than copying a 2·ndim strided view.
     """
     n, c = xp.shape[:2]
-    cols = np.empty((n, c, *kernel, *counts), dtype=xp.dtype)
+    if channels_first:
+        cols = np.empty((c, *kernel, n, *counts), dtype=xp.dtype)
+        xp, lead = xp.swapaxes(0, 1), 1
+    else:
+        cols = np.empty((n, c, *kernel, *counts), dtype=xp.dtype)
+        lead = 2
     for tap in itertools.product(*(range(k) for k in kernel)):
-        cols[(slice(None), slice(None), *tap)] = xp[
+        cols[(slice(None),) * lead + tap] = xp[
             (slice(None), slice(None), *_tap_slices(tap, counts, stride, dilation))
         ]
     return cols
@@ -129,25 +138,6 @@ def col2im(
     return out
 
 
-def im2col_channels_first(
-    xp: np.ndarray,
-    kernel: Sequence[int],
-    counts: Sequence[int],
-    stride: Sequence[int],
-    dilation: Sequence[int],
-) -> np.ndarray:
-    """Like :func:`im2col`, laid out ``(C, *kernel, N, *counts)``: the batch joins the columns,
-    so a whole layer is one large matrix product instead of one per batch element."""
-    n, c = xp.shape[:2]
-    cols = np.empty((c, *kernel, n, *counts), dtype=xp.dtype)
-    xt = xp.swapaxes(0, 1)
-    for tap in itertools.product(*(range(k) for k in kernel)):
-        cols[(slice(None), *tap)] = xt[
-            (slice(None), slice(None), *_tap_slices(tap, counts, stride, dilation))
-        ]
-    return cols
-
-
 def _group_columns(
     xp: np.ndarray,
     kernel: Sequence[int],
@@ -159,7 +149,7 @@ def _group_columns(
     """Every window of ``xp`` (N, C, *P) as one matrix per group: ``(groups, C/g·k, N·counts)``."""
     n, c = xp.shape[:2]
     kk = int(np.prod(kernel, dtype=np.int64))
-    cols = im2col_channels_first(xp, kernel, counts, stride, dilation)
+    cols = im2col(xp, kernel, counts, stride, dilation, channels_first=True)
     return cols.reshape(groups, (c // groups) * kk, n * int(np.prod(counts, dtype=np.int64)))
 
 

@@ -16,6 +16,18 @@ def _check(p: dict[str, Any]) -> None:
     # Numbers 40 px tall at 1080p: a 7x7 padded input, its kernel and output fill the frame.
     if max(g.padded for g in dims) > 7:
         raise ValueError("Conv2D draws padded inputs up to 7x7 (the numbers must stay legible)")
+    # Each step's sum of products is written under the grids, 40 px tall: one line of up to
+    # 9 products under 7 rows, a second line (up to 19) under 6, a third under 5.
+    taps = pair(p["kernel"], "kernel")[0] * pair(p["kernel"], "kernel")[1]
+    rows = dims[0].padded
+    most = {7: 9, 6: 19}.get(rows, 29)
+    if taps > most:
+        raise ValueError(
+            f"Conv2D writes at most {most} products per step under a {rows}-row padded input "
+            f"(the kernel has {taps}); use a smaller kernel or input"
+        )
+    if not 0 <= p["bias"] <= 9:
+        raise ValueError("Conv2D's bias is a whole number from 0 to 9 (outputs fit their cells)")
 
 
 SCENE = SceneDecl(
@@ -28,6 +40,9 @@ SCENE = SceneDecl(
         ParamSpec("stride", "ints", [1], "stride", minimum=1),
         ParamSpec("padding", "ints", [1], "zero padding", minimum=0),
         ParamSpec("dilation", "ints", [1], "dilation", minimum=1),
+        # Whole and 0 to 9: the outputs keep at most two digits, which fit a cell at the
+        # legible size (a "−2" or "7.75" widens every cell and shrinks the grids).
+        ParamSpec("bias", "int", 1, "the bias b added to every output (0 to 9)", minimum=0),
         ParamSpec(
             "mode",
             "choice",

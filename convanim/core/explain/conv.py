@@ -19,15 +19,14 @@ from convanim.core.explain.text import (
     TORCH_NAMES,
     and_,
     cells,
-    dropped_note,
+    floor_notes,
     fmt_size,
-    gap_notes,
-    grouped,
     listing,
     merge_notes,
     notes_block,
     per_axis,
     span,
+    symmetric_window_data,
 )
 from convanim.core.specs import ConvSpec, TransposedSpec
 
@@ -104,18 +103,14 @@ def _conv_notes(dims: Sequence[shapes.ConvDim], padding: Any, symmetric: bool) -
             )
             notes.append(f"padding='same' needs d·(k − 1) = {total} in total: {split}")
         per_axis_notes.append(notes)
-    dropped = grouped(
-        ndim,
-        [
-            (g.dropped, max(0, g.dropped - g.pad_after), g.covered, g.padded, g.padded > g.size)
-            if g.dropped
-            else None
-            for g in dims
-        ],
-        dropped_note,
-    )
-    for notes, d_notes, gaps, g in zip(per_axis_notes, dropped, gap_notes(dims), dims, strict=True):
-        notes += d_notes + gaps
+    dropped = [
+        (g.dropped, max(0, g.dropped - g.pad_after), g.covered, g.padded, g.padded > g.size)
+        if g.dropped
+        else None
+        for g in dims
+    ]
+    per_axis_notes = floor_notes(per_axis_notes, dims, dropped)
+    for notes, g in zip(per_axis_notes, dims, strict=True):
         ambiguity = _ambiguity_note(g, symmetric, ndim)
         if ambiguity:
             notes.append(ambiguity)
@@ -262,13 +257,7 @@ def _transposed_data(spec: TransposedSpec, reach: Sequence[range], listed: bool)
     dims = spec.geometry()
     data: dict[str, Any] = {
         "operation": "transposed",
-        "framework": "torch",
-        "input": list(spec.input_size),
-        "output": list(spec.output_shape),
-        "kernel_size": [g.kernel for g in dims],
-        "stride": [g.stride for g in dims],
-        "padding": [g.padding for g in dims],
-        "dilation": [g.dilation for g in dims],
+        **symmetric_window_data(spec, dims),
         "output_padding": [g.output_padding for g in dims],
         "reachable": [],
         "equivalent_conv": [

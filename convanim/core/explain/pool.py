@@ -20,13 +20,13 @@ from convanim.core.explain.text import (
     AXES,
     TORCH_NAMES,
     dropped_note,
+    floor_notes,
     fmt_size,
-    gap_notes,
-    grouped,
     listing,
     merge_notes,
     notes_block,
     per_axis,
+    symmetric_window_data,
 )
 from convanim.core.specs import KINDS, AdaptiveSpec, PoolSpec
 
@@ -65,28 +65,28 @@ def _pool_axis_notes(dims: Sequence[shapes.PoolDim]) -> list[str]:
         per_axis_notes.append(notes)
     # ceil_mode would add a window only where torch's last-window rule lets it start in time.
     ceil_adds = [replace(g, ceil_mode=True).output > g.output for g in dims]
-    dropped = grouped(
-        ndim,
-        [
-            (
-                g.padded - g.covered,
-                max(0, g.padded - g.covered - g.padding),
-                g.covered,
-                g.padded,
-                g.padding > 0,
-                more,
-            )
-            if g.covered < g.padded and not g.ceil_mode
-            else None
-            for g, more in zip(dims, ceil_adds, strict=True)
-        ],
+    dropped = [
+        (
+            g.padded - g.covered,
+            max(0, g.padded - g.covered - g.padding),
+            g.covered,
+            g.padded,
+            g.padding > 0,
+            more,
+        )
+        if g.covered < g.padded and not g.ceil_mode
+        else None
+        for g, more in zip(dims, ceil_adds, strict=True)
+    ]
+    per_axis_notes = floor_notes(
+        per_axis_notes,
+        dims,
+        dropped,
         lambda key, axes: (
             dropped_note(key[:5], axes)
             + (" (--ceil-mode keeps a partial window)" if key[5] else "")
         ),
     )
-    for notes, d_notes, gaps in zip(per_axis_notes, dropped, gap_notes(dims), strict=True):
-        notes += d_notes + gaps
     return merge_notes(ndim, per_axis_notes)
 
 
@@ -149,13 +149,7 @@ def pool(spec: PoolSpec, listed: bool = False) -> Report:
     data: dict[str, Any] = {
         "operation": "pool",
         "kind": spec.kind,
-        "framework": "torch",
-        "input": list(spec.input_size),
-        "output": list(spec.output_shape),
-        "kernel_size": [g.kernel for g in dims],
-        "stride": [g.stride for g in dims],
-        "padding": [g.padding for g in dims],
-        "dilation": [g.dilation for g in dims],
+        **symmetric_window_data(spec, dims),
         "ceil_mode": spec.ceil_mode,
         "formula": [pool_formula(g) for g in dims],
     }

@@ -140,3 +140,30 @@ def gap_notes(dims: Sequence[Any]) -> list[list[str]]:
         ],
         gap_note,
     )
+
+
+def floor_notes(
+    own: Sequence[Sequence[str]],
+    dims: Sequence[Any],
+    dropped: Sequence[Any],
+    make: Callable[[Any, list[str]], str] = dropped_note,
+) -> list[list[str]]:
+    """Per axis: an operation's ``own`` notes, then the cells the floor drops (``dropped``: a
+    :func:`dropped_note` key per axis, ``None`` where nothing is lost; ``make`` writes it) and
+    the strides that step over cells (:func:`gap_notes`), as conv and pool both explain them."""
+    lost = grouped(len(dims), dropped, make)
+    return [[*mine, *d, *gaps] for mine, d, gaps in zip(own, lost, gap_notes(dims), strict=True)]
+
+
+def symmetric_window_data(spec: Any, dims: Sequence[Any]) -> dict[str, Any]:
+    """The ``--json`` fields a pooling and a transposed convolution report alike (their
+    dimensions are :class:`~convanim.core.dims.SymmetricWindow`), in their order."""
+    return {
+        "framework": "torch",
+        "input": list(spec.input_size),
+        "output": list(spec.output_shape),
+        "kernel_size": [g.kernel for g in dims],
+        "stride": [g.stride for g in dims],
+        "padding": [g.padding for g in dims],
+        "dilation": [g.dilation for g in dims],
+    }

@@ -1,0 +1,182 @@
+"""Dry-run tests of TransposedConv2D, TransposedAmbiguity and ConvBackward (issue 11): their
+mechanisms, numbers against PyTorch, pacing, contrast, and legibility at the parameter corners.
+
+Manim's ``dry_run`` plays every animation without drawing a frame; the helpers (``dry``,
+``shown``, ``layout_problems``, ``small_numbers``) are the ones tests/test_scenes.py uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("manim")
+torch = pytest.importorskip("torch")
+
+from convanim.scenes._data import backward_example, example_grid  # noqa: E402
+from test_scenes import dry, shown  # noqa: E402
+
+from convanim import video  # noqa: E402
+
+F = torch.nn.functional
+
+
+def _torch_transposed(x, w, stride, padding=0, output_padding=0):
+    t = torch.nn.functional.conv_transpose2d(
+        torch.tensor(x)[None, None],
+        torch.tensor(w)[None, None],
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+    )
+    return t[0, 0].numpy()
+
+
+def test_scatter_lands_scaled_kernels_and_sums_overlaps(media):
+    params = dict(input="2x2", kernel=3, stride=2, output_padding=1, view="scatter")
+    scene = dry(media, "TransposedConv2D", legible=True, **params)
+    x = example_grid((2, 2), 0, 0, 4)
+    w = example_grid((3, 3), 1, 0, 3)
+    y = _torch_transposed(x, w, 2, output_padding=1)
+    assert y.shape == (6, 6)
+    # each input cell: its scaled kernel x[i,j]·w, product by product, in raster order
+    expected = [
+        x[i, j] * w[r, c] for i in range(2) for j in range(2) for r in range(3) for c in range(3)
+    ]
+    np.testing.assert_allclose(shown(scene, "product"), expected)
+    np.testing.assert_allclose(sorted(shown(scene, "output")), sorted(y.ravel()))
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    return tmp_path_factory.mktemp("manim-media")
+
+
+#: The corners of each scene's parameter range: the largest drawing the limits allow, the
+#: smallest, the widest formulas and notes.
+CORNERS = [
+    ("TransposedConv2D", {}),
+    ("TransposedConv2D", {"input": "3x3", "kernel": 2, "stride": 2, "output_padding": 1}),
+    ("TransposedConv2D", {"input": "1x1", "kernel": 1, "stride": 1, "output_padding": 0}),
+    (
+        "TransposedConv2D",
+        {"input": "4x4", "kernel": 3, "stride": 1, "padding": 1, "output_padding": 0},
+    ),
+    (
+        "TransposedConv2D",
+        {
+            "input": "2x2",
+            "kernel": "3x2",
+            "stride": "2,3",
+            "padding": "1,0",
+            "output_padding": "1,2",
+            "seed": 4,
+        },
+    ),
+    (
+        "TransposedConv2D",
+        {
+            "input": "1x1",
+            "kernel": 4,
+            "stride": 1,
+            "padding": 0,
+            "output_padding": 0,
+            "view": "scatter",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), CORNERS)
+def test_numbers_legible_at_the_corners(media, name, params):
+    """Nothing leaves the frame, no two texts overlap, no outline cuts a text, and every
+    number is 40 px tall at 1080p (weights in cell corners aside), after every animation."""
+    dry(media, name, legible=True, max_steps=3, **params)
+
+
+CORNERS += [
+    ("TransposedAmbiguity", {}),
+    # three input sizes (stride 3): three drawings per phase, the widest formula
+    ("TransposedAmbiguity", {"sizes": "9,8,7", "kernel": 3, "stride": 3, "padding": 1}),
+    ("TransposedAmbiguity", {"sizes": "2,1", "kernel": 1, "stride": 2, "padding": 0}),
+    ("ConvBackward", {}),
+    ("ConvBackward", {"length": 10, "kernel": 10}),  # ∂L/∂y padded to 19 cells
+    ("ConvBackward", {"length": 10, "kernel": 1}),  # no padding at all
+    ("ConvBackward", {"length": 1, "kernel": 1}),
+    ("ConvBackward", {"length": 9, "kernel": 4, "seed": 7}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), CORNERS[-8:])
+def test_numbers_legible_at_the_corners_2(media, name, params):
+    """As above, for TransposedAmbiguity and ConvBackward."""
+    dry(media, name, legible=True, max_steps=3, **params)
+
+
+def test_transposed_direct_view_matches_torch(media):
+    params = dict(input="3x2", kernel=2, stride=2, padding=1, output_padding=1, seed=3)
+    scene = dry(media, "TransposedConv2D", view="direct", **params)
+    x = example_grid((3, 2), 3, 0, 4)
+    w = example_grid((2, 2), 4, 0, 3)
+    y = _torch_transposed(x, w, 2, padding=1, output_padding=1)
+    assert y.shape == (5, 3)  # (i−1)s − 2p + k + output_padding, per axis
+    np.testing.assert_allclose(shown(scene, "output"), y.ravel())
+    assert shown(scene, "O") == [5, 3]
+
+
+def test_transposed_grid_limit_keeps_numbers_legible():
+    with pytest.raises(ValueError, match="up to 8x8"):
+        video.resolve_params("TransposedConv2D", {"input": "4x4", "kernel": 3, "stride": 2})
+
+
+def _torch_grads(x, w, gy):
+    """PyTorch autograd of the deck's y[n] = Σ_k w[k] x[n−k] + b (conv1d correlates, so its
+    weight is w flipped): ∂L/∂b, ∂L/∂w, ∂L/∂x for L = Σ_n ∂L/∂y[n]·y[n]."""
+    xt = torch.tensor(x)[None, None].requires_grad_(True)
+    wt = torch.tensor(w[::-1].copy())[None, None].requires_grad_(True)
+    bt = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    y = F.conv1d(xt, wt, bt)
+    (y * torch.tensor(gy)[None, None]).sum().backward()
+    return bt.grad.item(), wt.grad[0, 0].numpy()[::-1], xt.grad[0, 0].numpy()
+
+
+@pytest.mark.parametrize("params", [{}, {"length": 7, "kernel": 4, "seed": 2}])
+def test_backward_numbers_are_torch_autograd(media, params):
+    scene = dry(media, "ConvBackward", step_time=0.1, **params)
+    p = video.resolve_params("ConvBackward", params)
+    x, w, gy, *_ = backward_example(p)
+    gb, gw, gx = _torch_grads(x, w, gy)
+    m = len(w)
+    assert shown(scene, "dL/db") == [pytest.approx(gb)]
+    np.testing.assert_allclose(shown(scene, "grad"), np.concatenate([gw, gx]))
+    np.testing.assert_allclose(shown(scene, "dL/dy"), gy)
+    # ∂L/∂w's picture: x fixed, ∂L/∂y sliding; ∂L/∂x's: ∂L/∂y with M−1 zeros each side, w
+    fixed, sliding = shown(scene, "fixed"), shown(scene, "sliding")
+    padded = np.concatenate([np.zeros(m - 1), gy, np.zeros(m - 1)])
+    np.testing.assert_allclose(fixed, np.concatenate([x, padded]))
+    np.testing.assert_allclose(sliding, np.concatenate([gy, w]))
+    assert shown(scene, "zeros") == ([m - 1] if m > 1 else [])
+
+
+def test_ambiguity_never_read_row_and_column_match_torch(media):
+    scene = dry(media, "TransposedAmbiguity", step_time=0.1)
+    assert shown(scene, "never_read") == [1, 0]  # 6×6: one row and column; 5×5: none
+    assert shown(scene, "size") == [6, 5, 5, 6] and shown(scene, "output_padding") == [0, 1]
+    # Torch: the gradient of the convolution's outputs w.r.t. the padded 6×6 input is zero
+    # exactly on its last row and column (no window reads them), and nowhere else.
+    for n, unread in ((6, 1), (5, 0)):
+        padded = torch.ones(1, 1, n + 2, n + 2, dtype=torch.float64, requires_grad=True)
+        out = F.conv2d(padded, torch.ones(1, 1, 3, 3, dtype=torch.float64), stride=2)
+        assert out.shape[-1] == 3
+        out.sum().backward()
+        read = padded.grad[0, 0] != 0
+        assert int((~read).all(dim=1).sum()) == unread and int((~read).all(dim=0).sum()) == unread
+        if unread:
+            assert not read[-1].any() and not read[:, -1].any() and read[:-1, :-1].all()
+    # and the transposed convolution back from 3×3 gives 5×5 or 6×6 by output_padding
+    t = torch.ones(1, 1, 3, 3, dtype=torch.float64)
+    k = torch.ones(1, 1, 3, 3, dtype=torch.float64)
+    sizes = [
+        F.conv_transpose2d(t, k, stride=2, padding=1, output_padding=op).shape[-1] for op in (0, 1)
+    ]
+    assert sizes == [5, 6]

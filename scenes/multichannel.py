@@ -219,9 +219,11 @@ class MultiChannelConv(ConvanimScene):
             corner = v.pt((grid.point(0, 0)[0], 0.92))  # bottom left of the label band
             m = self.math(text, size=LABEL_SIZE)
             names.add(m.move_to(corner + np.array([m.width / 2, m.height / 2, 0])))
-        for key, text in (("total", r"\sum_i"), ("result", r"y_j[n]")):
-            top = v.pt(plan.grid(key).point(0.5, 0))
-            names.add(self.math(text, size=LABEL_SIZE).next_to(top, UP, 0.1))
+        # Σ_i before the channel total, as in the formula: "Σ_i [6] + [1] = [7]"
+        total = v.pt(plan.grid("total").point(0, 0.5))
+        names.add(self.math(r"\sum_i", size=LABEL_SIZE).next_to(total, LEFT, 0.15))
+        top = v.pt(plan.grid("result").point(0.5, 0))
+        names.add(self.math(r"y_j[n]", size=LABEL_SIZE).next_to(top, UP, 0.1))
         return names
 
     def sum_label(self, key: str, text: str):  # noqa: ANN201 - a MathTex

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from convanim.scenes._common import FONT, GREY, NUMBER_SIZE, RED, ConvanimScene, tex
+from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, Palette, tex
 from convanim.scenes._data import ambiguity_plans
 from convanim.scenes._grid import PlanView, top_formulas
 from manim import FadeIn, FadeOut, Text, VGroup
@@ -67,13 +67,16 @@ class TransposedAmbiguity(ConvanimScene):
             f"\\left\\lfloor \\frac{{{n} + {2 * pad} - {k}}}{{{s}}} \\right\\rfloor + 1"
             for n, _, _ in forward
         )
+        pal = self.palette
         conv = _heading(
-            tex(r"o = \left\lfloor \frac{i + 2p - k}{s} \right\rfloor + 1", size=42),
-            tex(f"= {worked} = {o}", size=42, color=RED),
+            tex(r"o = \left\lfloor \frac{i + 2p - k}{s} \right\rfloor + 1", size=42, palette=pal),
+            tex(f"= {worked} = {o}", size=42, color=pal.red, palette=pal),
         )
         views = self._place([plan for _, _, plan in forward], 0.55, conv.get_bottom()[1] - 0.15)
         captions = [
-            _under(v, f"{n}×{n} input → {t.output_shape[0]}×{t.output_shape[1]}", CAPTION_Y)
+            _under(
+                v, f"{n}×{n} input → {t.output_shape[0]}×{t.output_shape[1]}", CAPTION_Y, pal.grey
+            )
             for (n, t, _), v in zip(forward, views, strict=True)
         ]
         self.opening(conv, *(v.static() for v in views), *captions)
@@ -96,7 +99,7 @@ class TransposedAmbiguity(ConvanimScene):
             boxes += [(0, g.cols - cols, g.rows, g.cols)] if cols else []
             outline = VGroup(
                 *(
-                    v.poly(g.box_polygon(*box), stroke_color=RED, stroke_width=6)
+                    v.poly(g.box_polygon(*box), stroke_color=self.palette.red, stroke_width=6)
                     .set_fill(opacity=0)
                     .set_z_index(2)
                     for box in boxes
@@ -110,15 +113,21 @@ class TransposedAmbiguity(ConvanimScene):
             else:
                 text = "every row and column: read"
             anims.extend(
-                [FadeIn(outline), FadeIn(_under(v, text, CALLOUT_Y, RED if boxes else GREY))]
+                [
+                    FadeIn(outline),
+                    FadeIn(
+                        _under(v, text, CALLOUT_Y, self.palette.red if boxes else self.palette.grey)
+                    ),
+                ]
             )
         self.beat("idea", *anims)
 
     def _transposed(self, backward: list, o: int) -> None:
         """The transposed convolutions back from ``o×o``, in lockstep: the first output row
         window by window, then the last cell, where ``output_padding``'s row and column are."""
-        formula = tex(r"o = (i-1)\,s - 2p + k + ", r"\text{output\_padding}", size=42)
-        formula[1].set_color(RED)
+        pal = self.palette
+        formula = tex(r"o = (i-1)\,s - 2p + k + ", r"\text{output\_padding}", size=42, palette=pal)
+        formula[1].set_color(pal.red)
         top_formulas(formula)
         place = [plan for _, _, _, plan in backward]
         # One cell size for both results, so that the 6×6 looks bigger than the 5×5.
@@ -147,14 +156,19 @@ class TransposedAmbiguity(ConvanimScene):
 
     def _worked_line(self, v: PlanView, o: int, op: int, size: int) -> Any:
         k, s, pad = self.p["kernel"], self.p["stride"], self.p["padding"]
-        line = tex(f"({o}-1)\\cdot {s} - {2 * pad} + {k} + ", f"{op}", f" = {size}", size=42)
-        line[1].set_color(RED)
+        pal = self.palette
+        line = tex(
+            f"({o}-1)\\cdot {s} - {2 * pad} + {k} + ", f"{op}", f" = {size}", size=42, palette=pal
+        )
+        line[1].set_color(pal.red)
         width = 13.0 / len(self.p["sizes"]) - 0.3
         if line.width > width:  # three drawings side by side: the worked line on two rows
             line = VGroup(
-                tex(f"({o}-1)\\cdot {s} - {2 * pad} + {k}", size=42),
+                tex(f"({o}-1)\\cdot {s} - {2 * pad} + {k}", size=42, palette=pal),
                 VGroup(
-                    tex("+", size=42), tex(f"{op}", size=42, color=RED), tex(f"= {size}", size=42)
+                    tex("+", size=42, palette=pal),
+                    tex(f"{op}", size=42, color=pal.red, palette=pal),
+                    tex(f"= {size}", size=42, palette=pal),
                 ).arrange(np.array([1, 0, 0]), buff=0.1),
             ).arrange(np.array([0, -1, 0]), buff=0.1)
         line.move_to(np.array([v.left + v.plan.width * v.u / 2, CALLOUT_Y, 0]))
@@ -170,7 +184,7 @@ def unread_rows_cols(trace) -> tuple[int, int]:  # noqa: ANN001 - a Trace
     return n_rows - 1 - max(rows), n_cols - 1 - max(cols)
 
 
-def _under(v: PlanView, text: str, y: float, color: Any = GREY) -> Any:
+def _under(v: PlanView, text: str, y: float, color: Any) -> Any:
     """Text centred under view ``v`` with its top at ``y``: one line, or two (split at the
     colon) when one is wider than the view's share of the frame."""
     m: Any = Text(text, font=FONT, font_size=NUMBER_SIZE, color=color)
@@ -191,21 +205,24 @@ def _heading(rule: Any, worked: Any) -> VGroup:
     return group.to_edge(np.array([0, 1, 0]), buff=0.25)
 
 
+def haloed(outline: VGroup, pal: Palette, width: float) -> VGroup:
+    """``outline`` in red over a wider stroke of the slide's colour: red on the dark slide's
+    output cells is only 2.4:1, against the slide itself 5.4:1 (tests: graphics 3:1)."""
+    outline.set_fill(opacity=0)
+    halo = outline.copy().set_stroke(pal.background, width=width + 6)
+    return VGroup(halo, outline.set_stroke(pal.red, width=width)).set_z_index(1)
+
+
 def _output_padding(view: PlanView, op: int) -> VGroup:
     """The row and column output_padding adds to the result, outlined in red and named."""
     g = view.plan.grid("output")
     strips = [(g.rows - op, 0, g.rows, g.cols), (0, g.cols - op, g.rows, g.cols)]
-    outline = VGroup(
-        *(
-            view.poly(g.box_polygon(*box), stroke_color=RED, stroke_width=5)
-            .set_fill(opacity=0)
-            .set_z_index(1)
-            for box in strips
-        )
+    outline = haloed(
+        VGroup(*(view.poly(g.box_polygon(*box)) for box in strips)), view.scene.palette, 5
     )
     # The word alone (its value is the red term of the worked line under the drawing), no
     # wider than the grid: a wider one would run into the input grid beside it.
-    tag = Text("output_padding", font=FONT, font_size=NUMBER_SIZE, color=RED)
+    tag = Text("output_padding", font=FONT, font_size=NUMBER_SIZE, color=view.scene.palette.red)
     if tag.width > outline.width:
         tag.scale_to_fit_width(outline.width)
     tag.next_to(outline, np.array([0, -1, 0]), buff=0.12)

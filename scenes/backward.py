@@ -25,11 +25,7 @@ from typing import Any
 import numpy as np
 from convanim.scenes._common import (
     FONT,
-    GREY,
-    INK,
     NUMBER_SIZE,
-    RED,
-    TEAL,
     ConvanimScene,
     fmt,
     tex,
@@ -61,7 +57,8 @@ class ConvBackward(ConvanimScene):
     def construct(self) -> None:
         x, w, gy, grads, (tw, _), (ti, _) = backward_example(self.p)
         m = len(w)
-        forward = tex(r"y[n] = \sum_{k=0}^{M-1} w[k]\, x[n-k] + b", size=42)
+        pal = self.palette
+        forward = tex(r"y[n] = \sum_{k=0}^{M-1} w[k]\, x[n-k] + b", size=42, palette=pal)
         top_formulas(forward)
         self._bias(forward, gy, float(grads.grad_bias[0]))
         self._clear()  # the gradients' own formulas take the top
@@ -100,6 +97,7 @@ class ConvBackward(ConvanimScene):
             r"\frac{\partial \mathcal{L}}{\partial \mathbf{x}} = "
             r"\frac{\partial \mathcal{L}}{\partial \mathbf{y}} \ast \text{flip}(\mathbf{w})",
             size=42,
+            palette=pal,
         )
         if summary.width > 13.4:
             summary.scale_to_fit_width(13.4)
@@ -111,7 +109,8 @@ class ConvBackward(ConvanimScene):
         m = self.p["kernel"]
         row = layout_plan_row("dy", [fmt(v) for v in gy])
         view = PlanView(self, row, centre=(0.0, 0.6), max_width=9.0, max_height=1.6, max_unit=0.9)
-        name = tex(r"\frac{\partial \mathcal{L}}{\partial y[n]}", size=34).next_to(
+        pal = self.palette
+        name = tex(r"\frac{\partial \mathcal{L}}{\partial y[n]}", size=34, palette=pal).next_to(
             view.pt((0, 0.5)), np.array([-1, 0, 0]), 0.3
         )
         g = row.grid("dy")
@@ -119,10 +118,10 @@ class ConvBackward(ConvanimScene):
         for v in gy:
             self.shown.append(("dL/dy", float(v)))
         terms = " + ".join(f"({fmt(v)})" if v < 0 else fmt(v) for v in gy).replace("−", "-")
-        rule = tex(r"\frac{\partial \mathcal{L}}{\partial b} = \sum_{n}", DY, size=42)
-        rule[1].set_color(RED)
-        total = tex(f"= {terms}", f"= {fmt(gb)}".replace("−", "-"), size=42)
-        total[1].set_color(TEAL)
+        rule = tex(r"\frac{\partial \mathcal{L}}{\partial b} = \sum_{n}", DY, size=42, palette=pal)
+        rule[1].set_color(pal.red)
+        total = tex(f"= {terms}", f"= {fmt(gb)}".replace("−", "-"), size=42, palette=pal)
+        total[1].set_color(pal.teal)
         f_b = VGroup(rule, total).arrange(np.array([1, 0, 0]), buff=0.15)
         if f_b.width > 13.4:  # many samples: the numbers on a line of their own
             f_b.arrange(np.array([0, -1, 0]), buff=0.15)
@@ -134,7 +133,7 @@ class ConvBackward(ConvanimScene):
     def _gradient(self, trace, rows: Rows) -> None:  # noqa: ANN001 - a Trace
         """One gradient: the formula, the three rows, then one window per beat."""
         pic = _Picture(self, trace, rows)
-        info = bottom_line(rows.caption)
+        info = bottom_line(rows.caption, palette=self.palette)
         self.beat("idea", Write(pic.formula), FadeIn(pic.static, info), move=1.2)
         if "padding" in rows.fixed[1]:
             self.beat("idea", *pic.padding_callout(info))
@@ -155,26 +154,10 @@ class _Picture:
         fixed, roles, self.first, name_a = rows.fixed
         sliding, self.s_first, name_b = rows.sliding
         n_out, name_c, self.what = rows.result
-        texts = [fmt(v) for v in fixed]
-        plan = layout_plan(
-            "gradient",
-            [
-                ("fixed", 1, len(fixed), roles, texts, 0.0, 0.0, ""),
-                (
-                    "sliding",
-                    1,
-                    len(sliding),
-                    ["kernel"] * len(sliding),
-                    [fmt(v) for v in sliding],
-                    0.0,
-                    2.1,
-                    "",
-                ),
-                ("result", 1, n_out, ["output"] * n_out, [""] * n_out, 0.0, 4.2, ""),
-            ],
-        )
-        self.formula = tex(*rows.formula, size=42)
-        self.formula[1].set_color(RED)
+        plan = _three_rows(fixed, roles, sliding, n_out)
+        pal = scene.palette
+        self.formula = tex(*rows.formula, size=42, palette=pal)
+        self.formula[1].set_color(pal.red)
         top_formulas(self.formula)
         # The rows (and the indices under the last, half a cell more) fill the height between
         # the formula and the note over the parameter line.
@@ -217,7 +200,11 @@ class _Picture:
         runs = [[c for c in cells if c < g.cols / 2], [c for c in cells if c > g.cols / 2]]
         self.outline = VGroup(
             *(
-                v.poly(g.box_polygon(0, run[0], 1, run[-1] + 1), stroke_color=RED, stroke_width=6)
+                v.poly(
+                    g.box_polygon(0, run[0], 1, run[-1] + 1),
+                    stroke_color=self.scene.palette.red,
+                    stroke_width=6,
+                )
                 .set_fill(opacity=0)
                 .set_z_index(2)
                 for run in runs
@@ -230,7 +217,7 @@ class _Picture:
             f"M − 1 = {m - 1} zeros each side: ∂L/∂y[n] = 0 outside {m - 1} … {g.cols - m}",
             font=FONT,
             font_size=NUMBER_SIZE,
-            color=RED,
+            color=self.scene.palette.red,
         )
         if self.note.width > 13.2:
             self.note.scale_to_fit_width(13.2)
@@ -274,7 +261,9 @@ class _Picture:
         if self.window is not None:
             anims.append(FadeOut(self.window))
         self.window = window
-        note = Text(self._note(step), font=FONT, font_size=NUMBER_SIZE, color=INK)
+        note = Text(
+            self._note(step), font=FONT, font_size=NUMBER_SIZE, color=self.scene.palette.ink
+        )
         if note.width > 13.2:
             note.scale_to_fit_width(13.2)
         note.next_to(info, np.array([0, 1, 0]), buff=0.12)
@@ -303,6 +292,28 @@ class _Picture:
         return text
 
 
+def _three_rows(fixed: list[float], roles: list[str], sliding: list[float], n_out: int):  # noqa: ANN202
+    """The fixed row, the sliding row and the result row, each under a band for its name and
+    over one for its indices (a Plan, in cell units)."""
+    return layout_plan(
+        "gradient",
+        [
+            ("fixed", 1, len(fixed), roles, [fmt(v) for v in fixed], 0.0, 0.0, ""),
+            (
+                "sliding",
+                1,
+                len(sliding),
+                ["kernel"] * len(sliding),
+                [fmt(v) for v in sliding],
+                0.0,
+                2.4,
+                "",
+            ),
+            ("result", 1, n_out, ["output"] * n_out, [""] * n_out, 0.0, 4.8, ""),
+        ],
+    )
+
+
 def _width(text: str) -> float:
     return Text(text, font=FONT, font_size=NUMBER_SIZE).width
 
@@ -318,7 +329,7 @@ def _indices(view: PlanView, g, first: int) -> VGroup:  # noqa: ANN001
     """Each cell's index (from ``first``) under it, grey, at the numbers' size."""
     out = VGroup()
     for c in range(g.cols):
-        m = Text(str(first + c), font=FONT, font_size=NUMBER_SIZE, color=GREY)
+        m = Text(str(first + c), font=FONT, font_size=NUMBER_SIZE, color=view.scene.palette.grey)
         out.add(
             m.move_to(view.pt(g.point(c + 0.5, 1.0))).shift(np.array([0, -m.height / 2 - 0.08, 0]))
         )
@@ -327,7 +338,7 @@ def _indices(view: PlanView, g, first: int) -> VGroup:  # noqa: ANN001
 
 def _name(view: PlanView, g, text: str) -> Any:  # noqa: ANN001
     """A row's name above its first cell."""
-    m = tex(text, size=40)
+    m = tex(text, size=40, palette=view.scene.palette)
     return m.next_to(view.pt(g.point(0, 0)), np.array([1, 1, 0]), buff=0.08)
 
 

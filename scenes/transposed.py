@@ -22,17 +22,23 @@ from typing import Any
 import numpy as np
 from convanim.scenes._common import (
     FONT,
-    GOLD,
-    INK,
     NUMBER_SIZE,
-    RED,
     ConvanimScene,
+    Palette,
     caption,
     fmt,
     tex,
 )
 from convanim.scenes._data import transposed_example
-from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, play_plan, top_formulas
+from convanim.scenes._grid import (
+    NUM_SIZE,
+    PlanView,
+    font_size_for,
+    layout_plan,
+    play_plan,
+    top_formulas,
+)
+from convanim.scenes.ambiguity import haloed
 from manim import FadeIn, FadeOut, ReplacementTransform, Text, VGroup
 
 from convanim.draw.plan import Label, Plan
@@ -47,7 +53,7 @@ class TransposedConv2D(ConvanimScene):
     def construct(self) -> None:
         p = self.p
         direct, plan, scatter = transposed_example(p)
-        info = caption(_parameter_line(p))
+        info = caption(_parameter_line(p), palette=self.palette)
         title = None
         if p["view"] in ("both", "direct"):
             title = self._direct(direct, plan, info)
@@ -70,9 +76,10 @@ class TransposedConv2D(ConvanimScene):
             f"({i}-1)\\cdot {st} - {2 * pd} + {k} + {o}" for i, k, st, pd, o in dict.fromkeys(dims)
         )
         result = f"= {worked} = {o1}" if o1 == o2 else f"= {worked} = {o1} \\times {o2}"
-        rule = tex(r"o = (i-1)\,s - 2p + k + ", r"\text{output\_padding}", size=42)
-        rule[1].set_color(RED)
-        line = tex(result, size=42, color=RED)
+        pal = self.palette
+        rule = tex(r"o = (i-1)\,s - 2p + k + ", r"\text{output\_padding}", size=42, palette=pal)
+        rule[1].set_color(pal.red)
+        line = tex(result, size=42, color=pal.red, palette=pal)
         self.shown.extend([("O", o1), ("O", o2)])
         if rule.width + line.width + 0.2 <= 13.4:
             return top_formulas(VGroup(rule, line).arrange(np.array([1, 0, 0]), buff=0.15))
@@ -85,6 +92,7 @@ class TransposedConv2D(ConvanimScene):
     def _direct(self, trace, plan: Plan, info: Text) -> VGroup:  # noqa: ANN001
         """The equivalent convolution, one output per beat; returns its title."""
         title = _title(
+            self.palette,
             "direct view: zeros inserted (dotted), padding (dashed),",
             "the flipped kernel slides with stride 1",
         )
@@ -116,8 +124,15 @@ class _ScatterView:
         self.scene, self.trace, self.info = scene, trace, info
         self.ivals = trace.params["input_values"]
         self.off = trace.params.get("canvas_offset", (0, 0))
+        # Between the two-line title and the parameter line, leaving room under the grids for
+        # a note (or, at the end, output_padding's tag) over the parameter line.
+        top, bottom = 2.95, info.get_top()[1] + 0.7
         self.view = PlanView(
-            scene, self._layout(), centre=(0.0, -0.25), max_width=13.4, max_height=5.4
+            scene,
+            self._layout(),
+            centre=(0.0, (top + bottom) / 2),
+            max_width=13.4,
+            max_height=top - bottom,
         )
         self.g_in = self.view.plan.grid("input")
         self.g_k = self.view.plan.grid("kernel")
@@ -154,6 +169,7 @@ class _ScatterView:
         the view's title."""
         scene = self.scene
         title = _title(
+            scene.palette,
             "scatter view: each input cell scales the kernel, x[i,j]·w,",
             "and adds it into the output, s cells apart",
         )
@@ -192,7 +208,7 @@ class _ScatterView:
                 self.g_k.cell_polygon(*tp.kernel),
                 fill_color=t.fill("kernel"),
                 fill_opacity=1.0,
-                stroke_color=GOLD,
+                stroke_color=self.scene.palette.gold,
                 stroke_width=4,
             )
             num = view.text(
@@ -256,7 +272,11 @@ class _ScatterView:
             anims.append(FadeIn(num))
         self.rings = rings = VGroup(
             *(
-                view.poly(self.g_out.cell_polygon(*rc), stroke_color=GOLD, stroke_width=5)
+                view.poly(
+                    self.g_out.cell_polygon(*rc),
+                    stroke_color=self.scene.palette.gold,
+                    stroke_width=5,
+                )
                 .set_fill(opacity=0)
                 .set_z_index(2)
                 for rc, _ in overlaps
@@ -315,37 +335,37 @@ class _ScatterView:
                     self.scene.remove(self.texts[canvas])
                 finals.append(FadeIn(num))
         if extra:
-            outline = VGroup(
-                *(
-                    view.poly(self.g_out.cell_polygon(*rc), stroke_color=RED, stroke_width=4)
-                    .set_fill(opacity=0)
-                    .set_z_index(1)
-                    for rc in extra
-                )
-            )
+            cells = VGroup(*(view.poly(self.g_out.cell_polygon(*rc)) for rc in extra))
+            outline = haloed(cells, self.scene.palette, 4)
             grid = view.cells["output"]
-            tag = _tag(self.scene.p["output_padding"], VGroup(*grid.values()), "right", False)
+            tag = _tag(
+                self.scene.palette,
+                self.scene.p["output_padding"],
+                VGroup(*grid.values()),
+                "right",
+                False,
+            )
             finals.extend([FadeIn(outline), FadeIn(tag)])
         if finals:
             self.scene.beat("idea", *finals)
 
 
 def _side_by_side(plan: Plan) -> Plan:
-    """The direct view's plan with its grids one cell apart and without its legend and
-    caption (the title says what the dotted and dashed cells are): the same cells, frames and
-    windows, in the width that keeps every number 40 px tall at 1080p."""
+    """The direct view's plan with its grids one cell apart (or as far as a grid's label needs)
+    and without its legend and caption (the title says what the dotted and dashed cells are):
+    the same cells, frames and windows, in the width that keeps every number 40 px tall at
+    1080p."""
     x = 0.0
     grids, labels = [], []
     text = {lb.at[0]: lb.text for lb in plan.labels if lb.role == "label"}
-    for i, g in enumerate(plan.grids):
+    for g in plan.grids:
         ax, bx, tx, ay, by, ty = g.transform
         grids.append(dataclasses.replace(g, transform=(ax, bx, x, ay, by, 0.6)))
-        # The last grid's label ends at its right edge: a narrow kernel's label would
-        # otherwise run off the frame.
-        last = i == len(plan.grids) - 1
-        at = (x + g.cols * ax if last else x, 0.5)
-        labels.append(Label(text.get(tx, g.key), at, ("right" if last else "left", "bottom"), 0.5))
-        x += g.cols * ax + 1.0
+        name = "w, flipped" if g.key == "kernel" else text.get(tx, g.key)
+        labels.append(Label(name, (x, 0.5), ("left", "bottom"), 0.5))
+        # PlanView.labels draws a label 0.375 cells tall: its width, in cells
+        wide = Text(name, font=FONT, font_size=font_size_for(0.375)).width + 0.2
+        x += max(g.cols * ax, wide) + 1.0
     height = 0.6 + max(g.rows for g in plan.grids)
     return dataclasses.replace(
         plan, width=x - 1.0, height=height, grids=tuple(grids), labels=tuple(labels), legend=()
@@ -364,9 +384,9 @@ def _parameter_line(p: dict[str, Any]) -> str:
     return line
 
 
-def _title(*lines: str) -> VGroup:
+def _title(pal: Palette, *lines: str) -> VGroup:
     """A view's title: lines of text at the legible size, along the top edge."""
-    rows = VGroup(*(Text(s, font=FONT, font_size=NUMBER_SIZE, color=INK) for s in lines))
+    rows = VGroup(*(Text(s, font=FONT, font_size=NUMBER_SIZE, color=pal.ink) for s in lines))
     rows.arrange(np.array([0, -1, 0]), buff=0.1)
     if rows.width > 13.4:
         rows.scale_to_fit_width(13.4)
@@ -391,13 +411,13 @@ def _fitted_sum(terms: list[tuple[float, float]], value: float) -> str:
     return text
 
 
-def _tag(op: list[int], below: Any, align: str, stacked: bool = True) -> VGroup:
+def _tag(pal: Palette, op: list[int], below: Any, align: str, stacked: bool = True) -> VGroup:
     """``output_padding = …`` in red, under mobject ``below`` (the kernel grid in the direct
     view, whose column has room under it; the output grid at the end of the scatter view),
     its left or right edge aligned with it; the word (no digits) narrowed to the frame's edge
     if need be."""
-    word = Text("output_padding", font=FONT, font_size=NUMBER_SIZE, color=RED)
-    value = Text(f"= {_t(op)}", font=FONT, font_size=NUMBER_SIZE, color=RED)
+    word = Text("output_padding", font=FONT, font_size=NUMBER_SIZE, color=pal.red)
+    value = Text(f"= {_t(op)}", font=FONT, font_size=NUMBER_SIZE, color=pal.red)
     room = 7.0 - below.get_left()[0] if align == "left" else 13.4
     room -= 0 if stacked else value.width + 0.15
     if word.width > room:
@@ -431,14 +451,14 @@ def _output_padding(view: PlanView, op: list[int]) -> list:
         return []
     outline = VGroup(
         *(
-            view.poly(g.box_polygon(*box), stroke_color=RED, stroke_width=4)
+            view.poly(g.box_polygon(*box), stroke_color=view.scene.palette.red, stroke_width=4)
             .set_fill(opacity=0)
             .set_z_index(1)
             for box in strips
         )
     )
     kernel = VGroup(*view.cells["kernel"].values())
-    return [outline, _tag(op, kernel, "left")]
+    return [outline, _tag(view.scene.palette, op, kernel, "left")]
 
 
 def _pair(v: list[int]) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """Dry-run tests of TransposedConv2D, TransposedAmbiguity and ConvBackward (issue 11): their
 mechanisms, numbers against PyTorch, pacing, contrast, and legibility at the parameter corners.
 
-Manim's ``dry_run`` plays every animation without drawing a frame; the helpers (``dry``,
-``shown``, ``layout_problems``, ``small_numbers``) are the ones tests/test_scenes.py uses.
+Manim's ``dry_run`` plays every animation without drawing a frame; ``dry`` (tests/
+scene_checks.py) checks the layout, the colours (the palette's only) and, with ``legible``,
+the size of every number after each animation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ pytest.importorskip("manim")
 torch = pytest.importorskip("torch")
 
 from convanim.scenes._data import backward_example, example_grid  # noqa: E402
-from test_scenes import dry, shown  # noqa: E402
+from scene_checks import PALETTE_CASES, dry, shown  # noqa: E402
 
 from convanim import video  # noqa: E402
 
@@ -45,11 +46,6 @@ def test_scatter_lands_scaled_kernels_and_sums_overlaps(media):
     ]
     np.testing.assert_allclose(shown(scene, "product"), expected)
     np.testing.assert_allclose(sorted(shown(scene, "output")), sorted(y.ravel()))
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory):
-    return tmp_path_factory.mktemp("manim-media")
 
 
 #: The corners of each scene's parameter range: the largest drawing the limits allow, the
@@ -87,13 +83,6 @@ CORNERS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "params"), CORNERS)
-def test_numbers_legible_at_the_corners(media, name, params):
-    """Nothing leaves the frame, no two texts overlap, no outline cuts a text, and every
-    number is 40 px tall at 1080p (weights in cell corners aside), after every animation."""
-    dry(media, name, legible=True, max_steps=3, **params)
-
-
 CORNERS += [
     ("TransposedAmbiguity", {}),
     # three input sizes (stride 3): three drawings per phase, the widest formula
@@ -107,9 +96,10 @@ CORNERS += [
 ]
 
 
-@pytest.mark.parametrize(("name", "params"), CORNERS[-8:])
-def test_numbers_legible_at_the_corners_2(media, name, params):
-    """As above, for TransposedAmbiguity and ConvBackward."""
+@pytest.mark.parametrize(("name", "params"), CORNERS)
+def test_numbers_legible_at_the_corners(media, name, params):
+    """Nothing leaves the frame, no two texts overlap, no outline cuts a text, and every
+    number is 40 px tall at 1080p (weights in cell corners aside), after every animation."""
     dry(media, name, legible=True, max_steps=3, **params)
 
 
@@ -180,3 +170,36 @@ def test_ambiguity_never_read_row_and_column_match_torch(media):
         F.conv_transpose2d(t, k, stride=2, padding=1, output_padding=op).shape[-1] for op in (0, 1)
     ]
     assert sizes == [5, 6]
+
+
+MY_SCENES = ["TransposedConv2D", "TransposedAmbiguity", "ConvBackward"]
+
+
+@pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES[1:])
+@pytest.mark.parametrize("name", MY_SCENES)
+def test_scenes_draw_through_the_palette(media, name, theme, ink, transparent):
+    """On the dark slide and in a transparent export every colour on screen is the palette's
+    (``dry`` checks each play), so nothing stays dark-on-dark."""
+    scene = dry(media, name, max_steps=2, theme=theme, ink=ink, transparent=transparent)
+    assert scene.palette.ink == "#fdf6e3"
+
+
+@pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES)
+def test_what_these_scenes_add_is_legible(theme, ink, transparent):
+    """The pairs these scenes add to the common ones (tests/test_scenes.py): red call-outs
+    (output_padding, never read, the M−1 zeros) and grey indices on the slide; the products
+    of the scaled kernel on the kernel's fill; the gold patch and overlap outlines on the
+    kernel and output fills; the red outlines over their halo of the slide's colour."""
+    from convanim.scenes._common import palette_for
+
+    from convanim.draw.plan import contrast
+
+    pal = palette_for(theme, ink, transparent)
+    t, slide = pal.cells, pal.background
+    for colour in (pal.red, pal.grey, pal.ink):
+        assert contrast(colour, slide) >= 4.5, colour
+    assert contrast(t.ink_on(t.fill("kernel")), t.fill("kernel")) >= 4.5
+    for role in ("kernel", "output"):
+        assert contrast(pal.gold, t.fill(role)) >= 3.0, role
+    # the halo is the slide's colour, so the red line is always seen against the slide
+    assert contrast(pal.red, slide) >= 3.0

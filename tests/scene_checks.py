@@ -4,7 +4,8 @@ tests (tests/test_scenes*.py): import them with ``from scene_checks import dry, 
 - :func:`dry` runs a scene and checks the screen after every ``play``: :func:`layout_problems`
   (off frame, overlaps, outlines cutting texts), with ``legible=True`` :func:`small_numbers`
   (digits under 40 px at 1080p), and always :func:`foreign_colours` (a colour drawn that is not
-  the scene palette's, so would not follow ``--theme``/``--ink``).
+  the scene palette's, so would not follow ``--theme``/``--ink``) and :func:`veiled_texts` (a
+  text drawn under a translucent shade, its ink blended).
 - :func:`texts_on_screen`, :func:`assert_on_screen`, :func:`shown` read the result back.
 - :data:`PALETTE_CASES`: the (theme, ink, transparent) choices every scene must draw legibly.
 
@@ -40,6 +41,7 @@ __all__ = [
     "crowded_numbers",
     "dry",
     "foreign_colours",
+    "veiled_texts",
     "layout_problems",
     "shown",
     "small_numbers",
@@ -117,6 +119,9 @@ def layout_problems(scene) -> list[str]:
     clash = np.triu(share > 0.1, 1) & (owner[:, None] != owner[None, :])
     pairs = []
     for i, j in zip(*np.nonzero(clash), strict=True):
+        a, b = owners[i], owners[j]
+        if _name(a) == _name(b) and np.allclose(a.get_center(), b.get_center(), atol=0.01):
+            continue  # a copy drawn over its original (a number over the window's shade)
         pair = f"overlap: {_name(owners[i])!r} / {_name(owners[j])!r}"
         if pair not in pairs:
             pairs.append(pair)
@@ -193,6 +198,41 @@ def crowded_numbers(scene, gap: float) -> list[str]:
     return out
 
 
+def veiled_texts(scene) -> list[str]:
+    """Texts drawn under a translucent fill (a window's shade) and not hidden by a copy drawn
+    over it: their ink is blended with the shade, so the contrast computed for ink on the
+    shaded cell does not hold. Drawing order is the camera's (z-index, then the order
+    mobjects were added)."""
+    from manim.utils.family import extract_mobject_family_members
+
+    owner = {}
+    for top in scene.mobjects:
+        for m in top.get_family():
+            if isinstance(m, Text | SingleStringMathTex):
+                owner.update({id(g): m for g in m.get_family()})
+    order = extract_mobject_family_members(
+        scene.mobjects, use_z_index=True, only_those_with_points=True
+    )
+
+    def where(text) -> tuple:  # a text and its place: a copy drawn over it hides it
+        return (_name(text), *np.round(text.get_center()[:2], 2))
+
+    out, veils, above = [], [], set()
+    for m in reversed(order):  # from the top of the drawing down
+        if isinstance(m, Polygon) and 0 < m.get_fill_opacity() < 1:
+            veils.append(_box(m))
+        elif id(m) in owner and m.get_fill_opacity() > 0:
+            x, y = m.get_center()[:2]
+            veiled = any(x0 < x < x1 and y0 < y < y1 for x0, y0, x1, y1 in veils)
+            if not veiled:
+                above.add(where(owner[id(m)]))
+            elif where(owner[id(m)]) not in above:
+                text = f"under a shade: {_name(owner[id(m)])!r}"
+                if text not in out:
+                    out.append(text)
+    return out
+
+
 def foreign_colours(scene) -> list[str]:
     """Colours on screen that are not the scene palette's (``scene.palette.colours()``): a
     literal colour, which would stay the same whatever ``--theme`` and ``--ink`` say."""
@@ -243,7 +283,7 @@ def dry(
 
         def checked_play(*args, **kwargs):
             play(*args, **kwargs)
-            found = layout_problems(scene) + foreign_colours(scene)
+            found = layout_problems(scene) + foreign_colours(scene) + veiled_texts(scene)
             found += small_numbers(scene) if legible else []
             found += crowded_numbers(scene, spacing) if spacing is not None else []
             problems.extend(p for p in found if p not in problems)

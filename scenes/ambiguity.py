@@ -72,7 +72,9 @@ class TransposedAmbiguity(ConvanimScene):
             tex(r"o = \left\lfloor \frac{i + 2p - k}{s} \right\rfloor + 1", size=42, palette=pal),
             tex(f"= {worked} = {o}", size=42, color=pal.red, palette=pal),
         )
-        views = self._place([plan for _, _, plan in forward], 0.55, conv.get_bottom()[1] - 0.15)
+        plans, top = [plan for _, _, plan in forward], conv.get_bottom()[1] - 0.15
+        # One cell size for every input, so that the 6×6 is drawn bigger than the 5×5.
+        views = self._place(plans, min(v.u for v in self._place(plans, 0.55, top)), top)
         captions = [
             _under(
                 v, f"{n}×{n} input → {t.output_shape[0]}×{t.output_shape[1]}", CAPTION_Y, pal.grey

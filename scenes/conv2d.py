@@ -28,7 +28,7 @@ from manim import RIGHT, UP, MathTex, VGroup, Write
 from convanim.draw.geometry import Point
 from convanim.draw.labels import Label, text_width
 from convanim.draw.plan import GridView, Plan
-from convanim.draw.trace import Step
+from convanim.draw.trace import Step, Trace
 
 
 class Conv2D(ConvanimScene):
@@ -39,37 +39,14 @@ class Conv2D(ConvanimScene):
         trace, plan = conv2d_example(p)
         plan = with_bias(plan, p["bias"])
         self.shown.append(("b", p["bias"]))
-        convolution = trace.mode == "convolution"
-
-        # The deck's notation: y[m,n] = Σ_i Σ_j w[i,j] x[m−i, n−j] + b for the convolution,
-        # the same with + for the correlation frameworks compute; stride and dilation, when
-        # used, scale the output index and the kernel's.
-        s, pad, d = (p[k] for k in ("stride", "padding", "dilation"))
-        sign = "-" if convolution else "+"
-        ms = "m" if set(s) == {1} else "ms"
-        ns = "n" if set(s) == {1} else "ns"
-        di = "i" if set(d) == {1} else "id"
-        dj = "j" if set(d) == {1} else "jd"
-        formula = tex(
-            f"y[m,n] = \\sum_i \\sum_j w[i,j]\\, x[{ms} {sign} {di},\\ {ns} {sign} {dj}] + b",
-            size=30,
-            palette=self.palette,
-        )
-        (H, W), (K1, K2) = trace.input_shape, trace.kernel_shape
-        (O1, O2) = trace.output_shape
-        sizes = tex(
-            r"L_{out} = \left\lfloor \frac{L_{in} + 2p - d(M-1) - 1}{s} \right\rfloor + 1",
-            f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}",
-            size=42,
-            palette=self.palette,
-        )
-        sizes[1].set_color(self.palette.red)
+        formula, sizes = self.formulas(trace)
         top = headline(formula, sizes)
+        (H, W), (K1, K2) = trace.input_shape, trace.kernel_shape
+        s, pad, d = (_t(p[k]) for k in ("stride", "padding", "dilation"))
         info = caption(
-            f"input {H}×{W}, kernel {K1}×{K2}, stride {_t(s)}, padding {_t(pad)}, dilation {_t(d)}",
+            f"input {H}×{W}, kernel {K1}×{K2}, stride {s}, padding {pad}, dilation {d}",
             palette=self.palette,
         )
-        self.shown.extend([("O", O1), ("O", O2)])
         steps = trace.steps[: self.step_count(len(trace.steps))]
         # The grids fill the room between the formulas and the note over the caption line
         # (one line, or more for a long sum of products).
@@ -84,11 +61,34 @@ class Conv2D(ConvanimScene):
         )
         self.opening(formula, view.static(), info)
         self.beat("idea", Write(sizes))
-
         for step in steps:
             self.shown.append(("sum", step.value))
         play_plan(self, view, trace.steps, trace.output_values, _note, info)
         self.closing()
+
+    def formulas(self, trace: Trace) -> tuple[MathTex, MathTex]:
+        """The deck's ``y[m,n] = Σ_i Σ_j w[i,j] x[m−i, n−j] + b`` for the convolution (the
+        same with + for the correlation frameworks compute; stride and dilation, when used,
+        scale the output index and the kernel's), and the output-size rule with its result."""
+        s, d = self.p["stride"], self.p["dilation"]
+        sign = "-" if trace.mode == "convolution" else "+"
+        ms, ns = ("m", "n") if set(s) == {1} else ("ms", "ns")
+        di, dj = ("i", "j") if set(d) == {1} else ("id", "jd")
+        formula = tex(
+            f"y[m,n] = \\sum_i \\sum_j w[i,j]\\, x[{ms} {sign} {di},\\ {ns} {sign} {dj}] + b",
+            size=30,
+            palette=self.palette,
+        )
+        O1, O2 = trace.output_shape
+        sizes = tex(
+            r"L_{out} = \left\lfloor \frac{L_{in} + 2p - d(M-1) - 1}{s} \right\rfloor + 1",
+            f"= {O1}" if O1 == O2 else f"= {O1} \\times {O2}",
+            size=42,
+            palette=self.palette,
+        )
+        sizes[1].set_color(self.palette.red)
+        self.shown.extend([("O", O1), ("O", O2)])
+        return formula, sizes
 
 
 def _note(step: Step) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, fmt, tex
 from convanim.scenes._data import multichannel_example
-from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, top_formulas
+from convanim.scenes._grid import CELL_FILL, NUM_SIZE, PlanView, layout_plan, top_formulas
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, ReplacementTransform, Text, VGroup, smooth
 
 #: Name and formula sizes: MathTex with digits in it (``x_0``, ``b_1``) at 42 pt has 40 px
@@ -165,10 +165,15 @@ class MultiChannelConv(ConvanimScene):
         """The formula, the grids, the first head's kernels and bias, names, captions."""
         v = self.view
         self.head_parts = {j: self.head(j) for j in range(len(self.traces))}
+        inputs = v.grid("input", values=list(self.x.ravel()))
+        # The samples are drawn over the window's shade (their ink is chosen for the cell
+        # fill: a shade laid over light digits on the dark slide would dim them to 4.3:1).
+        for m in inputs.get_family():
+            if isinstance(m, Text):
+                m.set_z_index(1)
         static = VGroup(
-            v.grid("input", values=list(self.x.ravel())), v.grid("output"), v.grid("total"),
-            v.grid("result"), self.sum_line_signs(),
-        )  # fmt: skip
+            inputs, v.grid("output"), v.grid("total"), v.grid("result"), self.sum_line_signs()
+        )
         return [self.formula, static, self.names(), self.head_parts[0], *self.caption_lines]
 
     def head(self, j: int) -> VGroup:
@@ -190,7 +195,7 @@ class MultiChannelConv(ConvanimScene):
                         fill_color=self.palette.background,
                         fill_opacity=0.7,
                         stroke_width=0,
-                    )
+                    ).set_z_index(2)  # over the samples: this head does not read them
                 )
         return parts
 
@@ -214,9 +219,11 @@ class MultiChannelConv(ConvanimScene):
             corner = v.pt((grid.point(0, 0)[0], 0.92))  # bottom left of the label band
             m = self.math(text, size=LABEL_SIZE)
             names.add(m.move_to(corner + np.array([m.width / 2, m.height / 2, 0])))
-        for key, text in (("total", r"\sum_i"), ("result", r"y_j[n]")):
-            top = v.pt(plan.grid(key).point(0.5, 0))
-            names.add(self.math(text, size=LABEL_SIZE).next_to(top, UP, 0.1))
+        # Σ_i before the channel total, as in the formula: "Σ_i [6] + [1] = [7]"
+        total = v.pt(plan.grid("total").point(0, 0.5))
+        names.add(self.math(r"\sum_i", size=LABEL_SIZE).next_to(total, LEFT, 0.15))
+        top = v.pt(plan.grid("result").point(0.5, 0))
+        names.add(self.math(r"y_j[n]", size=LABEL_SIZE).next_to(top, UP, 0.1))
         return names
 
     def sum_label(self, key: str, text: str):  # noqa: ANN201 - a MathTex
@@ -283,11 +290,11 @@ class MultiChannelConv(ConvanimScene):
         partial: dict[int, float] = {}
         for tp in step.taps:
             r, m = tp.channel - top, tp.grid[0] - cols[0]
-            texts.add(v.text(fmt(tp.product), g_p.centre(r, m), NUM_SIZE, t.ink_on(t.output)))
+            texts.add(self.cell_number(tp.product, g_p.centre(r, m)))
             self.shown.append(("product", float(tp.product)))
             partial[tp.channel] = partial.get(tp.channel, 0.0) + float(tp.product)
         for i in rows:
-            texts.add(v.text(fmt(partial[i]), g_s.centre(i - top, 0), NUM_SIZE, t.ink_on(t.output)))
+            texts.add(self.cell_number(partial[i], g_s.centre(i - top, 0)))
             self.shown.append(("channel_sum", partial[i]))
         # The old step's numbers fade out in the first half, the new ones in the second: a
         # cross-fade of digits in the same cells would show both, overlapping, mid-way.
@@ -302,23 +309,33 @@ class MultiChannelConv(ConvanimScene):
         # moves for 0.5 s, then holds: a still frame costs the renderer next to nothing
         self.beat("product", *anims, move=self.pace["move"])
 
+    def cell_number(self, value: float, at: tuple[float, float]) -> Text:
+        """``value`` in the output-coloured cell centred at plan point ``at``: a copy of one
+        Text per number (Pango and SVG parsing would otherwise run for every product of every
+        step), no wider than the cell allows."""
+        v, t = self.view, self.view.theme
+        m = v.cached_text(fmt(value), NUM_SIZE, t.ink_on(t.output))
+        if m.width > CELL_FILL * v.u:
+            m.scale_to_fit_width(CELL_FILL * v.u)
+        return m.move_to(v.pt(at))
+
     def land_output(self, j: int, step) -> None:  # noqa: ANN001 - a trace Step
         """The channel sums add up, the bias is added, and ``y_j[n]`` lands in its cell."""
-        v, plan, t = self.view, self.plan, self.view.theme
+        plan = self.plan
         total = sum(self.partial.values())
         # The scene draws the engine's numbers; they must add up as the formula says.
         if abs(total + float(self.b[j]) - step.value) > 1e-9 or abs(step.bias - self.b[j]) > 0:
             raise AssertionError("channel sums + bias disagree with the engine")
-        ink = t.ink_on(t.output)
         n = step.output[0]
         texts = VGroup(
-            v.text(fmt(total), plan.grid("total").centre(0, 0), NUM_SIZE, ink),
-            v.text(fmt(step.value), plan.grid("result").centre(0, 0), NUM_SIZE, ink),
+            self.cell_number(total, plan.grid("total").centre(0, 0)),
+            self.cell_number(step.value, plan.grid("result").centre(0, 0)),
         )
-        value = v.text(fmt(step.value), plan.grid("output").centre(j, n), NUM_SIZE, ink)
+        value = self.cell_number(step.value, plan.grid("output").centre(j, n))
         self.shown.extend([("total", total), ("y", float(step.value))])
         self.step_texts.add(*texts)
-        self.beat("output", FadeIn(texts), FadeIn(value))
+        # numbers appearing need no long motion; the 1 s beat holds them still (cheaper frames)
+        self.beat("output", FadeIn(texts), FadeIn(value), move=0.6 * self.pace["move"])
 
 
 __all__ = ["MultiChannelConv"]

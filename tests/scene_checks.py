@@ -37,6 +37,7 @@ __all__ = [
     "MIN_TEX_SIZE",
     "PALETTE_CASES",
     "assert_on_screen",
+    "crowded_numbers",
     "dry",
     "foreign_colours",
     "layout_problems",
@@ -167,6 +168,31 @@ def small_numbers(scene) -> list[str]:
     return out
 
 
+def crowded_numbers(scene, gap: float) -> list[str]:
+    """Pairs of numbers (Texts with a digit) closer than ``gap`` units, one above the other
+    (their spans across overlapping): legal for the overlap test, yet read as one blob from
+    the back of the hall (a negative tap's value sitting on its product)."""
+    texts = []
+    for top in scene.mobjects:
+        for m in top.get_family():
+            if isinstance(m, Text) and any(ch.isdigit() for ch in m.text):
+                if m.get_fill_opacity() > 0 and not getattr(m, "is_subscript", False):
+                    texts.append(m)
+    out = []
+    for i, a in enumerate(texts):
+        ax0, ay0, ax1, ay1 = _box(a)
+        for b in texts[i + 1 :]:
+            bx0, by0, bx1, by1 = _box(b)
+            if min(ax1, bx1) - max(ax0, bx0) <= 0:
+                continue
+            apart = max(by0 - ay1, ay0 - by1)
+            if apart < gap:
+                pair = f"crowded: {a.text!r} / {b.text!r} ({apart:.2f} apart)"
+                if pair not in out:
+                    out.append(pair)
+    return out
+
+
 def foreign_colours(scene) -> list[str]:
     """Colours on screen that are not the scene palette's (``scene.palette.colours()``): a
     literal colour, which would stay the same whatever ``--theme`` and ``--ink`` say."""
@@ -185,11 +211,19 @@ def foreign_colours(scene) -> list[str]:
     return out
 
 
-def dry(media, name: str, legible: bool = False, transparent: bool = False, **params):
+def dry(
+    media,
+    name: str,
+    legible: bool = False,
+    transparent: bool = False,
+    spacing: float | None = None,
+    **params,
+):
     """Run scene ``name`` under ``dry_run`` and return it; the layout and the colours are
     checked after every ``play`` (the state each animation ends in is what stays on screen),
-    and with ``legible`` the size of every number too. ``transparent`` renders as for a webm
-    with alpha (the palette follows)."""
+    with ``legible`` the size of every number too, with ``spacing`` the room between numbers
+    (:func:`crowded_numbers`). ``transparent`` renders as for a webm with alpha (the palette
+    follows)."""
     module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
     cfg = {
         "dry_run": True,
@@ -211,6 +245,7 @@ def dry(media, name: str, legible: bool = False, transparent: bool = False, **pa
             play(*args, **kwargs)
             found = layout_problems(scene) + foreign_colours(scene)
             found += small_numbers(scene) if legible else []
+            found += crowded_numbers(scene, spacing) if spacing is not None else []
             problems.extend(p for p in found if p not in problems)
 
         scene.play = checked_play

@@ -12,10 +12,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_convanim
 
 from convanim.slides.build import build
 
@@ -36,12 +36,7 @@ def plan(deck: Path, out: Path):
 
 def build_html(deck: Path, out: Path) -> subprocess.CompletedProcess:
     """``convanim build DECK -o OUT --html`` in a subprocess, checked to succeed."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_convanim("build", deck, "-o", out, "--html", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
 

@@ -3,7 +3,9 @@ committed reference arrays (so the checks mean something without torch), dtypes 
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import time
 from pathlib import Path
 
@@ -697,3 +699,48 @@ def test_max_pool_nan_rule():
         _, i = E.adaptive_max_pool(xx, (1,) * nd, True, ndim=nd)
         _, it = getattr(t.nn.functional, f"adaptive_max_pool{nd}d")(t.from_numpy(xx), 1, True)
         assert np.array_equal(i, it.numpy())
+
+
+# --------------------------------------------------------------------------------------------
+# The torch-named variants (conv2d, avg_pool1d …) made by ops._operands.at_rank
+# --------------------------------------------------------------------------------------------
+
+RANKED = sorted(n for n in E.__all__ if n[-2:] in ("1d", "2d", "3d"))
+
+
+def _torch_parameters(name):
+    """torch's parameter names for ``F.<name>``: from its signature, or (builtins) its docstring."""
+    F = _torch().nn.functional
+    fn = getattr(F, f"{name}_with_indices", None) or getattr(F, name)
+    try:
+        names = list(inspect.signature(fn).parameters)
+        if names != ["args", "kwargs"]:
+            return names
+    except (TypeError, ValueError):
+        pass
+    head = re.search(rf"{name}\(([^)]*)\)", fn.__doc__)
+    return [p.split("=")[0].strip() for p in head.group(1).split(",")]
+
+
+@pytest.mark.parametrize("name", RANKED)
+def test_ranked_variants_take_torchs_parameters_in_torchs_order(name):
+    ours = list(inspect.signature(getattr(E, name)).parameters)
+    base = inspect.signature(getattr(E, name[:-2])).parameters  # the N-d function
+    assert ours == [p for p in base if p in ours] and "ndim" not in ours
+    assert getattr(E, name).__name__ == name and name in getattr(E, name).__doc__
+    if hasattr(_torch().nn.functional, name):  # a kind torch has not is checked above only
+        theirs = _torch_parameters(name)
+        assert ours[: len(theirs)] == theirs
+        assert set(ours[len(theirs) :]) <= {"padding_mode", "mode"}  # convanim's own, last
+
+
+def test_ranked_variants_bind_like_python_functions():
+    x = np.arange(12.0).reshape(1, 1, 12)
+    assert E.max_pool1d(x, 3, 3, 0, 1, False, True)[1].tolist() == [[[2, 5, 8, 11]]]
+    assert_allclose(E.avg_pool1d(x, kernel_size=4), [[[1.5, 5.5, 9.5]]])
+    with pytest.raises(TypeError, match="divisor_override"):
+        E.avg_pool1d(x, 2, divisor_override=3)  # torch's avg_pool1d has none
+    with pytest.raises(TypeError, match="output_size"):
+        E.conv_transpose1d(x, np.ones((1, 1, 2)), output_size=[14])  # the module's, not F's
+    with pytest.raises(ValueError, match="weight of conv2d must have 4 dimensions"):
+        E.conv2d(x, np.ones((1, 1, 3)))

@@ -10,10 +10,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli_args, run_convanim
 
 from convanim.draw import catalogue
 from convanim.draw.html import HtmlOptions, html_document
@@ -42,15 +42,10 @@ def _data(doc: str) -> dict:
 
 
 def _render(tmp_path: Path, command: str, *more: str, name: str = "fig") -> Path:
-    """``convanim render COMMAND MORE… -o NAME.html`` (COMMAND split at spaces; MORE as given,
-    for JSON values), checked to succeed."""
+    """``convanim render COMMAND MORE… -o NAME.html`` (COMMAND split as a shell splits it; MORE
+    as given, for JSON values), checked to succeed."""
     out = tmp_path / f"{name}.html"
-    proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "render", *command.split(), *more, "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_convanim(*cli_args(f"render {command}", *more, "-o", str(out)))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(out)
     return out
@@ -131,12 +126,7 @@ def test_cli_picks_html_from_the_suffix_and_refuses_bad_input(tmp_path: Path) ->
     data = _data(out.read_text(encoding="utf-8"))
     assert data["out"][0].startswith("y[0] = ")  # a 1-D operation: one index
     assert data["in"][0] == "x[0] = " + data["in"][0].split(" = ")[1]
-    bad = subprocess.run(
-        [sys.executable, "-m", "convanim", "render", "conv", "-i", "4", "-k", "5"]
-        + ["-o", str(tmp_path / "bad.html")],
-        capture_output=True,
-        text=True,
-    )
+    bad = run_convanim(*cli_args("render conv -i 4 -k 5 -o", str(tmp_path / "bad.html")))
     assert bad.returncode == 2 and bad.stderr.count("Error:") == 1, bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "bad.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["fig.html"]  # no half-written file
@@ -319,12 +309,7 @@ def test_figure_in_a_built_deck_steps_and_hovers_while_reveal_keys_move_slides(
     deck = tmp_path / "deck.md"
     deck.write_text(DECK, encoding="utf-8")
     out = tmp_path / "site"
-    proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "build", str(deck), "-o", str(out), "--html"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_convanim("build", deck, "-o", out, "--html", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rel = "assets/images/deck/numerical_padding_strides.html"
     assert (out / rel).is_file()
@@ -427,11 +412,7 @@ def test_wavenet_graph_steps_and_hover_match_autograd(
 
 @pytest.mark.parametrize("name", ["ambiguity", "vision_kernels"])
 def test_stills_refuse_an_interactive_page_in_one_line(name: str, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "render", name, "-o", str(tmp_path / "x.html")],
-        capture_output=True,
-        text=True,
-    )
+    proc = run_convanim("render", name, "-o", tmp_path / "x.html")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert "still figure" in proc.stderr and "render it as .png" in proc.stderr
     assert list(tmp_path.iterdir()) == []
@@ -475,23 +456,13 @@ def test_keyboard_focus_and_taps_work_like_hover(tmp_path: Path) -> None:
 
 
 def test_embed_prints_an_iframe_and_renders_the_page(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "embed", "padding_strides", "--template", "interactive"]
-        + ["--height", "480", "--fragment-index", "2", "--root", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    embed = "embed padding_strides --template interactive"
+    proc = run_convanim(*cli_args(f"{embed} --height 480 --fragment-index 2 --root", str(tmp_path)))
     assert proc.returncode == 0, proc.stderr
     (src,) = re.findall(r'<iframe src="([^"]+)"', proc.stdout)
     assert src.endswith("padding_strides.html") and (tmp_path / src).is_file()
     assert "height: 480px" in proc.stdout and 'data-fragment-index="2"' in proc.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "convanim", "embed", "padding_strides", "--template", "interactive"]
-        + ["--height", "tall", "--root", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
+    bad = run_convanim(*cli_args(f"{embed} --height tall --root", str(tmp_path)))
     assert bad.returncode == 2 and "height 'tall' must look like" in bad.stderr
 
 
@@ -545,12 +516,7 @@ def test_build_copies_pages_embedded_by_hand_and_by_path(tmp_path: Path) -> None
         encoding="utf-8",
     )
     out = tmp_path / "site"
-    proc = subprocess.run(
-        [sys.executable, "-m", "convanim", "build", str(deck_dir / "talk.md"), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_convanim("build", deck_dir / "talk.md", "-o", out, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (out / "assets" / "ps.html").read_bytes() == page.read_bytes()
     built = (out / "talk.md").read_text(encoding="utf-8")

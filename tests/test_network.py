@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cli_args, run_main
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -476,53 +477,41 @@ def test_receptive_field_frames_and_gif(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def run(argv, capsys) -> tuple[int, str, str]:
-    try:
-        cli.main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_render_stack(tmp_path: Path, capsys) -> None:
-    code, out, err = run(
-        ["render", "stack", "--preset", "alexnet2012", "-o", str(tmp_path / "alexnet.png")], capsys
+    code, out, err = run_main(
+        cli_args("render stack --preset alexnet2012 -o", str(tmp_path / "alexnet.png")), capsys
     )
     assert code == 0, err
     assert out.strip() == str(tmp_path / "alexnet.png")
     with Image.open(tmp_path / "alexnet.png") as im:
         assert im.size[0] <= 1600
-    code, out, err = run(
-        ["render", "stack", "-i", "32x32", "2*conv:k=3,p=1,c=16", "maxpool:k=2", "fc:c=10",
-         "-o", str(tmp_path), "--theme", "dark", "--transparent", "--width", "900"],
-        capsys,
-    )  # fmt: skip
+    toy = "render stack -i 32x32 2*conv:k=3,p=1,c=16 maxpool:k=2 fc:c=10"
+    look = "--theme dark --transparent --width 900"
+    code, out, err = run_main(cli_args(f"{toy} {look} -o", str(tmp_path)), capsys)
     assert code == 0, err and (tmp_path / "stack.png").is_file()
-    code, out, err = run(
-        ["render", "stack", "--preset", "vgg16", "-o", str(tmp_path / "v.svg")], capsys
+    code, out, err = run_main(
+        cli_args("render stack --preset vgg16 -o", str(tmp_path / "v.svg")), capsys
     )
     assert code == 0 and "<svg" in (tmp_path / "v.svg").read_text()
 
 
 @pytest.mark.parametrize(
-    "argv, message",
+    "command, message",
     [
-        (["render", "stack", "-i", "5x5", "conv:k=7"], "Kernel size can't be greater"),
-        (["render", "stack", "--preset", "vgg16", "-o", "x.jpg"], "must end in .png, .svg"),
-        (["render", "stack"], "give LAYER arguments"),
-        (["render", "stack", "--preset", "vgg16", "conv:k=3"], "not both"),
-        (["render", "stack", "--preset", "vgg16", "--width", "300"], "use --width"),
-        (["render", "stack", "-i", "8x8", "blah"], "unknown layer"),
-        (["render", "receptive_field", "--preset", "vgg16", "--unit", "9x9"], "last map"),
+        ("render stack -i 5x5 conv:k=7", "Kernel size can't be greater"),
+        ("render stack --preset vgg16 -o x.jpg", "must end in .png, .svg"),
+        ("render stack", "give LAYER arguments"),
+        ("render stack --preset vgg16 conv:k=3", "not both"),
+        ("render stack --preset vgg16 --width 300", "use --width"),
+        ("render stack -i 8x8 blah", "unknown layer"),
+        ("render receptive_field --preset vgg16 --unit 9x9", "last map"),
     ],
 )
-def test_cli_errors(argv, message, capsys, tmp_path: Path) -> None:
+def test_cli_errors(command, message, capsys, tmp_path: Path) -> None:
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        code, out, err = run(argv, capsys)
+        code, out, err = run_main(cli_args(command), capsys)
     finally:
         os.chdir(cwd)
     assert code == 2 and out == ""
@@ -531,21 +520,20 @@ def test_cli_errors(argv, message, capsys, tmp_path: Path) -> None:
 
 
 def test_cli_receptive_field(tmp_path: Path, capsys) -> None:
-    code, out, err = run(
-        ["render", "receptive_field", "-i", "32x32", "3*conv:k=3", "maxpool:k=2", "conv:k=3",
-         "--unit", "0x0", "-o", str(tmp_path / "rf.gif")],
-        capsys,
-    )  # fmt: skip
+    stack = "-i 32x32 3*conv:k=3 maxpool:k=2 conv:k=3"
+    code, out, err = run_main(
+        cli_args(f"render receptive_field {stack} --unit 0x0 -o", str(tmp_path / "rf.gif")), capsys
+    )
     assert code == 0, err
     with Image.open(tmp_path / "rf.gif") as im:
         assert im.n_frames == 6  # the last map, 4 maps back, the input
-    code, out, err = run(["render", "receptive_field", "--help"], capsys)
+    code, out, err = run_main(cli_args("render receptive_field --help"), capsys)
     assert code == 0 and "Usage: convanim render receptive_field" in out
     assert re.search(r"--unit\s", out)
 
 
 def test_render_help_mentions_networks(capsys) -> None:
-    code, out, _ = run(["render", "--help"], capsys)
+    code, out, _ = run_main(cli_args("render --help"), capsys)
     assert code == 0 and "render stack" in out
 
 
@@ -602,15 +590,15 @@ def test_graph_agrees_with_the_walk(stack, data) -> None:
 
 
 def test_cli_graph_view(tmp_path: Path, capsys) -> None:
-    argv = ["render", "receptive_field", "-i", "16", "conv:k=2,p=causal", "conv:k=2,d=2,p=causal"]
-    code, _, err = run([*argv, "-o", str(tmp_path / "g.gif")], capsys)
+    graph = "render receptive_field -i 16 conv:k=2,p=causal conv:k=2,d=2,p=causal"
+    code, _, err = run_main(cli_args(f"{graph} -o", str(tmp_path / "g.gif")), capsys)
     assert code == 0, err
     with Image.open(tmp_path / "g.gif") as im:
         assert im.n_frames == 3  # the output, then two layers back (WaveNet's growth)
-    code, _, err = run([*argv, "--view", "boxes", "-o", str(tmp_path / "b.gif")], capsys)
+    code, _, err = run_main(cli_args(f"{graph} --view boxes -o", str(tmp_path / "b.gif")), capsys)
     assert code == 0, err
-    code, _, err = run(
-        ["render", "receptive_field", "-i", "32x32", "conv:k=3", "--view", "graph"], capsys
+    code, _, err = run_main(
+        cli_args("render receptive_field -i 32x32 conv:k=3 --view graph"), capsys
     )
     assert code == 2 and "graph view takes 1-D stacks" in err
 

@@ -36,19 +36,20 @@ def test_every_scene_has_a_module_and_specs():
 
 
 def fir_plays(scene, signal, kernel, mode="convolution", max_steps=0) -> int:
-    """The beats FIRConvolution1D should make, from the engine's trace: 3 intro plays; per
-    output sample the slide, the products, one addition per product (or, past the scene's
-    one-at-a-time budget, one for all), the landing; the L_out formula and the final wait."""
+    """The beats FIRConvolution1D should make, from the engine's trace: 3 intro beats; per
+    output sample the slide, then per product its pairing with its tap and its addition (or,
+    past the scene's one-at-a-time budget, one pairing and one addition for all), the landing;
+    the L_out formula and the final hold."""
     from convanim.scenes._data import conv1d_trace
 
     trace = conv1d_trace(signal, kernel, mode=mode)
     steps = trace.steps[:max_steps] if max_steps else trace.steps
     budget = type(scene).ACCUMULATE_PRODUCTS
-    adds = 0
+    beats = 0
     for index, step in enumerate(steps):
         one_by_one = index == 0 or (index + 1) * len(step.taps) <= budget
-        adds += len(step.taps) if one_by_one else 1
-    return 3 + 3 * len(steps) + adds + 2
+        beats += 2 + 2 * (len(step.taps) if one_by_one else 1)
+    return 3 + beats + 2
 
 
 def running_sums(signal, kernel, mode, steps, budget=18) -> list[float]:
@@ -73,8 +74,8 @@ def test_fir_steps_and_numbers(media):
     expected = np.convolve(x, h, mode="valid")  # the deck's y[n] = Σ h[k] x[n−k]
     assert len(expected) == shapes.conv_output_size(len(x), len(h))
     assert len(scene.timeline) == fir_plays(scene, x, h)
-    # 4 steps of 3 taps stay within the budget: every product is added on its own
-    assert len(scene.timeline) == 3 + (3 + len(h)) * len(expected) + 2
+    # 4 steps of 3 taps stay within the budget: every product is paired and added on its own
+    assert len(scene.timeline) == 3 + (2 + 2 * len(h)) * len(expected) + 2
     np.testing.assert_allclose(shown(scene, "y")[::2], expected)  # formula, then the stem
     # the products under the window, then the running sum 0 → p0 → p0+p1 → y[n]
     products = [h[k] * x[n - k] for n in range(len(h) - 1, len(x)) for k in range(len(h))]
@@ -105,7 +106,7 @@ def test_fir_largest_signal_stays_legible(media):
         media, "FIRConvolution1D", legible=True, signal=x, kernel=h, max_steps=4, step_time=0.1
     )
     assert len(scene.timeline) == fir_plays(scene, x, h, max_steps=4)
-    assert len(scene.timeline) == 3 + 3 * 4 + (5 + 5 + 5 + 1) + 2
+    assert len(scene.timeline) == 3 + 2 * 4 + 2 * (5 + 5 + 5 + 1) + 2
     np.testing.assert_allclose(shown(scene, "y")[::2], np.convolve(x, h, mode="valid")[:4])
     np.testing.assert_allclose(shown(scene, "sum"), running_sums(x, h, "convolution", 4))
 
@@ -375,6 +376,7 @@ CORNERS = [
     ("FIRConvolution1D", {}),
     ("FIRConvolution1D", {"signal": "1", "kernel": "1"}),
     ("FIRConvolution1D", {"signal": "-2.5,1,-3,2,0.25", "kernel": "-1.5,2", "mode": "correlation"}),
+    ("FIRConvolution1D", {"signal": "3,-3,2,3,-2,1,3,-3,2,1", "kernel": "-1,1,-1,0.5,-0.5"}),
     ("Conv2D", {}),
     ("Conv2D", {"input": "7x7", "padding": 0, "kernel": 1}),
     ("Conv2D", {"input": "1x1", "kernel": 1, "padding": 0}),
@@ -394,8 +396,10 @@ CORNERS = [
 def test_numbers_legible_at_the_corners(media, name, params):
     """At the corners of the parameter range (the largest drawing the scene allows, the
     smallest, the widest formulas) nothing leaves the frame, no two texts overlap, no outline
-    cuts a text, and every number is 40 px tall at 1080p (weights in cell corners aside)."""
-    dry(media, name, legible=True, max_steps=3, **params)
+    cuts a text, and every number is 40 px tall at 1080p (weights in cell corners aside);
+    FIR's rows of numbers keep 0.1 units apart (a flipped −1 sat on its product)."""
+    spacing = 0.1 if name == "FIRConvolution1D" else None
+    dry(media, name, legible=True, spacing=spacing, max_steps=3, **params)
 
 
 def test_limits_keep_the_numbers_legible():

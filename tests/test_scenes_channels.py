@@ -13,7 +13,7 @@ pytest.importorskip("manim")
 torch = pytest.importorskip("torch")
 
 from convanim.scenes._common import fmt  # noqa: E402
-from manim import MathTex  # noqa: E402
+from manim import MathTex, Polygon, Text  # noqa: E402
 from scene_checks import PALETTE_CASES, assert_on_screen, dry, shown  # noqa: E402
 from test_scenes import FLOORS  # noqa: E402
 
@@ -81,8 +81,18 @@ def test_multichannel_numbers_are_torchs(media, params):
         + (["idea"] + ["product", "output"] * y.shape[1]) * (cout - 1)
         + ["end"]
     )
-    # the last step stays on screen: its products, channel sums and result
-    assert_on_screen(scene, [fmt(v) for v in products[-cpg * m :]] + [fmt(y[-1, -1])] * 2)
+    # the last step stays on screen: its products, the bias added, the result twice (in the
+    # sum line and in y); the operation is named, the kernels' label says how they are drawn
+    assert_on_screen(
+        scene, [fmt(v) for v in products[-cpg * m :]] + [fmt(y[-1, -1])] * 2 + ["+", "="]
+    )
+    assert_on_screen(scene, [fmt(b[-1])])
+    labels = [m.tex_string for top in scene.mobjects for m in top.get_family()
+              if isinstance(m, MathTex)]  # fmt: skip
+    flipped = p["mode"] == "convolution"
+    assert (r"\mathrm{flip}(w_{i,j})" in labels) == flipped
+    note = "kernels drawn flipped" if flipped else "no flip, as in PyTorch"
+    assert_on_screen(scene, [note.replace(" ", "")])  # (Manim's Text.text has no spaces)
 
 
 def test_multichannel_kernels_not_flipped_for_correlation():
@@ -239,6 +249,15 @@ def test_drawn_through_the_palette(media, name, theme, ink, transparent):
     assert_paced(scene)
     dark = theme == "dark" or transparent
     assert scene.palette.ink == ("#fdf6e3" if dark else "#000000")
+    if name == "MultiChannelConv":
+        # the samples are drawn over the window's shade, not dimmed by it
+        t = scene.palette.cells
+        family = [m for top in scene.mobjects for m in top.get_family()]
+        shades = [m for m in family if isinstance(m, Polygon) and m.get_fill_opacity() > 0
+                  and m.get_fill_color().to_hex().lower() == t.shade.lower()]  # fmt: skip
+        samples = [m for m in family if isinstance(m, Text) and m.z_index == 1]
+        assert shades and len(samples) == scene.x.size
+        assert all(m.z_index < 1 for m in shades)
 
 
 @pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES)

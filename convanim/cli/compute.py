@@ -269,8 +269,8 @@ def _check_results(op: str, kind: Kind, result: Result) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-#: The transposed-conv parameters torch's output_size rule reads, with their defaults.
-_TRANSPOSED = (("stride", 1), ("padding", 0), ("dilation", 1))
+#: The transposed-conv parameters torch's output_size rule reads (defaults: core.params).
+_TRANSPOSED = ("stride", "padding", "dilation")
 
 
 def _conv_spec(run: Run, params: dict[str, Any], w: Any) -> Spec:
@@ -286,7 +286,10 @@ def _conv_spec(run: Run, params: dict[str, Any], w: Any) -> Spec:
             if any(v is None for v in size):
                 raise ValueError(f"{run.op} needs every dimension of --output-size")
             params["output_padding"] = ops.transposed_output_padding(
-                run.x.shape[2:], w.shape[2:], size, *(params.get(k, d) for k, d in _TRANSPOSED)
+                run.x.shape[2:],
+                w.shape[2:],
+                size,
+                *(params.get(k, PARAMS[k].default) for k in _TRANSPOSED),
             )
         spec = run.kind.make(**spatial, **params)
         c_out = w.shape[1] * spec.groups

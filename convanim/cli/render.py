@@ -24,12 +24,15 @@ from convanim._files import check_output
 from convanim._procs import pool_options
 from convanim.cli.options import option, options, stacked
 from convanim.core.params import PARAMS, WINDOW_PARAMS
+from convanim.core.specs import ConvSpec, PoolSpec, TransposedSpec, spec_params
 from convanim.draw import catalogue
 from convanim.draw.themes import INKS, THEMES
 
 __all__ = ["list_cmd", "render", "RenderCommand", "scene_names"]
 
 OPERATIONS = ("conv", "transposed", "pool")
+#: Each operation's spec class: where its parameters' defaults are declared.
+_SPECS = {"conv": ConvSpec, "transposed": TransposedSpec, "pool": PoolSpec}
 #: Handed to :mod:`convanim.cli.network` (a stack's layers are many arguments).
 NETWORK_TARGETS = ("stack", "receptive_field")
 
@@ -297,9 +300,12 @@ def _render_operation(
         "ceil_mode": ceil_mode or None,
         "norm_type": norm_type,
     }
-    # a flag not given takes the operation's default (pooling's stride: the kernel size, None)
-    defaults = {"stride": None if target == "pool" else 1, "padding": 0, "dilation": 1}
-    kwargs = {**defaults, "output_padding": 0, **_drop_none(chosen)}
+    # a flag not given takes the operation's default, as its spec declares it (pooling's
+    # stride: None, the kernel size)
+    window = _window(given)
+    params = spec_params(_SPECS[target])
+    defaults = {p.render_key: p.default for p in params if p.render_key in window}
+    kwargs = defaults | _drop_none(chosen)
     check_output(out)  # before the rendering, not after it
     op_kind = target if target != "pool" else f"{kind}_pool"
     return catalogue.render_custom(op_kind, out, **kwargs, **_drop_none(common))

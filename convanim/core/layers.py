@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from convanim.core.dims import PaddingSpec
+from convanim.core.params import lookup
 
 __all__ = [
     "LAYER_KINDS",
@@ -108,28 +109,33 @@ _KIND_ALIASES = {
     "linear": "fc",
     "dense": "fc",
 }
-_KEY_ALIASES = {
-    "k": "kernel_size",
+_FIELDS = frozenset(f.name for f in fields(Layer)) - {"kind"}
+
+#: The layer syntax's own words; every other key (k, s, p, d, g, ceil, kernel_size …) is read
+#: through the parameter table, :func:`convanim.core.params.lookup`.
+_LAYER_WORDS = {
     "n": "kernel_size",  # lrn's channel window, as torch's LocalResponseNorm(size)
-    "kernel": "kernel_size",
-    "kernel_size": "kernel_size",
-    "s": "stride",
-    "stride": "stride",
-    "p": "padding",
     "pad": "padding",
-    "padding": "padding",
-    "d": "dilation",
-    "dilation": "dilation",
     "c": "out_channels",
     "out": "out_channels",
     "channels": "out_channels",
-    "out_channels": "out_channels",
-    "g": "groups",
-    "groups": "groups",
     "bias": "bias",
-    "ceil": "ceil_mode",
-    "ceil_mode": "ceil_mode",
 }
+
+
+def _field(key: str) -> str | None:
+    """The :class:`Layer` field a ``key=value`` word names, or ``None``."""
+    word = key.strip().lower()
+    if word in _LAYER_WORDS:
+        return _LAYER_WORDS[word]
+    if "-" in word:  # a flag's spelling (kernel-size): layer words are names
+        return None
+    try:
+        name = lookup(word).name
+    except KeyError:
+        return None
+    return name if name in _FIELDS else None
+
 
 LAYER_SYNTAX = (
     "[N*]KIND[:key=value,...] with KIND conv|maxpool|avgpool|lrn|fc and keys k, s, p, d, c "
@@ -192,7 +198,7 @@ def parse_layer(text: str) -> list[Layer]:
     values: dict[str, object] = {}
     for item in filter(None, (p.strip() for p in rest.split(","))):
         key, eq, value = item.partition("=")
-        name = _KEY_ALIASES.get(key.strip().lower())
+        name = _field(key)
         if not eq or name is None:
             raise ValueError(f"cannot read {item!r} in layer {text!r}; layers are {LAYER_SYNTAX}")
         value = value.strip()

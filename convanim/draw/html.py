@@ -38,6 +38,7 @@ from pathlib import Path
 from convanim._files import write_atomic
 from convanim.draw.html_cells import cell_names, describe, feeds_verb, fmt, step_data
 from convanim.draw.html_page import HtmlOptions, Px, anchor, esc, labels_svg, num, page, page_css
+from convanim.draw.labels import text_width
 from convanim.draw.plan import GridView, Plan, Theme
 from convanim.draw.trace import Trace
 
@@ -64,8 +65,9 @@ _DASH = {
 
 
 def _fit(text: str, size: float, max_width: float) -> float:
-    """A font size at which ``text`` fits ``max_width`` pixels (DejaVu Sans digits: 0.64 em)."""
-    width = len(text) * 0.64 * size
+    """A font size at which ``text`` (as drawn, with a real minus sign) fits ``max_width``
+    pixels, by the plan's estimate of DejaVu Sans widths (:func:`~convanim.draw.labels.text_width`)."""
+    width = text_width(text.replace("-", "−"), size)
     return size if width <= max_width else max(6.0, size * max_width / width)
 
 
@@ -130,13 +132,13 @@ def _css(theme: Theme, opts: HtmlOptions, plan: Plan) -> str:
         rules.append(
             f".c.{_ROLE_CLASS[role]}{{stroke-dasharray:{num(dash * cell)} {num(gap * cell)}}}"
         )
+    # Under the window every cell's edges are solid, as in the GIF (and conv_arithmetic, which
+    # draws its shaded grid over the dashes).
+    rules.append("polygon.c.s{stroke-dasharray:none}")
     for role, cls in _ROLE_CLASS.items():
-        fill = t.fill(role)
-        shaded = t.shaded(role)
-        ink = t.muted if role in ("padding", "inserted", "output_padding") else t.ink_on(fill)
         rules.append(
-            f"polygon.{cls}{{fill:{fill}}}polygon.{cls}.s{{fill:{shaded}}}"
-            f"text.{cls}{{fill:{ink}}}text.{cls}.s{{fill:{t.ink_on(shaded)}}}"
+            f"polygon.{cls}{{fill:{t.fill(role)}}}polygon.{cls}.s{{fill:{t.shaded(role)}}}"
+            f"text.{cls}{{fill:{t.cell_ink(role)}}}text.{cls}.s{{fill:{t.cell_ink(role, True)}}}"
         )
     rules += [
         ".h{visibility:hidden}",

@@ -24,53 +24,72 @@ def _node_name(layer: int, t: int, top: int) -> str:
     return f"x[{t}]" if layer == 0 else f"y[{t}]" if layer == top else f"h{layer}[{t}]"
 
 
+def _nodes(plan: StackPlan) -> tuple[list[tuple[int, int]], dict[tuple[int, int], int], list[str]]:
+    """The nodes in reading order (output row first), their indices and names."""
+    keys = sorted(plan.positions, key=lambda k: (-k[0], k[1]))
+    top = plan.target[0]
+    return keys, {k: i for i, k in enumerate(keys)}, [_node_name(a, b, top) for a, b in keys]
+
+
+def _frames(plan: StackPlan) -> list[dict]:
+    """The script's steps: the lit nodes and edges, and what the receptive field has reached."""
+    _, index, names = _nodes(plan)
+    top, target = plan.target[0], names[index[plan.target]]
+    edge_index = {e: k for k, e in enumerate(plan.edges)}
+    frames = []
+    for frame in plan.frames:
+        bottom = min(layer for layer, _ in frame.nodes)
+        row = sorted(step for layer, step in frame.nodes if layer == bottom)
+        text = (
+            f"{target} depends on {len(row)} node{'' if len(row) == 1 else 's'} of "
+            f"{'the input' if bottom == 0 else 'layer ' + str(bottom)}: "
+            f"{_node_name(bottom, row[0], top)} … {_node_name(bottom, row[-1], top)}"
+            if bottom < top
+            else f"{target}: step to grow its receptive field, layer by layer"
+        )
+        frames.append(
+            {
+                "n": sorted(index[k] for k in frame.nodes),
+                "e": sorted(edge_index[e] for e in frame.edges),
+                "t": text,
+            }
+        )
+    return frames
+
+
+def _graph_svg(plan: StackPlan, px: Px) -> str:
+    """Labels, the edges (faint until lit) and the focusable, named nodes."""
+    keys, index, names = _nodes(plan)
+    parts = []
+    for a, b in plan.edges:
+        (x1, y1), (x2, y2) = px(plan.positions[a]), px(plan.positions[b])
+        parts.append(
+            f'<line class="e" x1="{num(x1)}" y1="{num(y1)}" x2="{num(x2)}" y2="{num(y2)}"/>'
+        )
+    edges_svg = "".join(parts)
+    r = plan.radius * px.cell
+    parts = []
+    for i, key in enumerate(keys):
+        x, y = px(plan.positions[key])
+        role = "o" if key[0] == plan.target[0] else "i"
+        parts.append(
+            f'<circle class="n {role}" data-g="n" data-i="{i}" tabindex="0" role="button" '
+            f'aria-label="{names[i]}" cx="{num(x)}" cy="{num(y)}" r="{num(r)}"/>'
+        )
+    return (
+        f'<g aria-hidden="true">{labels_svg(plan.labels, px)}</g><g id="edges">{edges_svg}</g>'
+        f'<g aria-label="nodes">{"".join(parts)}</g><circle id="hov" r="0" cx="0" cy="0"/>'
+    )
+
+
 def stack_document(plan: StackPlan, opts: HtmlOptions | None = None) -> str:
     """A stack of causal convolutions as an interactive graph: step through the receptive field
     of the plan's target growing layer by layer; hover (focus, tap) any node to light what it
     reads (its receptive field, down to the input) and every node it feeds (up to the output)."""
     opts = opts or HtmlOptions()
     t = opts.colours
-    px = Px(opts)
     size = plan.pixel_size(opts.cell_px, opts.margin_px)
-    keys = sorted(plan.positions, key=lambda k: (-k[0], k[1]))  # output row first (reading order)
-    index = {k: i for i, k in enumerate(keys)}
-    top = plan.target[0]
-    names = [_node_name(layer, step, top) for layer, step in keys]
-    edges = [(index[a], index[b]) for a, b in plan.edges]
-    edge_index = {e: k for k, e in enumerate(plan.edges)}
-    frames = []
-    for frame in plan.frames:
-        item = {
-            "n": sorted(index[k] for k in frame.nodes),
-            "e": sorted(edge_index[e] for e in frame.edges),
-        }
-        bottom = min(layer for layer, _ in frame.nodes)
-        row = sorted(step for layer, step in frame.nodes if layer == bottom)
-        item["t"] = (
-            f"{names[index[plan.target]]} depends on {len(row)} node"
-            f"{'' if len(row) == 1 else 's'} of "
-            f"{'the input' if bottom == 0 else 'layer ' + str(bottom)}: "
-            f"{_node_name(bottom, row[0], top)} … {_node_name(bottom, row[-1], top)}"
-            if bottom < top
-            else f"{names[index[plan.target]]}: step to grow its receptive field, layer by layer"
-        )
-        frames.append(item)
-    r = plan.radius * opts.cell_px
-    parts = []
-    for a, b in edges:
-        (x1, y1), (x2, y2) = px(plan.positions[keys[a]]), px(plan.positions[keys[b]])
-        parts.append(
-            f'<line class="e" x1="{num(x1)}" y1="{num(y1)}" x2="{num(x2)}" y2="{num(y2)}"/>'
-        )
-    edges_svg = "".join(parts)
-    parts = []
-    for i, key in enumerate(keys):
-        x, y = px(plan.positions[key])
-        role = "o" if key[0] == top else "i"
-        parts.append(
-            f'<circle class="n {role}" data-g="n" data-i="{i}" tabindex="0" role="button" '
-            f'aria-label="{names[i]}" cx="{num(x)}" cy="{num(y)}" r="{num(r)}"/>'
-        )
+    keys, index, names = _nodes(plan)
     line_w = num(max(2.0, opts.cell_px / 12))
     faint = blend(t.background, t.muted, 0.3)
     css = page_css(t, opts, size) + "".join(
@@ -82,18 +101,16 @@ def stack_document(plan: StackPlan, opts: HtmlOptions | None = None) -> str:
             f"#hov{{fill:none;stroke:{t.subscript};stroke-width:{line_w}}}",
         ]
     )
-    depth = top
     desc = (
-        f"{depth} stacked causal convolutions (kernel 2) over {sum(1 for k in keys if k[0] == 0)}"
-        f" time steps; the steps grow the receptive field of {names[index[plan.target]]} one "
-        "layer at a time. Hover, focus or tap a node to see what it reads and what it feeds. "
-        "Keys: comma and period (or [ and ]) step back and forward."
+        f"{plan.target[0]} stacked causal convolutions (kernel 2) over "
+        f"{sum(1 for k in keys if k[0] == 0)} time steps; the steps grow the receptive field of "
+        f"{names[index[plan.target]]} one layer at a time. Hover, focus or tap a node to see "
+        "what it reads and what it feeds. Keys: comma and period (or [ and ]) step back and "
+        "forward."
     )
-    body = (
-        f'<g aria-hidden="true">{labels_svg(plan.labels, px)}</g><g id="edges">{edges_svg}</g>'
-        f'<g aria-label="nodes">{"".join(parts)}</g><circle id="hov" r="0" cx="0" cy="0"/>'
-    )
-    data = {"f": frames, "dur": plan.durations, "names": names, "edges": edges}
+    edges = [(index[a], index[b]) for a, b in plan.edges]
+    data = {"f": _frames(plan), "dur": plan.durations, "names": names, "edges": edges}
+    body = _graph_svg(plan, Px(opts))
     return page(f"convanim: {plan.name}", desc, size, css, body, data, _JS_STACK)
 
 

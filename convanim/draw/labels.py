@@ -14,39 +14,93 @@ from dataclasses import dataclass
 
 from convanim.draw.geometry import Point
 
-__all__ = ["Label", "MINUS", "format_value", "format_values", "text_width", "cell_texts"]
+__all__ = [
+    "Label",
+    "MINUS",
+    "format_value",
+    "format_values",
+    "text_width",
+    "ASCENT",
+    "DESCENT",
+    "cell_texts",
+]
 
 #: The minus sign printed in numbers (a hyphen is too short to read as one from the back row).
 MINUS = "\u2212"
 
-# DejaVu Sans advance widths, in ems (measured with Pillow at 15 px).
-_ADVANCE = {
-    **dict.fromkeys("0123456789", 0.636),
-    **dict.fromkeys(".,:;·' ", 0.318),
-    **dict.fromkeys("−×→=+<>", 0.838),
-    **dict.fromkeys("()[]⌊⌋⌈⌉", 0.391),
-    "-": 0.361,
-    "/": 0.337,
-    "_": 0.5,
-    "°": 0.5,
-}
-_LOWER = 0.57  # a generous lower-case average (a–z average 0.563)
-_UPPER = 0.69
+# DejaVu Sans advance widths in thousandths of the font size (measured once with FreeType at
+# 1000 px), so the standard-library layout knows how wide each label is. Characters not listed
+# count a full em: labels only grow, never overlap.
+_ADVANCES: dict[str, int] = {}
+for _w, _chars in (
+    (275, "'"),
+    (278, "ijl"),
+    (295, "IJ"),
+    (318, " ,.·’"),
+    (337, "/:;\\|"),
+    (352, "f"),
+    (361, "-"),
+    (390, "()[]⌊⌋⌈⌉"),
+    (392, "t"),
+    (401, "!²³⁰¹⁴⁵⁶⁷⁸⁹"),
+    (411, "r"),
+    (460, '"'),
+    (500, "*_`–°"),
+    (521, "s"),
+    (525, "z"),
+    (528, "⁻"),
+    (531, "?"),
+    (550, "c"),
+    (557, "L"),
+    (575, "F"),
+    (579, "k"),
+    (592, "vxyγλ"),
+    (603, "P"),
+    (611, "TY"),
+    (612, "oδ"),
+    (613, "a"),
+    (615, "e"),
+    (632, "EΣ"),
+    (634, "hnuσ"),
+    (635, "Sbdgpq"),
+    (636, "$0123456789{}μ"),
+    (638, "β"),
+    (656, "K"),
+    (659, "α"),
+    (684, "AV"),
+    (685, "XZ"),
+    (686, "B"),
+    (695, "R"),
+    (698, "C"),
+    (732, "U"),
+    (748, "N"),
+    (752, "H"),
+    (764, "Ω"),
+    (770, "D"),
+    (775, "G"),
+    (780, "&"),
+    (787, "OQ"),
+    (818, "w"),
+    (838, "#+<=>^~×→−≈"),
+    (863, "M"),
+    (950, "%"),
+    (974, "m"),
+    (989, "W"),
+):
+    _ADVANCES.update(dict.fromkeys(_chars, _w))
+#: DejaVu Sans ascent and descent, thousandths of the size (FreeType's metrics at 1000 px).
+ASCENT, DESCENT = 0.929, 0.236
 
 
 def text_width(text: str, size: float) -> float:
-    """Estimated width of ``text`` set at ``size`` (ems → the unit of ``size``).
+    """Width of ``text`` in DejaVu Sans at ``size`` (sum of advances, no kerning, so never
+    less than what FreeType or a browser draws), in the unit of ``size``: pixels for a network
+    figure, cells for a plan.
 
-    >>> round(text_width("−104", 1.0), 2)
-    2.75
+    >>> round(text_width("55×55×96", 1000)), round(text_width("−104", 1.0), 2)
+    (5492, 2.75)
     """
-    total = 0.0
-    for ch in text:
-        if ch in _ADVANCE:
-            total += _ADVANCE[ch]
-        else:
-            total += _UPPER if ch.isupper() else _LOWER
-    return total * size
+    return sum(_ADVANCES.get(ch, 1000) for ch in text) * size / 1000
 
 
 @dataclass(frozen=True)

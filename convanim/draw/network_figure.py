@@ -1,8 +1,8 @@
 """Network figures as plain data: the boxes, windows, lines and labels a renderer draws.
 
 Standard library only (tests check the layout without NumPy or Pillow). Label widths come from
-DejaVu Sans's advance widths (:func:`text_width`), so the layout knows how wide each label is
-without a font. The colours and painting order both renderers use are here too, so the PNG
+DejaVu Sans's advance widths (:func:`convanim.draw.labels.text_width`, the GIF's too), so the
+layout knows how wide each label is without a font. The colours and painting order both renderers use are here too, so the PNG
 (:mod:`convanim.draw.network_png`) and the SVG (:mod:`convanim.draw.network_svg`) agree.
 """
 
@@ -11,82 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from convanim.draw.labels import ASCENT, DESCENT, text_width
 from convanim.draw.themes import THEMES, Theme, blend
 
 Point = tuple[float, float]
-
-# DejaVu Sans advance widths in thousandths of the font size (measured once with FreeType at
-# 1000 px), so the standard-library layout knows how wide each label is. Characters not listed
-# count a full em: labels only grow, never overlap.
-_ADVANCES: dict[str, int] = {}
-for _w, _chars in (
-    (275, "'"),
-    (278, "ijl"),
-    (295, "IJ"),
-    (318, " ,.·’"),
-    (337, "/:;\\|"),
-    (352, "f"),
-    (361, "-"),
-    (390, "()[]⌊⌋"),
-    (392, "t"),
-    (401, "!²³⁰¹⁴⁵⁶⁷⁸⁹"),
-    (411, "r"),
-    (460, '"'),
-    (500, "*_`–"),
-    (521, "s"),
-    (525, "z"),
-    (528, "⁻"),
-    (531, "?"),
-    (550, "c"),
-    (557, "L"),
-    (575, "F"),
-    (579, "k"),
-    (592, "vxyγλ"),
-    (603, "P"),
-    (611, "TY"),
-    (612, "oδ"),
-    (613, "a"),
-    (615, "e"),
-    (632, "EΣ"),
-    (634, "hnuσ"),
-    (635, "Sbdgpq"),
-    (636, "$0123456789{}μ"),
-    (638, "β"),
-    (656, "K"),
-    (659, "α"),
-    (684, "AV"),
-    (685, "XZ"),
-    (686, "B"),
-    (695, "R"),
-    (698, "C"),
-    (732, "U"),
-    (748, "N"),
-    (752, "H"),
-    (764, "Ω"),
-    (770, "D"),
-    (775, "G"),
-    (780, "&"),
-    (787, "OQ"),
-    (818, "w"),
-    (838, "#+<=>^~×→−≈"),
-    (863, "M"),
-    (950, "%"),
-    (974, "m"),
-    (989, "W"),
-):
-    _ADVANCES.update(dict.fromkeys(_chars, _w))
-#: DejaVu Sans ascent and descent, thousandths of the size (FreeType's metrics at 1000 px).
-ASCENT, DESCENT = 0.929, 0.236
-
-
-def text_width(text: str, size: float) -> float:
-    """Width of ``text`` in DejaVu Sans at ``size`` pixels (sum of advances, no kerning, so
-    never less than what FreeType or a browser draws).
-
-    >>> round(text_width("55×55×96", 1000))
-    5492
-    """
-    return sum(_ADVANCES.get(ch, 1000) for ch in text) * size / 1000
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,8 @@ from dataclasses import dataclass, field, replace
 
 from convanim.core import shapes
 from convanim.core.stack import LayerResult, StackResult, _resolve_padding
-from convanim.draw.network_figure import (
-    ASCENT,
-    DESCENT,
-    Box,
-    Line,
-    NetworkFigure,
-    TextLabel,
-    Window,
-    text_width,
-)
+from convanim.draw.labels import ASCENT, DESCENT, text_width
+from convanim.draw.network_figure import Box, Line, NetworkFigure, TextLabel, Window
 from convanim.draw.themes import THEMES
 
 #: Default upper bound of the figure's width in pixels (the deck shows AlexNet 1200 px wide).

@@ -16,7 +16,8 @@ from typing import Any
 
 from convanim.core import shapes
 from convanim.core.stack import StackResult, _resolve_padding
-from convanim.draw.network_figure import NetworkFigure, Window, text_width
+from convanim.draw.labels import text_width
+from convanim.draw.network_figure import NetworkFigure, Window
 from convanim.draw.network_layout import (
     DEFAULT_FONT_PX,
     DEFAULT_HOLD_MS,

@@ -244,15 +244,20 @@ class Painter:
         return done
 
     def outlines(
-        self, d: ImageDraw.ImageDraw, grid: GridView, cells: Iterable[tuple[int, int]]
+        self,
+        d: ImageDraw.ImageDraw,
+        grid: GridView,
+        cells: Iterable[tuple[int, int]],
+        solid: bool = False,
     ) -> None:
         """Dotted, then dashed, then solid: a padding cell next to an input cell keeps the
-        input cell's solid edge."""
+        input cell's solid edge. ``solid``: every cell's edges solid, as conv_arithmetic draws
+        the cells under the window (its shaded grid is drawn over the dashes)."""
         line = rgb(self.theme.line)
         cells = list(cells)
         for style in ("dotted", "dashed", "solid"):
             for r, c in cells:
-                if cell_style(grid.role(r, c)) == style:
+                if (cell_style(grid.role(r, c)) if not solid else "solid") == style:
                     self.outline(d, self.poly(grid.cell_polygon(r, c)), line, style)
 
     def texts(
@@ -271,13 +276,7 @@ class Painter:
         size = self.plan.number_size if grid.key != "kernel" else min(0.42, self.plan.number_size)
         for r, c in cells:
             if visible(r, c):
-                role = grid.role(r, c)
-                fill = t.shaded(role) if (r, c) in shaded else t.fill(role)
-                ink = (
-                    t.muted
-                    if role in ("padding", "inserted", "output_padding") and (r, c) not in shaded
-                    else t.ink_on(fill)
-                )
+                ink = t.cell_ink(grid.role(r, c), (r, c) in shaded)
                 self.text(
                     d,
                     grid.text(r, c),
@@ -298,7 +297,7 @@ class Painter:
         every = [(r, c) for r in range(grid.rows) for c in range(grid.cols)]
         lit = set(every) if shaded else set()
         self.cells(d, grid, every, lit)
-        self.outlines(d, grid, every)
+        self.outlines(d, grid, every, solid=shaded)
         self.texts(d, grid, every, lit, visible)
 
     def static(self, shaded: bool = False) -> Image.Image:
@@ -370,7 +369,8 @@ class Painter:
         t, g = self.theme, self.g_in
         crop = self.layers["in"].crop(box)
         if frame.window:
-            self._cut(crop, box, "in_lit", [g.cell_polygon(r, c) for r, c in frame.window])
+            cells = [g.cell_polygon(r, c) for r, c in frame.window]
+            self._cut(crop, box, "in_lit", cells, edges=True)
         d = ImageDraw.Draw(crop)
         if frame.window_box is not None and self._outlined(frame):
             pts = self.poly(g.box_polygon(*frame.window_box))
@@ -381,7 +381,7 @@ class Painter:
         inset = (self.thick_w / self.factor + 1.5) / self.cell_px
         for (r, c), text in frame.subscripts:
             at = self.px(g.point(c + 1 - inset, r + 1 - inset))
-            ink = t.ink_on(t.shaded(g.role(r, c)))
+            ink = t.cell_ink(g.role(r, c), shaded=True)
             self.text(d, text, at, SUBSCRIPT_SIZE, rgb(ink), ("right", "bottom"))
         meet = _meet(box, self.out_box)
         if meet is not None:
@@ -403,22 +403,32 @@ class Painter:
         return self.plan.look == "flat" or len(frame.window) < (r1 - r0) * (c1 - c0)
 
     def _cut(
-        self, crop: Image.Image, box: tuple[int, int, int, int], layer: str, polys: list
+        self,
+        crop: Image.Image,
+        box: tuple[int, int, int, int],
+        layer: str,
+        polys: list,
+        edges: bool = False,
     ) -> None:
         """Paste ``layer`` into ``crop`` (whose top-left is ``box``'s, and ``self.origin``)
         through the given cell polygons: the shaded copy of a plane, with fills, marks, lines
-        and text already right."""
+        and text already right. ``edges``: the cells' edge lines whole, the half outside the
+        polygons too (the window's solid edges over a dashed neighbour)."""
         pts = [self.px(p) for poly in polys for p in poly]  # crop pixels
-        x0 = max(0, int(min(x for x, _ in pts)) - 2)
-        y0 = max(0, int(min(y for _, y in pts)) - 2)
-        x1 = min(crop.size[0], int(max(x for x, _ in pts)) + 3)
-        y1 = min(crop.size[1], int(max(y for _, y in pts)) + 3)
+        pad = 2 + (self.line_w // 2 if edges else 0)
+        x0 = max(0, int(min(x for x, _ in pts)) - pad)
+        y0 = max(0, int(min(y for _, y in pts)) - pad)
+        x1 = min(crop.size[0], int(max(x for x, _ in pts)) + pad + 1)
+        y1 = min(crop.size[1], int(max(y for _, y in pts)) + pad + 1)
         if x0 >= x1 or y0 >= y1:
             return
         mask = Image.new("L", (x1 - x0, y1 - y0), 0)
         md = ImageDraw.Draw(mask)
         for poly in polys:
-            md.polygon([(x - x0, y - y0) for x, y in self.poly(poly)], fill=255)
+            pts = [(x - x0, y - y0) for x, y in self.poly(poly)]
+            md.polygon(pts, fill=255)
+            if edges:
+                md.line([*pts, pts[0]], fill=255, width=self.line_w)
         area = (box[0] + x0, box[1] + y0, box[0] + x1, box[1] + y1)
         crop.paste(self.layers[layer].crop(area), (x0, y0), mask)
 

@@ -13,6 +13,7 @@ __all__ = [
     "Theme",
     "THEMES",
     "ROLE_NAMES",
+    "ZERO_ROLES",
     "INKS",
     "PictureOptions",
     "DEFAULT_CELL_PX",
@@ -31,6 +32,9 @@ ROLE_NAMES = {
     "output_padding": "output_padding",
     "dropped": "never covered",
 }
+
+#: Cells that hold a zero the operation adds (drawn dashed or dotted, their text muted).
+ZERO_ROLES = ("padding", "inserted", "output_padding")
 
 #: ``--ink`` choices: the theme's own, or light/dark lines and text whatever the theme.
 INKS = ("auto", "light", "dark")
@@ -103,6 +107,17 @@ class Theme:
         '#002b36'
         """
         return max((self.text, self.background), key=lambda ink: contrast(ink, fill))
+
+    def cell_ink(self, role: str, shaded: bool = False) -> str:
+        """Text colour in a cell of ``role``: muted in an unshaded zero (padding, an inserted
+        zero, output_padding: its 0 is not data), else whichever contrasts more with the fill.
+
+        >>> THEMES["solarized"].cell_ink("padding"), THEMES["solarized"].cell_ink("padding", True)
+        ('#586e75', '#002b36')
+        """
+        if role in ZERO_ROLES and not shaded:
+            return self.muted
+        return self.ink_on(self.shaded(role) if shaded else self.fill(role))
 
 
 def _luminance(colour: str) -> float:

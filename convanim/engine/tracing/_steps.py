@@ -138,14 +138,19 @@ def window_steps(
     weights = kernel.reshape(-1).tolist()
     offsets = raster(kshape)
     stored = [flip(t, kshape) for t in offsets] if flipped else offsets
+    shifts = [tuple(t[a] * dilation[a] for a in range(ndim)) for t in offsets]
+    rows = list(itertools.product(range(c), range(kk)))  # (channel, tap) of each column row
     steps = []
     for p, o in enumerate(raster(out_shape)):
         start = [o[a] * stride[a] for a in range(ndim)]
+        vals, prs = values[p], products[p]
         taps = []
-        for i, (ci, ti) in enumerate(itertools.product(range(c), range(kk))):
-            g = tuple(start[a] + offsets[ti][a] * dilation[a] for a in range(ndim))
-            tap = (values[p][i], stored[ti], weights[i], products[p][i], channels[ci])
-            taps.append(Tap(g, sources[g], roles[g], *tap))
+        for i, (ci, ti) in enumerate(rows):
+            shift = shifts[ti]
+            g = tuple(start[a] + shift[a] for a in range(ndim))
+            taps.append(
+                Tap(g, sources[g], roles[g], vals[i], stored[ti], weights[i], prs[i], channels[ci])
+            )
         steps.append(Step(o, tuple(taps), totals[p], bias, totals[p] + bias))
     return steps
 

@@ -218,18 +218,23 @@ def trace_pool(
         grid_roles=with_dropped(roles, grid.shape, geom),
         grid_values=cell_values(grid.shape, grid),
         output_values=cell_values(out_shape, y[n, c]),
-        params={
-            "stride": tuple(g.stride for g in geom),
-            "padding": tuple(g.padding for g in geom),
-            "dilation": tuple(g.dilation for g in geom),
-            "ceil_mode": bool(ceil_mode),
-            "count_include_pad": bool(count_include_pad),
-            "divisor_override": divisor_override,
-            "norm_type": norm_type if kind == "lp" else None,
-            "batch": n,
-            "channel": c,
-        },
+        params=_pool_params(kind, pool),
     )
+
+
+def _pool_params(kind: str, p: _Pool) -> dict[str, object]:
+    """A pooling trace's ``params``: the geometry per dimension, the options, what is traced."""
+    return {
+        "stride": tuple(g.stride for g in p.geom),
+        "padding": tuple(g.padding for g in p.geom),
+        "dilation": tuple(g.dilation for g in p.geom),
+        "ceil_mode": bool(p.ceil_mode),
+        "count_include_pad": bool(p.count_include_pad),
+        "divisor_override": p.divisor_override,
+        "norm_type": p.norm_type if kind == "lp" else None,
+        "batch": p.n,
+        "channel": p.c,
+    }
 
 
 @finite_values

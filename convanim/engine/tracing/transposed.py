@@ -212,20 +212,22 @@ def _scatter_step(
     kernels: Sequence[Sequence[float]],
     chans: Sequence[int],
     geom: Sequence[shapes.TransposedDim],
-    stored: Sequence[Coord],
+    taps_at: Sequence[tuple[Coord, Coord]],
 ) -> Step:
     """Input ``cell`` (its value in each channel) scaling the kernels into the canvas: a tap per
-    product, landing at ``cell·stride + t·dilation``; those inside the output are its targets."""
-    offsets = raster([g.kernel for g in geom])
+    product, landing at ``cell·stride + t·dilation`` (``taps_at``: each kernel entry's shift
+    ``t·dilation`` and its stored index); those inside the output are its targets."""
+    axes = range(len(geom))
+    origin = [cell[a] * geom[a].stride - geom[a].padding for a in axes]  # on the output
+    padding = [g.padding for g in geom]
+    size = [g.output for g in geom]
     taps = []
     targets: dict[Coord, float] = {}
     for v, ws, ch in zip(values, kernels, chans, strict=True):
-        for t, wt, kept in zip(offsets, ws, stored, strict=True):
-            pos = tuple(
-                q * g.stride + a * g.dilation for q, a, g in zip(cell, t, geom, strict=True)
-            )
-            out = tuple(p - g.padding for p, g in zip(pos, geom, strict=True))
-            inside = all(0 <= o < g.output for o, g in zip(out, geom, strict=True))
+        for (shift, kept), wt in zip(taps_at, ws, strict=True):
+            out = tuple(origin[a] + shift[a] for a in axes)
+            pos = tuple(out[a] + padding[a] for a in axes)
+            inside = all(0 <= out[a] < size[a] for a in axes)
             taps.append(Tap(pos, cell, "input" if inside else "dropped", v, kept, wt, v * wt, ch))
             if inside:
                 targets[out] = targets.get(out, 0.0) + v * wt
@@ -266,8 +268,10 @@ def trace_scatter(
     out_shape = tuple(g.output for g in geom)
     xs = xb[n, chans].reshape(len(chans), -1).T.tolist()
     ws = w_eff.reshape(len(chans), -1).tolist()
+    shifts = [tuple(a * g.dilation for a, g in zip(t, geom, strict=True)) for t in offsets]
+    taps_at = list(zip(shifts, stored, strict=True))
     steps = [
-        _scatter_step(cell, xs[j], ws, chans, geom, stored)
+        _scatter_step(cell, xs[j], ws, chans, geom, taps_at)
         for j, cell in enumerate(raster(xb.shape[2:]))
     ]
     kept = [range(g.padding, g.padding + g.output) for g in geom]

@@ -72,7 +72,9 @@ class TransposedAmbiguity(ConvanimScene):
             tex(r"o = \left\lfloor \frac{i + 2p - k}{s} \right\rfloor + 1", size=42, palette=pal),
             tex(f"= {worked} = {o}", size=42, color=pal.red, palette=pal),
         )
-        views = self._place([plan for _, _, plan in forward], 0.55, conv.get_bottom()[1] - 0.15)
+        plans, top = [plan for _, _, plan in forward], conv.get_bottom()[1] - 0.15
+        # One cell size for every input, so that the 6×6 is drawn bigger than the 5×5.
+        views = self._place(plans, min(v.u for v in self._place(plans, 0.55, top)), top)
         captions = [
             _under(
                 v, f"{n}×{n} input → {t.output_shape[0]}×{t.output_shape[1]}", CAPTION_Y, pal.grey
@@ -109,14 +111,20 @@ class TransposedAmbiguity(ConvanimScene):
             if rows or cols:
                 what = "row and column" if max(rows, cols) == 1 else "rows and columns"
                 n = "" if max(rows, cols) == 1 else f"{max(rows, cols)} "
-                text = f"last {n}{what}: never read"
+                text = [f"last {n}{what}: never read", "never read"]
             else:
-                text = "every row and column: read"
+                text = ["every row and column: read", "all read"]
             anims.extend(
                 [
                     FadeIn(outline),
                     FadeIn(
-                        _under(v, text, CALLOUT_Y, self.palette.red if boxes else self.palette.grey)
+                        _under(
+                            v,
+                            text,
+                            CALLOUT_Y,
+                            self.palette.red if boxes else self.palette.grey,
+                            len(views),
+                        )
                     ),
                 ]
             )
@@ -184,15 +192,19 @@ def unread_rows_cols(trace) -> tuple[int, int]:  # noqa: ANN001 - a Trace
     return n_rows - 1 - max(rows), n_cols - 1 - max(cols)
 
 
-def _under(v: PlanView, text: str, y: float, color: Any) -> Any:
-    """Text centred under view ``v`` with its top at ``y``: one line, or two (split at the
-    colon) when one is wider than the view's share of the frame."""
-    m: Any = Text(text, font=FONT, font_size=NUMBER_SIZE, color=color)
-    if m.width > max(v.plan.width * v.u, 13.0 / 3 - 0.2) and ": " in text:
-        head, tail = text.split(": ", 1)
-        m = VGroup(
-            *(Text(s, font=FONT, font_size=NUMBER_SIZE, color=color) for s in (head, tail))
-        ).arrange(np.array([0, -1, 0]), buff=0.08)
+def _under(v: PlanView, text: str | list[str], y: float, color: Any, views: int = 2) -> Any:
+    """Text centred under view ``v`` with its top at ``y``, within the view's share of the
+    frame (``views`` side by side): one line, or two (split at the colon); of several
+    wordings, the first that fits (the last one anyway)."""
+    room = 13.0 / views - 0.3
+    for wording in [text] if isinstance(text, str) else text:
+        parts = [wording] if ": " not in wording else [wording, *wording.split(": ", 1)]
+        lines = [Text(s, font=FONT, font_size=NUMBER_SIZE, color=color) for s in parts]
+        m: Any = lines[0]
+        if m.width > room and len(lines) > 1:
+            m = VGroup(*lines[1:]).arrange(np.array([0, -1, 0]), buff=0.08)
+        if m.width <= room:
+            break
     m.move_to(np.array([v.left + v.plan.width * v.u / 2, 0, 0]))
     return m.shift(np.array([0, y - m.get_top()[1], 0]))
 

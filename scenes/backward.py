@@ -160,8 +160,8 @@ class _Picture:
         self.formula[1].set_color(pal.red)
         top_formulas(self.formula)
         # The rows (and the indices under the last, half a cell more) fill the height between
-        # the formula and the note over the parameter line.
-        top, bottom = self.formula.get_bottom()[1] - 0.15, -3.0
+        # the formula and the note over the parameter line (its top at about -3.0).
+        top, bottom = self.formula.get_bottom()[1] - 0.15, -2.8
         height = (top - bottom) * plan.height / (plan.height + 0.5)
         self.view = v = PlanView(
             scene,

@@ -203,3 +203,53 @@ def test_what_these_scenes_add_is_legible(theme, ink, transparent):
         assert contrast(pal.gold, t.fill(role)) >= 3.0, role
     # the halo is the slide's colour, so the red line is always seen against the slide
     assert contrast(pal.red, slide) >= 3.0
+
+
+def test_direct_view_shows_one_window_at_every_pause(media):
+    """After every beat of the direct view (what a paused video shows) there is one window:
+    one thick outline over the input, its shading exactly under it, every subscript inside it,
+    and one output box, all of the same step (they move together)."""
+    from convanim.scenes.transposed import TransposedConv2D
+    from manim import Polygon, Text, tempconfig
+
+    def bbox(ms):
+        pts = np.vstack([m.get_all_points() for m in ms])
+        return np.array([*pts.min(axis=0)[:2], *pts.max(axis=0)[:2]])
+
+    states = []  # (window box, output box, shading's box, subscripts' boxes), as numbers
+    cfg = {"dry_run": True, "media_dir": str(media), "disable_caching": True}
+    cfg.update(progress_bar="none", verbosity="ERROR", frame_rate=15)
+    with tempconfig(cfg):
+        scene = TransposedConv2D(params={"view": "direct", "max_steps": 5})
+        play = scene.play
+
+        def record(*args, **kwargs):
+            play(*args, **kwargs)
+            family = [m for top in scene.mobjects for m in top.get_family()]
+            boxes = [m for m in family if isinstance(m, Polygon) and m.get_stroke_width() == 6]
+            if not boxes:
+                return
+            shade = [
+                m
+                for m in family
+                if isinstance(m, Polygon)
+                and m.get_stroke_width() == 0
+                and 0 < m.get_fill_opacity() < 1
+            ]
+            subs = [m for m in family if isinstance(m, Text) and getattr(m, "is_subscript", 0)]
+            boxes.sort(key=lambda m: -m.width * m.height)
+            states.append(
+                (len(boxes), len(shade), bbox(boxes[:1]), bbox(shade), [bbox([m]) for m in subs])
+            )
+
+        scene.play = record
+        scene.render()
+
+    assert len(states) >= 10  # five steps, each a move and a hold
+    for n_boxes, n_shade, window, shade, subs in states:
+        assert n_boxes == 2  # the window and the output cell, nothing left behind
+        assert n_shade == 9  # the 3×3 window's cells (the output box is not shaded)
+        np.testing.assert_allclose(shade, window, atol=1e-6)
+        x0, y0, x1, y1 = window
+        for sx0, sy0, sx1, sy1 in subs:
+            assert x0 <= sx0 and sx1 <= x1 and y0 <= sy0 and sy1 <= y1

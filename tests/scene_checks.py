@@ -4,8 +4,8 @@ tests (tests/test_scenes*.py): import them with ``from scene_checks import dry, 
 - :func:`dry` runs a scene and checks the screen after every ``play``: :func:`layout_problems`
   (off frame, overlaps, outlines cutting texts), with ``legible=True`` :func:`small_numbers`
   (digits under 40 px at 1080p), and always :func:`foreign_colours` (a colour drawn that is not
-  the scene palette's, so would not follow ``--theme``/``--ink``) and :func:`veiled_texts` (a
-  text drawn under a translucent shade, its ink blended).
+  the scene palette's, so would not follow ``--theme``/``--ink``); with ``veils=True``
+  :func:`veiled_texts` (a text drawn under a translucent shade, its ink blended).
 - :func:`texts_on_screen`, :func:`assert_on_screen`, :func:`shown` read the result back.
 - :data:`PALETTE_CASES`: the (theme, ink, transparent) choices every scene must draw legibly.
 
@@ -257,12 +257,14 @@ def dry(
     legible: bool = False,
     transparent: bool = False,
     spacing: float | None = None,
+    veils: bool = False,
     **params,
 ):
     """Run scene ``name`` under ``dry_run`` and return it; the layout and the colours are
     checked after every ``play`` (the state each animation ends in is what stays on screen),
     with ``legible`` the size of every number too, with ``spacing`` the room between numbers
-    (:func:`crowded_numbers`). ``transparent`` renders as for a webm with alpha (the palette
+    (:func:`crowded_numbers`), with ``veils`` that no text is under a translucent shade
+    (:func:`veiled_texts`). ``transparent`` renders as for a webm with alpha (the palette
     follows)."""
     module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
     cfg = {
@@ -283,7 +285,8 @@ def dry(
 
         def checked_play(*args, **kwargs):
             play(*args, **kwargs)
-            found = layout_problems(scene) + foreign_colours(scene) + veiled_texts(scene)
+            found = layout_problems(scene) + foreign_colours(scene)
+            found += veiled_texts(scene) if veils else []
             found += small_numbers(scene) if legible else []
             found += crowded_numbers(scene, spacing) if spacing is not None else []
             problems.extend(p for p in found if p not in problems)

@@ -256,7 +256,10 @@ class _Picture:
         )
         anims: list[Any] = [self.strip.animate.shift(np.array([shift, 0, 0]))]
         self.g["sliding"] = _moved(self.g["sliding"], shift / v.u)
-        window = VGroup(shade, box, target)
+        # The window's numbers again, over the shade (its translucent fill would blend their
+        # ink: 4.3:1 on the dark slide), as the grid scenes draw theirs.
+        numbers = [v.cell_number(gf, 0, c) for c in cols if gf.text(0, c)]
+        window = VGroup(shade, *numbers, box, target)
         anims += [FadeIn(window), FadeIn(value)]
         if self.window is not None:
             anims.append(FadeOut(self.window))

@@ -80,58 +80,48 @@ class Palette:
         return {c.lower() for c in found}
 
 
-def _cells(name: str, **fills: Any) -> Theme:
-    return replace(THEMES[name], name=f"video-{name}", **fills)
-
-
 #: The deck's palette (its formulas use #FF6B6B for ∂L/∂y and #4ECDC4 for the local
 #: derivative). On the white slide they are darkened to 4.5:1 (the deck's own #FF6B6B is 2.8:1
 #: and #4ECDC4 1.9:1 on white), keeping their hue; the dark slide takes them as they are. The
 #: grids' cell fills are the GIFs' Solarized ones made legible when projected: lighter fills and
 #: shade on white, darker fills under a darkening shade on the dark slide, so that the ink on
 #: every cell, shaded or not, has 4.5:1 (the GIF theme's numbers on blue input cells: 4.1:1).
+_LIGHT_CELLS, _DARK_CELLS = THEMES["solarized"], THEMES["dark"]
+
+#: Every role's colour on (the white slide, the dark slide), side by side.
+_ROLES: dict[str, tuple[str, str]] = {
+    "background": ("#ffffff", _DARK_CELLS.background),
+    "ink": ("#000000", _DARK_CELLS.text),
+    "red": ("#c8322f", "#ff6b6b"),
+    "teal": ("#1b8077", "#4ecdc4"),
+    "blue": ("#2f5e9e", "#6ca6e8"),
+    "gold": ("#95600a", "#e0b95b"),
+    "grey": ("#5b6168", "#93a1a1"),
+    "light": ("#eef1f4", "#0b3c48"),
+}
+
+#: The cell fills each slide changes in its GIF theme (solarized, dark), side by side.
+_CELL_FILLS: dict[str, tuple[Any, Any]] = {
+    "input": ("#8cc4ec", "#1f5f8b"),
+    "output": ("#8fd8d0", "#17695f"),
+    "dropped": ("#c9e2f4", "#163f5a"),
+    "inserted": (_LIGHT_CELLS.inserted, "#35321a"),
+    "winner": (_LIGHT_CELLS.winner, "#ff6b6b"),
+    "shade": (_LIGHT_CELLS.shade, "#000000"),
+    "shade_alpha": (0.3, 0.35),
+    # padding's zeros are written in it: 4.5:1 under the window's shade too
+    "muted": ("#383d42", _DARK_CELLS.muted),
+}
+
 PALETTES: dict[str, Palette] = {
-    "light": Palette(
-        name="light",
-        background="#ffffff",
-        ink="#000000",
-        red="#c8322f",
-        teal="#1b8077",
-        blue="#2f5e9e",
-        gold="#95600a",
-        grey="#5b6168",
-        light="#eef1f4",
-        cells=_cells(
-            "solarized",
-            input="#8cc4ec",
-            output="#8fd8d0",
-            dropped="#c9e2f4",
-            shade_alpha=0.3,
-            # padding's zeros are written in it: 4.5:1 under the window's shade too
-            muted="#383d42",
+    name: Palette(
+        name=name,
+        cells=replace(
+            base, name=f"video-{base.name}", **{k: pair[i] for k, pair in _CELL_FILLS.items()}
         ),
-    ),
-    "dark": Palette(
-        name="dark",
-        background=THEMES["dark"].background,
-        ink=THEMES["dark"].text,
-        red="#ff6b6b",
-        teal="#4ecdc4",
-        blue="#6ca6e8",
-        gold="#e0b95b",
-        grey="#93a1a1",
-        light="#0b3c48",
-        cells=_cells(
-            "dark",
-            input="#1f5f8b",
-            output="#17695f",
-            dropped="#163f5a",
-            inserted="#35321a",
-            winner="#ff6b6b",
-            shade="#000000",
-            shade_alpha=0.35,
-        ),
-    ),
+        **{role: pair[i] for role, pair in _ROLES.items()},
+    )
+    for i, (name, base) in enumerate((("light", _LIGHT_CELLS), ("dark", _DARK_CELLS)))
 }
 assert tuple(PALETTES) == THEME_NAMES  # (the parameters' choices, declared without Manim)
 

@@ -62,6 +62,20 @@ def at_rank(op: Callable[..., Any], ndim: int, *, omit: Sequence[str] = ()) -> C
     return fixed
 
 
+def arguments(op: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``op``'s arguments by name, its defaults filled in, bound as a call of ``op`` binds them
+    (a wrong name raises ``TypeError``). A trace reads its operation's arguments through it,
+    so they stay declared once, in ``op``'s torch signature.
+
+    >>> def pool(input, kernel_size, stride=None, *, ndim=None): ...
+    >>> arguments(pool, [], 2, ndim=1)
+    {'input': [], 'kernel_size': 2, 'stride': None, 'ndim': 1}
+    """
+    bound = inspect.signature(op).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
 def check_mode(mode: str) -> None:
     """Refuse a convention other than ``correlation`` and ``convolution``."""
     if mode not in MODES:

@@ -8,23 +8,13 @@ Each input cell scales the kernel and adds it into the output at ``stride`` step
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 
 from ...core import budget, shapes
 from .. import _kernels as K
-from ._operands import (
-    Grads,
-    Mode,
-    add_bias,
-    at_rank,
-    bias_grad,
-    check_rank,
-    conv_inputs,
-    effective_weight,
-    grad_output_like,
-    unbatch,
-)
+from . import _operands
 
 __all__ = [
     "conv_transpose",
@@ -36,7 +26,18 @@ __all__ = [
 ]
 
 
-def _operands(
+class TransposedArgs(TypedDict, total=False):
+    """:func:`conv_transpose`'s arguments after ``bias``, by keyword (its traces take them)."""
+
+    stride: int | Sequence[int]
+    padding: int | Sequence[int]
+    output_padding: int | Sequence[int]
+    groups: int
+    dilation: int | Sequence[int]
+    mode: _operands.Mode
+
+
+def _checked(
     input: np.ndarray,
     weight: np.ndarray,
     bias: np.ndarray | None,
@@ -49,7 +50,7 @@ def _operands(
 ) -> tuple[np.ndarray, np.ndarray, bool, list[shapes.TransposedDim]]:
     """``x`` (N, C, *S) and ``w`` in the computing dtype, whether ``x`` came unbatched, and the
     geometry: torch's checks, in torch's order, then the work budget."""
-    x, w, unbatched, dtype = conv_inputs(input, weight, bias, groups, transposed=True)
+    x, w, unbatched, dtype = _operands.conv_inputs(input, weight, bias, groups, transposed=True)
     if output_size is not None:
         output_padding = transposed_output_padding(
             x.shape[2:], w.shape[2:], output_size, stride, padding, dilation, output_padding,
@@ -73,7 +74,7 @@ def conv_transpose(
     output_padding: int | Sequence[int] = 0,
     groups: int = 1,
     dilation: int | Sequence[int] = 1,
-    mode: Mode = "correlation",
+    mode: _operands.Mode = "correlation",
     output_size: Sequence[int] | None = None,
     *,
     ndim: int | None = None,
@@ -89,12 +90,12 @@ def conv_transpose(
     >>> conv_transpose(np.array([[1.0, 2.0]]), np.ones((1, 1, 3)), stride=2, output_size=[6])
     array([[1., 1., 3., 2., 2., 0.]])
     """
-    check_rank(weight, ndim, "conv_transpose")
-    x, w, unbatched, geom = _operands(
+    _operands.check_rank(weight, ndim, "conv_transpose")
+    x, w, unbatched, geom = _checked(
         input, weight, bias, stride, padding, output_padding, groups, dilation, output_size
     )
-    y = transposed_scatter(x, effective_weight(w, mode), geom, groups)
-    return unbatch(add_bias(y, bias), unbatched)
+    y = transposed_scatter(x, _operands.effective_weight(w, mode), geom, groups)
+    return _operands.unbatch(_operands.add_bias(y, bias), unbatched)
 
 
 def transposed_output_padding(
@@ -150,20 +151,20 @@ def conv_transpose_backward(
     output_padding: int | Sequence[int] = 0,
     groups: int = 1,
     dilation: int | Sequence[int] = 1,
-    mode: Mode = "correlation",
+    mode: _operands.Mode = "correlation",
     bias: bool = True,
-) -> Grads:
+) -> _operands.Grads:
     """Gradients of :func:`conv_transpose` (torch argument order).
 
     ∂L/∂x is the *direct* convolution of ∂L/∂y (the transposed conv's adjoint) and ∂L/∂w the
     correlation of ∂L/∂y's windows with ``x``.
     """
-    x, w, unbatched, geom = _operands(
+    x, w, unbatched, geom = _checked(
         input, weight, None, stride, padding, output_padding, groups, dilation
     )
     out = (x.shape[0], w.shape[1] * groups, *(g.output for g in geom))
-    gy = grad_output_like(grad_output, unbatched, x.dtype, out)
-    w_eff = effective_weight(w, mode)
+    gy = _operands.grad_output_like(grad_output, unbatched, x.dtype, out)
+    w_eff = _operands.effective_weight(w, mode)
     st = [g.stride for g in geom]
     dl = [g.dilation for g in geom]
     # Put ∂L/∂y back on the uncropped canvas; the windows of input cell j start at j·s there.
@@ -175,10 +176,10 @@ def conv_transpose_backward(
     gw = K.correlation_weight_grad(gyp, x, w.shape[2:], st, dl, groups)
     if mode == "convolution":
         gw = K.spatial_flip(gw)
-    return Grads(unbatch(gx, unbatched), gw, bias_grad(gy, bias))
+    return _operands.Grads(_operands.unbatch(gx, unbatched), gw, _operands.bias_grad(gy, bias))
 
 
 # torch's conv_transpose*d take no output_size (the module's forward does)
-conv_transpose1d = at_rank(conv_transpose, 1, omit=("output_size",))
-conv_transpose2d = at_rank(conv_transpose, 2, omit=("output_size",))
-conv_transpose3d = at_rank(conv_transpose, 3, omit=("output_size",))
+conv_transpose1d = _operands.at_rank(conv_transpose, 1, omit=("output_size",))
+conv_transpose2d = _operands.at_rank(conv_transpose, 2, omit=("output_size",))
+conv_transpose3d = _operands.at_rank(conv_transpose, 3, omit=("output_size",))

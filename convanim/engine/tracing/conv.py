@@ -4,7 +4,7 @@ gradients, ∂L/∂w (one step per kernel entry) and ∂L/∂x (one step per inp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Unpack
 
 import numpy as np
 
@@ -12,7 +12,8 @@ from ...core import shapes
 from ...draw.trace import Step, Trace
 from .. import _kernels as K
 from ..ops import conv, conv_backward
-from ..ops._operands import Grads, Mode, effective_weight
+from ..ops._operands import Grads, arguments, effective_weight
+from ..ops.conv import ConvArgs
 from ._steps import (
     bias_value,
     cell_values,
@@ -46,30 +47,36 @@ def _conv_params(geom: Sequence[shapes.ConvDim], groups: int) -> dict[str, objec
     }
 
 
+def _geometry(xb: np.ndarray, w: np.ndarray, a: dict) -> list[shapes.ConvDim]:
+    """The convolution's geometry from :func:`conv`'s bound arguments ``a``."""
+    return list(
+        shapes.conv_geometry(
+            xb.shape[2:], w.shape[2:], a["stride"], a["padding"], a["dilation"], a["padding_mode"]
+        )
+    )
+
+
 @finite_values
 def trace_conv(
     x: np.ndarray,
     weight: np.ndarray,
     bias: np.ndarray | float | None = None,
-    stride: int | Sequence[int] = 1,
-    padding: shapes.PaddingSpec = 0,
-    dilation: int | Sequence[int] = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-    mode: Mode = "correlation",
     *,
     batch: int = 0,
     out_channel: int = 0,
+    **args: Unpack[ConvArgs],
 ) -> Trace:
     """Trace a convolution: one step per output position (raster order).
 
-    ``x``/``weight`` in torch layouts, or a plain 1-d/2-d array and kernel (one channel).
+    ``x``/``weight`` in torch layouts, or a plain 1-d/2-d array and kernel (one channel);
+    ``args`` are :func:`~convanim.engine.conv`'s (``stride``, ``padding``, …, ``mode``).
     Padding cells of a non-zero ``padding_mode`` carry the value they copy and, as ``source``,
     the real cell it comes from.
     """
     xb, w, b = conv_arrays(x, weight, bias)
-    y = conv(xb, w, b, stride, padding, dilation, groups, padding_mode, mode)
-    geom = shapes.conv_geometry(xb.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    a = arguments(conv, xb, w, b, **args)
+    y, geom = conv(**a), _geometry(xb, w, a)
+    groups, padding_mode, mode = a["groups"], a["padding_mode"], a["mode"]
     n = pick(batch, xb.shape[0], "batch")
     co = pick(out_channel, w.shape[0], "out_channel")
     chans = _group_channels(w, groups, co)
@@ -116,26 +123,31 @@ class _Backward(NamedTuple):
     gy: np.ndarray  # ∂L/∂y as (N, C_out, *O)
     grads: Grads  # the engine's own gradients, the values the trace must land on
     n: int  # the batch element traced
+    args: dict  # conv's arguments after bias, defaults filled in
 
 
 def _backward(
     x: np.ndarray,
     weight: np.ndarray,
     grad_output: np.ndarray,
-    conv_args: tuple,
+    args: ConvArgs,
     batch: int,
+    zeros_only: bool = False,
 ) -> _Backward:
-    """The arrays, geometry and gradients of a convolution's backward pass (``conv_args``:
-    stride, padding, dilation, groups, padding_mode, mode). A plain ∂L/∂y is one channel; one
-    more rank is ``(C_out, …)``."""
+    """The arrays, geometry and gradients of a convolution's backward pass (``args``:
+    :func:`conv`'s). A plain ∂L/∂y is one channel; one more rank is ``(C_out, …)``."""
+    a = arguments(conv, x, weight, None, **args)
+    if zeros_only and a["padding_mode"] != "zeros":
+        raise ValueError("the grad_input trace is drawn for padding_mode='zeros' only")
     xb, w, _ = conv_arrays(x, weight, None)
-    stride, padding, dilation, _, padding_mode, _ = conv_args
-    geom = shapes.conv_geometry(xb.shape[2:], w.shape[2:], stride, padding, dilation, padding_mode)
+    geom = _geometry(xb, w, a)
     gy = np.asarray(grad_output, dtype=np.float64)
     if gy.ndim in (len(geom), len(geom) + 1):
         gy = gy[(None,) * (len(geom) + 2 - gy.ndim)]
-    grads = conv_backward(xb, w, gy, *conv_args)
-    return _Backward(xb, w, list(geom), gy, grads, pick(batch, xb.shape[0], "batch"))
+    a.update(input=xb, weight=w, grad_output=gy)
+    del a["bias"], a["ndim"]
+    grads = conv_backward(**a)
+    return _Backward(xb, w, geom, gy, grads, pick(batch, xb.shape[0], "batch"), a)
 
 
 def _in_stored_order(steps: list[Step], kshape: Sequence[int]) -> list[Step]:
@@ -150,16 +162,11 @@ def trace_grad_weight(
     x: np.ndarray,
     weight: np.ndarray,
     grad_output: np.ndarray,
-    stride: int | Sequence[int] = 1,
-    padding: shapes.PaddingSpec = 0,
-    dilation: int | Sequence[int] = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-    mode: Mode = "correlation",
     *,
     batch: int = 0,
     out_channel: int = 0,
     in_channel: int = 0,
+    **args: Unpack[ConvArgs],
 ) -> Trace:
     """Trace ∂L/∂w of a convolution as a correlation of ∂L/∂y with the (padded) input.
 
@@ -168,8 +175,8 @@ def trace_grad_weight(
     is the index within the group (``weight[out_channel, in_channel]``). With several batch
     elements the step holds element ``batch``'s share; ``grad_weight`` sums the shares.
     """
-    conv_args = (stride, padding, dilation, groups, padding_mode, mode)
-    xb, w, geom, gy, grads, n = _backward(x, weight, grad_output, conv_args, batch)
+    xb, w, geom, gy, grads, n, a = _backward(x, weight, grad_output, args, batch)
+    groups, padding_mode, mode = a["groups"], a["padding_mode"], a["mode"]
     co = pick(out_channel, w.shape[0], "out_channel")
     cil = pick(in_channel, w.shape[1], "in_channel")
     ch = _group_channels(w, groups, co)[cil]
@@ -212,15 +219,10 @@ def trace_grad_input(
     x: np.ndarray,
     weight: np.ndarray,
     grad_output: np.ndarray,
-    stride: int | Sequence[int] = 1,
-    padding: shapes.PaddingSpec = 0,
-    dilation: int | Sequence[int] = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-    mode: Mode = "correlation",
     *,
     batch: int = 0,
     in_channel: int = 0,
+    **args: Unpack[ConvArgs],
 ) -> Trace:
     """Trace ∂L/∂x of a convolution as a full convolution of ∂L/∂y with the flipped kernel.
 
@@ -229,10 +231,8 @@ def trace_grad_input(
     by 180°, stride 1; one step per input cell. Only ``padding_mode="zeros"`` (other modes
     fold the padding's gradient back onto border cells, which no window shows).
     """
-    if padding_mode != "zeros":
-        raise ValueError("the grad_input trace is drawn for padding_mode='zeros' only")
-    conv_args = (stride, padding, dilation, groups, padding_mode, mode)
-    xb, w, geom, gy, grads, n = _backward(x, weight, grad_output, conv_args, batch)
+    xb, w, geom, gy, grads, n, a = _backward(x, weight, grad_output, args, batch, True)
+    groups, mode = a["groups"], a["mode"]
     ci = pick(in_channel, xb.shape[1], "in_channel")
     pads = [
         (g.effective_kernel - 1 - g.pad_before, g.effective_kernel - 1 - g.pad_after + g.dropped)

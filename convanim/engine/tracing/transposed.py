@@ -5,7 +5,7 @@ input cell scales the kernel and adds it into the output)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Unpack
 
 import numpy as np
 
@@ -13,21 +13,9 @@ from ...core import shapes
 from ...draw.trace import Role, Step, Tap, Trace
 from .. import _kernels as K
 from ..ops import conv_transpose
-from ..ops._operands import Mode, effective_weight
-from ._steps import (
-    Coord,
-    as_dict,
-    bias_value,
-    cell_values,
-    conv_arrays,
-    finite_values,
-    flip,
-    geometry_params,
-    pick,
-    raster,
-    roles_and_sources,
-    window_steps,
-)
+from ..ops._operands import Mode, arguments, effective_weight
+from ..ops.transposed import TransposedArgs
+from . import _steps
 
 __all__ = ["trace_conv_transpose", "trace_scatter"]
 
@@ -49,7 +37,7 @@ class DirectView(NamedTuple):
 
     steps: list[Step]
     grid: np.ndarray  # (channels, *grid_shape): the zero-inserted, padded input
-    roles: dict[Coord, Role]
+    roles: dict[_steps.Coord, Role]
     applied: np.ndarray  # the kernels as they lie over the grid (rotated by 180°)
     channels: list[int]
 
@@ -112,9 +100,9 @@ def direct_view(
     grid = np.zeros((len(chans), *gshape))
     for i, ch in enumerate(chans):
         grid[i][dst_idx] = xb[n, ch][src_idx]
-    cells = roles_and_sources(per_dim)
+    cells = _steps.roles_and_sources(per_dim)
     applied = K.spatial_flip(w_eff[None])[0]
-    steps = window_steps(
+    steps = _steps.window_steps(
         grid, applied, [1] * len(geom), dilation, out_shape, cells, mode != "convolution",
         chans, bias,
     )  # fmt: skip
@@ -131,53 +119,58 @@ class _Transposed(NamedTuple):
     n: int  # the batch element traced
     co: int  # the output channel traced
     bias: float
+    groups: int
+    mode: Mode
 
 
 def _transposed(
-    x: np.ndarray, weight: np.ndarray, bias: object, args: tuple, batch: int, out_channel: int
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: object,
+    args: TransposedArgs,
+    batch: int,
+    out_channel: int,
 ) -> _Transposed:
-    """Arrays, output and geometry of a transposed convolution (``args``: stride, padding,
-    output_padding, groups, dilation, mode), and the batch element and channel traced."""
-    xb, w, b = conv_arrays(x, weight, bias)
-    y = conv_transpose(xb, w, b, *args)
-    stride, padding, output_padding, groups, dilation, _ = args
+    """Arrays, output and geometry of a transposed convolution (``args``:
+    :func:`conv_transpose`'s), and the batch element and channel traced."""
+    xb, w, b = _steps.conv_arrays(x, weight, bias)
+    a = arguments(conv_transpose, xb, w, b, **args)
+    y = conv_transpose(**a)
     geom = shapes.transposed_geometry(
-        xb.shape[2:], w.shape[2:], stride, padding, dilation, output_padding
+        xb.shape[2:], w.shape[2:], a["stride"], a["padding"], a["dilation"], a["output_padding"]
     )
-    n = pick(batch, xb.shape[0], "batch")
-    co = pick(out_channel, w.shape[1] * groups, "out_channel")
-    return _Transposed(xb, w, y, list(geom), n, co, bias_value(b, co))
+    n = _steps.pick(batch, xb.shape[0], "batch")
+    co = _steps.pick(out_channel, w.shape[1] * a["groups"], "out_channel")
+    return _Transposed(
+        xb, w, y, list(geom), n, co, _steps.bias_value(b, co), a["groups"], a["mode"]
+    )
 
 
 def _transposed_params(geom: Sequence[shapes.TransposedDim], groups: int) -> dict[str, object]:
-    params: dict[str, object] = geometry_params(
+    params: dict[str, object] = _steps.geometry_params(
         geom, "stride", "padding", "output_padding", "dilation"
     )
     return {**params, "groups": groups}
 
 
-@finite_values
+@_steps.finite_values
 def trace_conv_transpose(
     x: np.ndarray,
     weight: np.ndarray,
     bias: np.ndarray | float | None = None,
-    stride: int | Sequence[int] = 1,
-    padding: int | Sequence[int] = 0,
-    output_padding: int | Sequence[int] = 0,
-    groups: int = 1,
-    dilation: int | Sequence[int] = 1,
-    mode: Mode = "correlation",
     *,
     batch: int = 0,
     out_channel: int = 0,
+    **args: Unpack[TransposedArgs],
 ) -> Trace:
     """Trace a transposed convolution as its equivalent direct convolution (conv_arithmetic's
     picture): input cells spread ``stride`` apart with ``inserted`` zeros between them,
     ``padding`` cells of width ``K−1−p`` (plus ``output_padding`` at the end), the kernel
     rotated by 180°, stride 1. One step per output position.
     """
-    args = (stride, padding, output_padding, groups, dilation, mode)
-    xb, w, y, geom, n, co, bias_v = _transposed(x, weight, bias, args, batch, out_channel)
+    xb, w, y, geom, n, co, bias_v, groups, mode = _transposed(
+        x, weight, bias, args, batch, out_channel
+    )
     pads = [(g.pad_before, g.pad_after) for g in geom]
     out_shape = tuple(g.output for g in geom)
     view = direct_view(xb, w, groups, mode, n, co, geom, pads, out_shape, bias_v)
@@ -190,9 +183,9 @@ def trace_conv_transpose(
         kernel_shape=tuple(w.shape[2:]),
         steps=tuple(view.steps),
         grid_roles=view.roles,
-        grid_values=cell_values(view.grid_shape, view.grid[0]),
-        kernel_values=cell_values(w.shape[2:], view.applied[0]),
-        output_values=cell_values(out_shape, y[n, co]),
+        grid_values=_steps.cell_values(view.grid_shape, view.grid[0]),
+        kernel_values=_steps.cell_values(w.shape[2:], view.applied[0]),
+        output_values=_steps.cell_values(out_shape, y[n, co]),
         params={
             **_transposed_params(geom, groups),
             "grid_padding": tuple(pads),
@@ -207,12 +200,12 @@ def trace_conv_transpose(
 
 
 def _scatter_step(
-    cell: Coord,
+    cell: _steps.Coord,
     values: Sequence[float],
     kernels: Sequence[Sequence[float]],
     chans: Sequence[int],
     geom: Sequence[shapes.TransposedDim],
-    taps_at: Sequence[tuple[Coord, Coord]],
+    taps_at: Sequence[tuple[_steps.Coord, _steps.Coord]],
 ) -> Step:
     """Input ``cell`` (its value in each channel) scaling the kernels into the canvas: a tap per
     product, landing at ``cell·stride + t·dilation`` (``taps_at``: each kernel entry's shift
@@ -222,7 +215,7 @@ def _scatter_step(
     padding = [g.padding for g in geom]
     size = [g.output for g in geom]
     taps = []
-    targets: dict[Coord, float] = {}
+    targets: dict[_steps.Coord, float] = {}
     for v, ws, ch in zip(values, kernels, chans, strict=True):
         for (shift, kept), wt in zip(taps_at, ws, strict=True):
             out = tuple(origin[a] + shift[a] for a in axes)
@@ -235,20 +228,15 @@ def _scatter_step(
     return Step(cell, tuple(taps), total, 0.0, total, targets=tuple(targets.items()))
 
 
-@finite_values
+@_steps.finite_values
 def trace_scatter(
     x: np.ndarray,
     weight: np.ndarray,
     bias: np.ndarray | float | None = None,
-    stride: int | Sequence[int] = 1,
-    padding: int | Sequence[int] = 0,
-    output_padding: int | Sequence[int] = 0,
-    groups: int = 1,
-    dilation: int | Sequence[int] = 1,
-    mode: Mode = "correlation",
     *,
     batch: int = 0,
     out_channel: int = 0,
+    **args: Unpack[TransposedArgs],
 ) -> Trace:
     """Trace a transposed convolution as a scatter: one step per *input* cell (raster order).
 
@@ -258,12 +246,13 @@ def trace_scatter(
     ``Step.targets`` lists (output coordinate, amount added) for the cells that survive, and
     ``Step.value``/``total`` is their sum. The output is the sum of all targets plus the bias.
     """
-    args = (stride, padding, output_padding, groups, dilation, mode)
-    xb, w, y, geom, n, co, bias_v = _transposed(x, weight, bias, args, batch, out_channel)
+    xb, w, y, geom, n, co, bias_v, groups, mode = _transposed(
+        x, weight, bias, args, batch, out_channel
+    )
     chans, w_eff = _transposed_kernel(w, groups, co, mode)
     kshape = w.shape[2:]
-    offsets = raster(kshape)
-    stored = [flip(t, kshape) for t in offsets] if mode == "convolution" else offsets
+    offsets = _steps.raster(kshape)
+    stored = [_steps.flip(t, kshape) for t in offsets] if mode == "convolution" else offsets
     canvas = tuple(g.output + 2 * g.padding for g in geom)
     out_shape = tuple(g.output for g in geom)
     xs = xb[n, chans].reshape(len(chans), -1).T.tolist()
@@ -272,7 +261,7 @@ def trace_scatter(
     taps_at = list(zip(shifts, stored, strict=True))
     steps = [
         _scatter_step(cell, xs[j], ws, chans, geom, taps_at)
-        for j, cell in enumerate(raster(xb.shape[2:]))
+        for j, cell in enumerate(_steps.raster(xb.shape[2:]))
     ]
     kept = [range(g.padding, g.padding + g.output) for g in geom]
     return Trace(
@@ -285,16 +274,16 @@ def trace_scatter(
         steps=tuple(steps),
         grid_roles={
             cell: "input" if all(q in r for q, r in zip(cell, kept, strict=True)) else "dropped"
-            for cell in raster(canvas)
+            for cell in _steps.raster(canvas)
         },
         grid_values={},
-        kernel_values=as_dict(offsets, w_eff[0]),
-        output_values=cell_values(out_shape, y[n, co]),
+        kernel_values=_steps.as_dict(offsets, w_eff[0]),
+        output_values=_steps.cell_values(out_shape, y[n, co]),
         params={
             **_transposed_params(geom, groups),
             "bias": bias_v,
             "canvas_offset": tuple(g.padding for g in geom),
-            "input_values": cell_values(xb.shape[2:], xb[n, chans[0]]),
+            "input_values": _steps.cell_values(xb.shape[2:], xb[n, chans[0]]),
             "batch": n,
             "out_channel": co,
             "in_channels": tuple(chans),

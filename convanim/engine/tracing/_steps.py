@@ -7,6 +7,7 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -72,6 +73,12 @@ def conv_arrays(
 def bias_value(b: np.ndarray | None, co: int) -> float:
     """Output channel ``co``'s bias (0 without one)."""
     return float(b[co]) if b is not None else 0.0
+
+
+def selected(args: dict[str, Any], *names: str) -> list[int]:
+    """Take a trace's selection keywords (``batch``, ``out_channel`` …: which element and
+    channel it draws, 0 unless given) out of ``args``, leaving the operation's own."""
+    return [args.pop(name, 0) for name in names]
 
 
 def pick(n: int, count: int, what: str) -> int:

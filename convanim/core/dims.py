@@ -9,7 +9,9 @@ Standard library only, no dependencies: :mod:`convanim.core.shapes` (convolution
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from typing import ParamSpec, Protocol
 
 from convanim.core.record import Record, record
 
@@ -30,6 +32,7 @@ __all__ = [
     "Window",
     "PaddedWindow",
     "SymmetricWindow",
+    "output_shape_of",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -194,3 +197,34 @@ def conv_args(
         raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
     k = per_dim(kernel_size, ndim, "kernel_size")
     return sizes, k, per_dim(stride, ndim, "stride"), per_dim(dilation, ndim, "dilation")
+
+
+class _Sized(Protocol):
+    @property
+    def output(self) -> int: ...
+
+
+_P = ParamSpec("_P")
+
+
+def output_shape_of(
+    geometry: Callable[_P, Sequence[_Sized]], name: str, doc: str
+) -> Callable[_P, tuple[int, ...]]:
+    """The ``*_output_shape`` function of a ``*_geometry``: the same arguments (its signature,
+    for ``help()``), each dimension's output size.
+
+    >>> from types import SimpleNamespace as Dim
+    >>> def geometry(n: int, k: int = 3) -> tuple[Dim, ...]:
+    ...     return (Dim(output=n - k + 1),)
+    >>> shape = output_shape_of(geometry, "shape", "Output sizes.")
+    >>> shape(5), shape(5, k=5), shape.__name__
+    ((3,), (1,), 'shape')
+    """
+
+    @functools.wraps(geometry)
+    def output_shape(*args: _P.args, **kwargs: _P.kwargs) -> tuple[int, ...]:
+        return tuple(d.output for d in geometry(*args, **kwargs))
+
+    output_shape.__name__ = output_shape.__qualname__ = name
+    output_shape.__doc__ = doc
+    return output_shape

@@ -16,6 +16,7 @@ from convanim.core.dims import (
     SymmetricWindow,
     check_input_sizes,
     check_int64,
+    output_shape_of,
     output_too_small,
     per_dim,
     size_text,
@@ -169,18 +170,11 @@ def pool_geometry(
     return dims
 
 
-def pool_output_shape(
-    input_size: Sequence[int],
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int] | None = None,
-    padding: int | Sequence[int] = 0,
-    dilation: int | Sequence[int] = 1,
-    ceil_mode: bool = False,
-    kind: PoolKind = "max",
-) -> tuple[int, ...]:
-    """Spatial output shape of a pooling (Relationship 7 when padding is 0 and no ceil mode)."""
-    dims = pool_geometry(input_size, kernel_size, stride, padding, dilation, ceil_mode, kind)
-    return tuple(g.output for g in dims)
+pool_output_shape = output_shape_of(
+    pool_geometry,
+    "pool_output_shape",
+    "Spatial output shape of a pooling (Relationship 7 when padding is 0 and no ceil mode).",
+)
 
 
 def avg_pool_divisor(dim: PoolDim, index: int, count_include_pad: bool = True) -> int:

@@ -35,6 +35,7 @@ from convanim.core.dims import (
     conv_args,
     effective_kernel,
     ndim_error,
+    output_shape_of,
     per_dim,
     size_text,
 )
@@ -250,17 +251,9 @@ def conv_output_size(
     return conv_geometry((size,), kernel, stride, pad, dilation)[0].output
 
 
-def conv_output_shape(
-    input_size: Sequence[int],
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int] = 1,
-    padding: PaddingSpec = 0,
-    dilation: int | Sequence[int] = 1,
-    padding_mode: str = "zeros",
-) -> tuple[int, ...]:
-    """Spatial output shape of a convolution."""
-    dims = conv_geometry(input_size, kernel_size, stride, padding, dilation, padding_mode)
-    return tuple(g.output for g in dims)
+conv_output_shape = output_shape_of(
+    conv_geometry, "conv_output_shape", "Spatial output shape of a convolution."
+)
 
 
 def check_groups(in_channels: int, out_channels: int, groups: int = 1) -> None:

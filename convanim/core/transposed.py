@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from convanim.core.dims import (
-    INT64_MAX,
-    SymmetricWindow,
-    check_input_sizes,
-    check_int64,
-    output_too_small,
-    per_dim,
-    size_text,
-)
+from convanim.core import dims
 from convanim.core.record import record
 
 __all__ = [
@@ -33,7 +25,7 @@ __all__ = [
 
 
 @record
-class TransposedDim(SymmetricWindow):
+class TransposedDim(dims.SymmetricWindow):
     """One dimension of a transposed convolution and its equivalent direct convolution.
 
     The equivalent direct convolution (the conv_arithmetic picture): insert ``stride − 1``
@@ -93,10 +85,10 @@ def _transposed_params(
             f"transposed convolution takes integer padding, not {padding!r} "
             "(torch: argument 'padding' must be tuple of ints, but found element of type str)"
         )
-    k = per_dim(kernel_size, ndim, "kernel_size")
-    s = per_dim(stride, ndim, "stride")
-    p = per_dim(padding, ndim, "padding")
-    d = per_dim(dilation, ndim, "dilation")
+    k = dims.per_dim(kernel_size, ndim, "kernel_size")
+    s = dims.per_dim(stride, ndim, "stride")
+    p = dims.per_dim(padding, ndim, "padding")
+    d = dims.per_dim(dilation, ndim, "dilation")
     if any(v <= 0 for v in k):
         raise ValueError(f"kernel size should be greater than zero, but got kernel_size={list(k)}")
     if any(v <= 0 for v in s):
@@ -131,8 +123,8 @@ def transposed_geometry(
     if ndim not in (1, 2, 3):
         raise ValueError(f"convolutions have 1, 2 or 3 spatial dimensions, got {ndim}")
     k, s, p, d = _transposed_params(ndim, kernel_size, stride, padding, dilation)
-    op = per_dim(output_padding, ndim, "output_padding")
-    check_input_sizes(sizes, "a transposed convolution")
+    op = dims.per_dim(output_padding, ndim, "output_padding")
+    dims.check_input_sizes(sizes, "a transposed convolution")
     if any(v < 0 for v in op):
         raise ValueError("negative output_padding is not supported")
     if any(o >= max(ss, dd) for o, ss, dd in zip(op, s, d, strict=True)):
@@ -140,15 +132,15 @@ def transposed_geometry(
             "output padding must be smaller than either stride or dilation, but got "
             f"output_padding={list(op)} stride={list(s)} dilation={list(d)}"
         )
-    dims = tuple(TransposedDim(*args) for args in zip(sizes, k, s, p, d, op, strict=True))
-    if any(g.output > INT64_MAX for g in dims):
+    resolved = tuple(TransposedDim(*args) for args in zip(sizes, k, s, p, d, op, strict=True))
+    if any(g.output > dims.INT64_MAX for g in resolved):
         raise ValueError(
-            f"Calculated output size per channel: {size_text([g.output for g in dims])} does "
+            f"Calculated output size per channel: {dims.size_text([g.output for g in resolved])} does "
             "not fit in a 64-bit integer (torch's sizes are int64)"
         )
-    if any(g.output < 1 for g in dims):
-        raise output_too_small(sizes, [g.output for g in dims], per_channel=True)
-    return dims
+    if any(g.output < 1 for g in resolved):
+        raise dims.output_too_small(sizes, [g.output for g in resolved], per_channel=True)
+    return resolved
 
 
 def transposed_output_size(
@@ -167,17 +159,11 @@ def transposed_output_size(
     return transposed_geometry((size,), kernel, stride, padding, dilation, output_padding)[0].output
 
 
-def transposed_output_shape(
-    input_size: Sequence[int],
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int] = 1,
-    padding: int | Sequence[int] = 0,
-    dilation: int | Sequence[int] = 1,
-    output_padding: int | Sequence[int] = 0,
-) -> tuple[int, ...]:
-    """Spatial output shape of a transposed convolution."""
-    dims = transposed_geometry(input_size, kernel_size, stride, padding, dilation, output_padding)
-    return tuple(g.output for g in dims)
+transposed_output_shape = dims.output_shape_of(
+    transposed_geometry,
+    "transposed_output_shape",
+    "Spatial output shape of a transposed convolution.",
+)
 
 
 def transposed_output_sizes(
@@ -194,7 +180,7 @@ def transposed_output_sizes(
     >>> transposed_output_sizes(1, 1, stride=3, padding=1)   # −1 and 0 are not sizes
     range(1, 2)
     """
-    check_int64((size, kernel, stride, padding, dilation), "transposed parameter")
+    dims.check_int64((size, kernel, stride, padding, dilation), "transposed parameter")
     low = TransposedDim(size, kernel, stride, padding, dilation, 0).output
     return range(max(low, 1), low + max(stride, dilation))
 
@@ -257,5 +243,5 @@ def output_padding_for_size(
         )
     if any(w < 1 for w in wanted):
         # torch's Python check passes these when min <= 0; its C++ kernel then refuses them.
-        raise output_too_small(sizes, wanted, per_channel=True)
+        raise dims.output_too_small(sizes, wanted, per_channel=True)
     return tuple(w - m for w, m in zip(wanted, mins, strict=True))

@@ -319,19 +319,17 @@ def _run_conv(run: Run, params: dict[str, Any], weight: str, bias: str | None) -
         w = arrays.as_conv_weight(w_raw, run.ndim, run.x.shape[1], groups, "--weight")
         b = bias_array(bias, w.shape[0])
     spec: Any = _conv_spec(run, params, w)
-    args = (spec.stride, spec.padding)
     if transposed:
-        args += (spec.output_padding, spec.groups, spec.dilation, spec.mode)
         shown = ("stride", "padding", "output_padding", "dilation", "groups")
     else:
-        args += (spec.dilation, spec.groups, spec.padding_mode, spec.mode)
         shown = ("stride", "padding", "dilation", "groups", "padding_mode")
     shown_params = {name: getattr(spec, name) for name in shown}
-    y = run.kind.load("forward")(run.x, w, b, *args)
+    args = {**shown_params, "mode": spec.mode}
+    y = run.kind.load("forward")(run.x, w, b, **args)
     shown = run.display(y)
     out: dict[str, Any] = {"output": shown}
     if run.grad_output is not None:
-        g = run.kind.load("backward")(run.x, w, run.grad(y.shape, shown.shape), *args)
+        g = run.kind.load("backward")(run.x, w, run.grad(y.shape, shown.shape), **args)
         out["grad_input"] = g.grad_input.reshape(run.x_raw.shape)
         out["grad_weight"] = g.grad_weight.reshape(w_raw.shape)
         out["grad_bias"] = g.grad_bias
@@ -344,14 +342,14 @@ def _run_conv(run: Run, params: dict[str, Any], weight: str, bias: str | None) -
 
 
 def _explain_conv(
-    run: Run, w: Any, w_raw: Any, b: Any, args: tuple, mode: str
+    run: Run, w: Any, w_raw: Any, b: Any, args: dict[str, Any], mode: str
 ) -> tuple[list[str], dict]:
     """One output cell of a (transposed) convolution, indexed as the user typed the arrays."""
     from convanim.core.explain.cell import explain_cell
 
     transposed = run.kind.name == "transposed"
     n, c, spatial = run.split_coord()
-    trace = run.kind.load("trace")(run.x, w, b, *args, batch=n, out_channel=c)
+    trace = run.kind.load("trace")(run.x, w, b, **args, batch=n, out_channel=c)
     first = trace.params["in_channels"][0]  # the group's first input channel
 
     def x_where(tap: Any) -> list[int]:

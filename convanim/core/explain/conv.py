@@ -13,21 +13,7 @@ from typing import Any
 
 from convanim.core import shapes
 from convanim.core.budget import check_list
-from convanim.core.explain import Report
-from convanim.core.explain.text import (
-    AXES,
-    TORCH_NAMES,
-    and_,
-    cells,
-    floor_notes,
-    fmt_size,
-    listing,
-    merge_notes,
-    notes_block,
-    per_axis,
-    span,
-    symmetric_window_data,
-)
+from convanim.core.explain import Report, text
 from convanim.core.specs import ConvSpec, TransposedSpec
 
 __all__ = ["conv", "transposed", "conv_formula", "transposed_formula", "preimage", "lmin"]
@@ -69,20 +55,20 @@ def _ambiguity_note(g: shapes.ConvDim, symmetric: bool, ndim: int) -> str | None
     if len(pre) <= 1:
         return None
     low = lmin(g)
-    text = (
-        f"ambiguity: inputs {span(pre)} {'both' if len(pre) == 2 else 'all'} give "
-        f"{g.output} (the floor hides up to {cells(g.stride - 1)} at the end)"
+    note = (
+        f"ambiguity: inputs {text.span(pre)} {'both' if len(pre) == 2 else 'all'} give "
+        f"{g.output} (the floor hides up to {text.cells(g.stride - 1)} at the end)"
     )
     if symmetric and g.pad_before >= 0:  # ConvTranspose refuses negative padding
         if len(pre) <= 6:
-            ops = and_([f"{L} with output_padding={L - low}" for L in pre])
+            ops = text.and_([f"{L} with output_padding={L - low}" for L in pre])
         else:
             ops = f"L with output_padding = L − {low} ({pre[0] - low} … {pre[-1] - low})"
-        text += (
-            f"; ConvTranspose{TORCH_NAMES[ndim]} with the same k, s, p, d maps "
+        note += (
+            f"; ConvTranspose{text.TORCH_NAMES[ndim]} with the same k, s, p, d maps "
             f"{g.output} back to {ops} (or give output_size)"
         )
-    return text
+    return note
 
 
 def _conv_notes(dims: Sequence[shapes.ConvDim], padding: Any, symmetric: bool) -> list[str]:
@@ -109,12 +95,12 @@ def _conv_notes(dims: Sequence[shapes.ConvDim], padding: Any, symmetric: bool) -
         else None
         for g in dims
     ]
-    per_axis_notes = floor_notes(per_axis_notes, dims, dropped)
+    per_axis_notes = text.floor_notes(per_axis_notes, dims, dropped)
     for notes, g in zip(per_axis_notes, dims, strict=True):
         ambiguity = _ambiguity_note(g, symmetric, ndim)
         if ambiguity:
             notes.append(ambiguity)
-    return merge_notes(ndim, per_axis_notes)
+    return text.merge_notes(ndim, per_axis_notes)
 
 
 def _conv_lines(spec: ConvSpec, compared: shapes.ParamComparison) -> list[str]:
@@ -123,10 +109,10 @@ def _conv_lines(spec: ConvSpec, compared: shapes.ParamComparison) -> list[str]:
     c_in, c_out = spec.channels
     k = [g.kernel for g in dims]
     lines = [
-        f"Conv{TORCH_NAMES[ndim]}: input {fmt_size(spec.input_size)} → "
-        f"output {fmt_size(spec.output_shape)}",
+        f"Conv{text.TORCH_NAMES[ndim]}: input {text.fmt_size(spec.input_size)} → "
+        f"output {text.fmt_size(spec.output_shape)}",
         "  ⌊(L + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1   (Relationship 15)",
-        *per_axis(ndim, [conv_formula(g) for g in dims]),
+        *text.per_axis(ndim, [conv_formula(g) for g in dims]),
     ]
     if any(g.pad_before or g.pad_after for g in dims):
         pads = [
@@ -137,7 +123,7 @@ def _conv_lines(spec: ConvSpec, compared: shapes.ParamComparison) -> list[str]:
             else f"{-g.pad_before} cropped each side ({spec.padding_mode} mode crops negative padding)"
             for g in dims
         ]
-        lines += ["Padding:", *per_axis(ndim, pads)]
+        lines += ["Padding:", *text.per_axis(ndim, pads)]
     lines.append(
         f"Weights: {c_out}·{c_in // spec.groups}·{'·'.join(map(str, k))} = {compared.conv} "
         f"(+{c_out} bias); a fully connected layer on the same signal needs "
@@ -157,7 +143,7 @@ def conv(spec: ConvSpec, listed: bool = False) -> Report:
     k = [g.kernel for g in dims]
     pre: list[list[int]] = []
     if listed:
-        for axis, g in zip(AXES[ndim], dims, strict=True):
+        for axis, g in zip(text.AXES[ndim], dims, strict=True):
             check_list(len(preimage(g)), "preimage sizes", axis)
             pre.append(list(preimage(g)))
     # The same counts `shape stack` reports for each convolution.
@@ -195,7 +181,7 @@ def conv(spec: ConvSpec, listed: bool = False) -> Report:
             f"padding_mode={spec.padding_mode!r} mirrors/wraps real cells: each side's pad "
             f"must be {limit}"
         )
-    return Report(data, _conv_lines(spec, compared) + notes_block(notes))
+    return Report(data, _conv_lines(spec, compared) + text.notes_block(notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,7 +206,7 @@ def _transposed_notes(dims: Sequence[shapes.TransposedDim], reach: Sequence[rang
         pre = range(r.start, min(r.stop, low + g.stride))
         if len(pre) > 1:
             notes.append(
-                f"Conv{TORCH_NAMES[ndim]} with the same k, s, p, d maps {span(pre)} to {g.size}: "
+                f"Conv{text.TORCH_NAMES[ndim]} with the same k, s, p, d maps {text.span(pre)} to {g.size}: "
                 "output_padding (or output_size) says which one you want back"
             )
         beyond = range(max(r.start, low + g.stride), r.stop)
@@ -228,7 +214,7 @@ def _transposed_notes(dims: Sequence[shapes.TransposedDim], reach: Sequence[rang
             them = "it" if len(beyond) == 1 else "them"
             notes.append(
                 f"dilation {g.dilation} > stride {g.stride} lets output_padding reach "
-                f"{span(beyond)}, but forward(output_size=…) refuses {them} and the direct "
+                f"{text.span(beyond)}, but forward(output_size=…) refuses {them} and the direct "
                 f"convolution does not map {them} back to {g.size}"
             )
         if g.pad_before < 0:
@@ -237,7 +223,7 @@ def _transposed_notes(dims: Sequence[shapes.TransposedDim], reach: Sequence[rang
                 f"convolution crops {-g.pad_before} from the stretched input instead of padding"
             )
         per_axis_notes.append(notes)
-    return merge_notes(ndim, per_axis_notes)
+    return text.merge_notes(ndim, per_axis_notes)
 
 
 def _twin(g: shapes.TransposedDim) -> str:
@@ -257,7 +243,7 @@ def _transposed_data(spec: TransposedSpec, reach: Sequence[range], listed: bool)
     dims = spec.geometry()
     data: dict[str, Any] = {
         "operation": "transposed",
-        **symmetric_window_data(spec, dims),
+        **text.symmetric_window_data(spec, dims),
         "output_padding": [g.output_padding for g in dims],
         "reachable": [],
         "equivalent_conv": [
@@ -276,7 +262,7 @@ def _transposed_data(spec: TransposedSpec, reach: Sequence[range], listed: bool)
         "formula": [transposed_formula(g) for g in dims],
     }
     if listed:
-        for axis, r in zip(AXES[len(dims)], reach, strict=True):
+        for axis, r in zip(text.AXES[len(dims)], reach, strict=True):
             check_list(len(r), "reachable sizes", axis)
         # Sizes, as for every framework; the output_padding of each in a parallel list
         # (like conv's preimage / preimage_output_padding).
@@ -296,8 +282,8 @@ def transposed(spec: TransposedSpec, listed: bool = False) -> Report:
     notes: list[str] = []
     if spec.output_size is not None:
         notes.append(
-            f"output_size={fmt_size(spec.output_size)} means "
-            f"output_padding={fmt_size(spec.output_padding_used)}"
+            f"output_size={text.fmt_size(spec.output_size)} means "
+            f"output_padding={text.fmt_size(spec.output_padding_used)}"
         )
     # Ranges, not lists: a stride of 10¹⁸ has 10¹⁸ reachable sizes (output_padding = size − low).
     reach = [
@@ -306,17 +292,17 @@ def transposed(spec: TransposedSpec, listed: bool = False) -> Report:
     ]
     notes += _transposed_notes(dims, reach)
     reach_text = [
-        listing(len(r), lambda i, r=r, low=low: f"{r[i]} (output_padding={r[i] - low})", ", ")
+        text.listing(len(r), lambda i, r=r, low=low: f"{r[i]} (output_padding={r[i] - low})", ", ")
         for r, low in zip(reach, [g.output - g.output_padding for g in dims], strict=True)
     ]
     lines = [
-        f"ConvTranspose{TORCH_NAMES[ndim]}: input {fmt_size(spec.input_size)} → "
-        f"output {fmt_size(spec.output_shape)}",
+        f"ConvTranspose{text.TORCH_NAMES[ndim]}: input {text.fmt_size(spec.input_size)} → "
+        f"output {text.fmt_size(spec.output_shape)}",
         "  (L − 1)·s − 2p + d·(k − 1) + output_padding + 1   (Relationship 14 with a = output_padding)",
-        *per_axis(ndim, [transposed_formula(g) for g in dims]),
+        *text.per_axis(ndim, [transposed_formula(g) for g in dims]),
         "Reachable sizes:",
-        *per_axis(ndim, reach_text),
+        *text.per_axis(ndim, reach_text),
         "Equivalent direct convolution (what the animation draws):",
-        *per_axis(ndim, [_twin(g) for g in dims]),
+        *text.per_axis(ndim, [_twin(g) for g in dims]),
     ]
-    return Report(_transposed_data(spec, reach, listed), lines + notes_block(notes))
+    return Report(_transposed_data(spec, reach, listed), lines + text.notes_block(notes))

@@ -68,7 +68,8 @@ def trace_for(kind, rows, cols, k, s, p, d, op):
         return tracing.trace_conv_transpose(
             x, np.ones((k, k)), stride=s, padding=p, output_padding=op, dilation=d
         )
-    return tracing.trace_pool(x, kind, k, s, min(p, k // 2), d)
+    dilation = {"dilation": d} if kind == "max" else {}  # torch's avg_pool takes none
+    return tracing.trace_pool(x, kind, k, stride=s, padding=min(p, k // 2), **dilation)
 
 
 @settings(max_examples=300, deadline=None)

@@ -112,7 +112,7 @@ def test_paper_figures_through_the_trace():
     first = t.steps[0]
     assert [tap.role for tap in first.taps[:4]] == ["padding"] * 4
     assert first.taps[4].source == (0, 0) and first.taps[4].weight == 2
-    avg = E.trace_pool(PAPER_X, "avg", 3, 1)
+    avg = E.trace_pool(PAPER_X, "avg", 3, stride=1)
     assert [f"{s.value:.1f}" for s in avg.steps] == [
         "1.7",
         "1.7",
@@ -125,7 +125,7 @@ def test_paper_figures_through_the_trace():
         "1.3",
     ]
     assert {s.divisor for s in avg.steps} == {9.0}
-    mx = E.trace_pool(PAPER_X, "max", 3, 1)
+    mx = E.trace_pool(PAPER_X, "max", 3, stride=1)
     assert [s.value for s in mx.steps] == [3, 3, 3, 3, 3, 3, 3, 2, 3]
     assert mx.steps[0].winner == (0, 0)  # first 3 in scan order, not (0, 1)
 
@@ -290,7 +290,7 @@ def test_pool_traces(kind):
     kw = dict(kernel_size=3, stride=2, ceil_mode=True)
     if kind != "lp":
         kw["padding"] = 1
-    t = E.trace_pool(x, kind, **kw)
+    t = E.trace_pool(x, kind, **kw, **({"norm_type": 2.0} if kind == "lp" else {}))
     if kind == "max":
         y = E.max_pool2d(x[None], **kw)[0]
     elif kind == "avg":
@@ -341,7 +341,7 @@ def test_max_pool_trace_of_a_window_made_only_of_padding():
     # (1, 4) input, k2, s3, p1, d2: the first row of windows sits at rows −1 and 1, both padding
     x = np.arange(4.0).reshape(1, 4)
     y = E.max_pool2d(x[None], 2, 3, 1, 2)[0]
-    t = E.trace_pool(x, "max", 2, 3, 1, 2)
+    t = E.trace_pool(x, "max", 2, stride=3, padding=1, dilation=2)
     assert np.isneginf(y).all()
     for step in t.steps:
         assert step.winner is None and step.value == -np.inf

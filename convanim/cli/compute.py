@@ -424,15 +424,8 @@ def _explain_pool(run: Run, spec: Any, result: Result) -> None:
     grid = math.prod(g.padded for g in dims)
     budget.check_trace(run.op, math.prod(spec.output_shape), taps, grid)
     n, c, spatial = run.split_coord()
-    fields = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "count_include_pad")
-    fields += ("divisor_override", "norm_type")
     trace = run.kind.load("trace")(
-        run.x,
-        spec.kind,
-        **{name: getattr(spec, name) for name in fields},
-        ndim=run.ndim,
-        batch=n,
-        channel=c,
+        run.x, spec.kind, **_spec_args(run, spec), ndim=run.ndim, batch=n, channel=c
     )
     _explain_window(run, result, trace, n, c, spatial)
 

@@ -30,10 +30,7 @@ _SNIPPET = stacked(
     click.option("--source", default=None, metavar="URL", help='Adds "Source: <a href=URL>".'),
     click.option("--source-text", default=None, help="Link text, or a citation without --source."),
     click.option(
-        "--fragment-index",
-        type=click.IntRange(min=0),
-        default=None,
-        help="reveal.js data-fragment-index.",
+        "--fragment-index", type=click.IntRange(min=0), help="reveal.js data-fragment-index."
     ),
     click.option("--width", default=None, help="45%, 800px, … (default: the template's)."),
     click.option(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 
@@ -18,10 +18,19 @@ from ...core import shapes
 from ...draw.trace import Role, Step, Tap, Trace
 from .. import _kernels as K
 from ..ops import adaptive_avg_pool, adaptive_max_pool, avg_pool, lp_pool, max_pool
-from ..ops._operands import batched
+from ..ops._operands import arguments, batched
 from ..ops.adaptive import adaptive_windows_nd
 from ..ops.pool import avg_divisor
-from ._steps import Coord, cell_values, finite_values, nested, pick, raster, with_dropped
+from ._steps import (
+    Coord,
+    cell_values,
+    finite_values,
+    nested,
+    pick,
+    raster,
+    selected,
+    with_dropped,
+)
 
 __all__ = ["trace_pool", "trace_adaptive_pool"]
 
@@ -42,21 +51,17 @@ def _pool_input(x: np.ndarray, ndim: int | None, kernel_size: object) -> tuple[n
 
 
 class _Pool(NamedTuple):
-    """One windowed pooling being traced: its arguments, geometry and traced plane."""
+    """One windowed pooling being traced: its engine function's bound arguments, its geometry
+    and the traced plane."""
 
-    x: np.ndarray  # (N, C, *S)
-    kernel_size: int | Sequence[int]
-    stride: int | Sequence[int] | None
-    padding: int | Sequence[int]
-    dilation: int | Sequence[int]
-    ceil_mode: bool
-    count_include_pad: bool
-    divisor_override: int | None
-    norm_type: float
-    ndim: int
+    args: dict[str, Any]  # the kind's engine function's, defaults filled in (input: (N, C, *S))
     geom: list[shapes.PoolDim]
     n: int  # the batch element traced
     c: int  # the channel traced
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.args["input"]
 
 
 #: A kind's step: (output coordinate, the window's taps, the engine's value there) -> Step.
@@ -64,9 +69,7 @@ StepFn = Callable[[Coord, tuple[Tap, ...], float], Step]
 
 
 def _max(p: _Pool) -> tuple[np.ndarray, StepFn]:
-    y, index = max_pool(
-        p.x, p.kernel_size, p.stride, p.padding, p.dilation, p.ceil_mode, True, ndim=p.ndim
-    )
+    y, index = max_pool(**{**p.args, "return_indices": True})
     winners = index[p.n, p.c].tolist()
 
     def step(o: Coord, taps: tuple[Tap, ...], value: float) -> Step:
@@ -82,11 +85,8 @@ def _max(p: _Pool) -> tuple[np.ndarray, StepFn]:
 
 
 def _avg(p: _Pool) -> tuple[np.ndarray, StepFn]:
-    y = avg_pool(
-        p.x, p.kernel_size, p.stride, p.padding, p.ceil_mode, p.count_include_pad,
-        p.divisor_override, ndim=p.ndim,
-    )  # fmt: skip
-    divisors = avg_divisor(p.geom, p.count_include_pad, p.divisor_override)
+    y = avg_pool(**p.args)
+    divisors = avg_divisor(p.geom, p.args["count_include_pad"], p.args["divisor_override"])
 
     def step(o: Coord, taps: tuple[Tap, ...], value: float) -> Step:
         total = float(sum(tap.value for tap in taps))
@@ -96,15 +96,16 @@ def _avg(p: _Pool) -> tuple[np.ndarray, StepFn]:
 
 
 def _lp(p: _Pool) -> tuple[np.ndarray, StepFn]:
-    y = lp_pool(p.x, p.norm_type, p.kernel_size, p.stride, p.ceil_mode, ndim=p.ndim)
+    y = lp_pool(**p.args)
+    norm = p.args["norm_type"]
 
     def step(o: Coord, taps: tuple[Tap, ...], value: float) -> Step:
         real = np.array([tap.value for tap in taps if tap.role == "input"])
-        if np.isinf(p.norm_type):  # the largest (p = inf) or smallest (−inf) |x|
-            total = float((np.max if p.norm_type > 0 else np.min)(np.abs(real)))
+        if np.isinf(norm):  # the largest (p = inf) or smallest (−inf) |x|
+            total = float((np.max if norm > 0 else np.min)(np.abs(real)))
         else:
             with np.errstate(all="ignore"):  # 0^p = inf for p < 0; (−x)^0.5 is nan
-                total = float(np.sum(np.power(real, p.norm_type)))
+                total = float(np.sum(np.power(real, norm)))
         return Step(o, taps, total, 0.0, value)
 
     return y, step
@@ -112,15 +113,15 @@ def _lp(p: _Pool) -> tuple[np.ndarray, StepFn]:
 
 class _Reduction(NamedTuple):
     pad: float  # what the padding cells hold for this reduction
-    dilated: bool  # whether the kind takes ``dilation`` (torch: max pooling only)
+    op: Callable[..., Any]  # the engine function: its signature says what the kind takes
     run: Callable[[_Pool], tuple[np.ndarray, StepFn]]  # the engine's output, and its steps
 
 
 #: Every windowed pooling kind the trace draws, by ``kind``.
 _REDUCTIONS: dict[str, _Reduction] = {
-    "max": _Reduction(-np.inf, True, _max),
-    "avg": _Reduction(0.0, False, _avg),
-    "lp": _Reduction(0.0, False, _lp),
+    "max": _Reduction(-np.inf, max_pool, _max),
+    "avg": _Reduction(0.0, avg_pool, _avg),
+    "lp": _Reduction(0.0, lp_pool, _lp),
 }
 
 
@@ -156,29 +157,35 @@ def _window_taps(
     return tuple(taps)
 
 
+class PoolTraceArgs(TypedDict, total=False):
+    """A windowed pooling trace's keywords: those its kind's engine function takes
+    (:func:`~convanim.engine.max_pool`'s ``dilation``, :func:`~convanim.engine.avg_pool`'s
+    ``count_include_pad`` …, as torch's), ``ndim``, and what it draws (``batch``, ``channel``;
+    0 unless given)."""
+
+    stride: int | Sequence[int] | None
+    padding: int | Sequence[int]
+    dilation: int | Sequence[int]
+    ceil_mode: bool
+    count_include_pad: bool
+    divisor_override: int | None
+    norm_type: float
+    ndim: int | None
+    batch: int
+    channel: int
+
+
 @finite_values
 def trace_pool(
-    x: np.ndarray,
-    kind: str,
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int] | None = None,
-    padding: int | Sequence[int] = 0,
-    dilation: int | Sequence[int] = 1,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-    norm_type: float = 2.0,
-    *,
-    ndim: int | None = None,
-    batch: int = 0,
-    channel: int = 0,
+    x: np.ndarray, kind: str, kernel_size: int | Sequence[int], **args: Unpack[PoolTraceArgs]
 ) -> Trace:
     """Trace max (``kind="max"``), average (``"avg"``) or power-average (``"lp"``) pooling.
 
     The grid is the input padded by ``padding``; taps are the window cells inside it (a
     ``ceil_mode`` window hanging past the padding has fewer). Max pooling treats padding as
     ``-inf`` and names the ``winner`` (torch's: first maximum in scan order); average pooling
-    gives the ``divisor``.
+    gives the ``divisor``. An argument the kind does not take (``dilation`` of an average) is
+    refused, as torch refuses it.
 
     >>> t = trace_pool(np.array([[1.0, 3.0], [3.0, 2.0]]), "max", 2)
     >>> t.steps[0].value, t.steps[0].winner
@@ -187,17 +194,16 @@ def trace_pool(
     if kind not in _REDUCTIONS:
         raise ValueError(f"pooling kind must be one of {', '.join(_REDUCTIONS)}, got {kind!r}")
     reduction = _REDUCTIONS[kind]
-    xb, ndim = _pool_input(x, ndim, kernel_size)
+    batch, channel = selected(args, "batch", "channel")
+    xb, args["ndim"] = _pool_input(x, args.get("ndim"), kernel_size)
+    a = arguments(reduction.op, xb, kernel_size=kernel_size, **args)
     n = pick(batch, xb.shape[0], "batch")
     c = pick(channel, xb.shape[1], "channel")
-    dilation = dilation if reduction.dilated else 1
     geom = shapes.pool_geometry(
-        xb.shape[2:], kernel_size, stride, padding, dilation, ceil_mode, kind
-    )
-    pool = _Pool(
-        xb, kernel_size, stride, padding, dilation, ceil_mode, count_include_pad,
-        divisor_override, norm_type, ndim, list(geom), n, c,
+        xb.shape[2:], kernel_size, a["stride"], a.get("padding", 0), a.get("dilation", 1),
+        a["ceil_mode"], kind,
     )  # fmt: skip
+    pool = _Pool(a, list(geom), n, c)
     y, step = reduction.run(pool)
     grid, roles = _padded_plane(xb[n, c], geom, reduction.pad)
     grid_list = grid.tolist()
@@ -228,10 +234,10 @@ def _pool_params(kind: str, p: _Pool) -> dict[str, object]:
         "stride": tuple(g.stride for g in p.geom),
         "padding": tuple(g.padding for g in p.geom),
         "dilation": tuple(g.dilation for g in p.geom),
-        "ceil_mode": bool(p.ceil_mode),
-        "count_include_pad": bool(p.count_include_pad),
-        "divisor_override": p.divisor_override,
-        "norm_type": p.norm_type if kind == "lp" else None,
+        "ceil_mode": bool(p.args["ceil_mode"]),
+        "count_include_pad": bool(p.args.get("count_include_pad", True)),
+        "divisor_override": p.args.get("divisor_override"),
+        "norm_type": p.args.get("norm_type"),
         "batch": p.n,
         "channel": p.c,
     }

@@ -40,7 +40,7 @@ from manim import (
     config,
 )
 
-from convanim.draw.themes import INKS, THEMES, Theme
+from convanim.draw.themes import INKS, VIDEO_THEMES, Theme
 
 
 @dataclass(frozen=True)
@@ -82,16 +82,12 @@ class Palette:
 
 #: The deck's palette (its formulas use #FF6B6B for ∂L/∂y and #4ECDC4 for the local
 #: derivative). On the white slide they are darkened to 4.5:1 (the deck's own #FF6B6B is 2.8:1
-#: and #4ECDC4 1.9:1 on white), keeping their hue; the dark slide takes them as they are. The
-#: grids' cell fills are the GIFs' Solarized ones made legible when projected: lighter fills and
-#: shade on white, darker fills under a darkening shade on the dark slide, so that the ink on
-#: every cell, shaded or not, has 4.5:1 (the GIF theme's numbers on blue input cells: 4.1:1).
-_LIGHT_CELLS, _DARK_CELLS = THEMES["solarized"], THEMES["dark"]
-
-#: Every role's colour on (the white slide, the dark slide), side by side.
+#: and #4ECDC4 1.9:1 on white), keeping their hue; the dark slide takes them as they are. Every
+#: role's colour on (the white slide, the dark slide), side by side; the grids' cells are drawn
+#: in :data:`convanim.draw.themes.VIDEO_THEMES` (the GIF themes' fills made legible projected).
 _ROLES: dict[str, tuple[str, str]] = {
-    "background": ("#ffffff", _DARK_CELLS.background),
-    "ink": ("#000000", _DARK_CELLS.text),
+    "background": ("#ffffff", VIDEO_THEMES["dark"].background),
+    "ink": ("#000000", VIDEO_THEMES["dark"].text),
     "red": ("#c8322f", "#ff6b6b"),
     "teal": ("#1b8077", "#4ecdc4"),
     "blue": ("#2f5e9e", "#6ca6e8"),
@@ -100,28 +96,11 @@ _ROLES: dict[str, tuple[str, str]] = {
     "light": ("#eef1f4", "#0b3c48"),
 }
 
-#: The cell fills each slide changes in its GIF theme (solarized, dark), side by side.
-_CELL_FILLS: dict[str, tuple[Any, Any]] = {
-    "input": ("#8cc4ec", "#1f5f8b"),
-    "output": ("#8fd8d0", "#17695f"),
-    "dropped": ("#c9e2f4", "#163f5a"),
-    "inserted": (_LIGHT_CELLS.inserted, "#35321a"),
-    "winner": (_LIGHT_CELLS.winner, "#ff6b6b"),
-    "shade": (_LIGHT_CELLS.shade, "#000000"),
-    "shade_alpha": (0.3, 0.35),
-    # padding's zeros are written in it: 4.5:1 under the window's shade too
-    "muted": ("#383d42", _DARK_CELLS.muted),
-}
-
 PALETTES: dict[str, Palette] = {
     name: Palette(
-        name=name,
-        cells=replace(
-            base, name=f"video-{base.name}", **{k: pair[i] for k, pair in _CELL_FILLS.items()}
-        ),
-        **{role: pair[i] for role, pair in _ROLES.items()},
+        name=name, cells=VIDEO_THEMES[name], **{role: pair[i] for role, pair in _ROLES.items()}
     )
-    for i, (name, base) in enumerate((("light", _LIGHT_CELLS), ("dark", _DARK_CELLS)))
+    for i, name in enumerate(("light", "dark"))
 }
 assert tuple(PALETTES) == THEME_NAMES  # (the parameters' choices, declared without Manim)
 

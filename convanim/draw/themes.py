@@ -161,32 +161,44 @@ def blend(a: str, b: str, alpha: float) -> str:
 
 
 #: Each role's colour in each theme, side by side (Solarized's palette: base03 #002b36 …
-#: base3 #fdf6e3, blue #268bd2, cyan #2aa198, red #dc322f, yellow #b58900 …).
-_THEME_NAMES = ("solarized", "dark")
-_COLOURS: dict[str, tuple[str, str] | tuple[float, float]] = {
-    "background": ("#ffffff", "#002b36"),
-    "line": ("#002b36", "#93a1a1"),
-    "text": ("#002b36", "#fdf6e3"),
-    "input": ("#268bd2", "#268bd2"),
-    "output": ("#2aa198", "#2aa198"),
-    "padding": ("#ffffff", "#002b36"),
+#: base3 #fdf6e3, blue #268bd2, cyan #2aa198, red #dc322f, yellow #b58900 …). The last two
+#: columns are the videos' grids (``scenes._common.PALETTES``, on the deck's white slide and on
+#: the dark one): the GIFs' fills made legible when projected, lighter fills and shade on white,
+#: darker fills under a darkening shade on dark, so that the ink on every cell, shaded or not,
+#: has 4.5:1 (the GIF theme's numbers on blue input cells: 4.1:1).
+_THEME_NAMES = ("solarized", "dark", "video-solarized", "video-dark")
+_COLOURS: dict[str, tuple[str, ...] | tuple[float, ...]] = {
+    "background": ("#ffffff", "#002b36", "#ffffff", "#002b36"),
+    "line": ("#002b36", "#93a1a1", "#002b36", "#93a1a1"),
+    "text": ("#002b36", "#fdf6e3", "#002b36", "#fdf6e3"),
+    "input": ("#268bd2", "#268bd2", "#8cc4ec", "#1f5f8b"),
+    "output": ("#2aa198", "#2aa198", "#8fd8d0", "#17695f"),
+    "padding": ("#ffffff", "#002b36", "#ffffff", "#002b36"),
     # Inserted zeros and output_padding differ from padding by fill *and* by a mark that
     # survives the window's shade (under it the fills alone came within 20 levels).
-    "inserted": ("#f3e3b3", "#3d3a1a"),
-    "output_padding": ("#e2e3f3", "#2b2f55"),
-    "dropped": ("#93c5e8", "#1d5d85"),
-    "kernel": ("#fdf6e3", "#073642"),
-    "shade": ("#073642", "#fdf6e3"),
-    "shade_alpha": (0.4, 0.3),
-    "connector": ("#000000", "#eee8d5"),
-    "winner": ("#dc322f", "#dc322f"),
-    "subscript": ("#6c71c4", "#d33682"),
-    "muted": ("#586e75", "#93a1a1"),
-    "mark": ("#b58900", "#b58900"),
+    "inserted": ("#f3e3b3", "#3d3a1a", "#f3e3b3", "#35321a"),
+    "output_padding": ("#e2e3f3", "#2b2f55", "#e2e3f3", "#2b2f55"),
+    "dropped": ("#93c5e8", "#1d5d85", "#c9e2f4", "#163f5a"),
+    "kernel": ("#fdf6e3", "#073642", "#fdf6e3", "#073642"),
+    "shade": ("#073642", "#fdf6e3", "#073642", "#000000"),
+    "shade_alpha": (0.4, 0.3, 0.3, 0.35),
+    "connector": ("#000000", "#eee8d5", "#000000", "#eee8d5"),
+    "winner": ("#dc322f", "#dc322f", "#dc322f", "#ff6b6b"),
+    "subscript": ("#6c71c4", "#d33682", "#6c71c4", "#d33682"),
+    # video-solarized: padding's zeros are written in it, 4.5:1 under the window's shade too
+    "muted": ("#586e75", "#93a1a1", "#383d42", "#93a1a1"),
+    "mark": ("#b58900", "#b58900", "#b58900", "#b58900"),
 }
-THEMES: dict[str, Theme] = {
-    name: Theme(name=name, **{role: pair[k] for role, pair in _COLOURS.items()})  # type: ignore[arg-type]
+_ALL_THEMES: dict[str, Theme] = {
+    name: Theme(name=name, **{role: row[k] for role, row in _COLOURS.items()})  # type: ignore[arg-type]
     for k, name in enumerate(_THEME_NAMES)
+}
+#: The GIFs' and pages' themes (``--theme``).
+THEMES: dict[str, Theme] = {name: _ALL_THEMES[name] for name in ("solarized", "dark")}
+#: The videos' grid themes, by slide (``light``: the deck's white slide, ``dark``).
+VIDEO_THEMES: dict[str, Theme] = {
+    "light": _ALL_THEMES["video-solarized"],
+    "dark": _ALL_THEMES["video-dark"],
 }
 
 #: The colours that make up a theme's "ink": lines, text and marks drawn over the background.

@@ -331,7 +331,8 @@ def test_pace_scales_every_beat(media):
 @pytest.mark.parametrize(("theme", "ink", "transparent"), PALETTE_CASES)
 def test_scene_colours_are_legible_on_the_slide(theme, ink, transparent):
     """Every text colour the scenes use has 4.5:1 against the slide and against every cell
-    fill it can sit on (shaded or not); outlines and stems 3:1 against the slide (WCAG), for
+    fill it can sit on (shaded or not); outlines and stems 3:1 against the slide (WCAG), the
+    grid's lines 3:1 against every cell they border, for
     the light and the dark slide and for a transparent export (on the dark slide it is for)."""
     from convanim.scenes._common import palette_for
 
@@ -346,6 +347,8 @@ def test_scene_colours_are_legible_on_the_slide(theme, ink, transparent):
     for role in ("input", "output", "kernel", "padding", "inserted", "dropped", "output_padding"):
         for fill in (t.fill(role), t.shaded(role)):
             assert contrast(t.ink_on(fill), fill) >= 4.5, (role, fill)
+            # the grid's lines and the window's outline are drawn over every cell
+            assert contrast(t.line, fill) >= 3.0, (role, fill)
             if role in ("padding", "inserted"):  # their zeros are written in the muted colour
                 assert contrast(t.muted, fill) >= 4.5, (role, fill)
     # the kernel's quiet box behind the taps: its numbers and stems on it

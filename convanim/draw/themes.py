@@ -169,7 +169,8 @@ def blend(a: str, b: str, alpha: float) -> str:
 _THEME_NAMES = ("solarized", "dark", "video-solarized", "video-dark")
 _COLOURS: dict[str, tuple[str, ...] | tuple[float, ...]] = {
     "background": ("#ffffff", "#002b36", "#ffffff", "#002b36"),
-    "line": ("#002b36", "#93a1a1", "#002b36", "#93a1a1"),
+    # video-dark: lighter, 3:1 against its darker blue and teal fills (#93a1a1 gave 2.4:1)
+    "line": ("#002b36", "#93a1a1", "#002b36", "#b3bdbd"),
     "text": ("#002b36", "#fdf6e3", "#002b36", "#fdf6e3"),
     "input": ("#268bd2", "#268bd2", "#8cc4ec", "#1f5f8b"),
     "output": ("#2aa198", "#2aa198", "#8fd8d0", "#17695f"),

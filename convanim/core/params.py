@@ -184,11 +184,15 @@ class Param(Record):
     default: Any
     help: str
     flags: tuple[str, ...] = ()
-    metavar: str | None = None
+    metavar: str | None = None  # default: its parser's (N[,N...] for parse_dims)
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     switch: bool = False
     short: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.metavar is None:  # the parser's text form: one spelling for every -s, -d …
+            object.__setattr__(self, "metavar", _METAVARS.get(self.parse))
 
     @property
     def render_key(self) -> str:
@@ -219,6 +223,17 @@ class Param(Record):
         return replace(self, **changes)
 
 
+#: How each text parser's input is written in ``--help`` (a Param's default metavar).
+_METAVARS: dict[Callable[[str], Any], str] = {
+    parse_size: "SIZE",
+    parse_optional_size: "SIZE",
+    parse_dims: "N[,N...]",
+    parse_padding: "PADDING",
+    parse_int: "INTEGER",
+    parse_float: "FLOAT",
+}
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         return str(text).strip().lower()
@@ -243,7 +258,6 @@ _PARAMS = (
         None,
         "Input size: 6, 6x6, 6,6 or 8x6x6.",
         ("-i", "--input"),
-        "SIZE",
         aliases=("input", "size"),
         short="size",
     ),
@@ -253,18 +267,16 @@ _PARAMS = (
         None,
         "Kernel size, 3 or one per dimension (3,5).",
         ("-k", "--kernel-size"),
-        "N[,N...]",
         aliases=("kernel", "k"),
         short="kernel",
     ),
-    Param("stride", parse_dims, 1, "Stride.", ("-s", "--stride"), "N[,N...]", aliases=("s",)),
+    Param("stride", parse_dims, 1, "Stride.", ("-s", "--stride"), aliases=("s",)),
     Param(
         "padding",
         parse_padding,
         0,
         "1 | 1,2 | 1:2,0:1 (before:after) | same | valid | full.",
         ("-p", "--padding"),
-        "PADDING",
         aliases=("p",),
     ),
     Param(
@@ -273,7 +285,6 @@ _PARAMS = (
         1,
         "Dilation (spacing of the kernel taps).",
         ("-d", "--dilation"),
-        "N[,N...]",
         aliases=("d",),
     ),
     Param(
@@ -282,7 +293,6 @@ _PARAMS = (
         0,
         "Extra cells at the end (bottom/right); < max(stride, dilation).",
         ("--output-padding",),
-        "N[,N...]",
     ),
     Param(
         "groups",
@@ -290,7 +300,6 @@ _PARAMS = (
         1,
         "Groups (channels split into G independent convolutions).",
         ("--groups",),
-        "INTEGER",
         aliases=("g",),
     ),
     Param(
@@ -299,7 +308,6 @@ _PARAMS = (
         None,
         "Input channels (default: groups, or 1).",
         ("--in-channels",),
-        "INTEGER",
         aliases=("c_in",),
     ),
     Param(
@@ -308,7 +316,6 @@ _PARAMS = (
         None,
         "Output channels (default: groups, or 1).",
         ("--out-channels",),
-        "INTEGER",
         aliases=("c_out",),
     ),
     Param(
@@ -325,7 +332,6 @@ _PARAMS = (
         None,
         "Wanted output size (one value, or one per dimension).",
         ("--output-size",),
-        "SIZE",
     ),
     Param(
         "kind",
@@ -357,9 +363,8 @@ _PARAMS = (
         None,
         "avg (2-D/3-D): divide every window by this.",
         ("--divisor-override",),
-        "INTEGER",
     ),
-    Param("norm_type", parse_float, 2.0, "lp pool: the power p.", ("--norm-type",), "FLOAT"),
+    Param("norm_type", parse_float, 2.0, "lp pool: the power p.", ("--norm-type",)),
     Param(
         "mode",
         _choice(*MODES),

@@ -4,8 +4,8 @@ tests (tests/test_scenes*.py): import them with ``from scene_checks import dry, 
 - :func:`dry` runs a scene and checks the screen after every ``play``: :func:`layout_problems`
   (off frame, overlaps, outlines cutting texts), with ``legible=True`` :func:`small_numbers`
   (digits under 40 px at 1080p), and always :func:`foreign_colours` (a colour drawn that is not
-  the scene palette's, so would not follow ``--theme``/``--ink``); with ``veils=True``
-  :func:`veiled_texts` (a text drawn under a translucent shade, its ink blended).
+  the scene palette's, so would not follow ``--theme``/``--ink``) and :func:`veiled_texts` (a
+  text drawn under a translucent shade, its ink blended; ``veils=False`` skips it).
 - :func:`texts_on_screen`, :func:`assert_on_screen`, :func:`shown` read the result back.
 - :data:`PALETTE_CASES`: the (theme, ink, transparent) choices every scene must draw legibly.
 
@@ -201,7 +201,8 @@ def crowded_numbers(scene, gap: float) -> list[str]:
 def veiled_texts(scene) -> list[str]:
     """Texts drawn under a translucent fill (a window's shade) and not hidden by a copy drawn
     over it: their ink is blended with the shade, so the contrast computed for ink on the
-    shaded cell does not hold. Drawing order is the camera's (z-index, then the order
+    shaded cell does not hold. A fill marked ``unread`` (MultiChannelConv's veil over the
+    channels a group does not read) is meant to quieten what it covers and is let be. Drawing order is the camera's (z-index, then the order
     mobjects were added)."""
     from manim.utils.family import extract_mobject_family_members
 
@@ -220,7 +221,8 @@ def veiled_texts(scene) -> list[str]:
     out, veils, above = [], [], set()
     for m in reversed(order):  # from the top of the drawing down
         if isinstance(m, Polygon) and 0 < m.get_fill_opacity() < 1:
-            veils.append(_box(m))
+            if not getattr(m, "unread", False):  # a veil over what is not to be read now
+                veils.append(_box(m))
         elif id(m) in owner and m.get_fill_opacity() > 0:
             x, y = m.get_center()[:2]
             veiled = any(x0 < x < x1 and y0 < y < y1 for x0, y0, x1, y1 in veils)
@@ -257,14 +259,14 @@ def dry(
     legible: bool = False,
     transparent: bool = False,
     spacing: float | None = None,
-    veils: bool = False,
+    veils: bool = True,
     **params,
 ):
     """Run scene ``name`` under ``dry_run`` and return it; the layout and the colours are
     checked after every ``play`` (the state each animation ends in is what stays on screen),
     with ``legible`` the size of every number too, with ``spacing`` the room between numbers
-    (:func:`crowded_numbers`), with ``veils`` that no text is under a translucent shade
-    (:func:`veiled_texts`). ``transparent`` renders as for a webm with alpha (the palette
+    (:func:`crowded_numbers`), unless ``veils=False`` that no text is under a translucent
+    shade (:func:`veiled_texts`). ``transparent`` renders as for a webm with alpha (the palette
     follows)."""
     module = importlib.import_module(f"convanim.scenes.{video.SCENE_MODULES[name]}")
     cfg = {

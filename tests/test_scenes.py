@@ -427,7 +427,7 @@ def test_numbers_legible_at_the_corners(media, name, params):
     cuts a text, and every number is 40 px tall at 1080p (weights in cell corners aside);
     FIR's rows of numbers keep 0.1 units apart (a flipped −1 sat on its product)."""
     spacing = 0.1 if name == "FIRConvolution1D" else None
-    dry(media, name, legible=True, spacing=spacing, veils=True, max_steps=3, **params)
+    dry(media, name, legible=True, spacing=spacing, max_steps=3, **params)
 
 
 def test_limits_keep_the_numbers_legible():
@@ -446,7 +446,7 @@ def test_limits_keep_the_numbers_legible():
 def test_scenes_draw_through_the_palette(media, name, theme, ink, transparent):
     """On the dark slide and in a transparent export every colour on screen is the palette's
     (``dry`` checks each play): no literal colour stays dark on a dark slide."""
-    scene = dry(media, name, max_steps=2, theme=theme, ink=ink, transparent=transparent, veils=True)
+    scene = dry(media, name, max_steps=2, theme=theme, ink=ink, transparent=transparent)
     assert scene.palette.ink == "#fdf6e3"
     if not transparent:
         assert scene.camera.background_color.to_hex().lower() == "#002b36"

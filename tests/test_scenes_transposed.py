@@ -101,7 +101,7 @@ def test_numbers_legible_at_the_corners(media, name, params):
     """Nothing leaves the frame, no two texts overlap, no outline cuts a text, and every
     number is 40 px tall at 1080p (weights in cell corners aside), none under a translucent
     shade (its ink would be blended), after every animation."""
-    dry(media, name, legible=True, veils=True, max_steps=3, **params)
+    dry(media, name, legible=True, max_steps=3, **params)
 
 
 def test_transposed_direct_view_matches_torch(media):
@@ -181,7 +181,7 @@ MY_SCENES = ["TransposedConv2D", "TransposedAmbiguity", "ConvBackward"]
 def test_scenes_draw_through_the_palette(media, name, theme, ink, transparent):
     """On the dark slide and in a transparent export every colour on screen is the palette's
     (``dry`` checks each play), so nothing stays dark-on-dark."""
-    scene = dry(media, name, max_steps=2, theme=theme, ink=ink, transparent=transparent, veils=True)
+    scene = dry(media, name, max_steps=2, theme=theme, ink=ink, transparent=transparent)
     assert scene.palette.ink == "#fdf6e3"
 
 

@@ -27,13 +27,15 @@ from convanim.scenes._common import (
     FONT,
     NUMBER_SIZE,
     ConvanimScene,
+    FadeIn,
+    FadeOut,
     fmt,
     tex,
 )
 from convanim.scenes._common import caption as bottom_line
 from convanim.scenes._data import backward_example, layout_plan_row
 from convanim.scenes._grid import NUM_SIZE, PlanView, layout_plan, top_formulas
-from manim import FadeIn, FadeOut, Text, VGroup, Write
+from manim import Text, VGroup, Write
 
 DY = r"\frac{\partial \mathcal{L}}{\partial y[n]}"
 D = r"\partial\mathcal{L}/\partial "  # the inline ∂L/∂ of the row names

@@ -24,6 +24,8 @@ from convanim.scenes._common import (
     FONT,
     NUMBER_SIZE,
     ConvanimScene,
+    FadeIn,
+    FadeOut,
     Palette,
     caption,
     fmt,
@@ -39,7 +41,7 @@ from convanim.scenes._grid import (
     top_formulas,
 )
 from convanim.scenes.ambiguity import haloed
-from manim import FadeIn, FadeOut, ReplacementTransform, Text, VGroup
+from manim import ReplacementTransform, Text, VGroup
 
 from convanim.draw.plan import Label, Plan
 

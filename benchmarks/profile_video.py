@@ -36,6 +36,9 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the render here")
     parser.add_argument("--top", type=int, default=25, help="profile lines to print")
     parser.add_argument("--json", type=Path, help="write the per-play figures here")
+    parser.add_argument(
+        "--timing", action="store_true", help="CPU s by stage: drawing, encoding, the rest"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,6 +63,7 @@ def main() -> None:
             **video.manim_asset_dirs(),
         }
         plays = record_plays()
+        stages = time_stages() if args.timing else {}
         from convanim.scenes import _render
 
         profiler = cProfile.Profile() if args.profile else None
@@ -92,11 +96,55 @@ def main() -> None:
         f" (of {max((p['moving'] + p['static'] for p in plays), default=0)} at most),"
         f" mobject draws {drawn}; this process: {cpu:.2f} CPU s, {wall:.2f} s wall"
     )
+    if stages:
+        print(
+            "CPU s by stage: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+            + f"; the rest (building the scene, copies, interpolation) {cpu - sum(stages.values()):.2f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(plays, indent=1))
     if profiler:
         profiler.dump_stats(args.profile)
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(args.top)
+
+
+def time_stages() -> dict[str, float]:
+    """Wrap Manim's drawing and encoding so that their CPU seconds add up in the returned dict:
+    ``draw still`` (the picture of what does not move, once per play), ``draw frames`` (the
+    moving mobjects, per animated frame, and a frozen wait's one frame), ``encode`` (the
+    encoder threads: colour conversion and H.264, per frame written, frozen or not),
+    ``segments`` (opening an encoder per play and joining the pieces at the end)."""
+    import threading
+
+    from manim.renderer.cairo_renderer import CairoRenderer
+    from manim.scene.scene_file_writer import SceneFileWriter
+    from manim.scene.video_segment_encoder import VideoSegmentEncoder
+
+    stages = {"draw still": 0.0, "draw frames": 0.0, "encode": 0.0, "segments": 0.0}
+    lock = threading.Lock()
+
+    def timed(cls: type, name: str, stage: str, clock=time.thread_time) -> None:  # noqa: ANN001
+        original = getattr(cls, name)
+
+        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            start = clock()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                with lock:
+                    stages[stage] += clock() - start
+
+        setattr(cls, name, wrapper)
+
+    timed(CairoRenderer, "save_static_frame_data", "draw still")
+    timed(CairoRenderer, "render", "draw frames")
+    timed(VideoSegmentEncoder, "write_frame", "encode")
+    timed(VideoSegmentEncoder, "finish", "encode")
+    timed(VideoSegmentEncoder, "__init__", "segments")
+    # (the final concatenation runs in the main thread)
+    timed(SceneFileWriter, "combine_to_movie", "segments", clock=time.process_time)
+    return stages
 
 
 def record_plays() -> list[dict]:

@@ -264,6 +264,33 @@ class _OpacityFade(Animation):
                     setattr(m, name, rgbas)
 
 
+class _OpacityTo(_OpacityFade):
+    """``mobject.animate.set_opacity(opacity)`` without its copies: each part's alphas (fill,
+    stroke, background stroke) go from their values to ``opacity`` as Manim's ``Transform``
+    takes them, ``(1 − t)·a + t·opacity``; nothing enters or leaves the scene."""
+
+    def __init__(self, mobject: Mobject, opacity: float, **kwargs: Any) -> None:
+        Animation.__init__(self, mobject, **kwargs)
+        self.fade_in = True  # (not a remover: clean_up_from_scene leaves it as it is)
+        self.opacity = opacity
+        self.parts = []
+
+    def interpolate_mobject(self, alpha: float) -> None:  # noqa: D102
+        count = len(self.parts)
+        for i, (m, originals) in enumerate(self.parts):
+            t = self.get_sub_alpha(alpha, i, count)
+            for name, rgbas in zip(_RGBAS, originals, strict=True):
+                now = rgbas.copy()
+                now[:, 3] = (1 - t) * rgbas[:, 3] + t * self.opacity
+                setattr(m, name, now)
+
+
+def opacity_to(mobject: Mobject, opacity: float, **kwargs: Any) -> Animation:
+    """Animate ``mobject``'s opacity to ``opacity`` (Manim's ``.animate.set_opacity``, drawn the
+    same, without copying the mobject: see :class:`_OpacityFade`)."""
+    return _OpacityTo(mobject, opacity, **kwargs)
+
+
 def _plain(mobjects: Sequence[Mobject], kwargs: dict[str, Any]) -> bool:
     """Whether a fade of ``mobjects`` is one :class:`_OpacityFade` draws the same: no shift,
     scale or target position, and only vectorized parts."""
@@ -516,6 +543,7 @@ __all__ = [
     "colored_math",
     "fmt",
     "index_labels",
+    "opacity_to",
     "label",
     "tex",
     "products_text",

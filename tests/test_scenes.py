@@ -264,7 +264,7 @@ def test_cell_numbers_fit_their_cells():
 
 
 def test_fades_draw_what_manims_draw_without_copies(monkeypatch):
-    # The scenes' FadeIn/FadeOut only scale opacities (no deep copies of the texts: see
+    # The scenes' FadeIn/FadeOut/opacity_to only scale opacities (no deep copies of the texts: see
     # _common._OpacityFade); at every point of the fade each part's colours, points and widths
     # must be those Manim's own fade gives, and a faded-out mobject ends off the scene at full
     # opacity, as Manim's does.
@@ -311,6 +311,22 @@ def test_fades_draw_what_manims_draw_without_copies(monkeypatch):
                 assert stage.removed == [a]
                 for x, y in zip(state(a), full, strict=True):
                     np.testing.assert_array_equal(x, y)
+    # opacity_to: Manim's .animate.set_opacity, there and back
+    for opacity in (0.0, 1.0):
+        for alpha in (0.3, 1.0):
+            a, b = make(), make()
+            a.set_opacity(1 - opacity)
+            b.set_opacity(1 - opacity)
+            mine, manims = _common.opacity_to(a, opacity), b.animate.set_opacity(opacity)
+            manims = manims.build()
+            monkeypatch.setattr(manim.Mobject, "copy", lambda m: copies.append(m) or real_copy(m))
+            mine.begin()
+            mine.interpolate(alpha)
+            monkeypatch.setattr(manim.Mobject, "copy", real_copy)
+            manims.begin()
+            manims.interpolate(alpha)
+            for x, y in zip(state(a), state(b), strict=True):
+                np.testing.assert_allclose(x, y, atol=1e-12)
     assert copies == []
     # a fade that moves or scales is Manim's own
     assert isinstance(_common.FadeIn(make(), shift=np.array([1, 0, 0])), manim.FadeIn)

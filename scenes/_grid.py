@@ -18,13 +18,13 @@ from convanim.scenes._common import (
     LIGHT_PALETTE,
     NUMBER_SIZE,
     ConvanimScene,
+    FadeIn,
+    FadeOut,
     caption,
     tex,
 )
 from manim import (
     Animation,
-    FadeIn,
-    FadeOut,
     Line,
     MathTex,
     Polygon,

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, Palette, tex
+from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, FadeIn, FadeOut, Palette, tex
 from convanim.scenes._data import ambiguity_plans
 from convanim.scenes._grid import PlanView, top_formulas
-from manim import FadeIn, FadeOut, Text, VGroup
+from manim import Text, VGroup
 
 from convanim.draw.plan import Plan
 

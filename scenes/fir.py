@@ -36,6 +36,8 @@ import numpy as np
 from convanim.scenes._common import (
     NUMBER_SIZE,
     ConvanimScene,
+    FadeIn,
+    FadeOut,
     axis,
     colored_math,
     fmt,
@@ -47,8 +49,6 @@ from convanim.scenes._common import (
 )
 from convanim.scenes._data import conv1d_trace
 from manim import (
-    FadeIn,
-    FadeOut,
     ReplacementTransform,
     RoundedRectangle,
     VGroup,

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, fmt, tex
+from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, FadeIn, FadeOut, fmt, tex
 from convanim.scenes._data import multichannel_example
 from convanim.scenes._grid import CELL_FILL, NUM_SIZE, PlanView, layout_plan, top_formulas
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, ReplacementTransform, Text, VGroup, smooth
+from manim import DOWN, LEFT, UP, ReplacementTransform, Text, VGroup, smooth
 
 #: Name and formula sizes: MathTex with digits in it (``x_0``, ``b_1``) at 42 pt has 40 px
 #: digits at 1080p; names without digits may be smaller.

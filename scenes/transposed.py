@@ -24,9 +24,12 @@ from convanim.scenes._common import (
     FONT,
     NUMBER_SIZE,
     ConvanimScene,
+    FadeIn,
+    FadeOut,
     Palette,
     caption,
     fmt,
+    opacity_to,
     tex,
 )
 from convanim.scenes._data import transposed_example
@@ -39,7 +42,7 @@ from convanim.scenes._grid import (
     top_formulas,
 )
 from convanim.scenes.ambiguity import haloed
-from manim import FadeIn, FadeOut, ReplacementTransform, Text, VGroup
+from manim import ReplacementTransform, Text, VGroup
 
 from convanim.draw.plan import Label, Plan
 
@@ -175,10 +178,20 @@ class _ScatterView:
         )
         for v in self.ivals.values():
             scene.shown.append(("input", v))
+        static = self.view.static()
+        # The kernel's numbers fade while a scaled kernel lies over them. Manim redraws every
+        # frame from the first moving mobject on (a group moves when a part of it does), so
+        # inside the grids' group they made all of them redraw; drawn after the grids (which
+        # they do not overlap) only they do.
+        cells = self.view.cells["kernel"].values()
+        self.kernel_numbers = VGroup(*(m for cell in cells for m in cell[1:]))
+        for cell in cells:
+            cell.remove(*cell[1:])
+        parts = (title, static, self.info, self.kernel_numbers)
         if scene.renderer.num_plays == 0:
-            scene.opening(title, self.view.static(), self.info)
+            scene.opening(*parts)
         else:
-            scene.beat("idea", FadeIn(title, self.view.static(), self.info))
+            scene.beat("idea", *(FadeIn(m) for m in parts))
         steps = self.trace.steps[: scene.step_count(len(self.trace.steps))]
         for step in steps:
             self._scale(step)
@@ -289,8 +302,7 @@ class _ScatterView:
 
     def _kernel_numbers(self, opacity: float) -> list:
         """Fade the kernel grid's numbers to ``opacity``."""
-        nums = [m for cell in self.view.cells["kernel"].values() for m in cell[1:]]
-        return [m.animate.set_opacity(opacity) for m in nums]
+        return [opacity_to(m, opacity) for m in self.kernel_numbers]
 
     def _overlap_note(self, overlaps: list) -> str:
         """``y[r,c] = a + b = s`` for as many overlapping cells as fit on one line."""

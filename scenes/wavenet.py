@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, tex
+from convanim.scenes._common import FONT, NUMBER_SIZE, ConvanimScene, FadeIn, FadeOut, tex
 from convanim.scenes._data import CausalStack, causal_stack
-from manim import DOWN, LEFT, UP, Circle, FadeIn, FadeOut, Text, VGroup, VMobject, Write
+from manim import DOWN, LEFT, UP, Circle, Text, VGroup, VMobject, Write
 
 #: MathTex with digits (``d = 8``, ``k = 2``, the receptive field) at 42 pt: 40 px digits.
 TEX_SIZE = 42

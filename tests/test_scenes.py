@@ -263,6 +263,75 @@ def test_cell_numbers_fit_their_cells():
         assert m.width <= 0.9 * view.u, m.text  # a margin on both sides
 
 
+def test_fades_draw_what_manims_draw_without_copies(monkeypatch):
+    # The scenes' FadeIn/FadeOut/opacity_to only scale opacities (no deep copies of the texts: see
+    # _common._OpacityFade); at every point of the fade each part's colours, points and widths
+    # must be those Manim's own fade gives, and a faded-out mobject ends off the scene at full
+    # opacity, as Manim's does.
+    import manim
+    from convanim.scenes import _common
+    from manim import Square, VGroup
+
+    def make():
+        square = Square(fill_color="#8cc4ec", fill_opacity=0.3, stroke_opacity=0.8)
+        return VGroup(Text("−2.5", font=_common.FONT), square)
+
+    def state(m):
+        parts = m.family_members_with_points()
+        keys = ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas", "points")
+        return [np.concatenate([getattr(p, k).ravel() for k in keys]) for p in parts]
+
+    class Stage:  # what clean_up_from_scene needs of a scene
+        def __init__(self):
+            self.removed = []
+
+        def remove(self, *mobjects):
+            self.removed.extend(mobjects)
+
+    copies = []
+    real_copy = manim.Mobject.copy
+    for ours, theirs in ((_common.FadeIn, manim.FadeIn), (_common.FadeOut, manim.FadeOut)):
+        for alpha in (0.0, 0.3, 0.75, 1.0):
+            a, b = make(), make()
+            full = state(a)
+            mine, manims = ours(a, run_time=0.5), theirs(b, run_time=0.5)
+            assert isinstance(mine, _common._OpacityFade)
+            monkeypatch.setattr(manim.Mobject, "copy", lambda m: copies.append(m) or real_copy(m))
+            mine.begin()
+            mine.interpolate(alpha)
+            monkeypatch.setattr(manim.Mobject, "copy", real_copy)
+            manims.begin()
+            manims.interpolate(alpha)
+            for x, y in zip(state(a), state(b), strict=True):
+                np.testing.assert_allclose(x, y, atol=1e-12)
+            if ours is _common.FadeOut:
+                mine.finish()
+                stage = Stage()
+                mine.clean_up_from_scene(stage)
+                assert stage.removed == [a]
+                for x, y in zip(state(a), full, strict=True):
+                    np.testing.assert_array_equal(x, y)
+    # opacity_to: Manim's .animate.set_opacity, there and back
+    for opacity in (0.0, 1.0):
+        for alpha in (0.3, 1.0):
+            a, b = make(), make()
+            a.set_opacity(1 - opacity)
+            b.set_opacity(1 - opacity)
+            mine, manims = _common.opacity_to(a, opacity), b.animate.set_opacity(opacity)
+            manims = manims.build()
+            monkeypatch.setattr(manim.Mobject, "copy", lambda m: copies.append(m) or real_copy(m))
+            mine.begin()
+            mine.interpolate(alpha)
+            monkeypatch.setattr(manim.Mobject, "copy", real_copy)
+            manims.begin()
+            manims.interpolate(alpha)
+            for x, y in zip(state(a), state(b), strict=True):
+                np.testing.assert_allclose(x, y, atol=1e-12)
+    assert copies == []
+    # a fade that moves or scales is Manim's own
+    assert isinstance(_common.FadeIn(make(), shift=np.array([1, 0, 0])), manim.FadeIn)
+
+
 def test_scene_helpers_doctests():
     # pytest's --doctest-modules skips scenes/ (Manim scene files), so run these here.
     import doctest

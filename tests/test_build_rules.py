@@ -113,6 +113,26 @@ def test_files_no_longer_needed_are_removed_but_hand_edits_are_kept(lecture: Pat
     assert run(lecture, fakes, check=True).removed == []
 
 
+def test_decks_built_into_one_folder_keep_each_others_files(tmp_path: Path) -> None:
+    """Two lectures built into the same folder (the user's deck already points into another
+    lecture's assets): each build removes only what its own deck no longer needs."""
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("# A\n\n{{CONVANIM:dilation}}\n{{CONVANIM:2d_convolution}}\n")
+    b.write_text("# B\n\n{{CONVANIM:padding_strides_odd}}\n{{CONVANIM:dilation}}\n")
+    fakes, out = FakeRenderers(), tmp_path / "build"
+    built = {deck: sorted(run(deck, fakes).rendered) for deck in (a, b)}
+    assert built[b] == ["assets/images/b/dilation.gif", "assets/images/b/padding_strides_odd.gif"]
+    for deck in (a, b, a):
+        result = run(deck, fakes)
+        assert result.rendered == [] and result.removed == []
+        assert run(deck, fakes, check=True).removed == []
+    every = sorted(str(p.relative_to(out)) for p in (out / "assets").rglob("*.gif"))
+    assert every == sorted(built[a] + built[b])
+    a.write_text("# A\n\n{{CONVANIM:dilation}}\n")  # A drops a figure: only A's goes
+    assert run(a, fakes).removed == ["assets/images/a/2d_convolution.gif"]
+    assert run(b, fakes).removed == [] and (out / built[b][1]).is_file()
+
+
 def test_a_removed_videos_step_files_go_with_it(lecture: Path) -> None:
     lecture.write_text("{{CONVANIM:FIRConvolution1D template=steps}}\n{{CONVANIM:dilation}}\n")
     fakes = FakeRenderers()

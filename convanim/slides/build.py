@@ -30,6 +30,7 @@ from convanim.slides.manifest import (
     CACHE_DIR,
     is_current,
     load_manifest,
+    record_deck,
     remove_stale_partials,
     remove_unneeded,
     safe_target,
@@ -249,7 +250,7 @@ def build(
     )  # fmt: skip
     if check:
         result.stale += out.stale(job)
-        result.removed = unneeded(manifest, {a.rel for a in assets})
+        result.removed = unneeded(manifest, {a.rel for a in assets}, job.deck.name)
         return result
     # a path the OS would refuse is refused now, not after the rendering
     for path in [out.deck_out, *(job.out_dir / a.rel for a in stale)]:
@@ -262,7 +263,9 @@ def build(
         _count(result, exc.made)
         raise
     _count(result, made)
-    result.removed = remove_unneeded(job.out_dir, manifest, {a.rel for a in assets})
+    needed = {a.rel for a in assets}
+    result.removed = remove_unneeded(job.out_dir, manifest, needed, job.deck.name)
+    record_deck(manifest, job.deck.name, needed)
     if made or manifest.get("dirty"):
         write_manifest(job.out_dir, manifest)
     out.write(job)

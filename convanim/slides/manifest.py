@@ -61,6 +61,9 @@ def load_manifest(out_dir: Path) -> dict:
         return empty()
     if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("assets"), dict):
         return empty()
+    decks = data.get("decks", {})
+    if not isinstance(decks, dict) or not all(isinstance(v, list) for v in decks.values()):
+        data.pop("decks", None)  # unreadable: every deck then owns what it finds, as before
     return data
 
 
@@ -106,16 +109,35 @@ def is_current(asset, out_dir: Path, manifest: dict) -> bool:
     return True
 
 
-def unneeded(manifest: dict, needed: set[str]) -> list[str]:
-    """Paths the manifest records writing that the current plan does not need."""
-    return sorted(rel for rel in manifest["assets"] if rel not in needed)
+def unneeded(manifest: dict, needed: set[str], deck: str) -> list[str]:
+    """Paths the manifest records writing for ``deck`` that its current plan does not need and
+    no other deck built into the same folder needs (``manifest["decks"]``: each deck's paths
+    at its last build). A deck not recorded yet (a manifest older than the record) owns what
+    no recorded deck claims.
+
+    >>> m = {"assets": {"a.gif": {}, "b.gif": {}, "c.gif": {}}, "decks": {"B.md": ["b.gif"]}}
+    >>> unneeded(m, {"a.gif"}, "A.md"), unneeded(m, set(), "B.md")
+    (['c.gif'], ['b.gif'])
+    """
+    decks = manifest.get("decks", {})
+    others = {rel for name, rels in decks.items() if name != deck for rel in rels}
+    mine = set(decks[deck]) if deck in decks else set(manifest["assets"])
+    return sorted(rel for rel in mine if rel in manifest["assets"] and rel not in needed | others)
 
 
-def remove_unneeded(out_dir: Path, manifest: dict, needed: set[str]) -> list[str]:
+def record_deck(manifest: dict, deck: str, needed: set[str]) -> None:
+    """Remember which paths ``deck`` needs, so that another deck's build leaves them be."""
+    decks = manifest.setdefault("decks", {})
+    if decks.get(deck) != sorted(needed):
+        decks[deck] = sorted(needed)
+        manifest["dirty"] = True
+
+
+def remove_unneeded(out_dir: Path, manifest: dict, needed: set[str], deck: str) -> list[str]:
     """Delete the files of :func:`unneeded` entries that are unchanged since the build wrote
     them (a file edited by hand is kept, and forgotten); returns the paths removed."""
     removed = []
-    for rel in unneeded(manifest, needed):
+    for rel in unneeded(manifest, needed, deck):
         entry = manifest["assets"].pop(rel)
         manifest["dirty"] = True
         for path_rel, field in [(rel, "stamp"), (entry.get("poster_rel"), "poster")]:

@@ -56,7 +56,8 @@ def check_output(path: Path | str, what: str = "-o", folder: bool = False) -> No
 
     A file (``folder=False``) must not be an existing folder; a folder must not be an existing
     file; every name must fit the file system (with room for the temporary file written first);
-    the nearest existing ancestor must be a folder we can write into (missing folders are made).
+    the nearest existing ancestor must be a folder we can write into (missing folders are made),
+    on a file system that takes files (not read-only, not full, not /proc).
     Raises ``ValueError`` naming ``what`` (the option the user gave).
     """
     path = Path(path)
@@ -83,6 +84,26 @@ def check_output(path: Path | str, what: str = "-o", folder: bool = False) -> No
         raise ValueError(f"{what} {path}: {anchor} is a file, not a folder")
     if not os.access(anchor, os.W_OK | os.X_OK):
         raise ValueError(f"{what} {path}: cannot write into {anchor} (permission denied)")
+    full = _unwritable_file_system(anchor)
+    if full:
+        raise ValueError(f"{what} {path}: cannot write into {anchor} ({full})")
+
+
+def _unwritable_file_system(folder: Path) -> str | None:
+    """Why ``folder``'s file system takes no new file, from its statistics, for what access()
+    does not tell (root may write anywhere): read-only, out of space, or a virtual file system
+    such as /proc that holds no files at all. Nothing is written to find out."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return "read-only file system"
+    if st.f_blocks == 0 and st.f_files == 0:
+        return "a virtual file system that holds no files"
+    if (st.f_bfree if os.geteuid() == 0 else st.f_bavail) == 0:
+        return "no space left on its file system"
+    return None
 
 
 def publish(made: Path | str, path: Path) -> None:

@@ -112,6 +112,29 @@ def test_check_output_accepts_what_can_be_written(tmp_path) -> None:
         check_output(tmp_path)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["render", "conv", "-i", "5x5", "-k", "3", "-o", "/proc/x.gif"],
+        ["render", "dilation", "-o", "/proc/x.html"],
+        ["render", "--all", "-o", "/proc/convanim-out"],
+        ["shape", "conv", "-i", "5", "-k", "3"],  # (a control: no output, no error)
+    ],
+)
+def test_an_output_the_os_refuses_is_refused_first_with_exit_2(capsys, argv) -> None:
+    """/proc passes os.access (root writes anywhere) yet creates no file: the output check
+    reads its file system (no files, no blocks), so the refusal is one line about -o, not a
+    temporary file's errno."""
+    code, _, err = _run(capsys, argv)
+    if argv[0] == "shape":
+        assert code == 0 and err == ""
+        return
+    message = _one_error(code, err)
+    assert message.startswith("Error: -o /proc/") and "cannot write into /proc" in message
+    assert ".tmp" not in message
+
+
 @pytest.mark.parametrize(
     "argv",
     [

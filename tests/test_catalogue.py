@@ -221,8 +221,8 @@ def test_wavenet_png_and_growing_gif(tmp_path):
 
 def test_ambiguity_panels_come_from_the_shape_core():
     titles = [t for t, _ in figures.ambiguity_panels()]
-    assert titles[:2] == ["conv: 5x5 → 3x3", "conv: 6x6 → 3x3"]
-    assert titles[3].endswith("6x6, output_padding=1")
+    assert titles[:2] == ["conv: 5×5 → 3×3", "conv: 6×6 → 3×3"]
+    assert titles[3].endswith("6×6, output_padding=1")
 
 
 # --- golden decoded frames ------------------------------------------------------------------------

@@ -40,13 +40,13 @@ class AmbiguityPlans:
 
         >>> [title for title, _ in ambiguity_plans(shapes.preimage(3, 3, 2, 1)).panels()]
         ... # doctest: +NORMALIZE_WHITESPACE
-        ['conv: 5x5 → 3x3', 'conv: 6x6 → 3x3',
-         'transposed: 3x3 → 5x5, output_padding=0', 'transposed: 3x3 → 6x6, output_padding=1']
+        ['conv: 5×5 → 3×3', 'conv: 6×6 → 3×3',
+         'transposed: 3×3 → 5×5, output_padding=0', 'transposed: 3×3 → 6×6, output_padding=1']
         """
         o = self.output
-        out = [(f"conv: {n}x{n} → {o}x{o}", plan) for n, _, plan in self.forward]
+        out = [(f"conv: {n}×{n} → {o}×{o}", plan) for n, _, plan in self.forward]
         for size, op, _, plan in self.backward:
-            out.append((f"transposed: {o}x{o} → {size}x{size}, output_padding={op}", plan))
+            out.append((f"transposed: {o}×{o} → {size}×{size}, output_padding={op}", plan))
         return out
 
 

@@ -95,8 +95,8 @@ def ambiguity_panels(
     to each of them (one ``output_padding`` each).
 
     >>> [title for title, _ in ambiguity_panels()]  # doctest: +NORMALIZE_WHITESPACE
-    ['conv: 5x5 → 3x3', 'conv: 6x6 → 3x3',
-     'transposed: 3x3 → 5x5, output_padding=0', 'transposed: 3x3 → 6x6, output_padding=1']
+    ['conv: 5×5 → 3×3', 'conv: 6×6 → 3×3',
+     'transposed: 3×3 → 5×5, output_padding=0', 'transposed: 3×3 → 6×6, output_padding=1']
     """
     sizes = list(shapes.preimage(output, kernel, stride, padding))
     if len(sizes) < 2:
@@ -230,15 +230,15 @@ def _kernel_text(k: np.ndarray) -> tuple[str, list[list[str]]]:
     """A scale and integer entries for a kernel: box blur is ``1/9`` times ones.
 
     >>> _kernel_text(np.full((3, 3), 1 / 9))[0]
-    '1/9 x'
+    '1/9 ×'
     """
     for d in (1, 9, 16):
         scaled = k * d
         if np.allclose(scaled, np.round(scaled)):
-            return ("" if d == 1 else f"1/{d} x"), [
-                [str(int(v)) for v in r] for r in np.round(scaled)
+            return ("" if d == 1 else f"1/{d} ×"), [
+                [str(int(v)).replace("-", "−") for v in r] for r in np.round(scaled)
             ]
-    return "", [[f"{v:.2f}" for v in r] for r in k]
+    return "", [[f"{v:.2f}".replace("-", "−") for v in r] for r in k]
 
 
 def _draw_kernel(

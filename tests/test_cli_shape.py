@@ -127,6 +127,15 @@ def test_adaptive_json() -> None:
     assert data["windows"][1] == [[0, 3], [2, 5], [5, 8], [7, 10]]
 
 
+@pytest.mark.parametrize(("given", "torch_size"), [("3,none", (3, None)), ("-,4", (None, 4))])
+def test_adaptive_output_size_none_keeps_a_dimension_as_torch_does(given, torch_size) -> None:
+    """``shape adaptive`` reads ``none`` (or ``-``) as torch's None, as ``compute`` does."""
+    torch = pytest.importorskip("torch")
+    data = run_json("adaptive", "-i", "7x9", "--output-size", given)
+    pooled = torch.nn.AdaptiveAvgPool2d(torch_size)(torch.zeros(1, 1, 7, 9))
+    assert data["output"] == list(pooled.shape[2:])
+
+
 def test_stack_json() -> None:
     data = run_json("stack", "--preset", "alexnet")
     assert data["input"] == [224, 224] and data["output"] == [] and data["out_channels"] == 1000

@@ -189,7 +189,7 @@ def pool_cmd(framework: str, as_json: bool, **values: Any) -> None:
     "output_size",
     spec=AdaptiveSpec,
     input_size={"required": True, "help": "Input size: 10, 10x10, …"},
-    output_size={"required": True, "type": SIZE},
+    output_size={"required": True},
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def adaptive_cmd(input_size: tuple[int, ...], output_size: tuple[int, ...], as_json: bool) -> None:

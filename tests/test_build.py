@@ -519,7 +519,8 @@ def test_unknown_render_parameter_is_reported_with_its_line(deck: Path) -> None:
         ("template=no-such-template", "unknown template"),
         ("kernel=0", "kernel size should be greater than zero"),
         ("stride=banana", "stride"),
-        ("size=6", "one number per dimension"),
+        ("size=0", "every spatial input size must be positive"),
+        ("size=6x6x6", "only 1-D and 2-D operations can be drawn"),  # as `render -i 6x6x6`
     ],
 )
 def test_bad_options_and_sizes_are_reported_with_their_line(

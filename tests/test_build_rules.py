@@ -203,8 +203,10 @@ def test_deck_size_and_placeholder_count_are_capped() -> None:
         ('caption="\x1b[31mred"', "control character"),
         ('caption="nul\x00"', "control character"),
         ("duration=0", r"duration=0: give a whole number from 10 to 60000"),
-        ("cell_size=nan", "cell_size='nan': give a number above 0"),
-        ("cell_size=10000", "at most 200"),
+        ("cell_size=nan", "cell_size='nan': give a number from 4 to 400"),
+        ("cell_size=10000", "from 4 to 400"),
+        ("cell_size=2", "from 4 to 400"),  # `render --cell-size`'s bounds (draw.themes)
+        ("numbers=maybe", "use one of true, false"),
         ("values=@/etc/passwd", "give the values inline"),
         ("theme=../../x", "use one of solarized, dark"),
         ("size=100000x100000", "at most 64 cells"),
@@ -220,6 +222,22 @@ def test_bad_deck_parameters_are_refused_at_plan_time(
         real_checks = dataclasses.replace(fakes.renderers(), check_params=sources.check_params)
         build(lecture, renderers=real_checks)
     assert fakes.calls == []
+
+
+def test_deck_parameters_read_as_the_command_line_reads_them(lecture: Path) -> None:
+    """``input=7`` is ``-i 7`` (7×7 for a 2-D entry) and ``cell_size=300`` is allowed, as
+    ``convanim render padding_strides_odd -i 7 --cell-size 300`` allows it."""
+    from convanim.draw import catalogue
+
+    lecture.write_text("# t\n\n{{CONVANIM:padding_strides_odd input=7 cell_size=300}}\n")
+    fakes = FakeRenderers()
+    build(
+        lecture, renderers=dataclasses.replace(fakes.renderers(), check_params=sources.check_params)
+    )
+    [(name, params)] = fakes.calls
+    assert name == "padding_strides_odd" and params["cell_size"] == 300
+    entry = catalogue.with_changes(catalogue.get(name), {"size": params["size"]})
+    assert entry.size == (7, 7)
 
 
 @pytest.mark.parametrize("link", ["reveal.js", ".convanim-cache", "assets"])

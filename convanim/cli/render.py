@@ -162,7 +162,7 @@ _CONTENT = stacked(
         type=click.Choice(["all", "progressive", "none"]),
         help="Output values: all from the start, appearing as computed, or none.",
     ),
-    click.option("--seed", type=int, help="Seed of the example values."),
+    click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed of the example values."),
     click.option("--values", help="Input values: JSON literal or @file (.json/.npy/.csv)."),
     click.option("--weights", help="Kernel values: JSON, @file, or a kernel name (sobel_x, …)."),
 )

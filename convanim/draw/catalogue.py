@@ -111,7 +111,7 @@ def render_named(name: str, out: Path, **overrides: Any) -> Path:
                 f"{name} is a fixed figure: {', '.join(sorted(entry_changes))} cannot be changed"
             )
         return figures.render_figure(entry.name, out, hold_last_ms=hold, **render)
-    entry = _with(entry, entry_changes)
+    entry = with_changes(entry, entry_changes)
     if "image" in render:
         raise ValueError("--image only applies to vision_kernels")
     return _render_entry(entry, out, **render)
@@ -209,11 +209,11 @@ def plan_named(name: str, **overrides: Any) -> Any:
     keep = {
         k: overrides[k] for k in ("duration", "labels", "legend") if overrides.get(k) is not None
     }
-    return entry_plan(_with(entry, changes), **keep)
+    return entry_plan(with_changes(entry, changes), **keep)
 
 
-def _with(entry: Entry, changes: dict[str, Any]) -> Entry:
-    """An entry with overrides applied."""
+def with_changes(entry: Entry, changes: dict[str, Any]) -> Entry:
+    """An entry with overrides applied (a deck's placeholder and ``render NAME`` alike)."""
     changes = dict(changes)
     if "size" in changes:
         changes["size"] = tuple(changes["size"])
@@ -302,7 +302,7 @@ def _render_entry_html(
     )
     # A page draws its picture once: the GIF's budget of pixels over all frames does not apply
     # (a still's does, per picture), but its steps are bounded, each carrying its arithmetic.
-    _check_drawable(entry)
+    check_drawable(entry)
     if entry.frames() > html.MAX_STEPS:
         raise ValueError(
             f"refusing to make a page of {entry.frames()} steps (the limit is {html.MAX_STEPS}); "
@@ -390,7 +390,8 @@ def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[
     return rc(grid), rc(entry.output_shape()), rc(kernel)
 
 
-def _check_drawable(entry: Entry) -> None:
+def check_drawable(entry: Entry) -> None:
+    """Refuse an entry no picture can show (a 3-D input)."""
     ndim = len(entry.size)
     if ndim not in (1, 2):
         raise ValueError(
@@ -443,7 +444,7 @@ def _trace(entry: Entry, cell_px: float, still: bool = False) -> Any:
 
     from convanim.engine import examples, tracing
 
-    _check_drawable(entry)
+    check_drawable(entry)
     entry.output_shape()  # validation, with the shape core's messages
     preflight(entry, cell_px, still=still)
     op = entry.operation()

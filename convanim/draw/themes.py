@@ -17,6 +17,7 @@ __all__ = [
     "INKS",
     "PictureOptions",
     "DEFAULT_CELL_PX",
+    "CELL_PX_RANGE",
     "DEFAULT_MARGIN_PX",
     "contrast",
     "blend",
@@ -40,6 +41,8 @@ ZERO_ROLES = ("padding", "inserted", "output_padding")
 INKS = ("auto", "light", "dark")
 
 DEFAULT_CELL_PX = 29.5  # 0.5 cm at 150 dpi, as conv_arithmetic's PNGs
+#: The cell sizes a picture may have, in pixels (the command line's and the deck's limits).
+CELL_PX_RANGE = (4, 400)
 DEFAULT_MARGIN_PX = 21.75  # TikZ standalone border (10 pt) plus a line: the originals' sizes ±1
 
 
@@ -55,8 +58,11 @@ class PictureOptions:
     ink: str = "auto"  # auto | light | dark: lines and text (light for a dark slide)
 
     def __post_init__(self) -> None:
-        if not (4 <= self.cell_px <= 400):
-            raise ValueError(f"cell size must be between 4 and 400 pixels, got {self.cell_px}")
+        low, high = CELL_PX_RANGE
+        if not (low <= self.cell_px <= high):
+            raise ValueError(
+                f"cell size must be between {low} and {high} pixels, got {self.cell_px}"
+            )
         if self.margin_px < 0:
             raise ValueError("margin must be non-negative")
         themed(self.theme, self.ink)  # an unknown theme or ink, with the choices

@@ -16,11 +16,12 @@ import hashlib
 import importlib
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from convanim._files import code_digest, import_closure, package_dirs
 from convanim.core.params import PARAMS, WINDOW_PARAMS, lookup
+from convanim.draw.themes import CELL_PX_RANGE
 from convanim.slides.deck import DeckError
 
 
@@ -157,6 +158,8 @@ def spec_keys(params: dict) -> dict:
             name = key
         if name in out:
             raise DeckError(f"{name!r} given twice (as {key!r} too)")
+        if name == "size" and isinstance(value, int) and not isinstance(value, bool):
+            value = (value,)  # input=7, as -i 7: one number, squared for a 2-D entry
         out[name] = value
     return out
 
@@ -169,11 +172,11 @@ def _int_range(low: int, high: int) -> Callable[[str, object], None]:
     return check
 
 
-def _positive(high: float) -> Callable[[str, object], None]:
+def _number_range(low: float, high: float) -> Callable[[str, object], None]:
     def check(key: str, value: object) -> None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value) or not 0 < value <= high:
-            raise DeckError(f"{key}={value!r}: give a number above 0 and at most {high:g}")
+        if not ok or not math.isfinite(value) or not low <= value <= high:
+            raise DeckError(f"{key}={value!r}: give a number from {low:g} to {high:g}")
 
     return check
 
@@ -181,7 +184,8 @@ def _positive(high: float) -> Callable[[str, object], None]:
 def _choice(*choices: object) -> Callable[[str, object], None]:
     def check(key: str, value: object) -> None:
         if value not in choices:
-            raise DeckError(f"{key}={value!r}: use one of {', '.join(map(str, choices))}")
+            spelled = [str(c).lower() if isinstance(c, bool) else str(c) for c in choices]
+            raise DeckError(f"{key}={value!r}: use one of {', '.join(spelled)}")
 
     return check
 
@@ -197,7 +201,7 @@ def _values(key: str, value: object) -> None:
 CATALOGUE_CHECKS: dict[str, Callable[[str, object], None]] = {
     "duration": _int_range(10, 60_000),
     "hold_last_ms": _int_range(10, 600_000),
-    "cell_size": _positive(200),
+    "cell_size": _number_range(*CELL_PX_RANGE),
     "seed": _int_range(0, 2**32 - 1),
     "theme": _choice("solarized", "dark"),
     "look": _choice("perspective", "flat"),
@@ -252,11 +256,6 @@ def _check_shape(entry: object, changes: dict) -> None:
         raise DeckError(
             f"{entry.name} is a fixed figure: {', '.join(sorted(changes))} cannot be changed"
         )
-    if "size" in changes and not isinstance(changes["size"], tuple):
-        raise DeckError(
-            f"size={changes['size']!r}: give one number per dimension, "
-            "e.g. size=6x6 (or size=6, for a 1-D input)"
-        )
     for key, value in changes.items():
         sizes = value if isinstance(value, tuple) else (value,)
         if any(isinstance(v, int) and not isinstance(v, bool) and v > 64 for v in sizes):
@@ -264,9 +263,11 @@ def _check_shape(entry: object, changes: dict) -> None:
     # Through the operation's spec (convanim.core.specs): the same parameter parsing and
     # torch-identical checks as `convanim shape` and `render` on the command line.
     from convanim.core import specs
+    from convanim.draw.catalogue import check_drawable, with_changes
 
     try:
-        changed = replace(entry, **changes)
+        changed = with_changes(entry, changes)  # as `render NAME` applies them: size=7 is 7x7
+        check_drawable(changed)
         specs.spec_from_mapping(changed.kind, changed.operation()).output_shape  # noqa: B018
     except (ValueError, TypeError) as exc:
         raise DeckError(f"{entry.name}: {exc}") from None

@@ -544,3 +544,26 @@ def replace_frames(plan, *frames):
     from dataclasses import replace
 
     return replace(plan, frames=frames)
+
+
+def test_the_numbers_of_one_grid_share_one_size():
+    """A grid's numbers are set at one size, the one its longest number needs: avg pooling's
+    ``1`` and ``0.778`` stand side by side at the same height (each used to shrink on its own,
+    ``0.778`` to half of ``1``)."""
+    from convanim.draw.themes import DEFAULT_MARGIN_PX
+
+    plan = catalogue.plan_named("numerical_average_pooling")
+    last = np.asarray(gif.render_frames(plan)[-1].convert("RGB"), dtype=int)
+    g, cell = plan.grid("output"), gif.DEFAULT_CELL_PX
+
+    def glyph_height(text: str) -> int:
+        [(r, c)] = [(r, c) for r in range(g.rows) for c in range(g.cols) if g.text(r, c) == text]
+        (x0, y0), (x1, y1) = g.point(c, r), g.point(c + 1, r + 1)
+        box = [round(DEFAULT_MARGIN_PX + v * cell) for v in (y0, y1, x0, x1)]
+        patch = last[box[0] + 3 : box[1] - 3, box[2] + 3 : box[3] - 3]
+        ink = np.abs(patch - patch[1, 1]).sum(axis=2) > 120  # glyph pixels, not the fill
+        rows = np.flatnonzero(ink.any(axis=1))
+        return int(rows[-1] - rows[0] + 1)
+
+    assert abs(glyph_height("1") - glyph_height("0.778")) <= 1
+    assert glyph_height("1") >= 6  # (10 px type at the default cell: digits about 7 px tall)

@@ -109,6 +109,7 @@ class Painter:
         self, plan: Plan, theme: Theme, cell_px: float, margin_px: float, factor: int
     ) -> None:
         self.plan, self.theme, self.factor = plan, theme, factor
+        self._sizes: dict[tuple, float] = {}  # each grid's number size (see _fitted)
         self.cell_px, self.margin_px = cell_px, margin_px
         self.size = plan.pixel_size(cell_px, margin_px)
         self.hsize = (self.size[0] * factor, self.size[1] * factor)
@@ -274,6 +275,7 @@ class Painter:
         at = (0.4, 0.42) if (self.subscripted and grid.key == "input") else (0.5, 0.5)
         room = (0.62 if at[0] != 0.5 else 0.86) * grid.cell_width * self.cell
         size = self.plan.number_size if grid.key != "kernel" else min(0.42, self.plan.number_size)
+        size = self._fitted(grid, size, room)
         for r, c in cells:
             if visible(r, c):
                 ink = t.cell_ink(grid.role(r, c), (r, c) in shaded)
@@ -285,6 +287,19 @@ class Painter:
                     rgb(ink),
                     max_width=room,
                 )
+
+    def _fitted(self, grid: GridView, size: float, room: float) -> float:
+        """One font size for every number of ``grid``: the plan's, or as much smaller as its
+        longest number needs to fit ``room`` pixels (never under the minimum, where cells
+        widen instead), so that ``0.778`` and ``1`` read at one size side by side. Measured
+        over all the grid's numbers, not the frame's, so the size never jumps between frames."""
+        key = (grid.key, grid.texts, size, room)
+        if key not in self._sizes:
+            f = fonts.font(int(round(size * self.cell)))
+            longest = max((f.getlength(fonts.plain(t)) for t in grid.texts or () if t), default=0)
+            fitted = size if longest <= room else size * room / longest
+            self._sizes[key] = max(MIN_NUMBER_SIZE, fitted)
+        return self._sizes[key]
 
     # -- layers ------------------------------------------------------------------------------
     def grid(

@@ -567,3 +567,31 @@ def test_the_numbers_of_one_grid_share_one_size():
 
     assert abs(glyph_height("1") - glyph_height("0.778")) <= 1
     assert glyph_height("1") >= 6  # (10 px type at the default cell: digits about 7 px tall)
+
+
+@pytest.mark.parametrize(("theme", "ink"), [("solarized", "light"), ("dark", "auto")])
+def test_transparent_padding_stays_see_through_under_the_window(tmp_path, theme, ink):
+    """A GIF pixel is opaque or not: the window's shade over see-through padding would be an
+    opaque patch on the slide, so padding under the window stays transparent (the window's
+    outline still shows where it is); a real cell under it is drawn, shaded."""
+    from convanim.draw.themes import DEFAULT_MARGIN_PX
+
+    path = catalogue.render_named(
+        "padding_strides", tmp_path / "t.gif", transparent=True, theme=theme, ink=ink
+    )
+    plan = catalogue.plan_named("padding_strides")
+    g, first = plan.grid("input"), plan.frames[0]
+    assert g.role(0, 0) == "padding" and g.role(1, 1) == "input"
+    assert {(0, 0), (1, 1)} <= set(first.window)
+    with Image.open(path) as im:  # frame 0: the window at the top-left corner
+        alpha = np.asarray(im.convert("RGBA"))[..., 3]
+
+    def alpha_at(col: float, row: float) -> int:
+        x, y = g.point(col, row)
+        return alpha[
+            round(DEFAULT_MARGIN_PX + y * gif.DEFAULT_CELL_PX),
+            round(DEFAULT_MARGIN_PX + x * gif.DEFAULT_CELL_PX),
+        ]
+
+    assert alpha_at(0.5, 0.5) == 0  # padding under the window: see-through
+    assert alpha_at(1.5, 1.5) == 255  # the input cell under it: drawn

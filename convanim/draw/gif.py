@@ -154,7 +154,8 @@ def _painter(plan: Plan, opts: RenderOptions) -> Painter:
     size = plan.pixel_size(opts.cell_px, opts.margin_px)
     factor = opts.factor(size)
     check_budget(len(plan.frames), *size, factor)
-    return Painter(plan, opts.resolved_theme(), opts.cell_px, opts.margin_px, factor)
+    theme = opts.resolved_theme()
+    return Painter(plan, theme, opts.cell_px, opts.margin_px, factor, opts.transparent)
 
 
 def iter_frames(plan: Plan, opts: RenderOptions | None = None) -> Iterator[Image.Image]:

@@ -106,9 +106,16 @@ class Painter:
     """Draws one plan's frames (see the module docstring)."""
 
     def __init__(
-        self, plan: Plan, theme: Theme, cell_px: float, margin_px: float, factor: int
+        self,
+        plan: Plan,
+        theme: Theme,
+        cell_px: float,
+        margin_px: float,
+        factor: int,
+        transparent: bool = False,
     ) -> None:
         self.plan, self.theme, self.factor = plan, theme, factor
+        self.transparent = transparent
         self._sizes: dict[tuple, float] = {}  # each grid's number size (see _fitted)
         self.cell_px, self.margin_px = cell_px, margin_px
         self.size = plan.pixel_size(cell_px, margin_px)
@@ -238,7 +245,7 @@ class Painter:
         for r, c in cells:
             role = grid.role(r, c)
             pts = self.poly(grid.cell_polygon(r, c))
-            fill = t.shaded(role) if (r, c) in shaded else t.fill(role)
+            fill = t.shaded(role) if self._under_shade(role, (r, c), shaded) else t.fill(role)
             d.polygon(pts, fill=rgb(fill))
             self.mark(d, role, pts, corner=grid.texts is not None)
             done.append((r, c))
@@ -278,7 +285,8 @@ class Painter:
         size = self._fitted(grid, size, room)
         for r, c in cells:
             if visible(r, c):
-                ink = t.cell_ink(grid.role(r, c), (r, c) in shaded)
+                role = grid.role(r, c)
+                ink = t.cell_ink(role, self._under_shade(role, (r, c), shaded))
                 self.text(
                     d,
                     grid.text(r, c),
@@ -287,6 +295,14 @@ class Painter:
                     rgb(ink),
                     max_width=room,
                 )
+
+    def _under_shade(self, role: str, cell: tuple[int, int], shaded: set) -> bool:
+        """Whether a cell is drawn shaded: a see-through cell (padding, the background's fill)
+        of a transparent picture stays see-through under the window, since a GIF has no
+        translucent pixel; the shade over it would be an opaque patch on the slide."""
+        if cell not in shaded:
+            return False
+        return not (self.transparent and self.theme.fill(role) == self.theme.background)
 
     def _fitted(self, grid: GridView, size: float, room: float) -> float:
         """One font size for every number of ``grid``: the plan's, or as much smaller as its

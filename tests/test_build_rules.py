@@ -505,3 +505,20 @@ def test_a_theme_may_be_a_style_sheet_inside_the_decks_folder(
     for theme, message in [("../outside.css", "leaves the deck's folder"), ("no.css", "no such")]:
         with pytest.raises(DeckError, match=message):
             run(lecture, FakeRenderers(), html_page=True, theme=theme)
+
+
+@pytest.mark.parametrize("word", ["conv", "transposed", "pool"])
+def test_an_operation_word_is_answered_with_a_placeholder_that_draws_it(
+    lecture: Path, word: str
+) -> None:
+    """``{{CONVANIM:conv …}}`` (as ``convanim render conv``) names no asset; the refusal gives
+    a catalogue placeholder of that kind with parameters, and that placeholder plans."""
+    from convanim.slides.plan import _OPERATION_WORDS
+
+    lecture.write_text(f"# t\n\n{{{{CONVANIM:{word} input=6x6}}}}\n")
+    with pytest.raises(DeckError, match=r"e\.g\. \{\{CONVANIM:") as refused:
+        build(lecture, check=True)
+    example = _OPERATION_WORDS[word][1]
+    assert example in str(refused.value)
+    lecture.write_text(f"# t\n\n{{{{CONVANIM:{example}}}}}\n")
+    assert build(lecture, check=True).stale  # planned (checked against the real catalogue)

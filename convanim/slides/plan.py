@@ -35,6 +35,17 @@ from convanim.slides.embed import snippet as make_snippet
 from convanim.slides.settings import DeckSettings
 from convanim.slides.sources import Renderers, spec_keys
 
+#: What a lecturer may type for "this operation, my parameters" (as ``convanim render conv``),
+#: and the placeholder that draws it.
+_OPERATION_WORDS = {
+    "conv": ("convolution", "padding_strides input=6x6 kernel=3 stride=2 padding=1"),
+    "transposed": (
+        "transposed convolution",
+        "padding_strides_transposed input=5x5 kernel=3 stride=2 padding=1",
+    ),
+    "pool": ("pooling", "numerical_max_pooling input=6x6 kernel=2 stride=2"),
+}
+
 
 @dataclass(frozen=True)
 class Asset:
@@ -217,6 +228,14 @@ class Planner:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         if not known:
             hint = " (no renderer is installed: convanim.draw.catalogue / convanim.video missing)"
+        elif target in _OPERATION_WORDS:
+            # `convanim render conv -i …` draws any operation; on a slide, a catalogue entry of
+            # that kind takes the same parameters.
+            what, example = _OPERATION_WORDS[target]
+            hint = (
+                f"; for a {what} of your own, give a catalogue entry of that kind your "
+                f"parameters, e.g. {{{{CONVANIM:{example}}}}}"
+            )
         raise DeckError(f"unknown asset {target!r}{hint} (`convanim list` shows the names)")
 
     def _options(self, ph: Placeholder, asset: Asset) -> EmbedOptions:

@@ -317,6 +317,8 @@ def test_stride_longer_than_the_window_skips_cells() -> None:
     out = show("conv", "-i", "9x9", "-k", "2", "-s", "4", "-p", "1")
     assert "stride 4 > K = 2: 2 rows and columns between neighbouring windows are never read" in out
     assert "stride 3 > K = 1: 2 cells between" in show("pool", "-i", "5", "-k", "1", "-s", "3")
+    one = show("conv", "-i", "9", "-k", "3", "-s", "4", "-p", "1")
+    assert "stride 4 > K = 3: one cell between neighbouring windows is never read" in one
     assert "never read" not in show("conv", "-i", "9", "-k", "3", "-s", "2", "-d", "2")
 
 

@@ -7,7 +7,7 @@ A bad value becomes click's usage error (exit 2) with the parser's message.
 
 >>> import click
 >>> @click.command()
-... @options("input_size", "kernel_size", stride={"default": None})
+... @options("input_size", "kernel_size", "stride", stride={"default": None})
 ... def cmd(input_size, kernel_size, stride):
 ...     click.echo(f"{input_size} {kernel_size} {stride}")
 >>> from click.testing import CliRunner

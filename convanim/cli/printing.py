@@ -22,7 +22,15 @@ __all__ = [
 
 
 def _number_texts(values: Sequence[float]) -> list[str]:
-    """Shortest common fixed-point format (up to 4 decimals) that shows every value exactly."""
+    """Shortest common fixed-point format (up to 4 decimals) that shows every value exactly;
+    past 10^15 (where fixed point writes a float's every binary digit: 1e308 as 309 figures)
+    each value's shortest exact form instead (``1e+20``).
+
+    >>> _number_texts([1.5, 2.0]), _number_texts([1e20, 2.5])
+    (['1.5', '2.0'], ['1e+20', '2.5'])
+    """
+    if any(math.isfinite(v) and abs(v) >= 1e15 for v in values):
+        return [repr(float(v)).replace("-0.0", "0.0") for v in values]
     decimals = 4
     for d in range(5):
         if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):

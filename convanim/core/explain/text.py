@@ -122,8 +122,9 @@ def dropped_note(key: tuple[int, int, int, int, bool], axes: list[str]) -> str:
 def gap_note(key: tuple[int, int, int], axes: list[str]) -> str:
     """Stride longer than the window: ``key = (stride, K, skipped per gap)``."""
     stride, K, gap = key
+    skipped = units(axes, gap) if gap > 1 else f"one {units(axes, gap)}"
     return (
-        f"stride {stride} > K = {K}: {units(axes, gap)} between neighbouring windows "
+        f"stride {stride} > K = {K}: {skipped} between neighbouring windows "
         f"{'is' if gap == 1 else 'are'} never read"
     )
 

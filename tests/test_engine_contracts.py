@@ -165,3 +165,20 @@ def test_build_and_embed_refuse_names_too_long_before_rendering(capsys, tmp_path
     code, _, err = _run(capsys, ["embed", "2d_maxpool", "--deck", long, "--root", str(root)])
     assert "too long" in _one_error(code, err)
     assert list(root.iterdir()) == []
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["render", "conv", "-i", "5x5", "-k", "3"],
+        ["render", "--all"],
+        ["render", "stack", "--preset", "alexnet"],
+    ],
+)
+def test_a_blank_output_name_is_refused(capsys, tmp_path, monkeypatch, argv, blank) -> None:
+    """-o "" would be the current folder and -o " " a folder named by a space: refused."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, [*argv, "-o", blank])
+    assert "is blank; name the output" in _one_error(code, err)
+    assert list(tmp_path.iterdir()) == []

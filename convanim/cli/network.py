@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from convanim.cli.options import SIZE, option
+from convanim.cli.options import SIZE, OutputPath, option
 from convanim.core.stack import PRESETS, StackResult
 from convanim.draw import network_layout  # the figures' defaults and choices
 from convanim.draw.themes import THEMES
@@ -93,7 +93,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
         option("input_size", default=None, help="Input size (default: the preset's)."),
         option("in_channels", help="Input channels (default: the preset's, or 1)."),
         click.option("--blocks", type=int, default=1, show_default=True, help="Repeat the preset's block (wavenet) or the LAYER list."),
-        click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (or a folder)."),
+        click.option("-o", "--output", type=OutputPath(), help="Output file (or a folder)."),
         click.option("--width", type=click.IntRange(network_layout.MIN_WIDTH, network_layout.MAX_WIDTH), default=network_layout.DEFAULT_WIDTH, show_default=True, help="Widest the figure may be, in pixels (it is as wide as its content needs)."),
         click.option("--font-size", type=click.FloatRange(8, 48), default=network_layout.DEFAULT_FONT_PX, show_default=True, help="Label size in pixels."),
         click.option("--theme", type=click.Choice(tuple(THEMES)), default="solarized", show_default=True),

@@ -25,6 +25,7 @@ import click
 from convanim.core.params import PARAMS, Param
 
 __all__ = [
+    "OutputPath",
     "ParsedType",
     "LazyChoice",
     "Command",
@@ -35,6 +36,21 @@ __all__ = [
     "DIMS",
     "PADDING",
 ]
+
+
+class OutputPath(click.Path):
+    """``click.Path`` for an output (``-o``) that refuses a blank name: ``-o ""`` would become
+    the current folder and ``-o " "`` a folder named by a space, both silently."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from pathlib import Path  # (not on the path of `convanim shape`)
+
+        super().__init__(path_type=Path, **kwargs)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail(f"{value!r} is blank; name the output", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 class ParsedType(click.ParamType):

@@ -22,7 +22,7 @@ import click
 
 from convanim._files import check_output
 from convanim._procs import pool_options
-from convanim.cli.options import option, options, stacked
+from convanim.cli.options import OutputPath, option, options, stacked
 from convanim.core.params import PARAMS, WINDOW_PARAMS
 from convanim.core.specs import ConvSpec, PoolSpec, TransposedSpec, spec_params
 from convanim.draw import catalogue
@@ -128,7 +128,7 @@ _TARGETS = stacked(
     click.option(
         "-o",
         "--output",
-        type=click.Path(path_type=Path),
+        type=OutputPath(),
         default=None,
         help="Output .gif, .png or .html (an interactive page: step, hover; a folder gets "
         "<name>.gif|png). With --all or several names: the folder.",

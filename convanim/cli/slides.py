@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from convanim.cli.options import stacked
+from convanim.cli.options import OutputPath, stacked
 from convanim.slides import build as deckbuild
 from convanim.slides import embed as snippets
 
@@ -94,7 +94,7 @@ _BUILD = stacked(
     click.option(
         "-o",
         "--out-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=OutputPath(file_okay=False),
         default=None,
         help="Where the built deck and its assets go (default: build/ beside the deck).",
     ),

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from convanim import video
+from convanim.cli.options import OutputPath
 
 
 def _scene_help() -> str:
@@ -57,7 +58,7 @@ def _default_text(value: object) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=OutputPath(),
     default=Path("."),
     show_default=True,
     help="A file, or a folder that gets <1080p60>/<Scene>.<format> (the deck's layout).",

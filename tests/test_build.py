@@ -55,6 +55,8 @@ class FakeRenderers:
         frames = [Image.new("P", (24, 16), color=i) for i in range(3)]
         if out.suffix == ".gif":
             frames[0].save(out, save_all=True, append_images=frames[1:], loop=0, duration=100)
+        elif out.suffix == ".html":  # an interactive page
+            out.write_text(f"<!doctype html><title>{name}</title>\n", encoding="utf-8")
         else:
             frames[0].convert("RGB").save(out)
         return out

@@ -522,3 +522,19 @@ def test_an_operation_word_is_answered_with_a_placeholder_that_draws_it(
     assert example in str(refused.value)
     lecture.write_text(f"# t\n\n{{{{CONVANIM:{example}}}}}\n")
     assert build(lecture, check=True).stale  # planned (checked against the real catalogue)
+
+
+def test_an_iframe_of_an_animations_page_is_rendered_at_its_path(lecture: Path) -> None:
+    """``<iframe src="…/dilation.html">`` is the animation's interactive page, made where the
+    deck points; a still figure has no page (refused as a placeholder, missing as a link)."""
+    lecture.write_text(
+        '# t\n\n<iframe src="assets/x/dilation.html"></iframe>\n\n'
+        '<iframe src="assets/x/vision_kernels.html"></iframe>\n'
+    )
+    fakes = FakeRenderers()
+    result = run(lecture, fakes)
+    assert result.rendered == ["assets/x/dilation.html"]
+    assert [m.rel for m in result.missing] == ["assets/x/vision_kernels.html"]
+    lecture.write_text("# t\n\n{{CONVANIM:vision_kernels template=interactive}}\n")
+    with pytest.raises(DeckError, match="still figure with nothing to step through"):
+        run(lecture, fakes)

@@ -285,7 +285,17 @@ class Planner:
         tag = self._tag("image", ph.target, fmt, params) if not ph.option("out") else ""
         default = f"assets/images/{self.folder}/{ph.target}{tag}.{fmt}"
         rel = self._out(ph, default, {".gif", ".png", ".html"})
+        if not self._steps_through(ph.target, rel):
+            raise DeckError(
+                f"{ph.target} is a still figure with nothing to step through: make it a .png"
+            )
         return self.image_asset(ph.target, rel, params)
+
+    def _steps_through(self, name: str, rel: str) -> bool:
+        """Whether ``rel`` is a file ``name`` can be: an interactive page (``.html``) only
+        of an animation (a GIF by default), never of a still figure."""
+        html = PurePosixPath(rel).suffix.lower() == ".html"
+        return not html or self.renderers.image_ext(name) == ".gif"
 
     def image_asset(self, name: str, rel: str, params: tuple = ()) -> Asset:
         """A named image drawn to ``rel``."""
@@ -345,13 +355,15 @@ class Planner:
     def recognise(self, rel: str) -> Asset | None:
         """The asset a renderer makes at ``rel``, judged by its file name, or ``None``.
 
-        ``…/dilation.gif`` is the catalogue's animation as a GIF; ``…/1080p60/Scene.mp4`` the
-        scene at that quality (without a folder naming one: the deck's quality).
+        ``…/dilation.gif`` is the catalogue's animation as a GIF (``.html``: its interactive
+        page, for an ``<iframe>``); ``…/1080p60/Scene.mp4`` the scene at that quality (without
+        a folder naming one: the deck's quality).
         """
         pure = PurePosixPath(rel)
         stem, suffix = pure.stem, pure.suffix.lower()
-        if suffix in (".gif", ".png") and stem in self.images:
-            return self.image_asset(stem, pure.as_posix())
+        if suffix in (".gif", ".png", ".html") and stem in self.images:
+            if self._steps_through(stem, rel):  # an <iframe> of …/dilation.html: its page
+                return self.image_asset(stem, pure.as_posix())
         if suffix in (".mp4", ".webm") and stem in self.scenes:
             quality = _quality_in(rel) or self.quality
             return self.scene_asset(stem, pure.as_posix(), quality)

@@ -51,6 +51,7 @@ from convanim.scenes._data import conv1d_trace
 from manim import (
     ReplacementTransform,
     RoundedRectangle,
+    Text,
     VGroup,
     Write,
 )
@@ -114,6 +115,7 @@ class FIRConvolution1D(ConvanimScene):
         self.show_kernel()
         self.flip_kernel(steps[0] if steps else trace.steps[0])
         self.window = self.eq = None
+        self.lifted: list[tuple[VGroup, Text]] = []  # (stem, its number) drawn apart: lift()
         for index, step in enumerate(steps):
             one_by_one = index == 0 or (index + 1) * len(step.taps) <= self.ACCUMULATE_PRODUCTS
             self.compute_output(step, one_by_one)
@@ -217,6 +219,7 @@ class FIRConvolution1D(ConvanimScene):
                 FadeOut(acc[j]),
                 FadeIn(acc[j + 1]),
             )
+            self.lower()
         self.land(step, acc[-1], acc_box)
 
     def slide_to(self, step: Step, one_by_one: bool) -> tuple[list, RoundedRectangle]:
@@ -257,24 +260,47 @@ class FIRConvolution1D(ConvanimScene):
             q = self.number(t.product, "product", size=NUMBER_SIZE, color=self.palette.gold)
             products.append(q.move_to(rows.at(rows.xs[t.grid[0]], rows.product)).set_z_index(2))
         extra = [] if self.names[2] in self.mobjects else [FadeIn(self.names[2])]
-        self.beat(
-            "product",
+        anims = [
             *(
                 FadeIn(q, target_position=self.kernel[t.kernel[0]][0][2].get_center())
                 for q, t in zip(products, taps, strict=True)
             ),
             *self.highlight(taps, self.palette.gold),
             *extra,
-        )
+        ]
+        self.lift(taps)
+        self.beat("product", *anims)
         return products
+
+    def stems(self, taps: list) -> list:
+        """The stems (line, dot, number) of the taps ``h[k]`` and of their samples ``x[n−k]``."""
+        return [self.kernel[t.kernel[0]][0] for t in taps] + [self.x_stems[t.grid[0]] for t in taps]
 
     def highlight(self, taps: list, colour: str | None) -> list:
         """The numbers of the taps ``h[k]`` and their samples ``x[n−k]`` turned ``colour``
         (back to ink with ``None``)."""
         colour = colour or self.palette.ink
-        numbers = [self.kernel[t.kernel[0]][0][2] for t in taps]
-        numbers += [self.x_stems[t.grid[0]][2] for t in taps]
+        numbers = [num for _, num in self.lifted] or [stem[2] for stem in self.stems(taps)]
         return [m.animate.set_color(colour) for m in numbers]
+
+    def lift(self, taps: list) -> None:
+        """Draw the numbers of ``taps`` and their samples last, out of their stems, while they
+        are lit: Manim redraws, every frame, every mobject from the first moving one on (a
+        group moves when a part of it does), so recoloured inside the stems they made the
+        stems, the kernel and the formula line redraw on every frame of each product (86-115
+        parts; now the numbers and the products). Nothing drawn after them overlaps them, so
+        no pixel changes."""
+        self.lifted = [(stem, stem[2]) for stem in self.stems(taps)]
+        for stem, num in self.lifted:
+            stem.remove(num)
+            self.add(num)
+
+    def lower(self) -> None:
+        """The lifted numbers back into their stems (the kernel's slide carries them along)."""
+        for stem, num in self.lifted:
+            self.remove(num)
+            stem.add(num)
+        self.lifted = []
 
     def land(self, step: Step, total, acc_box: RoundedRectangle) -> None:  # noqa: ANN001
         """The sum becomes the y[n] stem and completes the formula line."""

@@ -12,6 +12,11 @@ user sees it.
     .venv/bin/python benchmarks/bench_video.py --quick          # FIR only
     .venv/bin/python benchmarks/bench_video.py --scenes Conv2D,MaxPool2D
     .venv/bin/python benchmarks/bench_video.py --keep DIR --json DIR/bench.json
+
+Figures from two runs of this script at different loads do not compare: to compare two versions
+of the scenes, render them alternately in one run with ``bench_video_paired.py`` (each tree with
+its own venv); ``profile_video.py`` says where one render's time goes (frames x mobjects redrawn
+per play, CPU by stage, cProfile) and ``compare_videos.py`` whether two renders show the same.
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ def main() -> None:
     parser.add_argument("--qualities", default="low", help="comma-separated (default: low)")
     parser.add_argument("--rounds", type=int, default=2, help="old+new pairs per scene")
     parser.add_argument("--json", type=Path, help="also write every render's figures here")
+    parser.add_argument(
+        "--new-first", action="store_true", help="start each scene with the new tree"
+    )
     args = parser.parse_args()
 
     trees = {"old": args.base.resolve(), "new": args.new.resolve()}
@@ -86,7 +89,7 @@ def main() -> None:
         for scene in args.scenes.split(","):
             for rnd in range(args.rounds):
                 # Alternate which tree goes first, so neither always meets the same neighbour.
-                order = ("old", "new") if rnd % 2 == 0 else ("new", "old")
+                order = ("old", "new") if (rnd + args.new_first) % 2 == 0 else ("new", "old")
                 for which in order:
                     row = render_once(trees[which], scene, quality)
                     row.update(scene=scene, quality=quality, tree=which, round=rnd)

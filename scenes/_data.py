@@ -80,7 +80,12 @@ def pool_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
         ndim=2,
     )
     plan = build_plan(
-        trace, look="flat", numbers=True, duration_ms=int(p["step_time"] * 1000), name="MaxPool2D"
+        trace,
+        look="flat",
+        numbers=True,
+        duration_ms=int(p["step_time"] * 1000),
+        name="MaxPool2D",
+        caption="",  # the scene says what it shows in its own title and notes
     )
     return trace, plan
 

@@ -43,9 +43,16 @@ def conv2d_values(p: dict) -> tuple[np.ndarray, np.ndarray]:
     return example_grid(shape, p["seed"]), example_grid(kshape, p["seed"] + 1, 0, 3)
 
 
+def _scene_plan(trace, p: dict, name: str, **options):  # noqa: ANN001, ANN202 - a Plan
+    """A grid scene's step plan: flat, numbered, one step per ``step_time`` seconds."""
+    from convanim.draw.plan import build_plan
+
+    ms = int(p["step_time"] * 1000)
+    return build_plan(trace, look="flat", numbers=True, duration_ms=ms, name=name, **options)
+
+
 def conv2d_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
     """The Conv2D scene's trace and plan."""
-    from convanim.draw.plan import build_plan
     from convanim.engine.tracing import trace_conv
 
     x, w = conv2d_values(p)
@@ -58,15 +65,11 @@ def conv2d_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
         dilation=_pair(p["dilation"]),
         mode=p["mode"],
     )
-    plan = build_plan(
-        trace, look="flat", numbers=True, duration_ms=int(p["step_time"] * 1000), name="Conv2D"
-    )
-    return trace, plan
+    return trace, _scene_plan(trace, p, "Conv2D")
 
 
 def pool_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
     """The MaxPool2D scene's trace and plan (seeded example values, torch's max pooling)."""
-    from convanim.draw.plan import build_plan
     from convanim.engine.tracing import trace_pool
 
     x = example_grid(_pair(p["input"]), p["seed"], 0, 10)
@@ -79,15 +82,12 @@ def pool_example(p: dict):  # noqa: ANN201 - (Trace, Plan)
         ceil_mode=p["ceil_mode"],
         ndim=2,
     )
-    plan = build_plan(
-        trace, look="flat", numbers=True, duration_ms=int(p["step_time"] * 1000), name="MaxPool2D"
-    )
-    return trace, plan
+    # (caption: the scene says which pooling in its own title and notes)
+    return trace, _scene_plan(trace, p, "MaxPool2D", caption="")
 
 
 def transposed_example(p: dict):  # noqa: ANN201 - (direct Trace, its Plan, scatter Trace)
     """The TransposedConv2D scene: the direct view's trace and plan, and the scatter trace."""
-    from convanim.draw.plan import build_plan
     from convanim.engine.tracing import trace_conv_transpose, trace_scatter
 
     x = example_grid(_pair(p["input"]), p["seed"], 0, 4)
@@ -98,14 +98,7 @@ def transposed_example(p: dict):  # noqa: ANN201 - (direct Trace, its Plan, scat
         output_padding=_pair(p["output_padding"]),
     )
     direct = trace_conv_transpose(x, w, **args)
-    plan = build_plan(
-        direct,
-        look="flat",
-        numbers=True,
-        duration_ms=int(p["step_time"] * 1000),
-        name="TransposedConv2D",
-    )
-    return direct, plan, trace_scatter(x, w, **args)
+    return direct, _scene_plan(direct, p, "TransposedConv2D"), trace_scatter(x, w, **args)
 
 
 def ambiguity_plans(p: dict, step_ms: int):  # noqa: ANN201 - list of (size, Trace, Plan) x 2

@@ -404,3 +404,17 @@ def test_any_numbers_fit_their_cells_at_three_significant_digits():
         assert g.cell_width > 1.0
         room = (0.62 if g.key == "input" else 0.86) * g.cell_width
         assert all(text_width(s, MIN_NUMBER_SIZE) <= room + 1e-9 for s in g.texts), g.key
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [("max", "max pooling"), ("avg", "average pooling"), ("lp", "power-average pooling")],
+)
+def test_a_pooling_with_numbers_says_which_pooling(kind, says):
+    """Max, average and power-average pictures look alike: the caption tells them apart."""
+    x = examples.example_values((5, 5), seed=1)
+    extra = {"norm_type": 2.0} if kind == "lp" else {}
+    trace = tracing.trace_pool(x, kind, 3, stride=1, **extra)
+    captions = [label.text for label in build_plan(trace, numbers=True).labels]
+    assert any(text.startswith(says) for text in captions), captions
+    assert not any("pooling" in label.text for label in build_plan(trace).labels)

@@ -523,8 +523,26 @@ def _drawn_roles(trace: Trace, rows: int, cols: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: What a pooling's numbers are (max, average and power-average pictures look alike else).
+_POOL_CAPTIONS = {
+    "max_pool": "max pooling: each window's largest value",
+    "avg_pool": "average pooling: each window's sum ÷ its divisor",
+    "lp_pool": "power-average pooling: (Σ x^p)^(1/p), p = {p:g}",
+    "adaptive_max_pool": "adaptive max pooling: each window's largest value",
+    "adaptive_avg_pool": "adaptive average pooling: each window's mean",
+}
+
+
 def caption_for(trace: Trace, numbers: bool, has_weights: bool) -> str:
-    """Say which operation the numbers show (the deck: every numeric view must say it)."""
+    """Say which operation the numbers show (the deck: every numeric view must say it).
+
+    >>> from convanim.draw.trace import Trace
+    >>> lp = Trace("lp_pool", "correlation", (4,), (4,), (2,), (2,), (), params={"norm_type": 3.0})
+    >>> caption_for(lp, numbers=True, has_weights=False)
+    'power-average pooling: (Σ x^p)^(1/p), p = 3'
+    """
+    if numbers and trace.op in _POOL_CAPTIONS:
+        return _POOL_CAPTIONS[trace.op].format(p=trace.params.get("norm_type") or 2.0)
     if not (numbers and has_weights):
         return ""
     if trace.op == "transposed":

@@ -290,20 +290,25 @@ def test_fades_draw_what_manims_draw_without_copies(monkeypatch):
 
     copies = []
     real_copy = manim.Mobject.copy
+
+    def both_at(alpha, mine, a, manims, b):
+        """Ours (counting the copies it makes) and Manim's at ``alpha``: the same drawing."""
+        monkeypatch.setattr(manim.Mobject, "copy", lambda m: copies.append(m) or real_copy(m))
+        mine.begin()
+        mine.interpolate(alpha)
+        monkeypatch.setattr(manim.Mobject, "copy", real_copy)
+        manims.begin()
+        manims.interpolate(alpha)
+        for x, y in zip(state(a), state(b), strict=True):
+            np.testing.assert_allclose(x, y, atol=1e-12)
+
     for ours, theirs in ((_common.FadeIn, manim.FadeIn), (_common.FadeOut, manim.FadeOut)):
         for alpha in (0.0, 0.3, 0.75, 1.0):
             a, b = make(), make()
             full = state(a)
             mine, manims = ours(a, run_time=0.5), theirs(b, run_time=0.5)
             assert isinstance(mine, _common._OpacityFade)
-            monkeypatch.setattr(manim.Mobject, "copy", lambda m: copies.append(m) or real_copy(m))
-            mine.begin()
-            mine.interpolate(alpha)
-            monkeypatch.setattr(manim.Mobject, "copy", real_copy)
-            manims.begin()
-            manims.interpolate(alpha)
-            for x, y in zip(state(a), state(b), strict=True):
-                np.testing.assert_allclose(x, y, atol=1e-12)
+            both_at(alpha, mine, a, manims, b)
             if ours is _common.FadeOut:
                 mine.finish()
                 stage = Stage()
@@ -318,15 +323,7 @@ def test_fades_draw_what_manims_draw_without_copies(monkeypatch):
             a.set_opacity(1 - opacity)
             b.set_opacity(1 - opacity)
             mine, manims = _common.opacity_to(a, opacity), b.animate.set_opacity(opacity)
-            manims = manims.build()
-            monkeypatch.setattr(manim.Mobject, "copy", lambda m: copies.append(m) or real_copy(m))
-            mine.begin()
-            mine.interpolate(alpha)
-            monkeypatch.setattr(manim.Mobject, "copy", real_copy)
-            manims.begin()
-            manims.interpolate(alpha)
-            for x, y in zip(state(a), state(b), strict=True):
-                np.testing.assert_allclose(x, y, atol=1e-12)
+            both_at(alpha, mine, a, manims.build(), b)
     assert copies == []
     # a fade that moves or scales is Manim's own
     assert isinstance(_common.FadeIn(make(), shift=np.array([1, 0, 0])), manim.FadeIn)

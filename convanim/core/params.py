@@ -5,13 +5,6 @@ Standard library only. :data:`PARAMS` is the one table every front end reads: th
 through :func:`convanim.core.specs.spec_from_mapping`). A value arrives either as text (a flag,
 a placeholder ``stride=2``) and goes through the parameter's parser, or as a Python value (a
 scene's JSON dict) and is only normalised (lists become tuples, so specs stay hashable).
-
->>> PARAMS["padding"].convert("1:2,0:1")
-((1, 2), (0, 1))
->>> PARAMS["kernel_size"].convert([3, 5]), PARAMS["kernel_size"].convert("3")
-((3, 5), 3)
->>> lookup("k").name, lookup("output-padding").name
-('kernel_size', 'output_padding')
 """
 
 from __future__ import annotations
@@ -212,7 +205,13 @@ class Param(Record):
         return (self.name, *self.aliases, *longs)
 
     def convert(self, value: Any) -> Any:
-        """Text through the parser, anything else normalised (lists → tuples); choices checked."""
+        """Text through the parser, anything else normalised (lists → tuples); choices checked.
+
+        >>> PARAMS["padding"].convert("1:2,0:1")
+        ((1, 2), (0, 1))
+        >>> PARAMS["kernel_size"].convert([3, 5]), PARAMS["kernel_size"].convert("3")
+        ((3, 5), 3)
+        """
         out = _tuples(self.parse(value) if isinstance(value, str) else value)
         if self.choices and out not in self.choices:
             raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
@@ -393,7 +392,11 @@ WINDOW_PARAMS = ("input_size", "kernel_size", "stride", "padding", "dilation", "
 
 
 def lookup(key: str) -> Param:
-    """The parameter a mapping key names (``kernel``, ``k``, ``kernel-size``, ``kernel_size``)."""
+    """The parameter a mapping key names (``kernel``, ``k``, ``kernel-size``, ``kernel_size``).
+
+    >>> lookup("k").name, lookup("output-padding").name
+    ('kernel_size', 'output_padding')
+    """
     wanted = key.strip().replace("-", "_")
     for param in _PARAMS:
         if wanted in param.keys:

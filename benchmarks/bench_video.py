@@ -39,9 +39,7 @@ def main() -> None:
     parser.add_argument("--scenes", help="comma-separated scene names (default: every scene)")
     parser.add_argument("--keep", type=Path, help="copy the rendered videos into this folder")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    parser.add_argument(
-        "--qualities", default="low,1080p60", help="comma-separated (default: low,1080p60)"
-    )
+    parser.add_argument("--qualities", default="low,1080p60", help="default: %(default)s")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -84,9 +84,9 @@ def check_output(path: Path | str, what: str = "-o", folder: bool = False) -> No
         raise ValueError(f"{what} {path}: {anchor} is a file, not a folder")
     if not os.access(anchor, os.W_OK | os.X_OK):
         raise ValueError(f"{what} {path}: cannot write into {anchor} (permission denied)")
-    full = _unwritable_file_system(anchor)
-    if full:
-        raise ValueError(f"{what} {path}: cannot write into {anchor} ({full})")
+    why = _unwritable_file_system(anchor)
+    if why:
+        raise ValueError(f"{what} {path}: cannot write into {anchor} ({why})")
 
 
 def _unwritable_file_system(folder: Path) -> str | None:

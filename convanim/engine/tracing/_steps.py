@@ -50,8 +50,12 @@ def finite_values(trace_fn: Callable[..., Trace]) -> Callable[..., Trace]:
     return traced
 
 
+#: A trace's bias: an array (one per output channel), one number, or none.
+Bias = np.ndarray | float | None
+
+
 def conv_arrays(
-    x: np.ndarray, weight: np.ndarray, bias: object
+    x: np.ndarray, weight: np.ndarray, bias: Bias
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Accept torch layouts, or a plain 1-d/2-d array with a plain kernel (one channel)."""
     x = np.asarray(x, dtype=np.float64)

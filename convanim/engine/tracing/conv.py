@@ -15,6 +15,7 @@ from ..ops import conv, conv_backward
 from ..ops._operands import Grads, arguments, effective_weight
 from ..ops.conv import ConvArgs
 from ._steps import (
+    Bias,
     bias_value,
     cell_values,
     conv_arrays,
@@ -30,9 +31,6 @@ from ._steps import (
 from .transposed import direct_view
 
 __all__ = ["trace_conv", "trace_grad_weight", "trace_grad_input"]
-
-
-Bias = np.ndarray | float | None
 
 
 class ConvTraceArgs(ConvArgs, total=False):

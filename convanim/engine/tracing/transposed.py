@@ -109,9 +109,6 @@ def direct_view(
     return DirectView(steps, grid, cells[0], applied, chans)
 
 
-Bias = np.ndarray | float | None
-
-
 class TransposedTraceArgs(TransposedArgs, total=False):
     """A transposed convolution trace's keywords: :func:`conv_transpose`'s, and what it draws
     (``batch`` element, ``out_channel``; 0 unless given)."""
@@ -135,7 +132,7 @@ class _Transposed(NamedTuple):
 
 
 def _transposed(
-    x: np.ndarray, weight: np.ndarray, bias: Bias, args: TransposedTraceArgs
+    x: np.ndarray, weight: np.ndarray, bias: _steps.Bias, args: TransposedTraceArgs
 ) -> _Transposed:
     """Arrays, output and geometry of a transposed convolution (``args``:
     :func:`conv_transpose`'s), and the batch element and channel traced."""
@@ -162,7 +159,7 @@ def _transposed_params(geom: Sequence[shapes.TransposedDim], groups: int) -> dic
 
 @_steps.finite_values
 def trace_conv_transpose(
-    x: np.ndarray, weight: np.ndarray, bias: Bias = None, **args: Unpack[TransposedTraceArgs]
+    x: np.ndarray, weight: np.ndarray, bias: _steps.Bias = None, **args: Unpack[TransposedTraceArgs]
 ) -> Trace:
     """Trace a transposed convolution as its equivalent direct convolution (conv_arithmetic's
     picture): input cells spread ``stride`` apart with ``inserted`` zeros between them,
@@ -229,7 +226,7 @@ def _scatter_step(
 
 @_steps.finite_values
 def trace_scatter(
-    x: np.ndarray, weight: np.ndarray, bias: Bias = None, **args: Unpack[TransposedTraceArgs]
+    x: np.ndarray, weight: np.ndarray, bias: _steps.Bias = None, **args: Unpack[TransposedTraceArgs]
 ) -> Trace:
     """Trace a transposed convolution as a scatter: one step per *input* cell (raster order).
 

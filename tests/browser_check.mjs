@@ -23,8 +23,14 @@ const inspectStep = async () => {
   );
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   const frame = document.querySelector(".reveal .slides").getBoundingClientRect();
-  const seen = (el) =>
-    el.checkVisibility ? el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) : true;
+  // A fragment is judged by whether it is shown, not by its opacity mid-fade (0 just after
+  // it is shown: judged by opacity, a fragment that overflows the slide went unseen).
+  const seen = (el) => {
+    const fragment = el.closest(".fragment");
+    if (fragment && !fragment.classList.contains("visible")) return false;
+    if (fragment) return true;
+    return el.checkVisibility ? el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) : true;
+  };
   const outside = [];
   for (const el of section.querySelectorAll("*")) {
     const r = el.getBoundingClientRect();
@@ -132,6 +138,28 @@ await withChromium(async (page) => {
       slide.shots.push(shot);
     }
     report.slides.push(slide);
+  }
+
+  // As the audience sees it: fragments fade in (0.2 s) and the page fits each slide when a
+  // fragment is shown, at which moment the fragment is still transparent. Every fragment
+  // step again, transitions on, once they have ended.
+  await page.reload({ waitUntil: "load" });
+  await page.waitForFunction(() => window.Reveal && Reveal.isReady(), null, { timeout: 20000 });
+  await page.evaluate(() => Reveal.configure({ transition: "none", backgroundTransition: "none" }));
+  report.live = [];
+  for (let index = 0; index < total; index++) {
+    const fragments = await page.evaluate((i) => {
+      const slide = Reveal.getSlides()[i];
+      const { h, v } = Reveal.getIndices(slide);
+      Reveal.slide(h, v, -1);
+      return slide.querySelectorAll(".fragment").length;
+    }, index);
+    for (let step = 1; fragments && step <= 20; step++) {
+      if (!(await page.evaluate(() => Reveal.nextFragment()))) break;
+      await page.waitForTimeout(450);
+      const seen = await page.evaluate(inspectStep);
+      report.live.push({ index, step, outside: seen.outside });
+    }
   }
 });
 process.stdout.write(JSON.stringify(report, null, 1));

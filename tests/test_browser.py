@@ -130,6 +130,10 @@ def visit(deck: Path, out: Path, shots: Path, missing: frozenset[str] = frozense
             assert seen["outside"] == [], where  # nothing visible beyond the slide's edges
             assert seen["katexErrors"] == [], where
             assert seen["rawTex"] == [], where  # every $…$ typeset, none mangled
+    assert report["live"]  # every fragment again, fading in as it does for the audience
+    for seen in report["live"]:
+        where = f"slide {seen['index'] + 1}, fragment {seen['step']}, transitions on"
+        assert seen["outside"] == [], where
     return report
 
 

@@ -97,14 +97,25 @@ def raster(shape: Sequence[int]) -> list[Coord]:
     return list(itertools.product(*(range(n) for n in shape)))
 
 
-def as_dict(coords: list[Coord], values: np.ndarray) -> dict[Coord, float]:
-    """``values`` (any shape) as floats keyed by ``coords``, in order."""
-    return dict(zip(coords, np.asarray(values, dtype=np.float64).ravel().tolist(), strict=True))
+def cell_values(values: np.ndarray) -> dict[Coord, float]:
+    """An array's entries as floats keyed by coordinate, in raster order."""
+    a = np.asarray(values, dtype=np.float64)
+    return dict(zip(raster(a.shape), a.ravel().tolist(), strict=True))
 
 
-def cell_values(shape: Sequence[int], values: np.ndarray) -> dict[Coord, float]:
-    """``values`` of shape ``shape`` keyed by coordinate."""
-    return as_dict(raster(shape), values)
+def drawn(**arrays: np.ndarray) -> dict[str, Any]:
+    """The :class:`Trace` fields ``<name>_shape`` and ``<name>_values`` of each array a trace
+    draws (``grid``, ``kernel``, ``output``), both read off the array, so a drawn shape is
+    always the shape of the values drawn in it.
+
+    >>> drawn(kernel=np.array([[1, 2]]))
+    {'kernel_shape': (1, 2), 'kernel_values': {(0, 0): 1.0, (0, 1): 2.0}}
+    """
+    fields: dict[str, Any] = {}
+    for name, values in arrays.items():
+        fields[f"{name}_shape"] = tuple(values.shape)
+        fields[f"{name}_values"] = cell_values(values)
+    return fields
 
 
 def nested(values: list, coord: Coord) -> float:

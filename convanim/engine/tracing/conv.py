@@ -17,8 +17,8 @@ from ..ops.conv import ConvArgs
 from ._steps import (
     Bias,
     bias_value,
-    cell_values,
     conv_arrays,
+    drawn,
     finite_values,
     flip,
     geometry_params,
@@ -96,19 +96,13 @@ def trace_conv(
         grid, w_eff, params["stride"], params["dilation"], out_shape, cells,
         mode == "convolution", chans, bias_value(b, co),
     )  # fmt: skip
-    gshape = tuple(g.padded for g in geom)
     return Trace(
         op="conv",
         mode=mode,
         input_shape=tuple(xb.shape[2:]),
-        grid_shape=gshape,
-        output_shape=out_shape,
-        kernel_shape=tuple(w.shape[2:]),
         steps=tuple(steps),
-        grid_roles=with_dropped(cells[0], gshape, geom),
-        grid_values=cell_values(gshape, grid[0]),
-        kernel_values=cell_values(w.shape[2:], w_eff[0]),
-        output_values=cell_values(out_shape, y[n, co]),
+        grid_roles=with_dropped(cells[0], grid.shape[1:], geom),
+        **drawn(grid=grid[0], kernel=w_eff[0], output=y[n, co]),
         params={
             **_conv_params(geom, groups),
             "padding_mode": padding_mode,
@@ -194,14 +188,9 @@ def trace_grad_weight(
         op="grad_weight",
         mode=mode,
         input_shape=tuple(xb.shape[2:]),
-        grid_shape=params["padded"],
-        output_shape=tuple(kshape),
-        kernel_shape=params["output"],
         steps=tuple(steps),
         grid_roles=cells[0],
-        grid_values=cell_values(params["padded"], grid[0]),
-        kernel_values=cell_values(params["output"], gy[n, co]),
-        output_values=cell_values(kshape, grads.grad_weight[co, cil]),
+        **drawn(grid=grid[0], kernel=gy[n, co], output=grads.grad_weight[co, cil]),
         params={
             **_conv_params(geom, groups),
             "padding_mode": padding_mode,
@@ -234,21 +223,11 @@ def trace_grad_input(
         for g in geom
     ]
     view = direct_view(gy, w, groups, mode, n, ci, geom, pads, xb.shape[2:], 0.0)
-    return Trace(
-        op="grad_input",
-        mode=mode,
-        input_shape=tuple(gy.shape[2:]),
-        grid_shape=view.grid_shape,
-        output_shape=tuple(xb.shape[2:]),
-        kernel_shape=tuple(w.shape[2:]),
-        steps=tuple(view.steps),
-        grid_roles=view.roles,
-        grid_values=cell_values(view.grid_shape, view.grid[0]),
-        kernel_values=cell_values(w.shape[2:], view.applied[0]),
-        output_values=cell_values(xb.shape[2:], grads.grad_input[n, ci]),
-        params={
+    return view.trace(
+        "grad_input",
+        grads.grad_input[n, ci],
+        {
             **_conv_params(geom, groups),
-            "grid_padding": tuple(pads),
             "batch": n,
             "in_channel": ci,
             "out_channels": tuple(view.channels),

@@ -23,7 +23,7 @@ from ..ops.adaptive import adaptive_windows_nd
 from ..ops.pool import avg_divisor
 from ._steps import (
     Coord,
-    cell_values,
+    drawn,
     finite_values,
     nested,
     pick,
@@ -217,13 +217,10 @@ def trace_pool(
         op=f"{kind}_pool",
         mode="correlation",
         input_shape=tuple(xb.shape[2:]),
-        grid_shape=grid.shape,
-        output_shape=out_shape,
         kernel_shape=tuple(g.kernel for g in geom),
         steps=tuple(steps),
         grid_roles=with_dropped(roles, grid.shape, geom),
-        grid_values=cell_values(grid.shape, grid),
-        output_values=cell_values(out_shape, y[n, c]),
+        **drawn(grid=grid, output=y[n, c]),
         params=_pool_params(kind, pool),
     )
 
@@ -288,12 +285,9 @@ def trace_adaptive_pool(
         op=f"adaptive_{kind}_pool",
         mode="correlation",
         input_shape=tuple(sizes),
-        grid_shape=tuple(sizes),
-        output_shape=out_shape,
         kernel_shape=(),
         steps=tuple(steps),
         grid_roles=dict.fromkeys(raster(sizes), "input"),
-        grid_values=cell_values(sizes, xb[n, c]),
-        output_values=cell_values(out_shape, y[n, c]),
+        **drawn(grid=xb[n, c], output=y[n, c]),
         params={"windows": tuple(tuple(w) for w in windows), "batch": n, "channel": c},
     )

@@ -10,7 +10,7 @@ from typing import NamedTuple, Unpack
 import numpy as np
 
 from ...core import shapes
-from ...draw.trace import Role, Step, Tap, Trace
+from ...draw.trace import Op, Role, Step, Tap, Trace
 from .. import _kernels as K
 from ..ops import conv_transpose
 from ..ops._operands import Mode, arguments, effective_weight
@@ -40,10 +40,22 @@ class DirectView(NamedTuple):
     roles: dict[_steps.Coord, Role]
     applied: np.ndarray  # the kernels as they lie over the grid (rotated by 180°)
     channels: list[int]
+    input_shape: tuple[int, ...]  # the spread input's (the transposed convolution's input)
+    pads: tuple[tuple[int, int], ...]  # (before, after) around it; negative crops
+    mode: Mode
 
-    @property
-    def grid_shape(self) -> tuple[int, ...]:
-        return tuple(self.grid.shape[1:])
+    def trace(self, op: Op, output: np.ndarray, params: dict[str, object]) -> Trace:
+        """This view as the trace of ``op`` (a transposed convolution, or ∂L/∂x of a
+        convolution) landing on ``output``; ``params`` gain the view's ``grid_padding``."""
+        return Trace(
+            op=op,
+            mode=self.mode,
+            input_shape=self.input_shape,
+            steps=tuple(self.steps),
+            grid_roles=self.roles,
+            **_steps.drawn(grid=self.grid[0], kernel=self.applied[0], output=output),
+            params={**params, "grid_padding": self.pads},
+        )
 
 
 def _stretched_dim(
@@ -68,7 +80,7 @@ def direct_view(
     xb: np.ndarray,
     w: np.ndarray,
     groups: int,
-    mode: str,
+    mode: Mode,
     n: int,
     co: int,
     geom: Sequence[shapes.TransposedDim] | Sequence[shapes.ConvDim],
@@ -106,7 +118,8 @@ def direct_view(
         grid, applied, [1] * len(geom), dilation, out_shape, cells, mode != "convolution",
         chans, bias,
     )  # fmt: skip
-    return DirectView(steps, grid, cells[0], applied, chans)
+    pads = tuple((int(a), int(b)) for a, b in pads)
+    return DirectView(steps, grid, cells[0], applied, chans, tuple(sizes), pads, mode)
 
 
 class TransposedTraceArgs(TransposedArgs, total=False):
@@ -170,21 +183,11 @@ def trace_conv_transpose(
     pads = [(g.pad_before, g.pad_after) for g in geom]
     out_shape = tuple(g.output for g in geom)
     view = direct_view(xb, w, groups, mode, n, co, geom, pads, out_shape, bias_v)
-    return Trace(
-        op="transposed",
-        mode=mode,
-        input_shape=tuple(xb.shape[2:]),
-        grid_shape=view.grid_shape,
-        output_shape=out_shape,
-        kernel_shape=tuple(w.shape[2:]),
-        steps=tuple(view.steps),
-        grid_roles=view.roles,
-        grid_values=_steps.cell_values(view.grid_shape, view.grid[0]),
-        kernel_values=_steps.cell_values(w.shape[2:], view.applied[0]),
-        output_values=_steps.cell_values(out_shape, y[n, co]),
-        params={
+    return view.trace(
+        "transposed",
+        y[n, co],
+        {
             **_transposed_params(geom, groups),
-            "grid_padding": tuple(pads),
             "input_positions": tuple(
                 tuple(g.input_position(j) for j in range(g.size)) for g in geom
             ),
@@ -242,7 +245,6 @@ def trace_scatter(
     offsets = _steps.raster(kshape)
     stored = [_steps.flip(t, kshape) for t in offsets] if mode == "convolution" else offsets
     canvas = tuple(g.output + 2 * g.padding for g in geom)
-    out_shape = tuple(g.output for g in geom)
     xs = xb[n, chans].reshape(len(chans), -1).T.tolist()
     ws = w_eff.reshape(len(chans), -1).tolist()
     shifts = [tuple(a * g.dilation for a, g in zip(t, geom, strict=True)) for t in offsets]
@@ -257,21 +259,17 @@ def trace_scatter(
         mode=mode,
         input_shape=tuple(xb.shape[2:]),
         grid_shape=canvas,
-        output_shape=out_shape,
-        kernel_shape=tuple(kshape),
         steps=tuple(steps),
         grid_roles={
             cell: "input" if all(q in r for q, r in zip(cell, kept, strict=True)) else "dropped"
             for cell in _steps.raster(canvas)
         },
-        grid_values={},
-        kernel_values=_steps.as_dict(offsets, w_eff[0]),
-        output_values=_steps.cell_values(out_shape, y[n, co]),
+        **_steps.drawn(kernel=w_eff[0], output=y[n, co]),
         params={
             **_transposed_params(geom, groups),
             "bias": bias_v,
             "canvas_offset": tuple(g.padding for g in geom),
-            "input_values": _steps.cell_values(xb.shape[2:], xb[n, chans[0]]),
+            "input_values": _steps.cell_values(xb[n, chans[0]]),
             "batch": n,
             "out_channel": co,
             "in_channels": tuple(chans),

@@ -146,13 +146,54 @@ def draw_layer(draw, max_ndim, max_groups, max_padding):
     return ndim, groups, k, s, d, p
 
 
-def draw_window(draw, ndim):
+def draw_window(draw, ndim, max_kernel=3):
     """Per-dimension kernel (1-3), stride (1-3) and dilation (1-2), drawn in that order: the
     window every conv-like strategy starts from."""
-    k = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    k = tuple(draw(st.integers(1, max_kernel)) for _ in range(ndim))
     s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
     d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
     return k, s, d
+
+
+def draw_conv_layer(draw, ndim, max_size):
+    """Kernel, input size and :func:`conv`'s keywords (stride, padding in each of its forms,
+    dilation, padding_mode) for a layer torch accepts: a size too small for the window or the
+    padding mode grows until it fits."""
+    k, s, d = draw_window(draw, ndim, 2 if ndim == 3 else 3)
+    kind = draw(st.sampled_from(["int", "per_dim", "pairs", "same", "valid", "full"]))
+    if kind == "same":
+        s = (1,) * ndim
+    if kind == "int":
+        padding = draw(st.integers(0, 2))
+    elif kind == "per_dim":
+        padding = [draw(st.integers(0, 2)) for _ in range(ndim)]
+    elif kind == "pairs":
+        padding = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(ndim)]
+    else:
+        padding = kind
+    padding_mode = draw(st.sampled_from(["zeros", "zeros", "reflect", "replicate", "circular"]))
+    size = tuple(draw(st.integers(1, max_size)) for _ in range(ndim))
+    try:
+        shapes.conv_geometry(size, k, s, padding, d, padding_mode)
+    except ValueError:
+        size = tuple(max(a, (kk - 1) * dd + 1) + 2 for a, kk, dd in zip(size, k, d, strict=True))
+        shapes.conv_geometry(size, k, s, padding, d, padding_mode)
+    return k, size, dict(stride=s, padding=padding, dilation=d, padding_mode=padding_mode)
+
+
+def draw_transposed_layer(draw, ndim, max_padding, max_size):
+    """Kernel, input size and :func:`conv_transpose`'s keywords (stride, padding,
+    output_padding below max(stride, dilation), dilation) for a layer torch accepts: padding
+    that would leave no output falls to 0."""
+    k, s, d = draw_window(draw, ndim)
+    p = tuple(draw(st.integers(0, max_padding)) for _ in range(ndim))
+    op = tuple(draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d, strict=True))
+    size = tuple(draw(st.integers(1, max_size)) for _ in range(ndim))
+    try:
+        shapes.transposed_geometry(size, k, s, p, d, op)
+    except ValueError:
+        p = (0,) * ndim
+    return k, size, dict(stride=s, padding=p, output_padding=op, dilation=d)
 
 
 @st.composite
@@ -161,52 +202,18 @@ def conv_cases(draw):
     groups = draw(st.integers(1, 3))
     cin = groups * draw(st.integers(1, 2))
     cout = groups * draw(st.integers(1, 2))
-    small = ndim == 3
-    k = tuple(draw(st.integers(1, 2 if small else 3)) for _ in range(ndim))
-    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
-    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    kind = draw(st.sampled_from(["int", "per_dim", "pairs", "same", "valid", "full"]))
-    if kind == "same":
-        s = (1,) * ndim
-    padding = {
-        "int": draw(st.integers(0, 2)),
-        "per_dim": [draw(st.integers(0, 2)) for _ in range(ndim)],
-        "pairs": [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(ndim)],
-        "same": "same",
-        "valid": "valid",
-        "full": "full",
-    }[kind]
-    padding_mode = draw(st.sampled_from(["zeros", "zeros", "reflect", "replicate", "circular"]))
-    size = tuple(draw(st.integers(1, 5 if small else 8)) for _ in range(ndim))
+    k, size, layer = draw_conv_layer(draw, ndim, 5 if ndim == 3 else 8)
     n = draw(st.integers(1, 2))
     unbatched = draw(st.booleans())
     mode = draw(st.sampled_from(["correlation", "convolution"]))
     dtype = draw(st.sampled_from([np.float64, np.float64, np.float32]))
-    try:
-        shapes.conv_geometry(size, k, s, padding, d, padding_mode)
-    except ValueError:
-        size = tuple(max(a, (kk - 1) * dd + 1) + 2 for a, kk, dd in zip(size, k, d, strict=True))
-        shapes.conv_geometry(size, k, s, padding, d, padding_mode)
-    seed = draw(st.integers(0, 2**31))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
     x = rng.standard_normal((n, cin, *size)).astype(dtype)
     if unbatched:
         x = x[0]
     w = rng.standard_normal((cout, cin // groups, *k)).astype(dtype)
     b = rng.standard_normal(cout).astype(dtype) if draw(st.booleans()) else None
-    return dict(
-        x=x,
-        w=w,
-        b=b,
-        stride=s,
-        padding=padding,
-        dilation=d,
-        groups=groups,
-        padding_mode=padding_mode,
-        mode=mode,
-        unbatched=unbatched,
-        dtype=dtype,
-    )
+    return dict(x=x, w=w, b=b, **layer, groups=groups, mode=mode, unbatched=unbatched, dtype=dtype)
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
@@ -227,14 +234,7 @@ def transposed_cases(draw):
     groups = draw(st.integers(1, 3))
     cin = groups * draw(st.integers(1, 2))
     cout_g = draw(st.integers(1, 2))
-    k, s, d = draw_window(draw, ndim)
-    p = tuple(draw(st.integers(0, 2)) for _ in range(ndim))
-    op = tuple(draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d, strict=True))
-    size = tuple(draw(st.integers(1, 3 if ndim == 3 else 5)) for _ in range(ndim))
-    try:
-        shapes.transposed_geometry(size, k, s, p, d, op)
-    except ValueError:
-        p = (0,) * ndim
+    k, size, layer = draw_transposed_layer(draw, ndim, 2, 3 if ndim == 3 else 5)
     n = draw(st.integers(1, 2))
     dtype = draw(st.sampled_from([np.float64, np.float64, np.float32]))
     rng = np.random.default_rng(draw(st.integers(0, 2**31)))
@@ -242,18 +242,7 @@ def transposed_cases(draw):
     w = rng.standard_normal((cin, cout_g, *k)).astype(dtype)
     b = rng.standard_normal(cout_g * groups).astype(dtype) if draw(st.booleans()) else None
     mode = draw(st.sampled_from(["correlation", "convolution"]))
-    return dict(
-        x=x,
-        w=w,
-        b=b,
-        stride=s,
-        padding=p,
-        output_padding=op,
-        groups=groups,
-        dilation=d,
-        mode=mode,
-        dtype=dtype,
-    )
+    return dict(x=x, w=w, b=b, **layer, groups=groups, mode=mode, dtype=dtype)
 
 
 @settings(STABLE, max_examples=300)

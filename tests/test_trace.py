@@ -10,14 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
-from test_engine import (  # a fixed example set, the shared window strategy
+from test_engine import (  # a fixed example set, the shared layer strategies
     STABLE,
-    draw_layer,
-    draw_window,
+    draw_conv_layer,
+    draw_transposed_layer,
 )
 
 from convanim import engine as E
-from convanim.core import shapes
 from convanim.engine import examples
 
 PAPER_X, PAPER_W = examples.conv_arithmetic_values()
@@ -35,47 +34,23 @@ def _raster(shape):
 
 
 @st.composite
-def conv_trace_cases(draw):
+def trace_cases(draw, draw_layer, *limits):
+    """(x, w, b, keywords) of a 1-d or 2-d layer from ``draw_layer(draw, ndim, *limits)``
+    (:func:`draw_conv_layer` or :func:`draw_transposed_layer`): one batch element, 2 channels
+    a group, and small integers, so every product and sum is exact."""
     ndim = draw(st.integers(1, 2))
     groups = draw(st.integers(1, 2))
-    k, s, d = draw_window(draw, ndim)
-    padding = draw(
-        st.one_of(
-            st.integers(0, 2),
-            st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=ndim, max_size=ndim),
-            st.just("full"),
-        )
-    )
-    padding_mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
-    size = tuple(
-        draw(st.integers((kk - 1) * dd + 3, (kk - 1) * dd + 6)) for kk, dd in zip(k, d, strict=True)
-    )
-    try:
-        shapes.conv_geometry(size, k, s, padding, d, padding_mode)
-    except ValueError:
-        padding_mode = "zeros"
+    k, size, layer = draw_layer(draw, ndim, *limits)
+    mode = draw(st.sampled_from(["correlation", "convolution"]))
     rng = np.random.default_rng(draw(st.integers(0, 2**31)))
     x = rng.integers(-3, 4, (1, 2 * groups, *size)).astype(float)
     w = rng.integers(-2, 3, (2 * groups, 2, *k)).astype(float)
     b = rng.integers(-2, 3, 2 * groups).astype(float)
-    mode = draw(st.sampled_from(["correlation", "convolution"]))
-    return (
-        x,
-        w,
-        b,
-        dict(
-            stride=s,
-            padding=padding,
-            dilation=d,
-            groups=groups,
-            padding_mode=padding_mode,
-            mode=mode,
-        ),
-    )
+    return x, w, b, dict(**layer, groups=groups, mode=mode)
 
 
 @settings(STABLE, max_examples=120)
-@given(conv_trace_cases(), st.integers(0, 3))
+@given(trace_cases(draw_conv_layer, 6), st.integers(0, 3))
 def test_conv_trace_steps_equal_engine_output(case, co):
     x, w, b, kw = case
     co %= w.shape[0]
@@ -186,36 +161,8 @@ def test_transposed_catalogue_grids(name, direct, i2, zeros, p2, a, grid, o2):
     assert_allclose(_grid_of(t), y[0, 0])
 
 
-@st.composite
-def transposed_trace_cases(draw):
-    ndim, groups, k, s, d, p = draw_layer(draw, 2, 2, 3)
-    op = tuple(draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d, strict=True))
-    size = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
-    try:
-        shapes.transposed_geometry(size, k, s, p, d, op)
-    except ValueError:
-        p = (0,) * ndim
-    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
-    x = rng.integers(-3, 4, (1, 2 * groups, *size)).astype(float)
-    w = rng.integers(-2, 3, (2 * groups, 2, *k)).astype(float)
-    b = rng.integers(-2, 3, 2 * groups).astype(float)
-    return (
-        x,
-        w,
-        b,
-        dict(
-            stride=s,
-            padding=p,
-            output_padding=op,
-            groups=groups,
-            dilation=d,
-            mode=draw(st.sampled_from(["correlation", "convolution"])),
-        ),
-    )
-
-
 @settings(STABLE, max_examples=120)
-@given(transposed_trace_cases(), st.integers(0, 3))
+@given(trace_cases(draw_transposed_layer, 3, 4), st.integers(0, 3))
 def test_transposed_views_agree_with_each_other_and_conv_transpose(case, co):
     x, w, b, kw = case
     co %= w.shape[1] * kw["groups"]
@@ -247,7 +194,7 @@ def test_transposed_views_agree_with_each_other_and_conv_transpose(case, co):
 
 
 @settings(STABLE, max_examples=50)
-@given(conv_trace_cases())
+@given(trace_cases(draw_conv_layer, 6))
 def test_backward_traces_equal_the_gradients(case):
     x, w, _, kw = case
     y = E.conv(x, w, **kw)

@@ -546,7 +546,7 @@ def test_a_fixed_figure_takes_no_size_parameters(deck: Path) -> None:
         build(deck, renderers=renderers)
     deck.write_text("{{CONVANIM:dilation size=9x9 stride=2}}\n")  # valid sizes still build
     build(deck, renderers=renderers)
-    assert fakes.calls == [("dilation", {"size": (9, 9), "stride": 2})]
+    assert fakes.calls == [("dilation", {"input_size": (9, 9), "stride": 2})]
 
 
 def test_a_failed_render_keeps_the_others(deck: Path) -> None:

@@ -236,8 +236,8 @@ def test_deck_parameters_read_as_the_command_line_reads_them(lecture: Path) -> N
     )
     [(name, params)] = fakes.calls
     assert name == "padding_strides_odd" and params["cell_size"] == 300
-    entry = catalogue.with_changes(catalogue.get(name), {"size": params["size"]})
-    assert entry.size == (7, 7)
+    entry = catalogue.with_changes(catalogue.get(name), {"input_size": params["input_size"]})
+    assert entry.input_size == (7, 7)
 
 
 @pytest.mark.parametrize("link", ["reveal.js", ".convanim-cache", "assets"])
@@ -406,12 +406,12 @@ def test_placeholder_keys_are_the_specs_names_and_aliases(lecture: Path) -> None
     fakes = FakeRenderers()
     result = run(lecture, fakes)
     assert sorted(fakes.calls, key=str) == [
-        ("dilation", {"kernel": 2}),
-        ("padding_strides_odd", {"size": (6, 6), "stride": 1}),
+        ("dilation", {"kernel_size": 2}),
+        ("padding_strides_odd", {"input_size": (6, 6), "stride": 1}),
     ]
     assert len(result.assets) == 2  # the two dilation placeholders are one asset
     lecture.write_text("{{CONVANIM:dilation k=2 kernel=3}}\n")
-    with pytest.raises(DeckError, match=":1: 'kernel' given twice"):
+    with pytest.raises(DeckError, match=":1: 'kernel_size' given twice"):
         run(lecture, fakes)
 
 

@@ -85,7 +85,7 @@ def test_names_verbatim_and_in_order():
 def test_parameters_and_frames_are_the_papers(name):
     i, k, p, s, d, frames = PAPER[name]
     e = catalogue.get(name)
-    assert (e.size, e.kernel, e.padding, e.stride, e.dilation) == ((i, i), k, p, s, d)
+    assert (e.input_size, e.kernel_size, e.padding, e.stride, e.dilation) == ((i, i), k, p, s, d)
     assert e.frames() == frames
     if name.endswith("_transposed"):
         op = e.operation()
@@ -109,8 +109,11 @@ def test_unknown_names_and_overrides():
         catalogue.get("no_such_animation")
     with pytest.raises(ValueError, match="unknown override"):
         catalogue.render_named("dilation", Path("x.gif"), colour="red")
+    # the Python API takes torch's names; an alias (the deck's and the CLI's) is pointed there
+    with pytest.raises(ValueError, match=r"size \(the parameter is input_size\) for dilation"):
+        catalogue.render_named("dilation", Path("x.gif"), size=(7, 7))
     with pytest.raises(ValueError, match="fixed figure"):
-        catalogue.render_named("vision_kernels", Path("x.png"), kernel=5)
+        catalogue.render_named("vision_kernels", Path("x.png"), kernel_size=5)
     with pytest.raises(ValueError, match="image"):
         catalogue.render_named("dilation", Path("x.gif"), image="a.png")
 
@@ -122,7 +125,7 @@ def test_overrides_change_the_operation(tmp_path):
     with Image.open(path) as im:
         assert im.n_frames == 36
     # one number on a square preset keeps it square (it silently became a 1-D animation)
-    assert catalogue.plan_named("padding_strides", size=(7,)).grid("input").rows == 9
+    assert catalogue.plan_named("padding_strides", input_size=(7,)).grid("input").rows == 9
     path = catalogue.render_named("padding_strides", tmp_path, stride=1)
     assert path == tmp_path / "padding_strides.gif"
     with Image.open(path) as im:
@@ -158,8 +161,8 @@ def test_preflight_bounds_the_drawn_picture_closely(monkeypatch, kind, size, k, 
             "x",
             kind,
             "",
-            size=size,
-            kernel=k,
+            input_size=size,
+            kernel_size=k,
             stride=s,
             padding=p,
             dilation=d,
@@ -179,19 +182,27 @@ def test_preflight_bounds_the_drawn_picture_closely(monkeypatch, kind, size, k, 
 
 
 def test_long_signals_pass_the_preflight_and_3d_is_refused_plainly():
-    catalogue.preflight(catalogue.Entry("x", "conv", "", size=(100,), size_is_direct=False), 29.5)
+    catalogue.preflight(
+        catalogue.Entry("x", "conv", "", input_size=(100,), size_is_direct=False), 29.5
+    )
     with pytest.raises(ValueError, match="only 1-D and 2-D operations can be drawn"):
-        catalogue.render_custom("conv", Path("x.gif"), size=(5, 5, 5), kernel=3)
+        catalogue.render_custom("conv", Path("x.gif"), input_size=(5, 5, 5), kernel_size=3)
 
 
 def test_a_still_is_not_held_to_the_frame_limit(tmp_path):
     """The frame-limit message suggests a still; a still must then be allowed."""
     with pytest.raises(ValueError, match="render a still"):
-        catalogue.render_custom("conv", tmp_path / "x.gif", size=(53, 53), kernel=3, cell_size=4)
-    png = catalogue.render_custom("conv", tmp_path / "x.png", size=(53, 53), kernel=3, cell_size=4)
+        catalogue.render_custom(
+            "conv", tmp_path / "x.gif", input_size=(53, 53), kernel_size=3, cell_size=4
+        )
+    png = catalogue.render_custom(
+        "conv", tmp_path / "x.png", input_size=(53, 53), kernel_size=3, cell_size=4
+    )
     assert Image.open(png).size[0] > 53 * 4
     with pytest.raises(ValueError, match="windows for a still"):
-        catalogue.render_custom("conv", tmp_path / "y.png", size=(300, 300), kernel=3, cell_size=4)
+        catalogue.render_custom(
+            "conv", tmp_path / "y.png", input_size=(300, 300), kernel_size=3, cell_size=4
+        )
 
 
 def test_vision_kernels_use_the_engine_and_accept_an_image(tmp_path):

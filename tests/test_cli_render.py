@@ -312,7 +312,9 @@ def test_a_large_input_chooses_its_own_cell_size_and_pace(tmp_path):
         assert im.n_frames == 900
         assert max(im.size) <= catalogue.AUTO_SIDE_PX
         assert im.info["duration"] == catalogue.auto_duration_ms(900)
-    entry = catalogue.Entry("conv", "conv", "x", size=(32, 32), kernel=3, size_is_direct=False)
+    entry = catalogue.Entry(
+        "conv", "conv", "x", input_size=(32, 32), kernel_size=3, size_is_direct=False
+    )
     cell = catalogue.auto_cell_px(entry)
     plan = catalogue.entry_plan(entry, cell_px=cell)
     assert all(lb.size * cell >= 14.5 - 1e-9 for lb in plan.labels)

@@ -217,8 +217,8 @@ def test_the_window_is_whole_for_other_parameters(tmp_path, args):
     path = catalogue.render_custom(
         kind,
         tmp_path / "w.gif",
-        size=size,
-        kernel=k,
+        input_size=size,
+        kernel_size=k,
         stride=s,
         padding=p,
         output_padding=1 if kind == "transposed" else 0,
@@ -363,9 +363,11 @@ def test_budget_is_checked_before_any_value_is_computed(monkeypatch, tmp_path):
 
     monkeypatch.setattr(tracing, "trace_conv", forbidden)
     with pytest.raises(ValueError, match="refusing"):
-        catalogue.render_custom("conv", tmp_path / "x.gif", size=(80, 80), kernel=3)
+        catalogue.render_custom("conv", tmp_path / "x.gif", input_size=(80, 80), kernel_size=3)
     with pytest.raises(ValueError, match="refusing"):
-        catalogue.render_custom("conv", tmp_path / "x.gif", size=(9, 9), kernel=3, cell_size=390)
+        catalogue.render_custom(
+            "conv", tmp_path / "x.gif", input_size=(9, 9), kernel_size=3, cell_size=390
+        )
     assert not list(tmp_path.iterdir())
 
 

@@ -420,10 +420,10 @@ def test_stills_refuse_an_interactive_page_in_one_line(name: str, tmp_path: Path
 
 def test_page_limits_are_checked_before_any_work(tmp_path: Path) -> None:
     """A page is drawn once: no GIF pixel budget over frames, but its steps are bounded."""
-    big = catalogue.render_custom("conv", tmp_path / "ok.html", size=(40, 40), kernel=3)
+    big = catalogue.render_custom("conv", tmp_path / "ok.html", input_size=(40, 40), kernel_size=3)
     assert big.stat().st_size < 2_000_000
     with pytest.raises(ValueError, match="refusing to make a page of 3364 steps"):
-        catalogue.render_custom("conv", tmp_path / "no.html", size=(60, 60), kernel=3)
+        catalogue.render_custom("conv", tmp_path / "no.html", input_size=(60, 60), kernel_size=3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.html"]
 
 

@@ -23,7 +23,7 @@ import click
 from convanim._files import check_output
 from convanim._procs import pool_options
 from convanim.cli.options import OutputPath, option, options, stacked
-from convanim.core.params import PARAMS, WINDOW_PARAMS
+from convanim.core.params import WINDOW_PARAMS
 from convanim.core.specs import ConvSpec, PoolSpec, TransposedSpec, spec_params
 from convanim.draw import catalogue
 from convanim.draw.themes import INKS, THEMES
@@ -252,8 +252,8 @@ def render(
 
 
 def _window(given: dict[str, Any]) -> dict[str, Any]:
-    """The window's parameters under the catalogue's keywords (``size``, ``kernel``, …)."""
-    return {PARAMS[name].render_key: given[name] for name in WINDOW_PARAMS}
+    """The window's parameters (``input_size``, ``kernel_size``, …)."""
+    return {name: given[name] for name in WINDOW_PARAMS}
 
 
 def _content(given: dict[str, Any]) -> dict[str, Any]:
@@ -304,7 +304,7 @@ def _render_operation(
     # stride: None, the kernel size)
     window = _window(given)
     params = spec_params(_SPECS[target])
-    defaults = {p.render_key: p.default for p in params if p.render_key in window}
+    defaults = {p.name: p.default for p in params if p.name in window}
     kwargs = defaults | _drop_none(chosen)
     check_output(out)  # before the rendering, not after it
     op_kind = target if target != "pool" else f"{kind}_pool"

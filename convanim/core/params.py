@@ -168,8 +168,6 @@ class Param(Record):
     ``name`` is the spec field and torch keyword; ``flags`` the CLI spellings (the first long one
     is the canonical option); ``aliases`` the other keys a deck placeholder or a scene dict may
     use (``kernel`` for ``kernel_size``). ``switch`` marks a boolean flag (``--ceil-mode``).
-    ``short`` is the keyword the catalogue's render functions and ``render``'s overrides use
-    where it differs from ``name`` (``size`` for ``input_size``); see :attr:`render_key`.
     """
 
     name: str
@@ -181,20 +179,10 @@ class Param(Record):
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     switch: bool = False
-    short: str | None = None
 
     def __post_init__(self) -> None:
         if self.metavar is None:  # the parser's text form: one spelling for every -s, -d …
             object.__setattr__(self, "metavar", _METAVARS.get(self.parse))
-
-    @property
-    def render_key(self) -> str:
-        """The keyword of this parameter in the catalogue's render calls and overrides.
-
-        >>> PARAMS["input_size"].render_key, PARAMS["stride"].render_key
-        ('size', 'stride')
-        """
-        return self.short or self.name
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -258,7 +246,6 @@ _PARAMS = (
         "Input size: 6, 6x6, 6,6 or 8x6x6.",
         ("-i", "--input"),
         aliases=("input", "size"),
-        short="size",
     ),
     Param(
         "kernel_size",
@@ -267,7 +254,6 @@ _PARAMS = (
         "Kernel size, 3 or one per dimension (3,5).",
         ("-k", "--kernel-size"),
         aliases=("kernel", "k"),
-        short="kernel",
     ),
     Param("stride", parse_dims, 1, "Stride.", ("-s", "--stride"), aliases=("s",)),
     Param(

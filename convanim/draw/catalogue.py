@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from convanim.core import shapes
-from convanim.core.params import PARAMS
+from convanim.core.params import PARAMS, lookup
 from convanim.draw.entries import OPERATION_KINDS, Entry, get, names, pool_kind
 from convanim.draw.themes import DEFAULT_CELL_PX, INKS, THEMES
 
@@ -56,14 +56,14 @@ _NOTES = {
 
 
 def _operation_overrides() -> dict[str, str]:
-    """The operation parameters an entry holds, under their render keys (``size``, ``kernel``,
-    ``stride`` …), with the help declared once in :data:`convanim.core.params.PARAMS` (the
-    entry's ``kind`` names the operation, not a pooling kind)."""
+    """The operation parameters an entry holds (``input_size``, ``kernel_size``, ``stride`` …),
+    with the help declared once in :data:`convanim.core.params.PARAMS` (the entry's ``kind``
+    names the operation, not a pooling kind)."""
     held = {f.name for f in fields(Entry)} - {"kind"}
     return {
-        p.render_key: p.help.rstrip(".") + (f" ({_NOTES[p.name]})" if p.name in _NOTES else "")
+        p.name: p.help.rstrip(".") + (f" ({_NOTES[p.name]})" if p.name in _NOTES else "")
         for p in PARAMS.values()
-        if p.render_key in held
+        if p.name in held
     }
 
 
@@ -85,14 +85,27 @@ OVERRIDES: dict[str, str] = {
 _ENTRY_FIELDS = {f.name for f in fields(Entry)} & set(OVERRIDES)
 
 
+def _named(key: str) -> str:
+    """An unknown override, with the parameter's name when ``key`` is one of its aliases.
+
+    >>> _named("kernel"), _named("colour")
+    ('kernel (the parameter is kernel_size)', 'colour')
+    """
+    try:
+        name = lookup(key).name
+    except KeyError:
+        return key
+    return f"{key} (the parameter is {name})" if name in OVERRIDES and name != key else key
+
+
 def render_named(name: str, out: Path, **overrides: Any) -> Path:
     """Render catalogue item ``name`` to ``out`` (``.gif`` or ``.png``; a folder gets
     ``<name><ext>``). Overrides are those of :data:`OVERRIDES`. Returns the written path.
     """
     entry = get(name)
-    unknown = set(overrides) - set(OVERRIDES)
+    unknown = sorted(set(overrides) - set(OVERRIDES))
     if unknown:
-        raise ValueError(f"unknown override(s) {', '.join(sorted(unknown))} for {name}")
+        raise ValueError(f"unknown override(s) {', '.join(map(_named, unknown))} for {name}")
     out = Path(out)
     if not out.suffix:  # a folder
         out = out / f"{name}{entry.ext}"
@@ -121,13 +134,13 @@ def render_custom(
     kind: str,
     out: Path,
     *,
-    size: tuple[int, ...],
-    kernel: Any,
+    input_size: tuple[int, ...],
+    kernel_size: Any,
     look: str | None = None,
     numbers: bool = False,
     **options: Any,
 ) -> Path:
-    """Render any operation: ``kind`` is ``conv``, ``transposed`` (``size`` is then the
+    """Render any operation: ``kind`` is ``conv``, ``transposed`` (``input_size`` is then the
     transposed convolution's own input), ``max_pool``, ``avg_pool`` or ``lp_pool``.
     ``options`` are those of :data:`OVERRIDES`; an operation parameter not given takes its
     default from :data:`convanim.core.params.PARAMS` (through :class:`Entry`).
@@ -135,13 +148,13 @@ def render_custom(
     if kind not in OPERATION_KINDS:
         raise ValueError(f"unknown operation {kind!r}: use conv, transposed or pool")
     if look is None:
-        look = "flat" if (numbers or len(size) == 1) else "perspective"
+        look = "flat" if (numbers or len(input_size) == 1) else "perspective"
     entry = Entry(
         kind,
         kind,
         "custom",
-        size=tuple(size),
-        kernel=kernel,
+        input_size=tuple(input_size),
+        kernel_size=kernel_size,
         look=look,
         numbers=numbers,
         source="custom",
@@ -215,12 +228,12 @@ def plan_named(name: str, **overrides: Any) -> Any:
 def with_changes(entry: Entry, changes: dict[str, Any]) -> Entry:
     """An entry with overrides applied (a deck's placeholder and ``render NAME`` alike)."""
     changes = dict(changes)
-    if "size" in changes:
-        changes["size"] = tuple(changes["size"])
-        if len(changes["size"]) == 1 and len(entry.size) == 2:
+    if "input_size" in changes:
+        changes["input_size"] = tuple(changes["input_size"])
+        if len(changes["input_size"]) == 1 and len(entry.input_size) == 2:
             # `render padding_strides -i 7` means 7x7: a square preset stays square (a 1-D
             # animation is `render conv -i 7 …`).
-            changes["size"] = changes["size"] * 2
+            changes["input_size"] = changes["input_size"] * 2
     if changes.get("numbers") and "look" not in changes:
         changes["look"] = "flat"  # numbers read best side by side (an explicit look wins)
     return replace(entry, **changes)
@@ -392,11 +405,11 @@ def drawn_shapes(entry: Entry) -> tuple[tuple[int, int], tuple[int, int], tuple[
 
 def check_drawable(entry: Entry) -> None:
     """Refuse an entry no picture can show (a 3-D input)."""
-    ndim = len(entry.size)
+    ndim = len(entry.input_size)
     if ndim not in (1, 2):
         raise ValueError(
             f"only 1-D and 2-D operations can be drawn (got a {ndim}-D input "
-            f"{'x'.join(str(v) for v in entry.size)})"
+            f"{'x'.join(str(v) for v in entry.input_size)})"
         )
 
 
@@ -412,7 +425,7 @@ def extent_units(entry: Entry) -> tuple[float, float]:
     from convanim.draw.geometry import OUTPUT_SHIFT, output_lift, plane_extent
 
     (gr, gc), (orows, ocols), (kr, kc) = drawn_shapes(entry)
-    if entry.look == "perspective" and gr > 1 and len(entry.size) == 2:
+    if entry.look == "perspective" and gr > 1 and len(entry.input_size) == 2:
         ixmin, ixmax, _, iymax = plane_extent(gr, gc)
         oxmin, oxmax, _, oymax = plane_extent(orows, ocols)
         width = max(ixmax, OUTPUT_SHIFT + oxmax) - min(ixmin, OUTPUT_SHIFT + oxmin)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from convanim.core import shapes
-from convanim.core.params import PARAMS
+from convanim.core.params import PARAMS, WINDOW_PARAMS
 
 __all__ = [
     "Entry",
@@ -41,6 +41,8 @@ __all__ = [
 
 #: Pooling kinds, from the shape core (``max``, ``avg``, ``lp``); an entry's kind is ``<kind>_pool``.
 POOL_KINDS: tuple[str, ...] = get_args(shapes.PoolKind)
+#: The fields that size an entry's window (output_padding, a transposed entry's, is worked out).
+_WINDOW = WINDOW_PARAMS[:5]
 #: Every operation kind an entry can draw.
 OPERATION_KINDS: tuple[str, ...] = ("conv", "transposed", *(f"{k}_pool" for k in POOL_KINDS))
 
@@ -64,15 +66,15 @@ class Entry:
     """One catalogue item: an operation with fixed parameters and how to draw it.
 
     ``kind`` is one of :data:`OPERATION_KINDS` or ``figure``. For
-    ``transposed``, ``size``/``kernel``/``stride``/``padding`` describe the direct convolution
+    ``transposed``, ``input_size``/``kernel_size``/``stride``/``padding`` describe the direct convolution
     (conv_arithmetic's convention); :meth:`operation` gives the transposed one.
     """
 
     name: str
     kind: str
     summary: str
-    size: tuple[int, ...] = ()
-    kernel: int = 3
+    input_size: tuple[int, ...] = ()
+    kernel_size: int = 3
     stride: int = PARAMS["stride"].default
     padding: Any = PARAMS["padding"].default
     dilation: int = PARAMS["dilation"].default
@@ -89,7 +91,9 @@ class Entry:
     hold_last_ms: int | None = None
     labels_text: tuple[tuple[str, str], ...] = ()
     options: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
-    size_is_direct: bool = True  # transposed: ``size`` is the direct conv's input (the paper's way)
+    size_is_direct: bool = (
+        True  # transposed: ``input_size`` is the direct conv's input (the paper's way)
+    )
     ceil_mode: bool = PARAMS["ceil_mode"].default  # pooling: keep a last partial window
     norm_type: float = PARAMS["norm_type"].default  # lp pooling: the power p
 
@@ -99,38 +103,18 @@ class Entry:
         >>> ENTRIES["padding_strides_odd_transposed"].operation()["output_padding"]
         1
         """
-        if self.kind == "transposed" and not self.size_is_direct:
-            return {
-                "input_size": self.size,
-                "kernel_size": self.kernel,
-                "stride": self.stride,
-                "padding": self.padding,
-                "dilation": self.dilation,
-                "output_padding": self.output_padding or 0,
-            }
-        if self.kind == "transposed":
-            direct = shapes.conv_output_shape(self.size, self.kernel, self.stride, self.padding)
-            op = self.output_padding
-            if op is None:
-                op = shapes.output_padding_for_size(
-                    direct, self.size, self.kernel, self.stride, self.padding
-                )[0]
-            return {
-                "input_size": direct,
-                "kernel_size": self.kernel,
-                "stride": self.stride,
-                "padding": self.padding,
-                "dilation": self.dilation,
-                "output_padding": op,
-            }
-        args = {
-            "input_size": self.size,
-            "kernel_size": self.kernel,
-            "stride": self.stride,
-            "padding": self.padding,
-            "dilation": self.dilation,
-        }
-        return args
+        window = {name: getattr(self, name) for name in _WINDOW}
+        if self.kind != "transposed":
+            return window
+        if not self.size_is_direct:
+            return {**window, "output_padding": self.output_padding or 0}
+        # the paper's way: the entry describes the direct convolution; transpose it
+        direct = shapes.conv_output_shape(**window)
+        transposed = {**window, "input_size": direct}
+        op = self.output_padding
+        if op is None:  # the one that returns to input_size
+            op = shapes.output_padding_for_size(**transposed, output_size=self.input_size)[0]
+        return {**transposed, "output_padding": op}
 
     def output_shape(self) -> tuple[int, ...]:
         """Output shape from the shape core (this is also what validates the parameters)."""
@@ -163,8 +147,8 @@ class Entry:
         """The one-line description ``convanim list`` prints."""
         if self.kind == "figure":
             return self.summary
-        dims = "x".join(str(v) for v in self.size)
-        bits = [f"i={dims}", f"k={self.kernel}", f"s={self.stride}", f"p={self.padding}"]
+        dims = "x".join(str(v) for v in self.input_size)
+        bits = [f"i={dims}", f"k={self.kernel_size}", f"s={self.stride}", f"p={self.padding}"]
         if self.dilation != 1:
             bits.append(f"d={self.dilation}")
         out = "x".join(str(v) for v in self.output_shape())
@@ -184,8 +168,8 @@ def _arith(name: str, i: int, k: int, p: int, s: int, d: int = 1, summary: str =
         name,
         "transposed" if transposed else "conv",
         summary,
-        size=(i, i),
-        kernel=k,
+        input_size=(i, i),
+        kernel_size=k,
         stride=s,
         padding=p,
         dilation=d,

@@ -167,8 +167,10 @@ NAMED: dict[str, tuple[str | None, str]] = {
     "stack": (None, "stack"),
     "receptive_field": (None, "receptive_field"),
 }
+#: The keys a deck's placeholder may give (``input=``/``size=`` arrive as ``input_size``, the
+#: spec's name, as the deck reads every operation parameter).
 _DECK_KEYS = {
-    "preset", "layers", "input", "size", "in_channels", "blocks", "max_width", "font_size", "theme",
+    "preset", "layers", "input_size", "in_channels", "blocks", "max_width", "font_size", "theme",
     "transparent", "streams", "unit", "view", "duration", "hold",
 }  # fmt: skip
 
@@ -194,7 +196,7 @@ def _deck_stack(name: str, params: dict[str, Any]) -> tuple[StackResult, str | N
     if isinstance(layers, tuple):  # the deck split "conv:k=3,c=8 fc:c=10" at its commas
         layers = ",".join(map(str, layers))
     tokens = str(layers).split() if layers else []
-    size = params.get("input", params.get("size"))
+    size = params.get("input_size")
     if isinstance(size, int):
         size = (size,)
     result, _ = stack_for(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from convanim._files import code_digest, import_closure, package_dirs
-from convanim.core.params import PARAMS, WINDOW_PARAMS, lookup
+from convanim.core.params import WINDOW_PARAMS, lookup
 from convanim.draw.themes import CELL_PX_RANGE
 from convanim.slides.deck import DeckError
 
@@ -136,29 +136,30 @@ def render_scene(
 
 # --------------------------------------------------------------------------- parameter checks
 
-# The window's parameters (they change an operation's sizes, so the shape core, stdlib only,
-# can judge them while the deck is planned), each under the catalogue's keyword for it.
-_SPEC_TO_CATALOGUE = {name: PARAMS[name].render_key for name in WINDOW_PARAMS}
-SHAPE_KEYS = frozenset(_SPEC_TO_CATALOGUE.values())
+# The window's parameters: they change an operation's sizes, so the shape core, stdlib only,
+# can judge them while the deck is planned.
+SHAPE_KEYS = frozenset(WINDOW_PARAMS)
 
 
 def spec_keys(params: dict) -> dict:
-    """``params`` with each operation parameter under the catalogue's name, whichever spelling
-    the deck used: the spec's table of names and aliases (``k``, ``kernel_size``, ``input``)
-    is the one the CLI flags come from.
+    """``params`` with each operation parameter under its spec name, whichever spelling the
+    deck used: the spec's table of names and aliases (``k``, ``kernel``, ``input``) is the one
+    the CLI flags come from.
 
     >>> spec_keys({"k": 3, "input": (6, 6), "numbers": True})
-    {'kernel': 3, 'size': (6, 6), 'numbers': True}
+    {'kernel_size': 3, 'input_size': (6, 6), 'numbers': True}
     """
     out: dict = {}
     for key, value in params.items():
         try:
-            name = _SPEC_TO_CATALOGUE.get(lookup(key).name, key)
+            name = lookup(key).name
         except KeyError:
             name = key
+        if name not in SHAPE_KEYS:
+            name = key  # not an operation parameter here: the catalogue's own keys judge it
         if name in out:
             raise DeckError(f"{name!r} given twice (as {key!r} too)")
-        if name == "size" and isinstance(value, int) and not isinstance(value, bool):
+        if name == "input_size" and isinstance(value, int) and not isinstance(value, bool):
             value = (value,)  # input=7, as -i 7: one number, squared for a 2-D entry
         out[name] = value
     return out

@@ -95,6 +95,26 @@ def test_parameters_and_frames_are_the_papers(name):
         assert frames == i * i
 
 
+@pytest.mark.parametrize("name", [n for n in PAPER if n.endswith("_transposed")])
+@pytest.mark.parametrize("dilation", [2, 3])
+def test_a_dilated_transposed_entry_still_returns_to_its_input(name, dilation):
+    """``render padding_strides_transposed -d 2`` draws the transpose of the *dilated* direct
+    convolution: torch's conv_transpose2d, given the entry's operation, lands on the entry's
+    input size (the direct convolution used to be taken without its dilation: 7×7 for 5×5)."""
+    torch = pytest.importorskip("torch")
+    e = catalogue.with_changes(catalogue.get(name), {"dilation": dilation})
+    try:
+        op = e.operation()
+    except ValueError:  # the dilated window no longer fits the input (torch refuses it too)
+        return
+    x = torch.zeros(1, 1, *op["input_size"])
+    w = torch.zeros(1, 1, op["kernel_size"], op["kernel_size"])
+    y = torch.nn.functional.conv_transpose2d(
+        x, w, None, op["stride"], op["padding"], op["output_padding"], 1, op["dilation"]
+    )
+    assert tuple(y.shape[2:]) == e.input_size == e.output_shape()
+
+
 def test_import_is_light():
     code = (
         "import sys, convanim.draw.catalogue as c; c.names(); c.get('dilation').describe();"

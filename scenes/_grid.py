@@ -379,10 +379,11 @@ def play_plan(
 def headline(formula: MathTex, sizes: MathTex, width: float = 13.8, buff: float = 0.4) -> VGroup:
     """The deck's formula and the output-size rule on one line along the top edge.
 
-    The size rule has digits (``2p``, ``− 1``), so it keeps the legible 42 pt; the formula
-    has none and gives way: shrunk to the width left (stride and dilation lengthen both, down
-    to 21 pt at 5x5, stride 2, dilation 2). Stacked, the two took the room of the grids,
-    whose 7 padded rows need all the height left for 40 px numbers.
+    Both are written at 42 pt. The size rule has digits (``2p``, ``− 1``, its result), so it
+    keeps them 40 px tall at 1080p, as every digit on screen is; the formula has none and
+    gives way where the two do not fit: shrunk to the width left (27 pt for Conv2D's 5x5,
+    24 pt with stride and dilation 2; MaxPool2D's fits whole). Stacked, the two took the room
+    of the grids, whose 7 padded rows need all the height left for 40 px numbers.
     """
     room = width - sizes.width - buff
     if formula.width > room:

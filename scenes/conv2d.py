@@ -46,7 +46,7 @@ class Conv2D(GridScene):
         di, dj = ("i", "j") if set(d) == {1} else ("id", "jd")
         formula = tex(
             f"y[m,n] = \\sum_i \\sum_j w[i,j]\\, x[{ms} {sign} {di},\\ {ns} {sign} {dj}] + b",
-            size=30,
+            size=42,  # as the size rule: headline() shrinks it to the width left
             palette=self.palette,
         )
         rule = r"L_{out} = \left\lfloor \frac{L_{in} + 2p - d(M-1) - 1}{s} \right\rfloor + 1"

@@ -33,8 +33,8 @@ class MaxPool2D(GridScene):
         left, right = (
             (r"\left\lceil", r"\right\rceil") if ceil else (r"\left\lfloor", r"\right\rfloor")
         )
-        formula = tex(
-            r"y[m,n] = \max_{i,j < M} x[m s + i,\ n s + j]", size=28, palette=self.palette
+        formula = tex(  # as the size rule: headline() shrinks it only if it must
+            r"y[m,n] = \max_{i,j < M} x[m s + i,\ n s + j]", size=42, palette=self.palette
         )
         top = "L_{in} + 2p - M" if any(self.p["padding"]) or ceil else "L_{in} - M"
         rule = f"L_{{out}} = {left} \\frac{{{top}}}{{s}} {right} + 1"

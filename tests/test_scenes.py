@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("manim")
 
 from convanim.scenes._common import fmt  # noqa: E402
-from manim import Text  # noqa: E402
+from manim import MathTex, Text  # noqa: E402
 from scene_checks import PALETTE_CASES, assert_on_screen, dry, shown  # noqa: E402
 
 from convanim import video  # noqa: E402
@@ -494,6 +494,24 @@ def test_numbers_legible_at_the_corners(media, name, params):
     FIR's rows of numbers keep 0.1 units apart (a flipped −1 sat on its product)."""
     spacing = 0.1 if name == "FIRConvolution1D" else None
     dry(media, name, legible=True, spacing=spacing, max_steps=3, **params)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), [(n, p) for n, p in CORNERS if n in ("Conv2D", "MaxPool2D")]
+)
+def test_the_headline_formula_takes_all_the_room_the_size_rule_leaves(media, name, params):
+    """The deck's formula and the L_out rule share the top line. The rule keeps the 42 pt its
+    digits need; the formula is as large as the line allows, 42 pt when it fits (MaxPool2D's
+    was drawn at 28 pt beside room to spare)."""
+    scene = dry(media, name, max_steps=1, **params)
+    heads = [m for m in scene.mobjects if isinstance(m, MathTex) and m.get_top()[1] > 3.0]
+    formula = next(m for m in heads if m.tex_string.startswith("y[m,n]"))
+    rule = next(m for m in heads if "L_{out}" in m.tex_string)
+    assert rule.font_size == pytest.approx(42)
+    fits_whole = formula.font_size == pytest.approx(42)
+    fills_the_line = formula.width + rule.width + 0.4 == pytest.approx(13.8, abs=1e-3)
+    assert fits_whole or fills_the_line, (formula.font_size, formula.width, rule.width)
+    assert abs(formula.get_center()[1] - rule.get_center()[1]) < 0.2  # one line
 
 
 def test_limits_keep_the_numbers_legible():

@@ -132,6 +132,8 @@ def test_unknown_names_and_overrides():
     # the Python API takes torch's names; an alias (the deck's and the CLI's) is pointed there
     with pytest.raises(ValueError, match=r"size \(the parameter is input_size\) for dilation"):
         catalogue.render_named("dilation", Path("x.gif"), size=(7, 7))
+    with pytest.raises(ValueError, match=r"kernel \(the parameter is kernel_size\)"):
+        catalogue.plan_named("padding_strides", kernel=2)  # it used to draw kernel 3, silently
     with pytest.raises(ValueError, match="fixed figure"):
         catalogue.render_named("vision_kernels", Path("x.png"), kernel_size=5)
     with pytest.raises(ValueError, match="image"):

@@ -85,6 +85,13 @@ OVERRIDES: dict[str, str] = {
 _ENTRY_FIELDS = {f.name for f in fields(Entry)} & set(OVERRIDES)
 
 
+def _known(name: str, overrides: dict[str, Any]) -> None:
+    """Refuse overrides that are not :data:`OVERRIDES`, naming the parameter an alias means."""
+    unknown = sorted(set(overrides) - set(OVERRIDES))
+    if unknown:
+        raise ValueError(f"unknown override(s) {', '.join(map(_named, unknown))} for {name}")
+
+
 def _named(key: str) -> str:
     """An unknown override, with the parameter's name when ``key`` is one of its aliases.
 
@@ -103,9 +110,7 @@ def render_named(name: str, out: Path, **overrides: Any) -> Path:
     ``<name><ext>``). Overrides are those of :data:`OVERRIDES`. Returns the written path.
     """
     entry = get(name)
-    unknown = sorted(set(overrides) - set(OVERRIDES))
-    if unknown:
-        raise ValueError(f"unknown override(s) {', '.join(map(_named, unknown))} for {name}")
+    _known(name, overrides)
     out = Path(out)
     if not out.suffix:  # a folder
         out = out / f"{name}{entry.ext}"
@@ -214,8 +219,10 @@ def entry_plan(
 
 def plan_named(name: str, **overrides: Any) -> Any:
     """The :class:`~convanim.draw.plan.Plan` that :func:`render_named` would draw (for other
-    renderers, e.g. the Manim scenes). Pixel-only overrides (theme, cell size …) are ignored."""
+    renderers, e.g. the Manim scenes). Pixel-only overrides (theme, cell size …) are ignored;
+    a key that is no override at all is refused, as :func:`render_named` refuses it."""
     entry = get(name)
+    _known(name, overrides)
     if entry.kind == "figure":
         raise ValueError(f"{name} is a figure, not a single-window animation")
     changes = {k: v for k, v in overrides.items() if k in _ENTRY_FIELDS and v is not None}

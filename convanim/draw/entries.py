@@ -65,9 +65,10 @@ MAXPOOL_IMAGE = ((1, 4, 2, 0), (3, 2, 5, 1), (0, 6, 2, 3), (1, 2, 4, 7))
 class Entry:
     """One catalogue item: an operation with fixed parameters and how to draw it.
 
-    ``kind`` is one of :data:`OPERATION_KINDS` or ``figure``. For
-    ``transposed``, ``input_size``/``kernel_size``/``stride``/``padding`` describe the direct convolution
-    (conv_arithmetic's convention); :meth:`operation` gives the transposed one.
+    ``kind`` is one of :data:`OPERATION_KINDS` or ``figure``. A ``transposed`` entry's window
+    fields (``input_size``, ``kernel_size``, ``stride``, ``padding``, ``dilation``) describe the
+    direct convolution it transposes (conv_arithmetic's convention) unless ``size_is_direct``
+    is off; :meth:`operation` gives the transposed one.
     """
 
     name: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import fields
 from typing import Any
 
 import click
@@ -394,7 +395,7 @@ def _pool_params(run: Run, spec: Any) -> dict[str, Any]:
 
 def _spec_args(run: Run, spec: Any) -> dict[str, Any]:
     """The kind's parameters as torch's keywords (``kernel_size=…, stride=…``), from the spec."""
-    return {p.name: getattr(spec, p.name) for p in run.kind.params() if p.name != "input_size"}
+    return run.kind.keywords({f.name: getattr(spec, f.name) for f in fields(spec)})
 
 
 def _run_pool(run: Run, params: dict[str, Any]) -> Result:

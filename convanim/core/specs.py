@@ -372,6 +372,19 @@ class Kind(Record):
         skip = {name for name, _ in self.fixed} | set(self.omit)
         return tuple(p for p in spec_params(self.spec) if p.name not in skip)
 
+    def keywords(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """This kind's parameters found in ``values``, as its torch function's keywords (the
+        input's size is the input array's, never a keyword).
+
+        >>> KINDS["avg_pool"].keywords({"kernel_size": 2, "dilation": 3, "ceil_mode": True})
+        {'kernel_size': 2, 'ceil_mode': True}
+        """
+        return {
+            p.name: values[p.name]
+            for p in self.params()
+            if p.name != "input_size" and p.name in values
+        }
+
     def load(self, role: str) -> Callable[..., Any]:
         """Import the ``forward``/``backward``/``trace``/``explain`` function of this kind."""
         target = getattr(self, role)

@@ -493,9 +493,7 @@ def _trace(entry: Entry, cell_px: float, still: bool = False) -> Any:
         from convanim.core.specs import KINDS
 
         given = {**op, "ceil_mode": entry.ceil_mode, "norm_type": entry.norm_type}
-        takes = {p.name for p in KINDS[entry.kind].params()} - {"input_size", "kernel_size"}
-        args = {name: given[name] for name in takes if name in given}
-        return tracing.trace_pool(x, kind, op["kernel_size"], **args, ndim=ndim)
+        return tracing.trace_pool(x, kind, **KINDS[entry.kind].keywords(given), ndim=ndim)
     if isinstance(entry.weights, str) and entry.weights == "paper":
         w = w_paper if w_paper is not None else examples.conv_arithmetic_values()[1]
     elif isinstance(entry.weights, str):

@@ -245,16 +245,18 @@ class _OpacityFade(Animation):
     def create_starting_mobject(self) -> Mobject:  # noqa: D102 - nothing to copy
         return Mobject()
 
+    def alpha_at(self, alphas: np.ndarray, t: float) -> np.ndarray:
+        """A part's alphas at ``t`` (0 to 1) of the animation, from their values at its start."""
+        return alphas * (t if self.fade_in else 1.0 - t)
+
     def interpolate_mobject(self, alpha: float) -> None:  # noqa: D102
         count = len(self.parts)
         for i, (m, originals) in enumerate(self.parts):
-            level = self.get_sub_alpha(alpha, i, count)
-            if not self.fade_in:
-                level = 1.0 - level
+            t = self.get_sub_alpha(alpha, i, count)
             for name, rgbas in zip(_RGBAS, originals, strict=True):
-                faded = rgbas.copy()
-                faded[:, 3] *= level
-                setattr(m, name, faded)
+                now = rgbas.copy()
+                now[:, 3] = self.alpha_at(rgbas[:, 3], t)
+                setattr(m, name, now)
 
     def clean_up_from_scene(self, scene: Scene) -> None:  # noqa: D102
         super().clean_up_from_scene(scene)
@@ -275,14 +277,8 @@ class _OpacityTo(_OpacityFade):
         self.opacity = opacity
         self.parts = []
 
-    def interpolate_mobject(self, alpha: float) -> None:  # noqa: D102
-        count = len(self.parts)
-        for i, (m, originals) in enumerate(self.parts):
-            t = self.get_sub_alpha(alpha, i, count)
-            for name, rgbas in zip(_RGBAS, originals, strict=True):
-                now = rgbas.copy()
-                now[:, 3] = (1 - t) * rgbas[:, 3] + t * self.opacity
-                setattr(m, name, now)
+    def alpha_at(self, alphas: np.ndarray, t: float) -> np.ndarray:  # noqa: D102
+        return (1 - t) * alphas + t * self.opacity
 
 
 def opacity_to(mobject: Mobject, opacity: float, **kwargs: Any) -> Animation:

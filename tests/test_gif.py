@@ -22,6 +22,13 @@ ANIMATED = [e.name for e in (*entries.ARITHMETIC, *entries.NUMERICAL)] + [
     "2d_maxpool",
 ]
 OPTS = gif.RenderOptions()
+
+
+def px(v: float) -> int:
+    """The pixel row or column of a plan coordinate ``v`` in a picture drawn with ``OPTS``."""
+    return round(OPTS.margin_px + v * OPTS.cell_px)
+
+
 THEME = THEMES["solarized"]
 
 
@@ -396,7 +403,7 @@ def _changed_pixels_per_cell(plan, with_subs, without, cells) -> list[int]:
     counts = []
     for r, c in cells:
         (x0, y0), (x1, y1) = g.point(c, r), g.point(c + 1, r + 1)
-        box = [round(OPTS.margin_px + v * OPTS.cell_px) for v in (x0, y0, x1, y1)]
+        box = [px(v) for v in (x0, y0, x1, y1)]
         counts.append(int(diff[box[1] : box[3], box[0] : box[2]].sum()))
     return counts
 
@@ -460,9 +467,6 @@ def test_long_numbers_shrink_to_stay_inside_their_cells():
         axis=2,
     )
 
-    def px(v: float) -> int:
-        return round(OPTS.margin_px + v * OPTS.cell_px)
-
     for key in ("input", "output"):
         g = plan.grid(key)
         inside_cells = np.zeros_like(diff)
@@ -495,7 +499,7 @@ def test_two_digit_values_keep_clear_of_their_subscripts():
     g = plan.grid("input")
     for r, col in frame.window:
         (x0, y0), (x1, y1) = g.point(col, r), g.point(col + 1, r + 1)
-        box = [round(OPTS.margin_px + v * OPTS.cell_px) for v in (x0, y0, x1, y1)]
+        box = [px(v) for v in (x0, y0, x1, y1)]
         s = subs[box[1] : box[3], box[0] : box[2]]
         n = nums[box[1] : box[3], box[0] : box[2]]
         ys, xs = np.nonzero(s)
@@ -552,16 +556,14 @@ def test_the_numbers_of_one_grid_share_one_size():
     """A grid's numbers are set at one size, the one its longest number needs: avg pooling's
     ``1`` and ``0.778`` stand side by side at the same height (each used to shrink on its own,
     ``0.778`` to half of ``1``)."""
-    from convanim.draw.themes import DEFAULT_MARGIN_PX
-
     plan = catalogue.plan_named("numerical_average_pooling")
     last = np.asarray(gif.render_frames(plan)[-1].convert("RGB"), dtype=int)
-    g, cell = plan.grid("output"), gif.DEFAULT_CELL_PX
+    g = plan.grid("output")
 
     def glyph_height(text: str) -> int:
         [(r, c)] = [(r, c) for r in range(g.rows) for c in range(g.cols) if g.text(r, c) == text]
         (x0, y0), (x1, y1) = g.point(c, r), g.point(c + 1, r + 1)
-        box = [round(DEFAULT_MARGIN_PX + v * cell) for v in (y0, y1, x0, x1)]
+        box = [px(v) for v in (y0, y1, x0, x1)]
         patch = last[box[0] + 3 : box[1] - 3, box[2] + 3 : box[3] - 3]
         ink = np.abs(patch - patch[1, 1]).sum(axis=2) > 120  # glyph pixels, not the fill
         rows = np.flatnonzero(ink.any(axis=1))
@@ -576,8 +578,6 @@ def test_transparent_padding_stays_see_through_under_the_window(tmp_path, theme,
     """A GIF pixel is opaque or not: the window's shade over see-through padding would be an
     opaque patch on the slide, so padding under the window stays transparent (the window's
     outline still shows where it is); a real cell under it is drawn, shaded."""
-    from convanim.draw.themes import DEFAULT_MARGIN_PX
-
     path = catalogue.render_named(
         "padding_strides", tmp_path / "t.gif", transparent=True, theme=theme, ink=ink
     )
@@ -590,10 +590,7 @@ def test_transparent_padding_stays_see_through_under_the_window(tmp_path, theme,
 
     def alpha_at(col: float, row: float) -> int:
         x, y = g.point(col, row)
-        return alpha[
-            round(DEFAULT_MARGIN_PX + y * gif.DEFAULT_CELL_PX),
-            round(DEFAULT_MARGIN_PX + x * gif.DEFAULT_CELL_PX),
-        ]
+        return alpha[px(y), px(x)]
 
     assert alpha_at(0.5, 0.5) == 0  # padding under the window: see-through
     assert alpha_at(1.5, 1.5) == 255  # the input cell under it: drawn

@@ -202,8 +202,8 @@ def veiled_texts(scene) -> list[str]:
     """Texts drawn under a translucent fill (a window's shade) and not hidden by a copy drawn
     over it: their ink is blended with the shade, so the contrast computed for ink on the
     shaded cell does not hold. A fill marked ``unread`` (MultiChannelConv's veil over the
-    channels a group does not read) is meant to quieten what it covers and is let be. Drawing order is the camera's (z-index, then the order
-    mobjects were added)."""
+    channels a group does not read) is meant to quieten what it covers and is let be.
+    Drawing order is the camera's (z-index, then the order mobjects were added)."""
     from manim.utils.family import extract_mobject_family_members
 
     owner = {}

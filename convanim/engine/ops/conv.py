@@ -25,6 +25,7 @@ The slide formulas of the backward pass (1-d, correlation, stride 1): ``∂L/∂
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 
@@ -44,6 +45,17 @@ from ._operands import (
 )
 
 __all__ = ["conv", "conv1d", "conv2d", "conv3d", "conv_backward"]
+
+
+class ConvArgs(TypedDict, total=False):
+    """:func:`conv`'s arguments after ``bias``, by keyword: what its traces pass on to it."""
+
+    stride: int | Sequence[int]
+    padding: shapes.PaddingSpec
+    dilation: int | Sequence[int]
+    groups: int
+    padding_mode: str
+    mode: Mode
 
 
 def _operands(

@@ -8,6 +8,7 @@ Each input cell scales the kernel and adds it into the output at ``stride`` step
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 
@@ -23,6 +24,17 @@ __all__ = [
     "conv_transpose_backward",
     "transposed_output_padding",
 ]
+
+
+class TransposedArgs(TypedDict, total=False):
+    """:func:`conv_transpose`'s arguments after ``bias``, by keyword (its traces take them)."""
+
+    stride: int | Sequence[int]
+    padding: int | Sequence[int]
+    output_padding: int | Sequence[int]
+    groups: int
+    dilation: int | Sequence[int]
+    mode: _operands.Mode
 
 
 def _checked(

@@ -79,6 +79,12 @@ def bias_value(b: np.ndarray | None, co: int) -> float:
     return float(b[co]) if b is not None else 0.0
 
 
+def selected(args: dict[str, Any], *names: str) -> list[int]:
+    """Take a trace's selection keywords (``batch``, ``out_channel`` …: which element and
+    channel it draws, 0 unless given) out of ``args``, leaving the operation's own."""
+    return [args.pop(name, 0) for name in names]
+
+
 def pick(n: int, count: int, what: str) -> int:
     """``n``, checked to index one of ``count`` (a batch element, a channel)."""
     if not 0 <= n < count:

@@ -4,7 +4,7 @@ gradients, ∂L/∂w (one step per kernel entry) and ∂L/∂x (one step per inp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple, Unpack
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from ...draw.trace import Step, Trace
 from .. import _kernels as K
 from ..ops import conv, conv_backward
 from ..ops._operands import Grads, arguments, effective_weight
+from ..ops.conv import ConvArgs
 from ._steps import (
     Bias,
     bias_value,
@@ -23,12 +24,22 @@ from ._steps import (
     geometry_params,
     padded_roles,
     pick,
+    selected,
     window_steps,
     with_dropped,
 )
 from .transposed import direct_view
 
 __all__ = ["trace_conv", "trace_grad_weight", "trace_grad_input"]
+
+
+class ConvTraceArgs(ConvArgs, total=False):
+    """A convolution trace's keywords: :func:`conv`'s, and what it draws (``batch`` element,
+    ``out_channel``, and for ∂L/∂w and ∂L/∂x the ``in_channel``; 0 unless given)."""
+
+    batch: int
+    out_channel: int
+    in_channel: int
 
 
 def _group_channels(w: np.ndarray, groups: int, co: int) -> list[int]:
@@ -58,13 +69,7 @@ def _geometry(xb: np.ndarray, w: np.ndarray, a: dict) -> list[shapes.ConvDim]:
 
 @finite_values
 def trace_conv(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: Bias = None,
-    *,
-    batch: int = 0,
-    out_channel: int = 0,
-    **args: Any,
+    x: np.ndarray, weight: np.ndarray, bias: Bias = None, **args: Unpack[ConvTraceArgs]
 ) -> Trace:
     """Trace a convolution: one step per output position (raster order).
 
@@ -73,6 +78,7 @@ def trace_conv(
     Padding cells of a non-zero ``padding_mode`` carry the value they copy and, as ``source``,
     the real cell it comes from.
     """
+    batch, out_channel = selected(args, "batch", "out_channel")
     xb, w, b = conv_arrays(x, weight, bias)
     a = arguments(conv, xb, w, b, **args)
     y, geom = conv(**a), _geometry(xb, w, a)
@@ -124,7 +130,7 @@ def _backward(
     x: np.ndarray,
     weight: np.ndarray,
     grad_output: np.ndarray,
-    args: dict[str, Any],
+    args: ConvArgs,
     batch: int,
     zeros_only: bool = False,
 ) -> _Backward:
@@ -153,14 +159,7 @@ def _in_stored_order(steps: list[Step], kshape: Sequence[int]) -> list[Step]:
 
 @finite_values
 def trace_grad_weight(
-    x: np.ndarray,
-    weight: np.ndarray,
-    grad_output: np.ndarray,
-    *,
-    batch: int = 0,
-    out_channel: int = 0,
-    in_channel: int = 0,
-    **args: Any,
+    x: np.ndarray, weight: np.ndarray, grad_output: np.ndarray, **args: Unpack[ConvTraceArgs]
 ) -> Trace:
     """Trace ∂L/∂w of a convolution as a correlation of ∂L/∂y with the (padded) input.
 
@@ -169,6 +168,7 @@ def trace_grad_weight(
     is the index within the group (``weight[out_channel, in_channel]``). With several batch
     elements the step holds element ``batch``'s share; ``grad_weight`` sums the shares.
     """
+    batch, out_channel, in_channel = selected(args, "batch", "out_channel", "in_channel")
     xb, w, geom, gy, grads, n, a = _backward(x, weight, grad_output, args, batch)
     groups, padding_mode, mode = a["groups"], a["padding_mode"], a["mode"]
     co = pick(out_channel, w.shape[0], "out_channel")
@@ -205,13 +205,7 @@ def trace_grad_weight(
 
 @finite_values
 def trace_grad_input(
-    x: np.ndarray,
-    weight: np.ndarray,
-    grad_output: np.ndarray,
-    *,
-    batch: int = 0,
-    in_channel: int = 0,
-    **args: Any,
+    x: np.ndarray, weight: np.ndarray, grad_output: np.ndarray, **args: Unpack[ConvTraceArgs]
 ) -> Trace:
     """Trace ∂L/∂x of a convolution as a full convolution of ∂L/∂y with the flipped kernel.
 
@@ -220,6 +214,7 @@ def trace_grad_input(
     by 180°, stride 1; one step per input cell. Only ``padding_mode="zeros"`` (other modes
     fold the padding's gradient back onto border cells, which no window shows).
     """
+    batch, in_channel = selected(args, "batch", "in_channel")
     xb, w, geom, gy, grads, n, a = _backward(x, weight, grad_output, args, batch, True)
     groups, mode = a["groups"], a["mode"]
     ci = pick(in_channel, xb.shape[1], "in_channel")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from ._steps import (
     nested,
     pick,
     raster,
+    selected,
     with_dropped,
 )
 
@@ -156,25 +157,35 @@ def _window_taps(
     return tuple(taps)
 
 
+class PoolTraceArgs(TypedDict, total=False):
+    """A windowed pooling trace's keywords: those its kind's engine function takes
+    (:func:`~convanim.engine.max_pool`'s ``dilation``, :func:`~convanim.engine.avg_pool`'s
+    ``count_include_pad`` …, as torch's), ``ndim``, and what it draws (``batch``, ``channel``;
+    0 unless given)."""
+
+    stride: int | Sequence[int] | None
+    padding: int | Sequence[int]
+    dilation: int | Sequence[int]
+    ceil_mode: bool
+    count_include_pad: bool
+    divisor_override: int | None
+    norm_type: float
+    ndim: int | None
+    batch: int
+    channel: int
+
+
 @finite_values
 def trace_pool(
-    x: np.ndarray,
-    kind: str,
-    kernel_size: int | Sequence[int],
-    *,
-    ndim: int | None = None,
-    batch: int = 0,
-    channel: int = 0,
-    **args: Any,
+    x: np.ndarray, kind: str, kernel_size: int | Sequence[int], **args: Unpack[PoolTraceArgs]
 ) -> Trace:
     """Trace max (``kind="max"``), average (``"avg"``) or power-average (``"lp"``) pooling.
 
     The grid is the input padded by ``padding``; taps are the window cells inside it (a
     ``ceil_mode`` window hanging past the padding has fewer). Max pooling treats padding as
     ``-inf`` and names the ``winner`` (torch's: first maximum in scan order); average pooling
-    gives the ``divisor``. ``args`` are the kind's engine function's (``stride``, ``padding``,
-    ``ceil_mode`` …); one it does not take (``dilation`` of an average) is refused, as torch
-    refuses it. ``batch`` and ``channel`` say which plane is traced.
+    gives the ``divisor``. An argument the kind does not take (``dilation`` of an average) is
+    refused, as torch refuses it.
 
     >>> t = trace_pool(np.array([[1.0, 3.0], [3.0, 2.0]]), "max", 2)
     >>> t.steps[0].value, t.steps[0].winner
@@ -183,8 +194,9 @@ def trace_pool(
     if kind not in _REDUCTIONS:
         raise ValueError(f"pooling kind must be one of {', '.join(_REDUCTIONS)}, got {kind!r}")
     reduction = _REDUCTIONS[kind]
-    xb, ndim = _pool_input(x, ndim, kernel_size)
-    a = arguments(reduction.op, xb, kernel_size=kernel_size, ndim=ndim, **args)
+    batch, channel = selected(args, "batch", "channel")
+    xb, args["ndim"] = _pool_input(x, args.get("ndim"), kernel_size)
+    a = arguments(reduction.op, xb, kernel_size=kernel_size, **args)
     n = pick(batch, xb.shape[0], "batch")
     c = pick(channel, xb.shape[1], "channel")
     geom = shapes.pool_geometry(

@@ -5,7 +5,7 @@ input cell scales the kernel and adds it into the output)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple, Unpack
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from ...draw.trace import Op, Role, Step, Tap, Trace
 from .. import _kernels as K
 from ..ops import conv_transpose
 from ..ops._operands import Mode, arguments, effective_weight
+from ..ops.transposed import TransposedArgs
 from . import _steps
 
 __all__ = ["trace_conv_transpose", "trace_scatter"]
@@ -121,6 +122,14 @@ def direct_view(
     return DirectView(steps, grid, cells[0], applied, chans, tuple(sizes), pads, mode)
 
 
+class TransposedTraceArgs(TransposedArgs, total=False):
+    """A transposed convolution trace's keywords: :func:`conv_transpose`'s, and what it draws
+    (``batch`` element, ``out_channel``; 0 unless given)."""
+
+    batch: int
+    out_channel: int
+
+
 class _Transposed(NamedTuple):
     """What both views start from."""
 
@@ -136,15 +145,11 @@ class _Transposed(NamedTuple):
 
 
 def _transposed(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: _steps.Bias,
-    batch: int,
-    out_channel: int,
-    args: dict[str, Any],
+    x: np.ndarray, weight: np.ndarray, bias: _steps.Bias, args: TransposedTraceArgs
 ) -> _Transposed:
     """Arrays, output and geometry of a transposed convolution (``args``:
     :func:`conv_transpose`'s), and the batch element and channel traced."""
+    batch, out_channel = _steps.selected(args, "batch", "out_channel")
     xb, w, b = _steps.conv_arrays(x, weight, bias)
     a = arguments(conv_transpose, xb, w, b, **args)
     y = conv_transpose(**a)
@@ -167,22 +172,14 @@ def _transposed_params(geom: Sequence[shapes.TransposedDim], groups: int) -> dic
 
 @_steps.finite_values
 def trace_conv_transpose(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: _steps.Bias = None,
-    *,
-    batch: int = 0,
-    out_channel: int = 0,
-    **args: Any,
+    x: np.ndarray, weight: np.ndarray, bias: _steps.Bias = None, **args: Unpack[TransposedTraceArgs]
 ) -> Trace:
     """Trace a transposed convolution as its equivalent direct convolution (conv_arithmetic's
     picture): input cells spread ``stride`` apart with ``inserted`` zeros between them,
     ``padding`` cells of width ``K−1−p`` (plus ``output_padding`` at the end), the kernel
     rotated by 180°, stride 1. One step per output position.
     """
-    xb, w, y, geom, n, co, bias_v, groups, mode = _transposed(
-        x, weight, bias, batch, out_channel, args
-    )
+    xb, w, y, geom, n, co, bias_v, groups, mode = _transposed(x, weight, bias, args)
     pads = [(g.pad_before, g.pad_after) for g in geom]
     out_shape = tuple(g.output for g in geom)
     view = direct_view(xb, w, groups, mode, n, co, geom, pads, out_shape, bias_v)
@@ -232,13 +229,7 @@ def _scatter_step(
 
 @_steps.finite_values
 def trace_scatter(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: _steps.Bias = None,
-    *,
-    batch: int = 0,
-    out_channel: int = 0,
-    **args: Any,
+    x: np.ndarray, weight: np.ndarray, bias: _steps.Bias = None, **args: Unpack[TransposedTraceArgs]
 ) -> Trace:
     """Trace a transposed convolution as a scatter: one step per *input* cell (raster order).
 
@@ -248,9 +239,7 @@ def trace_scatter(
     ``Step.targets`` lists (output coordinate, amount added) for the cells that survive, and
     ``Step.value``/``total`` is their sum. The output is the sum of all targets plus the bias.
     """
-    xb, w, y, geom, n, co, bias_v, groups, mode = _transposed(
-        x, weight, bias, batch, out_channel, args
-    )
+    xb, w, y, geom, n, co, bias_v, groups, mode = _transposed(x, weight, bias, args)
     chans, w_eff = _transposed_kernel(w, groups, co, mode)
     kshape = w.shape[2:]
     offsets = _steps.raster(kshape)
